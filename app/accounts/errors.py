@@ -1,0 +1,30 @@
+from app.errors import AppError, Conflict, NotFound
+
+
+class EmailTaken(Conflict):
+    code, title = "email_taken", "E-mail Already Registered"
+
+
+class InvalidGrant(AppError):
+    """RFC 6749 §5.2: wrong credentials, or a bad, expired or revoked refresh token."""
+
+    status_code, code, title = 400, "invalid_grant", "Invalid Grant"
+
+
+class RefreshTokenReused(InvalidGrant):
+    """A used refresh token came back: the family is revoked, and that revocation must stick."""
+
+    persist_changes = True
+
+
+class UnsupportedGrantType(AppError):
+    status_code, code, title = 400, "unsupported_grant_type", "Unsupported Grant Type"
+
+
+
+class WrongPassword(AppError):
+    status_code, code, title = 400, "wrong_password", "Wrong Password"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"

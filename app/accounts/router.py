@@ -1,0 +1,137 @@
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import Form, Header, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.accounts import login
+from app.accounts import service as account_service
+from app.accounts.errors import EmailTaken, InvalidGrant, UnsupportedGrantType, UserNotFound, WrongPassword
+from app.accounts.schemas import (
+    LogoutRequest,
+    MeUpdate,
+    PasswordChange,
+    RegistrationCreate,
+    TokenRead,
+    UserAdminUpdate,
+    UserRead,
+)
+from app.auth import AdminUser, CurrentUser
+from app.db import SessionDep
+from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
+from app.integrations.service import InvalidClientCredentials, InvalidScope
+from app.models import Role, User
+from app.pagination import Page, PageParamsDep, Paginated
+from app.ratelimit import LoginRateLimit, RegistrationRateLimit
+from app.routing import IfMatch, api_router
+from app.tokens import IssuedTokens
+
+auth_router = api_router(prefix="/auth", tags=["auth"])
+me_router = api_router(prefix="/me", tags=["me"])
+users_router = api_router(prefix="/users", tags=["users"])
+
+AUTHENTICATED = error_responses(NotAuthenticated)
+ADMIN_ONLY = error_responses(NotAuthenticated, Forbidden)
+
+
+class TokenForm(BaseModel):
+    """OAuth2 token request (application/x-www-form-urlencoded)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    grant_type: Literal["password", "refresh_token", "client_credentials"] = "password"
+    username: str | None = Field(default=None, max_length=254, description="E-mail (password grant)")
+    password: str | None = Field(default=None, max_length=128)
+    refresh_token: str | None = Field(default=None, max_length=200)
+    client_id: str | None = Field(default=None, max_length=64)
+    client_secret: str | None = Field(default=None, max_length=200)
+    scope: str | None = Field(default=None, max_length=500)
+
+
+@auth_router.post(
+    "/register", status_code=status.HTTP_201_CREATED, response_model=UserRead,
+    dependencies=[RegistrationRateLimit], responses=error_responses(EmailTaken, RateLimited),
+)
+async def register_account(data: RegistrationCreate, session: SessionDep) -> User:
+    """Register a citizen or an individual worker; then sign in at /v1/auth/token."""
+    return await account_service.register(session, data)
+
+
+@auth_router.post(
+    "/token", response_model=TokenRead, dependencies=[LoginRateLimit],
+    responses=error_responses(InvalidGrant, UnsupportedGrantType, InvalidClientCredentials,
+                              InvalidScope, RateLimited),
+)
+async def issue_token(
+    form: Annotated[TokenForm, Form()],
+    session: SessionDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> IssuedTokens:
+    """OAuth2 token endpoint: password, refresh_token (rotating) and client_credentials grants."""
+    return await login.token_grant(
+        session, grant_type=form.grant_type, username=form.username, password=form.password,
+        refresh_token=form.refresh_token, client_id=form.client_id, client_secret=form.client_secret,
+        scope=form.scope, basic_auth=authorization,
+    )
+
+
+@auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(data: LogoutRequest, session: SessionDep) -> None:
+    """Revoke a refresh token and every token rotated from the same sign-in."""
+    await login.logout(session, refresh_token=data.refresh_token)
+
+
+@me_router.get("", response_model=UserRead, responses=AUTHENTICATED)
+async def get_me(user: CurrentUser) -> User:
+    """The signed-in person's own account."""
+    return user
+
+
+@me_router.patch(
+    "", response_model=UserRead, responses=error_responses(NotAuthenticated, PreconditionFailed)
+)
+async def update_me(data: MeUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> User:
+    """Change one's own name, phone or language (send If-Match to avoid lost updates)."""
+    return await account_service.update_me(session, user, data, if_match=if_match)
+
+
+@me_router.post(
+    "/password", status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(NotAuthenticated, WrongPassword),
+)
+async def change_password(data: PasswordChange, session: SessionDep, user: CurrentUser) -> None:
+    """Change one's password; every existing session (refresh and access tokens) ends."""
+    await account_service.change_password(session, user, data)
+
+
+@users_router.get("", response_model=Page[UserRead], responses=ADMIN_ONLY)
+async def list_users(
+    session: SessionDep,
+    admin: AdminUser,
+    page: PageParamsDep,
+    role: Role | None = None,
+    email_prefix: Annotated[str | None, Query(max_length=254)] = None,
+) -> Paginated[User]:
+    """Users, by e-mail (admins)."""
+    return await account_service.list_users(session, page, role=role, email_prefix=email_prefix)
+
+
+@users_router.get(
+    "/{user_id}", response_model=UserRead, responses=error_responses(NotAuthenticated, Forbidden, UserNotFound)
+)
+async def get_user(user_id: uuid.UUID, session: SessionDep, admin: AdminUser) -> User:
+    """One user (admins)."""
+    return await account_service.get_user(session, user_id)
+
+
+@users_router.patch(
+    "/{user_id}", response_model=UserRead,
+    responses=error_responses(NotAuthenticated, Forbidden, UserNotFound, PreconditionFailed),
+)
+async def update_user(
+    user_id: uuid.UUID, data: UserAdminUpdate, session: SessionDep, admin: AdminUser, if_match: IfMatch
+) -> User:
+    """Change a user's role or deactivate them (admins); deactivation ends their sessions."""
+    return await account_service.update_user(session, admin, user_id, data, if_match=if_match)
+
+

@@ -1,0 +1,77 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from app.models import Language, Role
+
+Password = Annotated[str, Field(min_length=10, max_length=128, description="10 to 128 characters")]
+FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ]{5,19}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegistrationCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{
+            "email": "giulia.rossi@example.org", "password": "una-password-lunga",
+            "full_name": "Giulia Rossi", "phone": "+39 02 1234567", "role": "citizen",
+        }]},
+    )
+
+    email: EmailStr = Field(max_length=254)
+    password: Password
+    full_name: FullName
+    phone: Phone | None = None
+    role: Literal["citizen", "worker"] = Field(
+        default="citizen", description="Self-registration is for citizens and individual workers"
+    )
+    preferred_language: Language = Language.it
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    phone: str | None
+    role: Role
+    preferred_language: Language
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class MeUpdate(Strict):
+    full_name: FullName | None = None
+    phone: Phone | None = None
+    preferred_language: Language | None = None
+
+
+class PasswordChange(Strict):
+    current_password: str = Field(max_length=128)
+    new_password: Password
+
+
+class UserAdminUpdate(Strict):
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+class TokenRead(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+    refresh_token: str | None = Field(default=None, description="Absent for client credentials")
+    scope: str | None = None
+
+
+class LogoutRequest(Strict):
+    refresh_token: str = Field(min_length=1, max_length=200)

@@ -1,0 +1,132 @@
+"""Accounts: registration, one's own profile, and admin management of users."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import ledger
+from app.accounts import repository as repo
+from app.accounts.errors import EmailTaken, UserNotFound, WrongPassword
+from app.accounts.schemas import MeUpdate, PasswordChange, RegistrationCreate, UserAdminUpdate
+from app.concurrency import ensure_version
+from app.models import Role, User
+from app.pagination import PageParams, Paginated, SortKey, paginate
+from app.passwords import password_hashing
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def register(session: AsyncSession, data: RegistrationCreate) -> User:
+    email = normalise_email(data.email)
+    if await repo.get_by_email(session, email) is not None:
+        raise EmailTaken("An account with this e-mail already exists.")
+    user = User(
+        email=email,
+        password_hash=await password_hashing().hash(data.password),
+        full_name=data.full_name,
+        phone=data.phone,
+        role=Role(data.role),
+        preferred_language=data.preferred_language,
+    )
+    session.add(user)
+    await session.flush()
+    ledger.audit(session, actor_id=user.id, actor_kind="user", action="user.registered",
+                 target_type="user", target_id=user.id, detail={"role": user.role.value})
+    return user
+
+
+async def create_user(
+    session: AsyncSession, *, email: str, password: str, full_name: str, role: Role
+) -> User:
+    """Create a user of any role (CLI bootstrap and seeding); not exposed over HTTP."""
+    email = normalise_email(email)
+    if await repo.get_by_email(session, email) is not None:
+        raise EmailTaken("An account with this e-mail already exists.")
+    user = User(email=email, password_hash=await password_hashing().hash(password),
+                full_name=full_name, role=role)
+    session.add(user)
+    await session.flush()
+    ledger.audit(session, actor_id=None, actor_kind="system", action="user.created",
+                 target_type="user", target_id=user.id, detail={"role": role.value})
+    return user
+
+
+async def get_user_for_token(
+    session: AsyncSession, user_id: uuid.UUID, issued_at: datetime
+) -> User | None:
+    """The active user an access token names, unless the token predates a password change."""
+    user = await repo.get_by_id(session, user_id)
+    if user is None or not user.is_active:
+        return None
+    # Tokens carry whole seconds; compare at that precision.
+    if issued_at < user.tokens_valid_after.replace(microsecond=0):
+        return None
+    return user
+
+
+async def update_me(
+    session: AsyncSession, user: User, data: MeUpdate, *, if_match: list[int] | None
+) -> User:
+    ensure_version(user, if_match)
+    for field in data.model_fields_set:
+        value = getattr(data, field)
+        if field in ("full_name", "preferred_language") and value is None:
+            continue  # required fields cannot be cleared
+        setattr(user, field, value)
+    await session.flush()
+    return user
+
+
+async def change_password(session: AsyncSession, user: User, data: PasswordChange) -> None:
+    hashing = password_hashing()
+    if not await hashing.verify(user.password_hash, data.current_password):
+        raise WrongPassword("The current password is not correct.")
+    now = datetime.now(UTC)
+    user.password_hash = await hashing.hash(data.new_password)
+    user.tokens_valid_after = now
+    await repo.revoke_all_for_user(session, user.id, now)
+    ledger.audit(session, actor_id=user.id, actor_kind="user", action="user.password_changed",
+                 target_type="user", target_id=user.id)
+    await session.flush()
+
+
+async def list_users(
+    session: AsyncSession, page: PageParams, *, role: Role | None, email_prefix: str | None
+) -> Paginated[User]:
+    stmt = repo.users_query(role=role, email_prefix=email_prefix)
+    return await paginate(session, stmt, page, scope="users", order=[SortKey(User.email), SortKey(User.id)])
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
+    user = await repo.get_by_id(session, user_id)
+    if user is None:
+        raise UserNotFound("No user with this id.")
+    return user
+
+
+async def update_user(
+    session: AsyncSession, admin: User, user_id: uuid.UUID, data: UserAdminUpdate,
+    *, if_match: list[int] | None,
+) -> User:
+    user = await get_user(session, user_id)
+    ensure_version(user, if_match)
+    changes = {}
+    if "role" in data.model_fields_set and data.role is not None and data.role != user.role:
+        changes["role"] = [user.role.value, data.role.value]
+        user.role = data.role
+    if "is_active" in data.model_fields_set and data.is_active is not None \
+            and data.is_active != user.is_active:
+        changes["is_active"] = [user.is_active, data.is_active]
+        user.is_active = data.is_active
+        if not data.is_active:  # deactivation ends every session at once
+            now = datetime.now(UTC)
+            user.tokens_valid_after = now
+            await repo.revoke_all_for_user(session, user.id, now)
+    if changes:
+        ledger.audit(session, actor_id=admin.id, actor_kind="user", action="user.updated_by_admin",
+                     target_type="user", target_id=user.id, detail=changes)
+    await session.flush()
+    return user

@@ -1,0 +1,122 @@
+"""Who is calling: bearer-token resolution and role/scope guards for routers.
+
+One OAuth2 security scheme documents both flows (password for people, client credentials for
+partner systems), so Swagger's Authorize button works for either. Every guard answers 401 with
+`WWW-Authenticate: Bearer` when the token is missing or bad, 403 when the caller may not do this.
+"""
+
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Request
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
+from fastapi.security import OAuth2
+
+from app.accounts import service as account_service
+from app.config import get_settings
+from app.db import SessionDep
+from app.errors import Forbidden, NotAuthenticated
+from app.integrations import service as partner_service
+from app.models import PartnerClient, Role, User
+from app.tokens import InvalidToken, decode_access_token
+
+TOKEN_URL = "/v1/auth/token"
+
+oauth2_scheme = OAuth2(
+    flows=OAuthFlows(
+        password=OAuthFlowPassword(tokenUrl=TOKEN_URL),
+        clientCredentials=OAuthFlowClientCredentials(tokenUrl=TOKEN_URL),
+    ),
+    scheme_name="OAuth2",
+    description="Citizens and staff: password flow. Partner systems: client credentials.",
+    auto_error=False,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: Literal["user", "partner"]
+    id: uuid.UUID
+    user: User | None = None
+    partner: PartnerClient | None = None
+    scopes: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Stable string identifying the caller (idempotency scope, rate-limit key, audit actor)."""
+        return f"{self.kind}:{self.id}"
+
+
+def _bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def optional_principal(
+    request: Request, session: SessionDep, authorization: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal | None:
+    token = _bearer_token(authorization)
+    if token is None:
+        return None
+    try:
+        claims = decode_access_token(get_settings().auth, token)
+    except InvalidToken as exc:
+        raise NotAuthenticated("The access token is invalid or expired.") from exc
+    if claims.kind == "user":
+        user = await account_service.get_user_for_token(session, claims.subject, claims.issued_at)
+        if user is None:
+            raise NotAuthenticated("The access token is no longer valid.")
+        principal = Principal(kind="user", id=user.id, user=user)
+    else:
+        partner = await partner_service.get_client_for_token(session, claims.subject)
+        if partner is None:
+            raise NotAuthenticated("The partner client is revoked or unknown.")
+        principal = Principal(kind="partner", id=partner.id, partner=partner, scopes=claims.scopes)
+    request.state.principal = principal
+    return principal
+
+
+async def current_principal(
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+) -> Principal:
+    if principal is None:
+        raise NotAuthenticated("Authentication is required.")
+    return principal
+
+
+async def current_user(principal: Annotated[Principal, Depends(current_principal)]) -> User:
+    if principal.user is None:
+        raise Forbidden("This operation is for people, not partner systems.")
+    return principal.user
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, User]]:
+    async def guard(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden("Your role may not perform this operation.")
+        return user
+
+    guard.__name__ = "require_" + "_or_".join(r.value for r in roles)
+    return guard
+
+
+def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, PartnerClient]]:
+    async def guard(principal: CurrentPrincipal) -> PartnerClient:
+        if principal.partner is None or scope not in principal.scopes:
+            raise Forbidden(f"This operation needs a partner token with scope {scope!r}.")
+        return principal.partner
+
+    guard.__name__ = f"require_scope_{scope.replace(':', '_')}"
+    return guard
+
+
+AdminUser = Annotated[User, Depends(require_roles(Role.admin))]

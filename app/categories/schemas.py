@@ -1,0 +1,30 @@
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CategoryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    slug: str
+    parent_id: uuid.UUID | None
+    name_it: str
+    name_en: str
+    description_it: str | None
+    description_en: str | None
+    codes: dict[str, str] = Field(description="Cross-reference codes in other taxonomies")
+    is_leaf: bool = Field(description="Only leaves are used on services and requests")
+
+
+class CategoryNode(CategoryRead):
+    children: list["CategoryNode"] = Field(default_factory=list)
+
+
+class CategoryTree(BaseModel):
+    items: list[CategoryNode] = Field(description="The areas, each with its categories")
+
+
+class CategoryDetail(CategoryRead):
+    parent: CategoryRead | None
+    children: list[CategoryRead]

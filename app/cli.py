@@ -1,0 +1,144 @@
+"""`tutti`: serve, migrate, seed, create-admin, openapi, worker."""
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from app.config import PROJECT_ROOT, get_settings
+
+OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
+
+
+def _database_url() -> str:
+    from app.db import resolve_database_url
+
+    return resolve_database_url(get_settings())
+
+
+def migrate(database_url: str | None = None) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.attributes["database_url"] = database_url or _database_url()
+    command.upgrade(config, "head")
+
+
+async def _with_session(work):  # noqa: ANN001, ANN202 - small CLI helper
+    from app.db import build_engine, build_sessionmaker
+
+    engine = build_engine(get_settings())
+    try:
+        async with build_sessionmaker(engine)() as session:
+            result = await work(session)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+def seed(*, demo: bool) -> None:
+    from app.seed.demo import describe_logins, seed_demo
+    from app.seed.reference import seed_reference
+
+    async def work(session):  # noqa: ANN001, ANN202
+        counts = await seed_reference(session)
+        if demo:
+            counts |= await seed_demo(session)
+        return counts
+
+    if demo and get_settings().env == "prod":
+        sys.exit("refusing to seed demo accounts with ENV=prod")
+    print(json.dumps(asyncio.run(_with_session(work))))
+    if demo:
+        print(describe_logins())
+
+
+def create_admin(email: str, full_name: str) -> None:
+    from app.accounts import service as account_service
+    from app.models import Role
+
+    password = os.environ.get("TUTTI_ADMIN_PASSWORD") or getpass.getpass("Password (10+ chars): ")
+    if len(password) < 10:
+        sys.exit("password must have at least 10 characters")
+
+    async def work(session):  # noqa: ANN001, ANN202
+        return await account_service.create_user(
+            session, email=email, password=password, full_name=full_name, role=Role.admin
+        )
+
+    user = asyncio.run(_with_session(work))
+    print(f"admin created: {user.email} ({user.id})")
+
+
+def render_openapi() -> str:
+    from app.main import create_app
+
+    return json.dumps(create_app().openapi(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def write_openapi(path: Path = OPENAPI_PATH, *, check: bool = False) -> None:
+    rendered = render_openapi()
+    if check:
+        if not path.exists() or path.read_text(encoding="utf-8") != rendered:
+            sys.exit(f"{path} is out of date: run `make openapi`")
+        print(f"{path} is up to date")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(rendered, encoding="utf-8")
+    print(f"wrote {path}")
+
+
+def serve(host: str, port: int, workers: int, demo: bool) -> None:
+    import uvicorn
+
+    url = _database_url()
+    os.environ["DATABASE_URL"] = url  # workers reuse the resolved (possibly embedded) server
+    get_settings.cache_clear()
+    migrate(url)
+    seed(demo=demo)
+    uvicorn.run("app.main:build_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, log_config=None)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="tutti", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_serve = sub.add_parser("serve", help="migrate, seed and serve the API")
+    p_serve.add_argument("--host", default="127.0.0.1")
+    p_serve.add_argument("--port", type=int, default=8000)
+    p_serve.add_argument("--workers", type=int, default=1)
+    p_serve.add_argument("--no-demo", action="store_true", help="seed reference data only")
+    sub.add_parser("migrate", help="apply database migrations")
+    p_seed = sub.add_parser("seed", help="load reference data (and demo data unless --reference-only)")
+    p_seed.add_argument("--reference-only", action="store_true")
+    p_admin = sub.add_parser("create-admin", help="create an admin (password from TUTTI_ADMIN_PASSWORD or prompt)")
+    p_admin.add_argument("--email", required=True)
+    p_admin.add_argument("--name", default="Administrator")
+    p_openapi = sub.add_parser("openapi", help="write openapi/openapi.json")
+    p_openapi.add_argument("--check", action="store_true", help="fail if the file is out of date")
+    sub.add_parser("worker", help="run the background worker")
+    args = parser.parse_args(argv)
+
+    if args.command == "serve":
+        serve(args.host, args.port, args.workers, demo=not args.no_demo)
+    elif args.command == "migrate":
+        migrate()
+    elif args.command == "seed":
+        seed(demo=not args.reference_only)
+    elif args.command == "create-admin":
+        create_admin(args.email, args.name)
+    elif args.command == "openapi":
+        write_openapi(check=args.check)
+    elif args.command == "worker":
+        from app.worker import main as worker_main
+
+        worker_main()
+
+
+if __name__ == "__main__":
+    main()

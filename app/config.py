@@ -1,0 +1,90 @@
+"""Settings: one object, nested groups, read from the environment (and `.env`).
+
+Nested groups use a double underscore: `AUTH__SECRET_KEY`, `DB__POOL_SIZE`, `API__CORS_ORIGINS`.
+The two connection strings keep their conventional flat names: `DATABASE_URL`, `REDIS_URL`.
+Nothing here connects to anything.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"  # 32+ bytes; refused when env=prod
+
+
+class DbSettings(BaseModel):
+    pool_size: int = 10
+    max_overflow: int = 5
+    # Short on purpose: a saturated pool answers 503 fast instead of hanging for 30 s.
+    pool_timeout: float = 3.0
+    statement_timeout_ms: int = 15_000
+    embedded_dir: Path = PROJECT_ROOT / ".pgdata"
+    embedded_database: str = "tutti"
+
+
+class AuthSettings(BaseModel):
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    issuer: str = "https://api.welfareditutti.example"
+    audience: str = "welfare-di-tutti-api"
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    # Argon2id parameters (RFC 9106 low-memory profile) and how many hashes may run at once:
+    # each one takes `argon2_memory_kib` of RAM, so the cap bounds memory under a login flood.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65_536
+    argon2_parallelism: int = 4
+    max_concurrent_hashes: int = 4
+
+
+class RateLimitSettings(BaseModel):
+    enabled: bool = True
+    login_per_ip_per_minute: int = 30
+    login_per_account_per_15_minutes: int = 10
+    register_per_ip_per_hour: int = 20
+    create_per_principal_per_minute: int = 60
+
+
+class ApiSettings(BaseModel):
+    max_body_bytes: int = 1_048_576
+    cors_origins: list[str] = Field(default_factory=list)
+    docs_enabled: bool = True
+    idempotency_ttl_hours: int = 24
+    # A GeoJSON FeatureCollection of NIL polygons (property ID_NIL); when set, /zones/locate places a
+    # point by polygon instead of by nearest centroid. E.g. ../shared/data/milan/nil.geojson
+    nil_geojson_path: Path | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_nested_delimiter="__", extra="ignore", case_sensitive=False
+    )
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    database_url: str | None = None
+    redis_url: str | None = None
+    log_level: str = "INFO"
+    db: DbSettings = Field(default_factory=DbSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+
+    def check_production_safety(self) -> None:
+        """Refuse to run in production with development defaults."""
+        if self.env != "prod":
+            return
+        if self.auth.secret_key.get_secret_value() == DEV_SECRET:
+            raise RuntimeError("AUTH__SECRET_KEY must be set in production")
+        if len(self.auth.secret_key.get_secret_value()) < 32:
+            raise RuntimeError("AUTH__SECRET_KEY must be at least 32 characters")
+        if not self.database_url:
+            raise RuntimeError("DATABASE_URL must be set in production (no embedded database)")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,55 @@
+"""Engine and sessions.
+
+One AsyncSession per HTTP request, opened and committed by `app.routing.ApiRoute` so that the
+commit (together with any idempotency record) lands before the response is sent. Routers receive
+that session through `SessionDep`; services and repositories only flush.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from app.config import Settings
+from app.embedded import embedded_server_url
+
+
+def resolve_database_url(settings: Settings) -> str:
+    if settings.database_url:
+        url = settings.database_url
+        # Accept the common libpq spellings and use the asyncpg driver.
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url[len(prefix):]
+        return url
+    return embedded_server_url(settings.db.embedded_dir, settings.db.embedded_database)
+
+
+def build_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+    return create_async_engine(
+        url or resolve_database_url(settings),
+        pool_size=settings.db.pool_size,
+        max_overflow=settings.db.max_overflow,
+        pool_timeout=settings.db.pool_timeout,
+        pool_pre_ping=True,
+        connect_args={
+            "server_settings": {
+                "statement_timeout": str(settings.db.statement_timeout_ms),
+                "application_name": "welfare-di-tutti",
+                "timezone": "UTC",
+            },
+            "timeout": 5,
+        },
+    )
+
+
+def build_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def get_session(request: Request) -> AsyncSession:
+    """The request's session, opened by ApiRoute (which owns commit and rollback)."""
+    return request.state.session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,267 @@
+"""RFC 9457 problem details: one error type, one renderer, every failure goes through it.
+
+Services raise `AppError` subclasses; the handlers below also turn framework errors (validation,
+unknown route, wrong method, body too large, database unavailable) into the same shape, so a
+client parses exactly one error format. Nothing internal (trace, SQL, path) is ever rendered.
+"""
+
+import logging
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.observability import request_id_var
+
+log = logging.getLogger("app.errors")
+PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    pointer: str = Field(description="JSON Pointer to the offending value within its location")
+    location: str = Field(description="body, query, path, header or cookie")
+    detail: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: `code` is the stable string to branch on, `detail` is for people."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "urn:welfare-di-tutti:problem:not_found",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": "No zone with this id.",
+                    "instance": "/v1/zones/8d6f0c3e-2a52-5a8e-a8a8-64b1b5a2e0a1",
+                    "code": "not_found",
+                    "request_id": "4f1c2b9e0a7d4e21",
+                }
+            ]
+        }
+    )
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    code: str
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+    current_state: str | None = Field(default=None, description="For state conflicts: the current state")
+
+
+class AppError(Exception):
+    """A business or protocol error; subclasses fix status and code."""
+
+    status_code: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    title: ClassVar[str] = "Bad Request"
+    headers: dict[str, str] | None = None
+    # True when the changes made before the error must still be committed (e.g. revoking a
+    # refresh-token family on reuse); the default is to roll everything back.
+    persist_changes: ClassVar[bool] = False
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extra = extra
+
+
+class NotAuthenticated(AppError):
+    status_code, code, title = 401, "not_authenticated", "Not Authenticated"
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+class Forbidden(AppError):
+    status_code, code, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(AppError):
+    status_code, code, title = 404, "not_found", "Not Found"
+
+
+class Conflict(AppError):
+    status_code, code, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(AppError):
+    status_code, code, title = 412, "precondition_failed", "Precondition Failed"
+
+
+class RateLimited(AppError):
+    status_code, code, title = 429, "rate_limited", "Too Many Requests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many requests; retry in {retry_after} s.")
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class ServiceUnavailable(AppError):
+    status_code, code, title = 503, "service_unavailable", "Service Unavailable"
+    headers = {"Retry-After": "5"}
+
+
+class InvalidCursor(AppError):
+    status_code, code, title = 400, "invalid_cursor", "Invalid Cursor"
+
+
+class ValidationFailed(AppError):
+    """A business-rule violation on otherwise well-formed input, pointing at the field."""
+
+    status_code, code, title = 422, "validation_error", "Unprocessable Content"
+
+    def __init__(self, detail: str, *, pointer: str, location: str = "body") -> None:
+        super().__init__(detail, errors=[{"pointer": pointer, "location": location, "detail": detail}])
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body = {
+        "type": f"urn:welfare-di-tutti:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "code": code,
+        "request_id": request_id_var.get(),
+        **{k: v for k, v in extra.items() if v is not None},
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the AppErrors a route can raise (grouped by status)."""
+    by_status: dict[int, list[str]] = {}
+    for error in errors:
+        by_status.setdefault(error.status_code, []).append(error.code)
+    return {
+        status: {"model": Problem, "description": "Problem; code: " + ", ".join(sorted(set(codes)))}
+        for status, codes in by_status.items()
+    }
+
+
+# Every route may answer these (validation, body limits, malformed JSON, overload).
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "Malformed request (e.g. body not valid JSON/UTF-8)"},
+    413: {"model": Problem, "description": "Request body too large"},
+    422: {"model": Problem, "description": "Validation failed; see `errors`"},
+    503: {"model": Problem, "description": "Temporarily unavailable; see Retry-After"},
+}
+
+_HTTP_CODES = {
+    400: ("malformed_request", "Bad Request"),
+    401: ("not_authenticated", "Not Authenticated"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not_found", "Not Found"),
+    405: ("method_not_allowed", "Method Not Allowed"),
+    406: ("not_acceptable", "Not Acceptable"),
+    413: ("body_too_large", "Content Too Large"),
+    415: ("unsupported_media_type", "Unsupported Media Type"),
+}
+
+
+def _pointer(loc: tuple[Any, ...]) -> tuple[str, str]:
+    location = str(loc[0]) if loc else "body"
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc[1:]]
+    return location, "/" + "/".join(parts)
+
+
+async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+    return problem_response(
+        request, status=exc.status_code, code=exc.code, title=exc.title, detail=exc.detail,
+        headers=exc.headers, **exc.extra,
+    )
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = []
+    for err in exc.errors():
+        location, pointer = _pointer(tuple(err.get("loc", ())))
+        if err.get("type") == "json_invalid":
+            pointer = ""
+        # Only the message: never echo the submitted value (it may be personal data).
+        errors.append({"pointer": pointer, "location": location, "detail": err.get("msg", "invalid")})
+    return problem_response(
+        request, status=422, code="validation_error", title="Unprocessable Content",
+        detail="The request is not valid; see errors.", errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code, title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP Error"))
+    detail = {
+        404: "No such resource.",
+        405: f"Method {request.method} is not allowed here.",
+        400: "The request body could not be parsed.",
+    }.get(exc.status_code, str(exc.detail))
+    return problem_response(
+        request, status=exc.status_code, code=code, title=title, detail=detail, headers=exc.headers
+    )
+
+
+async def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+    log.warning("integrity error not handled by a service", extra={"error": type(exc.orig).__name__})
+    return problem_response(
+        request, status=409, code="conflict", title="Conflict",
+        detail="The change conflicts with existing data.",
+    )
+
+
+async def _stale_data(request: Request, exc: StaleDataError) -> JSONResponse:
+    return problem_response(
+        request, status=409, code="concurrent_update", title="Conflict",
+        detail="The resource was changed by another request; read it again and retry.",
+    )
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.error("database unavailable", extra={"error": type(exc).__name__})
+    return problem_response(
+        request, status=503, code="service_unavailable", title="Service Unavailable",
+        detail="The service is temporarily unavailable; retry shortly.", headers={"Retry-After": "5"},
+    )
+
+
+async def _dbapi_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    if exc.connection_invalidated or isinstance(exc.orig, OSError | ConnectionError):
+        return await _unavailable(request, exc)
+    return await _server_error(request, exc)
+
+
+async def _server_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(
+        request, status=500, code="internal_error", title="Internal Server Error",
+        detail="An unexpected error occurred; it has been logged with this request_id.",
+        headers={"X-Request-ID": request_id_var.get() or ""},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(StaleDataError, _stale_data)
+    app.add_exception_handler(PoolTimeout, _unavailable)
+    app.add_exception_handler(ConnectionError, _unavailable)
+    app.add_exception_handler(OSError, _unavailable)
+    app.add_exception_handler(DBAPIError, _dbapi_error)
+    app.add_exception_handler(Exception, _server_error)

@@ -1,0 +1,57 @@
+import uuid
+
+from fastapi import status
+
+from app.auth import AdminUser
+from app.db import SessionDep
+from app.errors import Forbidden, NotAuthenticated, error_responses
+from app.idempotency import IdempotencyKeyDep
+from app.integrations import service as partner_service
+from app.integrations.schemas import PartnerClientCreate, PartnerClientCreated, PartnerClientRead
+from app.models import PartnerClient
+from app.pagination import Page, PageParamsDep, Paginated
+from app.routing import api_router
+
+router = api_router(prefix="/partner-clients", tags=["partner clients"])
+ADMIN_ONLY = error_responses(NotAuthenticated, Forbidden)
+
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=PartnerClientCreated,
+    dependencies=[IdempotencyKeyDep], responses=ADMIN_ONLY,
+)
+async def create_partner_client(
+    data: PartnerClientCreate, session: SessionDep, admin: AdminUser
+) -> PartnerClientCreated:
+    """Register a partner system (admins); the client secret is shown only in this response."""
+    client, secret = await partner_service.create_client(session, admin, data)
+    return PartnerClientCreated.model_validate({**PartnerClientRead.model_validate(client).model_dump(),
+                                                "client_secret": secret})
+
+
+@router.get("", response_model=Page[PartnerClientRead], responses=ADMIN_ONLY)
+async def list_partner_clients(
+    session: SessionDep, admin: AdminUser, page: PageParamsDep, active: bool | None = None
+) -> Paginated[PartnerClient]:
+    """Partner clients, newest first (admins)."""
+    return await partner_service.list_clients(session, page, active=active)
+
+
+@router.get(
+    "/{partner_client_id}", response_model=PartnerClientRead,
+    responses=error_responses(NotAuthenticated, Forbidden, partner_service.PartnerClientNotFound),
+)
+async def get_partner_client(partner_client_id: uuid.UUID, session: SessionDep, admin: AdminUser) -> PartnerClient:
+    """One partner client (admins)."""
+    return await partner_service.get_client(session, partner_client_id)
+
+
+@router.post(
+    "/{partner_client_id}/revoke", response_model=PartnerClientRead,
+    responses=error_responses(NotAuthenticated, Forbidden, partner_service.PartnerClientNotFound),
+)
+async def revoke_partner_client(
+    partner_client_id: uuid.UUID, session: SessionDep, admin: AdminUser
+) -> PartnerClient:
+    """Revoke a partner client: its tokens stop working at once."""
+    return await partner_service.revoke_client(session, admin, partner_client_id)

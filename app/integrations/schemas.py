@@ -1,0 +1,35 @@
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.models import PartnerScope
+
+
+class PartnerClientCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "Cooperativa Lotta contro l'Emarginazione",
+                                         "scopes": ["listings:write", "events:read"]}]},
+    )
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    scopes: list[PartnerScope] = Field(min_length=1, max_length=10)
+
+
+class PartnerClientRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    client_id: str
+    scopes: list[PartnerScope]
+    is_active: bool
+    created_at: datetime
+    revoked_at: datetime | None
+    version: int
+
+
+class PartnerClientCreated(PartnerClientRead):
+    client_secret: str = Field(description="Shown only in this response; store it safely")

@@ -1,0 +1,36 @@
+"""Audit entries and outbox events, written by services in the caller's transaction."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import AuditEntry, OutboxEvent
+from app.observability import request_id_var
+
+
+def audit(
+    session: AsyncSession,
+    *,
+    actor_id: uuid.UUID | None,
+    actor_kind: str,
+    action: str,
+    target_type: str,
+    target_id: uuid.UUID | None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            actor_id=actor_id, actor_kind=actor_kind, action=action, target_type=target_type,
+            target_id=target_id, request_id=request_id_var.get(), detail=detail or {},
+        )
+    )
+
+
+def emit(
+    session: AsyncSession, *, type: str, aggregate_type: str, aggregate_id: uuid.UUID,
+    payload: dict[str, Any],
+) -> None:
+    session.add(
+        OutboxEvent(type=type, aggregate_type=aggregate_type, aggregate_id=aggregate_id, payload=payload)
+    )

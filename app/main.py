@@ -1,0 +1,112 @@
+"""The application factory: routers, middleware, error handlers, lifespan."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from app.accounts.router import auth_router, me_router, users_router
+from app.categories.router import router as categories_router
+from app.config import Settings, get_settings
+from app.db import build_engine, build_sessionmaker
+from app.errors import PROBLEM_JSON, install_error_handlers
+from app.integrations.router import router as partner_clients_router
+from app.observability import RequestContextMiddleware, configure_logging
+from app.ops.router import router as ops_router
+from app.ratelimit import build_store
+from app.zones.router import router as zones_router
+
+API_PREFIX = "/v1"
+DESCRIPTION = """
+The API of **Welfare di Tutti**, Milan's platform for everyday care: it matches citizens' needs
+(babysitter, badante, colf, dogsitter, after-school, transport of disabled people) with accredited,
+monitored supply, and lets families share a service.
+
+* Errors are RFC 9457 `application/problem+json`; branch on `code`.
+* Lists are cursor-paginated: `?limit=` (1-100, default 20) and `?cursor=` from `next_cursor`.
+* Resources with a `version` send an `ETag`; send it back in `If-Match` on changes (412 if stale)
+  or `If-None-Match` on reads (304).
+* Creating POSTs accept `Idempotency-Key` (24 h per caller).
+* Sign in with the **Authorize** button (password flow for people, client credentials for partners).
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name  # endpoint function names are verb_noun and unique
+
+
+def _problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
+    """Document error bodies as application/problem+json, which is what they are sent as."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[0] in "45" and "application/json" in content:
+                    content[PROBLEM_JSON] = content.pop("application/json")
+    return schema
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_production_safety()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not hasattr(app.state, "sessionmaker"):  # tests install their own
+            app.state.engine = build_engine(settings)
+            app.state.sessionmaker = build_sessionmaker(app.state.engine)
+        yield
+        await app.state.rate_limits.close()
+        if hasattr(app.state, "engine"):
+            await app.state.engine.dispose()
+
+    docs = settings.api.docs_enabled
+    app = FastAPI(
+        title="Welfare di Tutti API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+        max_body_size=settings.api.max_body_bytes,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.rate_limits = build_store(settings.redis_url)
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.api.cors_origins,
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match",
+                       "X-Request-ID"],
+        expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed"],
+    )
+    app.add_middleware(RequestContextMiddleware)
+
+    app.include_router(ops_router)
+    for router in (auth_router, me_router, users_router, partner_clients_router, zones_router,
+                   categories_router):
+        app.include_router(router, prefix=API_PREFIX)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = None
+            schema = FastAPI.openapi(app)
+            app.openapi_schema = _problem_media_type(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def build_app() -> FastAPI:
+    """Uvicorn factory (`uvicorn app.main:build_app --factory`)."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

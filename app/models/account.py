@@ -1,0 +1,57 @@
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamps, UUIDPk, Versioned, utcnow
+
+
+class Role(enum.StrEnum):
+    citizen = "citizen"
+    worker = "worker"
+    provider_staff = "provider_staff"
+    hub_operator = "hub_operator"
+    admin = "admin"
+
+
+class Language(enum.StrEnum):
+    it = "it"
+    en = "en"
+
+
+class User(UUIDPk, Timestamps, Versioned, Base):
+    __tablename__ = "user_account"
+
+    # Stored lower-cased; uniqueness is on the normalised form.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    role: Mapped[Role] = mapped_column(Enum(Role, name="user_role"))
+    preferred_language: Mapped[Language] = mapped_column(
+        Enum(Language, name="language_code"), default=Language.it
+    )
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # Access tokens issued before this instant are refused (password change, forced logout).
+    tokens_valid_after: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RefreshToken(UUIDPk, Base):
+    """An opaque refresh token, stored only as its SHA-256.
+
+    Tokens of one login form a family: each use rotates to a new token of the same family, and
+    presenting an already-used token revokes the whole family (it was stolen or replayed).
+    """
+
+    __tablename__ = "refresh_token"
+    __table_args__ = (Index("ix_refresh_token_family_id", "family_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    family_id: Mapped[uuid.UUID]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

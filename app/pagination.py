@@ -1,0 +1,140 @@
+"""Keyset (cursor) pagination for every list.
+
+A cursor is the sort key of the last row returned, as JSON, signed with HMAC so clients cannot
+forge or edit it (a tampered or foreign cursor is a 400 problem). Every order ends with the primary
+key, so pages are stable and never skip or repeat rows even under ties.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import get_settings
+from app.errors import InvalidCursor
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    model_config = ConfigDict(from_attributes=True)
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    limit: int = 20
+    cursor: str | None = None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=100, description="Items per page (1-100)")] = 20,
+    cursor: Annotated[
+        str | None, Query(max_length=1024, description="Opaque `next_cursor` of the previous page")
+    ] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+PageParamsDep = Annotated[PageParams, Depends(page_params)]
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    column: Any  # an ORM attribute or column expression, never NULL
+    descending: bool = False
+
+
+@dataclass(slots=True)
+class Paginated(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def _sign(payload: bytes) -> str:
+    key = get_settings().auth.secret_key.get_secret_value().encode()
+    digest = hmac.new(key, b"cursor:" + payload, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, uuid.UUID | datetime):
+        return value.isoformat() if isinstance(value, datetime) else str(value)
+    return value.value if hasattr(value, "value") else value
+
+
+def _decode_value(column: Any, raw: Any) -> Any:
+    python_type = column.type.python_type
+    if python_type is uuid.UUID:
+        return uuid.UUID(raw)
+    if python_type is datetime:
+        return datetime.fromisoformat(raw)
+    return raw
+
+
+def encode_cursor(scope: str, values: Sequence[Any]) -> str:
+    payload = json.dumps({"s": scope, "k": [_encode_value(v) for v in values]}, separators=(",", ":"))
+    body = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    return f"{body}.{_sign(payload.encode())}"
+
+
+def decode_cursor(cursor: str, scope: str, order: Sequence[SortKey]) -> list[Any]:
+    try:
+        body, signature = cursor.split(".", 1)
+        payload = _b64decode(body)
+        if not hmac.compare_digest(signature, _sign(payload)):
+            raise ValueError("bad signature")
+        data = json.loads(payload)
+        if data["s"] != scope or len(data["k"]) != len(order):
+            raise ValueError("cursor of another list or order")
+        return [_decode_value(key.column, raw) for key, raw in zip(order, data["k"], strict=True)]
+    except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+        raise InvalidCursor("The cursor is invalid or belongs to another list; start again without it.") \
+            from exc
+
+
+def _after(order: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `values` in `order` (mixed directions: an OR of prefix equalities)."""
+    clauses = []
+    for i, key in enumerate(order):
+        equal_prefix = [order[j].column == values[j] for j in range(i)]
+        step = key.column < values[i] if key.descending else key.column > values[i]
+        clauses.append(and_(*equal_prefix, step))
+    return or_(*clauses)
+
+
+async def paginate(
+    session: AsyncSession,
+    stmt: Select[Any],
+    page: PageParams,
+    *,
+    order: Sequence[SortKey],
+    scope: str,
+) -> Paginated[Any]:
+    """Run `stmt` (selecting one entity) one page at a time. `scope` names the list and its order."""
+    if page.cursor:
+        stmt = stmt.where(_after(order, decode_cursor(page.cursor, scope, order)))
+    stmt = stmt.order_by(*(k.column.desc() if k.descending else k.column.asc() for k in order))
+    rows = list((await session.scalars(stmt.limit(page.limit + 1))).all())
+    next_cursor = None
+    if len(rows) > page.limit:
+        rows = rows[: page.limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(scope, [getattr(last, k.column.key) for k in order])
+    return Paginated(items=rows, next_cursor=next_cursor)

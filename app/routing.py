@@ -1,0 +1,94 @@
+"""The route class every API router uses: one transaction per request, plus conditional requests.
+
+* Opens the request's AsyncSession, commits it when the endpoint succeeds (before the response is
+  sent) and rolls it back on any error, so a client never sees a success that was not stored.
+* Stores the response of an `Idempotency-Key` request in that same transaction.
+* Routes whose response model has a `version` field send `ETag: "<version>"`, and a GET whose
+  `If-None-Match` names it gets 304.
+"""
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+
+from app.concurrency import etag_of, parse_if_match
+from app.errors import COMMON_RESPONSES, AppError
+from app.idempotency import IdempotentReplay, store_response
+
+
+def _has_version_field(model: Any) -> bool:
+    fields = getattr(model, "model_fields", None)
+    return bool(fields) and "version" in fields
+
+
+class ApiRoute(APIRoute):
+    def get_route_handler(self):  # noqa: ANN201 - Starlette's handler type
+        handler = super().get_route_handler()
+        sends_etag = _has_version_field(self.response_model)
+
+        async def route_handler(request: Request) -> Response:
+            async with request.app.state.sessionmaker() as session:
+                request.state.session = session
+                try:
+                    response = await handler(request)
+                except IdempotentReplay as replay:
+                    await session.rollback()
+                    return replay.response
+                except AppError as error:
+                    await (session.commit() if error.persist_changes else session.rollback())
+                    raise
+                except BaseException:
+                    await session.rollback()
+                    raise
+                if response.status_code >= 400:
+                    await session.rollback()
+                    return response
+                pending = getattr(request.state, "idempotency", None)
+                if sends_etag:
+                    _set_etag(response)
+                if pending is not None:
+                    await store_response(session, pending, response)
+                await session.commit()
+            return _not_modified_if_current(request, response)
+
+        return route_handler
+
+
+def _set_etag(response: Response) -> None:
+    body = getattr(response, "body", b"")
+    if not body or not response.headers.get("content-type", "").startswith("application/json"):
+        return
+    version = json.loads(body).get("version")
+    if isinstance(version, int):
+        response.headers["ETag"] = etag_of(version)
+
+
+def _not_modified_if_current(request: Request, response: Response) -> Response:
+    etag = response.headers.get("etag")
+    if request.method != "GET" or etag is None or response.status_code != 200:
+        return response
+    wanted = request.headers.get("if-none-match", "")
+    tags = {t.strip().removeprefix("W/") for t in wanted.split(",")}
+    if etag in tags or "*" in tags:
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
+    return response
+
+
+def api_router(*, prefix: str, tags: list[str], **kwargs: Any) -> APIRouter:
+    """An APIRouter using ApiRoute and documenting the problems every route may return."""
+    return APIRouter(prefix=prefix, tags=tags, route_class=ApiRoute, responses=COMMON_RESPONSES, **kwargs)
+
+
+def if_match_versions(
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", max_length=200, description='ETag from a previous read, e.g. "3"'),
+    ] = None,
+) -> list[int] | None:
+    return None if if_match is None else parse_if_match(if_match)
+
+
+IfMatch = Annotated[list[int] | None, Depends(if_match_versions)]

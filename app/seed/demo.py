@@ -1,0 +1,64 @@
+"""Demo data for `make run`: one account per role, and a partner client. Idempotent.
+
+The demo passwords are public (README); the seed refuses to run with ENV=prod.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import service as account_service
+from app.models import PartnerClient, PartnerScope, Role, User
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    password: str
+    full_name: str
+    role: Role
+
+
+DEMO_LOGINS = (
+    DemoLogin("admin@demo.welfareditutti.it", "demo-admin-2026", "Amministrazione Comunale", Role.admin),
+    DemoLogin("operatore.sangottardo@demo.welfareditutti.it", "demo-operatore-2026",
+              "Paola Bianchi (Spazio WeMi San Gottardo)", Role.hub_operator),
+    DemoLogin("staff.cooperativa@demo.welfareditutti.it", "demo-staff-2026",
+              "Marco Colombo (Cooperativa Il Melograno)", Role.provider_staff),
+    DemoLogin("lucia.worker@demo.welfareditutti.it", "demo-worker-2026", "Lucia Ferrari", Role.worker),
+    DemoLogin("giulia.cittadina@demo.welfareditutti.it", "demo-cittadina-2026", "Giulia Rossi", Role.citizen),
+    DemoLogin("ahmed.cittadino@demo.welfareditutti.it", "demo-cittadino-2026", "Ahmed Benali", Role.citizen),
+)
+DEMO_PARTNER_CLIENT_ID = "pc_demo_cooperativa"
+DEMO_PARTNER_SECRET = "pcs_demo-partner-secret-2026"
+
+
+async def seed_demo(session: AsyncSession) -> dict[str, int]:
+    created = 0
+    for login in DEMO_LOGINS:
+        exists = await session.scalar(select(User.id).where(User.email == login.email))
+        if exists is None:
+            await account_service.create_user(
+                session, email=login.email, password=login.password, full_name=login.full_name,
+                role=login.role,
+            )
+            created += 1
+    if await session.scalar(select(PartnerClient.id).where(PartnerClient.client_id == DEMO_PARTNER_CLIENT_ID)) \
+            is None:
+        session.add(PartnerClient(
+            name="Cooperativa Il Melograno (demo partner)", client_id=DEMO_PARTNER_CLIENT_ID,
+            secret_hash=hashlib.sha256(DEMO_PARTNER_SECRET.encode()).hexdigest(),
+            scopes=sorted(s.value for s in PartnerScope),
+        ))
+        created += 1
+    await session.flush()
+    return {"demo_records_created": created}
+
+
+def describe_logins() -> str:
+    lines = ["Demo logins (password flow at /v1/auth/token, or Authorize in /docs):"]
+    lines += [f"  {d.role.value:<15} {d.email:<48} {d.password}" for d in DEMO_LOGINS]
+    lines.append(f"  partner client  client_id={DEMO_PARTNER_CLIENT_ID}  client_secret={DEMO_PARTNER_SECRET}")
+    return "\n".join(lines)

@@ -1,0 +1,88 @@
+"""JWT access tokens, the only module that touches python-jose.
+
+Hardening (RFC 8725): one algorithm from settings, passed explicitly; the header is checked before
+verification (wrong `alg`, any `crit` → refused: we understand no critical extensions); `exp`,
+`iat`, `sub`, `iss` and `aud` are all required and verified; no leeway.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from jose import JWTError, jwt
+
+from app.config import AuthSettings
+
+PrincipalKind = Literal["user", "partner"]
+
+
+class InvalidToken(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    subject: uuid.UUID
+    kind: PrincipalKind
+    issued_at: datetime
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTokens:
+    access_token: str
+    expires_in: int
+    refresh_token: str | None = None
+    scope: str | None = None
+    token_type: str = "bearer"
+
+
+def issue_access_token(
+    settings: AuthSettings, *, subject: uuid.UUID, kind: PrincipalKind, scopes: tuple[str, ...] = ()
+) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "sub": str(subject),
+        "kind": kind,
+        "iss": settings.issuer,
+        "aud": settings.audience,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=settings.access_token_minutes)).timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    if scopes:
+        claims["scope"] = " ".join(scopes)
+    return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=settings.algorithm)
+
+
+def decode_access_token(settings: AuthSettings, token: str) -> AccessClaims:
+    try:
+        header = jwt.get_unverified_header(token)
+    except JWTError as exc:
+        raise InvalidToken("malformed token") from exc
+    if header.get("alg") != settings.algorithm or "crit" in header:
+        raise InvalidToken("unacceptable token header")
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[settings.algorithm],
+            audience=settings.audience,
+            issuer=settings.issuer,
+            options={
+                "require_exp": True, "require_iat": True, "require_sub": True,
+                "require_iss": True, "require_aud": True, "leeway": 0,
+            },
+        )
+        kind = claims.get("kind")
+        if kind not in ("user", "partner"):
+            raise InvalidToken("unknown principal kind")
+        return AccessClaims(
+            subject=uuid.UUID(claims["sub"]),
+            kind=kind,
+            issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
+            scopes=tuple(str(claims.get("scope", "")).split()),
+        )
+    except (JWTError, ValueError, TypeError, KeyError) as exc:
+        raise InvalidToken("invalid token") from exc

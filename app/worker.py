@@ -1,0 +1,66 @@
+"""Background worker: periodic housekeeping over PostgreSQL (`python -m app.worker`).
+
+Today it prunes idempotency records past their retention and refresh tokens past expiry. Each
+sweep runs in its own short transaction; several workers may run at once (deletes are idempotent).
+"""
+
+import asyncio
+import logging
+import signal
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import get_settings
+from app.db import build_engine, build_sessionmaker
+from app.idempotency import prune_expired
+from app.models import RefreshToken
+from app.observability import configure_logging
+
+log = logging.getLogger("app.worker")
+SWEEP_EVERY_S = 300
+
+
+async def sweep(session: AsyncSession) -> dict[str, int]:
+    settings = get_settings()
+    idempotency = await prune_expired(session, settings.api.idempotency_ttl_hours)
+    # Keep expired tokens a day longer so a late reuse is still recognised as reuse.
+    cutoff = datetime.now(UTC) - timedelta(days=1)
+    tokens = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < cutoff))
+    return {"idempotency_records": idempotency, "refresh_tokens": tokens.rowcount or 0}
+
+
+async def run(stop: asyncio.Event) -> None:
+    engine = build_engine(get_settings())
+    sessionmaker = build_sessionmaker(engine)
+    try:
+        while not stop.is_set():
+            try:
+                async with sessionmaker() as session, session.begin():
+                    log.info("sweep", extra=await sweep(session))
+            except Exception:  # keep the worker alive through database outages
+                log.exception("sweep failed")
+            try:
+                await asyncio.wait_for(stop.wait(), SWEEP_EVERY_S)
+            except TimeoutError:
+                pass
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    configure_logging(get_settings().log_level)
+    stop = asyncio.Event()
+
+    async def runner() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run(stop)
+
+    asyncio.run(runner())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Milan's zones: listing, and placing a point in its NIL and Municipio."""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import get_settings
+from app.errors import NotFound
+from app.models import Zone, ZoneKind
+from app.pagination import PageParams, Paginated, SortKey, paginate
+from app.zones import repository as repo
+from app.zones.geometry import haversine_km, nil_containing
+from app.zones.schemas import ZoneLocation, ZoneRead
+
+
+class ZoneNotFound(NotFound):
+    code = "zone_not_found"
+
+
+class PointOutsideMilan(NotFound):
+    code = "point_outside_milan"
+    title = "Point Outside Milan"
+
+
+async def list_zones(
+    session: AsyncSession, page: PageParams, *, kind: ZoneKind | None, parent_id: uuid.UUID | None
+) -> Paginated[Zone]:
+    return await paginate(
+        session, repo.zones_query(kind=kind, parent_id=parent_id), page, scope="zones",
+        order=[SortKey(Zone.kind), SortKey(Zone.code), SortKey(Zone.id)],
+    )
+
+
+async def get_zone(session: AsyncSession, zone_id: uuid.UUID) -> Zone:
+    zone = await repo.get_by_id(session, zone_id)
+    if zone is None:
+        raise ZoneNotFound("No zone with this id.")
+    return zone
+
+
+async def locate(session: AsyncSession, *, lat: float, lon: float) -> ZoneLocation:
+    """The NIL and Municipio of a point: by polygon when a NIL GeoJSON is configured, else by the
+    nearest NIL centroid whose reach covers the point. Outside Milan is a 404, never a guess."""
+    polygons = get_settings().api.nil_geojson_path
+    if polygons is not None:
+        code = nil_containing(polygons, lat, lon)
+        nil = await repo.get_by_code(session, ZoneKind.nil, code) if code is not None else None
+        method = "polygon"
+        distance = haversine_km(lat, lon, nil.centroid_lat, nil.centroid_lon) if nil else 0.0
+    else:
+        found = await repo.nearest_nil_within_reach(session, lat, lon)
+        nil, distance = found if found else (None, 0.0)
+        method = "centroid"
+    if nil is None or nil.parent_id is None:
+        raise PointOutsideMilan(f"The point ({lat}, {lon}) is not in any NIL of Milan.")
+    municipio = await get_zone(session, nil.parent_id)
+    return ZoneLocation(
+        nil=ZoneRead.model_validate(nil), municipio=ZoneRead.model_validate(municipio),
+        method=method, distance_km=round(distance, 3),
+    )
