@@ -101,8 +101,9 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
     get_settings.cache_clear()
     migrate(url)
     seed(demo=demo)
-    uvicorn.run("app.main:build_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_config=None)
+    uvicorn.run(
+        "app.main:build_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True, log_config=None
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,7 +20,7 @@ def resolve_database_url(settings: Settings) -> str:
         # Accept the common libpq spellings and use the asyncpg driver.
         for prefix in ("postgres://", "postgresql://"):
             if url.startswith(prefix):
-                return "postgresql+asyncpg://" + url[len(prefix):]
+                return "postgresql+asyncpg://" + url[len(prefix) :]
         return url
     return embedded_server_url(settings.db.embedded_dir, settings.db.embedded_database)
 

@@ -185,8 +185,13 @@ def _pointer(loc: tuple[Any, ...]) -> tuple[str, str]:
 
 async def _app_error(request: Request, exc: AppError) -> JSONResponse:
     return problem_response(
-        request, status=exc.status_code, code=exc.code, title=exc.title, detail=exc.detail,
-        headers=exc.headers, **exc.extra,
+        request,
+        status=exc.status_code,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        headers=exc.headers,
+        **exc.extra,
     )
 
 
@@ -199,8 +204,12 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
         # Only the message: never echo the submitted value (it may be personal data).
         errors.append({"pointer": pointer, "location": location, "detail": err.get("msg", "invalid")})
     return problem_response(
-        request, status=422, code="validation_error", title="Unprocessable Content",
-        detail="The request is not valid; see errors.", errors=errors,
+        request,
+        status=422,
+        code="validation_error",
+        title="Unprocessable Content",
+        detail="The request is not valid; see errors.",
+        errors=errors,
     )
 
 
@@ -211,22 +220,26 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
         405: f"Method {request.method} is not allowed here.",
         400: "The request body could not be parsed.",
     }.get(exc.status_code, str(exc.detail))
-    return problem_response(
-        request, status=exc.status_code, code=code, title=title, detail=detail, headers=exc.headers
-    )
+    return problem_response(request, status=exc.status_code, code=code, title=title, detail=detail, headers=exc.headers)
 
 
 async def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
     log.warning("integrity error not handled by a service", extra={"error": type(exc.orig).__name__})
     return problem_response(
-        request, status=409, code="conflict", title="Conflict",
+        request,
+        status=409,
+        code="conflict",
+        title="Conflict",
         detail="The change conflicts with existing data.",
     )
 
 
 async def _stale_data(request: Request, exc: StaleDataError) -> JSONResponse:
     return problem_response(
-        request, status=409, code="concurrent_update", title="Conflict",
+        request,
+        status=409,
+        code="concurrent_update",
+        title="Conflict",
         detail="The resource was changed by another request; read it again and retry.",
     )
 
@@ -234,8 +247,12 @@ async def _stale_data(request: Request, exc: StaleDataError) -> JSONResponse:
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.error("database unavailable", extra={"error": type(exc).__name__})
     return problem_response(
-        request, status=503, code="service_unavailable", title="Service Unavailable",
-        detail="The service is temporarily unavailable; retry shortly.", headers={"Retry-After": "5"},
+        request,
+        status=503,
+        code="service_unavailable",
+        title="Service Unavailable",
+        detail="The service is temporarily unavailable; retry shortly.",
+        headers={"Retry-After": "5"},
     )
 
 
@@ -248,7 +265,10 @@ async def _dbapi_error(request: Request, exc: DBAPIError) -> JSONResponse:
 async def _server_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return problem_response(
-        request, status=500, code="internal_error", title="Internal Server Error",
+        request,
+        status=500,
+        code="internal_error",
+        title="Internal Server Error",
         detail="An unexpected error occurred; it has been logged with this request_id.",
         headers={"X-Request-ID": request_id_var.get() or ""},
     )

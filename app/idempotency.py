@@ -10,6 +10,7 @@ stored response is written by `ApiRoute` in the same transaction as the business
 Only successful (2xx) responses are stored: a failed attempt may be retried with the same key.
 """
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -55,10 +56,9 @@ class PendingKey:
 
 async def _request_hash(request: Request) -> str:
     body = await request.body()
-    try:  # the same JSON with other spacing or key order is the same request
+    with contextlib.suppress(ValueError, UnicodeDecodeError):
+        # the same JSON with other spacing or key order is the same request
         body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except (ValueError, UnicodeDecodeError):
-        pass
     return hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n" + body).hexdigest()
 
 
@@ -69,7 +69,10 @@ async def idempotency_key(
     key: Annotated[
         str | None,
         Header(
-            alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            pattern=r"^[\x21-\x7e]+$",
             description="Unique key (a UUID is best) making retries of this POST safe for 24 h",
         ),
     ] = None,
@@ -123,11 +126,6 @@ async def store_response(session: AsyncSession, pending: PendingKey, response: R
 async def prune_expired(session: AsyncSession, ttl_hours: int) -> int:
     """Delete records past their retention; run by the worker."""
     result = await session.execute(
-        delete(IdempotencyRecord).where(
-            IdempotencyRecord.created_at < func.now() - timedelta(hours=ttl_hours)
-        )
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < func.now() - timedelta(hours=ttl_hours))
     )
     return result.rowcount or 0
-
-
-

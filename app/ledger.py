@@ -21,16 +21,23 @@ def audit(
 ) -> None:
     session.add(
         AuditEntry(
-            actor_id=actor_id, actor_kind=actor_kind, action=action, target_type=target_type,
-            target_id=target_id, request_id=request_id_var.get(), detail=detail or {},
+            actor_id=actor_id,
+            actor_kind=actor_kind,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            request_id=request_id_var.get(),
+            detail=detail or {},
         )
     )
 
 
 def emit(
-    session: AsyncSession, *, type: str, aggregate_type: str, aggregate_id: uuid.UUID,
+    session: AsyncSession,
+    *,
+    type: str,
+    aggregate_type: str,
+    aggregate_id: uuid.UUID,
     payload: dict[str, Any],
 ) -> None:
-    session.add(
-        OutboxEvent(type=type, aggregate_type=aggregate_type, aggregate_id=aggregate_id, payload=payload)
-    )
+    session.add(OutboxEvent(type=type, aggregate_type=aggregate_type, aggregate_id=aggregate_id, payload=payload))

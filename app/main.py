@@ -83,15 +83,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=settings.api.cors_origins,
         allow_credentials=False,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match",
-                       "X-Request-ID"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-ID"],
         expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed"],
     )
     app.add_middleware(RequestContextMiddleware)
 
     app.include_router(ops_router)
-    for router in (auth_router, me_router, users_router, partner_clients_router, zones_router,
-                   categories_router):
+    for router in (auth_router, me_router, users_router, partner_clients_router, zones_router, categories_router):
         app.include_router(router, prefix=API_PREFIX)
 
     def openapi() -> dict[str, Any]:

@@ -16,11 +16,12 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 
 REGISTRY = CollectorRegistry(auto_describe=True)
-REQUESTS = Counter(
-    "http_requests_total", "HTTP requests", ["method", "route", "status"], registry=REGISTRY
-)
+REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"], registry=REGISTRY)
 LATENCY = Histogram(
-    "http_request_duration_seconds", "HTTP request latency", ["method", "route"], registry=REGISTRY,
+    "http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    registry=REGISTRY,
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 
@@ -109,6 +110,10 @@ class RequestContextMiddleware:
         LATENCY.labels(scope["method"], template).observe(elapsed)
         access_log.info(
             "request",
-            extra={"method": scope["method"], "route": template, "status": status,
-                   "duration_ms": round(elapsed * 1000, 2)},
+            extra={
+                "method": scope["method"],
+                "route": template,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 2),
+            },
         )

@@ -105,8 +105,7 @@ def decode_cursor(cursor: str, scope: str, order: Sequence[SortKey]) -> list[Any
             raise ValueError("cursor of another list or order")
         return [_decode_value(key.column, raw) for key, raw in zip(order, data["k"], strict=True)]
     except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
-        raise InvalidCursor("The cursor is invalid or belongs to another list; start again without it.") \
-            from exc
+        raise InvalidCursor("The cursor is invalid or belongs to another list; start again without it.") from exc
 
 
 def _after(order: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:

@@ -82,7 +82,6 @@ async def enforce(store: RateLimitStore, key: str, *, limit: int, window_seconds
 # (kept here so a router adds a limit in one line: `dependencies=[LoginRateLimit]`)
 
 
-
 def _client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -92,27 +91,38 @@ async def limit_login(request: Request) -> None:
     if not settings.enabled:
         return
     store: RateLimitStore = request.app.state.rate_limits
-    await enforce(store, f"login:ip:{_client_ip(request)}",
-                  limit=settings.login_per_ip_per_minute, window_seconds=60)
+    await enforce(store, f"login:ip:{_client_ip(request)}", limit=settings.login_per_ip_per_minute, window_seconds=60)
     form = await request.form()
     account = form.get("username") or form.get("client_id")
     if isinstance(account, str) and account:
-        await enforce(store, f"login:account:{account.strip().lower()}",
-                      limit=settings.login_per_account_per_15_minutes, window_seconds=900)
+        await enforce(
+            store,
+            f"login:account:{account.strip().lower()}",
+            limit=settings.login_per_account_per_15_minutes,
+            window_seconds=900,
+        )
 
 
 async def limit_registration(request: Request) -> None:
     settings = get_settings().rate_limit
     if settings.enabled:
-        await enforce(request.app.state.rate_limits, f"register:ip:{_client_ip(request)}",
-                      limit=settings.register_per_ip_per_hour, window_seconds=3600)
+        await enforce(
+            request.app.state.rate_limits,
+            f"register:ip:{_client_ip(request)}",
+            limit=settings.register_per_ip_per_hour,
+            window_seconds=3600,
+        )
 
 
 async def limit_creation(request: Request, principal: CurrentPrincipal) -> None:
     settings = get_settings().rate_limit
     if settings.enabled:
-        await enforce(request.app.state.rate_limits, f"create:{principal.key}",
-                      limit=settings.create_per_principal_per_minute, window_seconds=60)
+        await enforce(
+            request.app.state.rate_limits,
+            f"create:{principal.key}",
+            limit=settings.create_per_principal_per_minute,
+            window_seconds=60,
+        )
 
 
 LoginRateLimit = Depends(limit_login)

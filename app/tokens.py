@@ -71,8 +71,12 @@ def decode_access_token(settings: AuthSettings, token: str) -> AccessClaims:
             audience=settings.audience,
             issuer=settings.issuer,
             options={
-                "require_exp": True, "require_iat": True, "require_sub": True,
-                "require_iss": True, "require_aud": True, "leeway": 0,
+                "require_exp": True,
+                "require_iat": True,
+                "require_sub": True,
+                "require_iss": True,
+                "require_aud": True,
+                "leeway": 0,
             },
         )
         kind = claims.get("kind")

@@ -5,6 +5,7 @@ sweep runs in its own short transaction; several workers may run at once (delete
 """
 
 import asyncio
+import contextlib
 import logging
 import signal
 from datetime import UTC, datetime, timedelta
@@ -41,10 +42,8 @@ async def run(stop: asyncio.Event) -> None:
                     log.info("sweep", extra=await sweep(session))
             except Exception:  # keep the worker alive through database outages
                 log.exception("sweep failed")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), SWEEP_EVERY_S)
-            except TimeoutError:
-                pass
     finally:
         await engine.dispose()
 

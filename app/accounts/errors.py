@@ -21,10 +21,13 @@ class UnsupportedGrantType(AppError):
     status_code, code, title = 400, "unsupported_grant_type", "Unsupported Grant Type"
 
 
-
 class WrongPassword(AppError):
     status_code, code, title = 400, "wrong_password", "Wrong Password"
 
 
 class UserNotFound(NotFound):
     code = "user_not_found"
+
+
+class OwnAccountProtected(Conflict):
+    code, title = "own_account_protected", "Own Account Protected"

@@ -33,7 +33,9 @@ async def _issue_for_user(session: AsyncSession, user: User, family_id: uuid.UUI
     raw_refresh = "rt_" + secrets.token_urlsafe(32)
     session.add(
         RefreshToken(
-            user_id=user.id, family_id=family_id, token_hash=hash_token(raw_refresh),
+            user_id=user.id,
+            family_id=family_id,
+            token_hash=hash_token(raw_refresh),
             expires_at=datetime.now(UTC) + timedelta(days=settings.refresh_token_days),
         )
     )

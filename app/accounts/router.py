@@ -6,7 +6,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.accounts import login
 from app.accounts import service as account_service
-from app.accounts.errors import EmailTaken, InvalidGrant, UnsupportedGrantType, UserNotFound, WrongPassword
+from app.accounts.errors import (
+    EmailTaken,
+    InvalidGrant,
+    OwnAccountProtected,
+    UnsupportedGrantType,
+    UserNotFound,
+    WrongPassword,
+)
 from app.accounts.schemas import (
     LogoutRequest,
     MeUpdate,
@@ -49,8 +56,11 @@ class TokenForm(BaseModel):
 
 
 @auth_router.post(
-    "/register", status_code=status.HTTP_201_CREATED, response_model=UserRead,
-    dependencies=[RegistrationRateLimit], responses=error_responses(EmailTaken, RateLimited),
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    dependencies=[RegistrationRateLimit],
+    responses=error_responses(EmailTaken, RateLimited),
 )
 async def register_account(data: RegistrationCreate, session: SessionDep) -> User:
     """Register a citizen or an individual worker; then sign in at /v1/auth/token."""
@@ -58,9 +68,10 @@ async def register_account(data: RegistrationCreate, session: SessionDep) -> Use
 
 
 @auth_router.post(
-    "/token", response_model=TokenRead, dependencies=[LoginRateLimit],
-    responses=error_responses(InvalidGrant, UnsupportedGrantType, InvalidClientCredentials,
-                              InvalidScope, RateLimited),
+    "/token",
+    response_model=TokenRead,
+    dependencies=[LoginRateLimit],
+    responses=error_responses(InvalidGrant, UnsupportedGrantType, InvalidClientCredentials, InvalidScope, RateLimited),
 )
 async def issue_token(
     form: Annotated[TokenForm, Form()],
@@ -69,9 +80,15 @@ async def issue_token(
 ) -> IssuedTokens:
     """OAuth2 token endpoint: password, refresh_token (rotating) and client_credentials grants."""
     return await login.token_grant(
-        session, grant_type=form.grant_type, username=form.username, password=form.password,
-        refresh_token=form.refresh_token, client_id=form.client_id, client_secret=form.client_secret,
-        scope=form.scope, basic_auth=authorization,
+        session,
+        grant_type=form.grant_type,
+        username=form.username,
+        password=form.password,
+        refresh_token=form.refresh_token,
+        client_id=form.client_id,
+        client_secret=form.client_secret,
+        scope=form.scope,
+        basic_auth=authorization,
     )
 
 
@@ -87,16 +104,15 @@ async def get_me(user: CurrentUser) -> User:
     return user
 
 
-@me_router.patch(
-    "", response_model=UserRead, responses=error_responses(NotAuthenticated, PreconditionFailed)
-)
+@me_router.patch("", response_model=UserRead, responses=error_responses(NotAuthenticated, PreconditionFailed))
 async def update_me(data: MeUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> User:
     """Change one's own name, phone or language (send If-Match to avoid lost updates)."""
     return await account_service.update_me(session, user, data, if_match=if_match)
 
 
 @me_router.post(
-    "/password", status_code=status.HTTP_204_NO_CONTENT,
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(NotAuthenticated, WrongPassword),
 )
 async def change_password(data: PasswordChange, session: SessionDep, user: CurrentUser) -> None:
@@ -125,13 +141,12 @@ async def get_user(user_id: uuid.UUID, session: SessionDep, admin: AdminUser) ->
 
 
 @users_router.patch(
-    "/{user_id}", response_model=UserRead,
-    responses=error_responses(NotAuthenticated, Forbidden, UserNotFound, PreconditionFailed),
+    "/{user_id}",
+    response_model=UserRead,
+    responses=error_responses(NotAuthenticated, Forbidden, UserNotFound, PreconditionFailed, OwnAccountProtected),
 )
 async def update_user(
     user_id: uuid.UUID, data: UserAdminUpdate, session: SessionDep, admin: AdminUser, if_match: IfMatch
 ) -> User:
     """Change a user's role or deactivate them (admins); deactivation ends their sessions."""
     return await account_service.update_user(session, admin, user_id, data, if_match=if_match)
-
-

@@ -18,10 +18,17 @@ class Strict(BaseModel):
 class RegistrationCreate(Strict):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{
-            "email": "giulia.rossi@example.org", "password": "una-password-lunga",
-            "full_name": "Giulia Rossi", "phone": "+39 02 1234567", "role": "citizen",
-        }]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "giulia.rossi@example.org",
+                    "password": "una-password-lunga",
+                    "full_name": "Giulia Rossi",
+                    "phone": "+39 02 1234567",
+                    "role": "citizen",
+                }
+            ]
+        },
     )
 
     email: EmailStr = Field(max_length=254)

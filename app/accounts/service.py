@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.accounts import repository as repo
-from app.accounts.errors import EmailTaken, UserNotFound, WrongPassword
+from app.accounts.errors import EmailTaken, OwnAccountProtected, UserNotFound, WrongPassword
 from app.accounts.schemas import MeUpdate, PasswordChange, RegistrationCreate, UserAdminUpdate
 from app.concurrency import ensure_version
 from app.models import Role, User
@@ -33,30 +33,39 @@ async def register(session: AsyncSession, data: RegistrationCreate) -> User:
     )
     session.add(user)
     await session.flush()
-    ledger.audit(session, actor_id=user.id, actor_kind="user", action="user.registered",
-                 target_type="user", target_id=user.id, detail={"role": user.role.value})
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action="user.registered",
+        target_type="user",
+        target_id=user.id,
+        detail={"role": user.role.value},
+    )
     return user
 
 
-async def create_user(
-    session: AsyncSession, *, email: str, password: str, full_name: str, role: Role
-) -> User:
+async def create_user(session: AsyncSession, *, email: str, password: str, full_name: str, role: Role) -> User:
     """Create a user of any role (CLI bootstrap and seeding); not exposed over HTTP."""
     email = normalise_email(email)
     if await repo.get_by_email(session, email) is not None:
         raise EmailTaken("An account with this e-mail already exists.")
-    user = User(email=email, password_hash=await password_hashing().hash(password),
-                full_name=full_name, role=role)
+    user = User(email=email, password_hash=await password_hashing().hash(password), full_name=full_name, role=role)
     session.add(user)
     await session.flush()
-    ledger.audit(session, actor_id=None, actor_kind="system", action="user.created",
-                 target_type="user", target_id=user.id, detail={"role": role.value})
+    ledger.audit(
+        session,
+        actor_id=None,
+        actor_kind="system",
+        action="user.created",
+        target_type="user",
+        target_id=user.id,
+        detail={"role": role.value},
+    )
     return user
 
 
-async def get_user_for_token(
-    session: AsyncSession, user_id: uuid.UUID, issued_at: datetime
-) -> User | None:
+async def get_user_for_token(session: AsyncSession, user_id: uuid.UUID, issued_at: datetime) -> User | None:
     """The active user an access token names, unless the token predates a password change."""
     user = await repo.get_by_id(session, user_id)
     if user is None or not user.is_active:
@@ -67,9 +76,7 @@ async def get_user_for_token(
     return user
 
 
-async def update_me(
-    session: AsyncSession, user: User, data: MeUpdate, *, if_match: list[int] | None
-) -> User:
+async def update_me(session: AsyncSession, user: User, data: MeUpdate, *, if_match: list[int] | None) -> User:
     ensure_version(user, if_match)
     for field in data.model_fields_set:
         value = getattr(data, field)
@@ -88,8 +95,14 @@ async def change_password(session: AsyncSession, user: User, data: PasswordChang
     user.password_hash = await hashing.hash(data.new_password)
     user.tokens_valid_after = now
     await repo.revoke_all_for_user(session, user.id, now)
-    ledger.audit(session, actor_id=user.id, actor_kind="user", action="user.password_changed",
-                 target_type="user", target_id=user.id)
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action="user.password_changed",
+        target_type="user",
+        target_id=user.id,
+    )
     await session.flush()
 
 
@@ -108,17 +121,23 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
 
 
 async def update_user(
-    session: AsyncSession, admin: User, user_id: uuid.UUID, data: UserAdminUpdate,
-    *, if_match: list[int] | None,
+    session: AsyncSession,
+    admin: User,
+    user_id: uuid.UUID,
+    data: UserAdminUpdate,
+    *,
+    if_match: list[int] | None,
 ) -> User:
     user = await get_user(session, user_id)
     ensure_version(user, if_match)
+    if user.id == admin.id and data.model_fields_set & {"role", "is_active"}:
+        # An admin demoting or deactivating themselves could lock the city out of its own platform.
+        raise OwnAccountProtected("Admins cannot change their own role or deactivate themselves.")
     changes = {}
     if "role" in data.model_fields_set and data.role is not None and data.role != user.role:
         changes["role"] = [user.role.value, data.role.value]
         user.role = data.role
-    if "is_active" in data.model_fields_set and data.is_active is not None \
-            and data.is_active != user.is_active:
+    if "is_active" in data.model_fields_set and data.is_active is not None and data.is_active != user.is_active:
         changes["is_active"] = [user.is_active, data.is_active]
         user.is_active = data.is_active
         if not data.is_active:  # deactivation ends every session at once
@@ -126,7 +145,14 @@ async def update_user(
             user.tokens_valid_after = now
             await repo.revoke_all_for_user(session, user.id, now)
     if changes:
-        ledger.audit(session, actor_id=admin.id, actor_kind="user", action="user.updated_by_admin",
-                     target_type="user", target_id=user.id, detail=changes)
+        ledger.audit(
+            session,
+            actor_id=admin.id,
+            actor_kind="user",
+            action="user.updated_by_admin",
+            target_type="user",
+            target_id=user.id,
+            detail=changes,
+        )
     await session.flush()
     return user

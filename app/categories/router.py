@@ -20,12 +20,12 @@ async def list_categories(session: SessionDep, response: Response) -> CategoryTr
 
 
 @router.get(
-    "/{category_ref}", response_model=CategoryDetail,
+    "/{category_ref}",
+    response_model=CategoryDetail,
     responses=error_responses(category_service.CategoryNotFound),
 )
 async def get_category(
-    category_ref: Annotated[str, Path(max_length=80, description="Category id (UUID) or slug",
-                                      examples=["badante"])],
+    category_ref: Annotated[str, Path(max_length=80, description="Category id (UUID) or slug", examples=["badante"])],
     session: SessionDep,
     response: Response,
 ) -> CategoryDetail:

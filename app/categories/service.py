@@ -16,8 +16,10 @@ class CategoryNotFound(NotFound):
 
 def _read(category: Category, parent_ids: set[uuid.UUID]) -> dict:
     data = CategoryRead.model_validate(
-        {**{c: getattr(category, c) for c in CategoryRead.model_fields if c != "is_leaf"},
-         "is_leaf": category.id not in parent_ids}
+        {
+            **{c: getattr(category, c) for c in CategoryRead.model_fields if c != "is_leaf"},
+            "is_leaf": category.id not in parent_ids,
+        }
     )
     return data.model_dump()
 

@@ -17,16 +17,20 @@ ADMIN_ONLY = error_responses(NotAuthenticated, Forbidden)
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, response_model=PartnerClientCreated,
-    dependencies=[IdempotencyKeyDep], responses=ADMIN_ONLY,
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PartnerClientCreated,
+    dependencies=[IdempotencyKeyDep],
+    responses=ADMIN_ONLY,
 )
 async def create_partner_client(
     data: PartnerClientCreate, session: SessionDep, admin: AdminUser
 ) -> PartnerClientCreated:
     """Register a partner system (admins); the client secret is shown only in this response."""
     client, secret = await partner_service.create_client(session, admin, data)
-    return PartnerClientCreated.model_validate({**PartnerClientRead.model_validate(client).model_dump(),
-                                                "client_secret": secret})
+    return PartnerClientCreated.model_validate(
+        {**PartnerClientRead.model_validate(client).model_dump(), "client_secret": secret}
+    )
 
 
 @router.get("", response_model=Page[PartnerClientRead], responses=ADMIN_ONLY)
@@ -38,7 +42,8 @@ async def list_partner_clients(
 
 
 @router.get(
-    "/{partner_client_id}", response_model=PartnerClientRead,
+    "/{partner_client_id}",
+    response_model=PartnerClientRead,
     responses=error_responses(NotAuthenticated, Forbidden, partner_service.PartnerClientNotFound),
 )
 async def get_partner_client(partner_client_id: uuid.UUID, session: SessionDep, admin: AdminUser) -> PartnerClient:
@@ -47,11 +52,10 @@ async def get_partner_client(partner_client_id: uuid.UUID, session: SessionDep, 
 
 
 @router.post(
-    "/{partner_client_id}/revoke", response_model=PartnerClientRead,
+    "/{partner_client_id}/revoke",
+    response_model=PartnerClientRead,
     responses=error_responses(NotAuthenticated, Forbidden, partner_service.PartnerClientNotFound),
 )
-async def revoke_partner_client(
-    partner_client_id: uuid.UUID, session: SessionDep, admin: AdminUser
-) -> PartnerClient:
+async def revoke_partner_client(partner_client_id: uuid.UUID, session: SessionDep, admin: AdminUser) -> PartnerClient:
     """Revoke a partner client: its tokens stop working at once."""
     return await partner_service.revoke_client(session, admin, partner_client_id)

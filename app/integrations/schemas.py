@@ -10,8 +10,11 @@ from app.models import PartnerScope
 class PartnerClientCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"name": "Cooperativa Lotta contro l'Emarginazione",
-                                         "scopes": ["listings:write", "events:read"]}]},
+        json_schema_extra={
+            "examples": [
+                {"name": "Cooperativa Lotta contro l'Emarginazione", "scopes": ["listings:write", "events:read"]}
+            ]
+        },
     )
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -35,9 +35,7 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def create_client(
-    session: AsyncSession, admin: User, data: PartnerClientCreate
-) -> tuple[PartnerClient, str]:
+async def create_client(session: AsyncSession, admin: User, data: PartnerClientCreate) -> tuple[PartnerClient, str]:
     secret = "pcs_" + secrets.token_urlsafe(32)
     client = PartnerClient(
         name=data.name,
@@ -48,16 +46,24 @@ async def create_client(
     )
     session.add(client)
     await session.flush()
-    ledger.audit(session, actor_id=admin.id, actor_kind="user", action="partner_client.created",
-                 target_type="partner_client", target_id=client.id, detail={"scopes": client.scopes})
+    ledger.audit(
+        session,
+        actor_id=admin.id,
+        actor_kind="user",
+        action="partner_client.created",
+        target_type="partner_client",
+        target_id=client.id,
+        detail={"scopes": client.scopes},
+    )
     return client, secret
 
 
-async def list_clients(
-    session: AsyncSession, page: PageParams, *, active: bool | None
-) -> Paginated[PartnerClient]:
+async def list_clients(session: AsyncSession, page: PageParams, *, active: bool | None) -> Paginated[PartnerClient]:
     return await paginate(
-        session, repo.clients_query(active=active), page, scope="partner_clients",
+        session,
+        repo.clients_query(active=active),
+        page,
+        scope="partner_clients",
         order=[SortKey(PartnerClient.created_at, descending=True), SortKey(PartnerClient.id)],
     )
 
@@ -74,8 +80,14 @@ async def revoke_client(session: AsyncSession, admin: User, partner_id: uuid.UUI
     if client.is_active:
         client.is_active = False
         client.revoked_at = datetime.now(UTC)
-        ledger.audit(session, actor_id=admin.id, actor_kind="user", action="partner_client.revoked",
-                     target_type="partner_client", target_id=client.id)
+        ledger.audit(
+            session,
+            actor_id=admin.id,
+            actor_kind="user",
+            action="partner_client.revoked",
+            target_type="partner_client",
+            target_id=client.id,
+        )
         await session.flush()
     return client
 
@@ -105,5 +117,3 @@ async def client_credentials_grant(
 async def get_client_for_token(session: AsyncSession, partner_id: uuid.UUID) -> PartnerClient | None:
     client = await repo.get_by_id(session, partner_id)
     return client if client is not None and client.is_active else None
-
-

@@ -30,9 +30,7 @@ class User(UUIDPk, Timestamps, Versioned, Base):
     full_name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
     role: Mapped[Role] = mapped_column(Enum(Role, name="user_role"))
-    preferred_language: Mapped[Language] = mapped_column(
-        Enum(Language, name="language_code"), default=Language.it
-    )
+    preferred_language: Mapped[Language] = mapped_column(Enum(Language, name="language_code"), default=Language.it)
     is_active: Mapped[bool] = mapped_column(default=True)
     # Access tokens issued before this instant are refused (password change, forced logout).
     tokens_valid_after: Mapped[datetime] = mapped_column(default=utcnow)

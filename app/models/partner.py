@@ -28,7 +28,5 @@ class PartnerClient(UUIDPk, Timestamps, Versioned, Base):
     secret_hash: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
     is_active: Mapped[bool] = mapped_column(default=True)
-    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None]

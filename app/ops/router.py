@@ -25,7 +25,8 @@ async def get_readiness(session: SessionDep) -> Response:
 
 
 @router.get(
-    "/metrics", response_class=PlainTextResponse,
+    "/metrics",
+    response_class=PlainTextResponse,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
 async def get_metrics() -> PlainTextResponse:

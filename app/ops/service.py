@@ -29,6 +29,7 @@ async def readiness(session: AsyncSession) -> Readiness:
         return Readiness(status="not_ready", database="unreachable", migrations="unknown")
     at_head = revisions == set(head_revisions())
     return Readiness(
-        status="ready" if at_head else "not_ready", database="ok",
+        status="ready" if at_head else "not_ready",
+        database="ok",
         migrations="at_head" if at_head else "behind",
     )

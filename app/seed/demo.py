@@ -23,10 +23,18 @@ class DemoLogin:
 
 DEMO_LOGINS = (
     DemoLogin("admin@demo.welfareditutti.it", "demo-admin-2026", "Amministrazione Comunale", Role.admin),
-    DemoLogin("operatore.sangottardo@demo.welfareditutti.it", "demo-operatore-2026",
-              "Paola Bianchi (Spazio WeMi San Gottardo)", Role.hub_operator),
-    DemoLogin("staff.cooperativa@demo.welfareditutti.it", "demo-staff-2026",
-              "Marco Colombo (Cooperativa Il Melograno)", Role.provider_staff),
+    DemoLogin(
+        "operatore.sangottardo@demo.welfareditutti.it",
+        "demo-operatore-2026",
+        "Paola Bianchi (Spazio WeMi San Gottardo)",
+        Role.hub_operator,
+    ),
+    DemoLogin(
+        "staff.cooperativa@demo.welfareditutti.it",
+        "demo-staff-2026",
+        "Marco Colombo (Cooperativa Il Melograno)",
+        Role.provider_staff,
+    ),
     DemoLogin("lucia.worker@demo.welfareditutti.it", "demo-worker-2026", "Lucia Ferrari", Role.worker),
     DemoLogin("giulia.cittadina@demo.welfareditutti.it", "demo-cittadina-2026", "Giulia Rossi", Role.citizen),
     DemoLogin("ahmed.cittadino@demo.welfareditutti.it", "demo-cittadino-2026", "Ahmed Benali", Role.citizen),
@@ -41,17 +49,22 @@ async def seed_demo(session: AsyncSession) -> dict[str, int]:
         exists = await session.scalar(select(User.id).where(User.email == login.email))
         if exists is None:
             await account_service.create_user(
-                session, email=login.email, password=login.password, full_name=login.full_name,
+                session,
+                email=login.email,
+                password=login.password,
+                full_name=login.full_name,
                 role=login.role,
             )
             created += 1
-    if await session.scalar(select(PartnerClient.id).where(PartnerClient.client_id == DEMO_PARTNER_CLIENT_ID)) \
-            is None:
-        session.add(PartnerClient(
-            name="Cooperativa Il Melograno (demo partner)", client_id=DEMO_PARTNER_CLIENT_ID,
-            secret_hash=hashlib.sha256(DEMO_PARTNER_SECRET.encode()).hexdigest(),
-            scopes=sorted(s.value for s in PartnerScope),
-        ))
+    if await session.scalar(select(PartnerClient.id).where(PartnerClient.client_id == DEMO_PARTNER_CLIENT_ID)) is None:
+        session.add(
+            PartnerClient(
+                name="Cooperativa Il Melograno (demo partner)",
+                client_id=DEMO_PARTNER_CLIENT_ID,
+                secret_hash=hashlib.sha256(DEMO_PARTNER_SECRET.encode()).hexdigest(),
+                scopes=sorted(s.value for s in PartnerScope),
+            )
+        )
         created += 1
     await session.flush()
     return {"demo_records_created": created}

@@ -29,17 +29,31 @@ def _read_csv(package: str, name: str) -> list[dict[str, str]]:
 
 def zone_rows() -> list[dict]:
     rows = [
-        {"id": zone_id(ZoneKind.municipio, int(r["municipio"])), "kind": ZoneKind.municipio,
-         "code": int(r["municipio"]), "name": f"Municipio {r['municipio']}", "parent_id": None,
-         "centroid_lat": float(r["centroid_lat"]), "centroid_lon": float(r["centroid_lon"]),
-         "area_km2": float(r["area_km2"]), "reach_km": None}
+        {
+            "id": zone_id(ZoneKind.municipio, int(r["municipio"])),
+            "kind": ZoneKind.municipio,
+            "code": int(r["municipio"]),
+            "name": f"Municipio {r['municipio']}",
+            "parent_id": None,
+            "centroid_lat": float(r["centroid_lat"]),
+            "centroid_lon": float(r["centroid_lon"]),
+            "area_km2": float(r["area_km2"]),
+            "reach_km": None,
+        }
         for r in _read_csv("app.zones", "municipi.csv")
     ]
     rows += [
-        {"id": zone_id(ZoneKind.nil, int(r["nil_id"])), "kind": ZoneKind.nil, "code": int(r["nil_id"]),
-         "name": r["name"], "parent_id": zone_id(ZoneKind.municipio, int(r["municipio_by_centroid"])),
-         "centroid_lat": float(r["centroid_lat"]), "centroid_lon": float(r["centroid_lon"]),
-         "area_km2": float(r["area_km2"]), "reach_km": float(r["reach_km"])}
+        {
+            "id": zone_id(ZoneKind.nil, int(r["nil_id"])),
+            "kind": ZoneKind.nil,
+            "code": int(r["nil_id"]),
+            "name": r["name"],
+            "parent_id": zone_id(ZoneKind.municipio, int(r["municipio_by_centroid"])),
+            "centroid_lat": float(r["centroid_lat"]),
+            "centroid_lon": float(r["centroid_lon"]),
+            "area_km2": float(r["area_km2"]),
+            "reach_km": float(r["reach_km"]),
+        }
         for r in _read_csv("app.zones", "nil.csv")
     ]
     return rows
@@ -54,12 +68,19 @@ def category_rows() -> list[dict]:
             (child, area_id, position) for position, child in enumerate(area["categories"])
         ]
         for node, parent, position in nodes:
-            rows.append({
-                "id": category_id(node["slug"]), "slug": node["slug"], "parent_id": parent,
-                "name_it": node["name_it"], "name_en": node["name_en"],
-                "description_it": node.get("description_it"), "description_en": node.get("description_en"),
-                "position": position, "codes": node.get("codes", {}),
-            })
+            rows.append(
+                {
+                    "id": category_id(node["slug"]),
+                    "slug": node["slug"],
+                    "parent_id": parent,
+                    "name_it": node["name_it"],
+                    "name_en": node["name_en"],
+                    "description_it": node.get("description_it"),
+                    "description_en": node.get("description_en"),
+                    "position": position,
+                    "codes": node.get("codes", {}),
+                }
+            )
     return rows
 
 

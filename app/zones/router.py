@@ -28,9 +28,7 @@ async def list_zones(
     return await zone_service.list_zones(session, page, kind=kind, parent_id=parent_id)
 
 
-@router.get(
-    "/locate", response_model=ZoneLocation, responses=error_responses(zone_service.PointOutsideMilan)
-)
+@router.get("/locate", response_model=ZoneLocation, responses=error_responses(zone_service.PointOutsideMilan))
 async def locate_point(
     session: SessionDep,
     lat: Annotated[float, Query(ge=-90, le=90, description="Latitude, WGS84", examples=[45.4642])],

@@ -26,7 +26,10 @@ async def list_zones(
     session: AsyncSession, page: PageParams, *, kind: ZoneKind | None, parent_id: uuid.UUID | None
 ) -> Paginated[Zone]:
     return await paginate(
-        session, repo.zones_query(kind=kind, parent_id=parent_id), page, scope="zones",
+        session,
+        repo.zones_query(kind=kind, parent_id=parent_id),
+        page,
+        scope="zones",
         order=[SortKey(Zone.kind), SortKey(Zone.code), SortKey(Zone.id)],
     )
 
@@ -55,6 +58,8 @@ async def locate(session: AsyncSession, *, lat: float, lon: float) -> ZoneLocati
         raise PointOutsideMilan(f"The point ({lat}, {lon}) is not in any NIL of Milan.")
     municipio = await get_zone(session, nil.parent_id)
     return ZoneLocation(
-        nil=ZoneRead.model_validate(nil), municipio=ZoneRead.model_validate(municipio),
-        method=method, distance_km=round(distance, 3),
+        nil=ZoneRead.model_validate(nil),
+        municipio=ZoneRead.model_validate(municipio),
+        method=method,
+        distance_km=round(distance, 3),
     )

@@ -1,0 +1,56 @@
+# Two commands matter: `make run` (serve the API with demo data) and `make test`.
+# Both create .venv and install what they need; they work with only Python and PyPI.
+
+# pgserver (the embedded PostgreSQL) ships wheels for CPython 3.9-3.12: prefer those.
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && { echo $$p; break; }; done)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test test-only install install-test openapi lint check migrate seed worker clean-db
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[embedded]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[embedded,test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install ## serve on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL is set)
+	$(BIN)/tutti serve
+
+test: install-test test-only ## install test dependencies and run the suite
+
+test-only:
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+openapi: install ## regenerate openapi/openapi.json from the app
+	$(BIN)/tutti openapi
+
+lint: install-test
+	$(BIN)/ruff check app tests migrations
+
+check: install-test lint ## CI-only checks: migrations match models, contract up to date
+	$(BIN)/alembic check
+	$(BIN)/tutti openapi --check
+
+migrate: install
+	$(BIN)/tutti migrate
+
+seed: install
+	$(BIN)/tutti seed
+
+worker: install
+	$(BIN)/tutti worker
+
+clean-db: ## stop and delete the embedded database
+	-$(BIN)/python -c "import pgserver; pgserver.get_server('.pgdata', cleanup_mode='delete').cleanup()"
+	rm -rf .pgdata
