@@ -42,7 +42,8 @@ def worker_id_name(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 async def test_database_url(worker_id_name: str) -> str:
-    return await database.create_migrated_database(f"tutti_test_{worker_id_name}")
+    prefix = os.environ.get("TEST_DB_PREFIX", "tutti_test")  # lets parallel runs keep apart
+    return await database.create_migrated_database(f"{prefix}_{worker_id_name}")
 
 
 @pytest.fixture(scope="session")
