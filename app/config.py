@@ -52,7 +52,8 @@ class RateLimitSettings(BaseModel):
 class ApiSettings(BaseModel):
     max_body_bytes: int = 1_048_576
     cors_origins: list[str] = Field(default_factory=list)
-    docs_enabled: bool = True
+    # Swagger UI, ReDoc and /openapi.json; unset means on, except with ENV=prod (OWASP API8).
+    docs_enabled: bool | None = None
     idempotency_ttl_hours: int = 24
     # A GeoJSON FeatureCollection of NIL polygons (property ID_NIL); when set, /zones/locate places a
     # point by polygon instead of by nearest centroid. E.g. ../shared/data/milan/nil.geojson

@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if hasattr(app.state, "engine"):
             await app.state.engine.dispose()
 
-    docs = settings.api.docs_enabled
+    docs = settings.api.docs_enabled if settings.api.docs_enabled is not None else settings.env != "prod"
     app = FastAPI(
         title="Welfare di Tutti API",
         version="0.1.0",

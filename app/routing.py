@@ -92,3 +92,11 @@ def if_match_versions(
 
 
 IfMatch = Annotated[list[int] | None, Depends(if_match_versions)]
+
+
+def _reference_data_cache(response: Response) -> None:
+    # Zones and categories change only with a release: let browsers and CDNs keep them an hour.
+    response.headers["Cache-Control"] = "public, max-age=3600"
+
+
+ReferenceDataCache = Depends(_reference_data_cache)

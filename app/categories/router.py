@@ -1,21 +1,19 @@
 from typing import Annotated
 
-from fastapi import Path, Response
+from fastapi import Path
 
 from app.categories import service as category_service
 from app.categories.schemas import CategoryDetail, CategoryTree
 from app.db import SessionDep
 from app.errors import error_responses
-from app.routing import api_router
+from app.routing import ReferenceDataCache, api_router
 
-router = api_router(prefix="/categories", tags=["categories"])
-REFERENCE_CACHE = "public, max-age=3600"
+router = api_router(prefix="/categories", tags=["categories"], dependencies=[ReferenceDataCache])
 
 
 @router.get("", response_model=CategoryTree)
-async def list_categories(session: SessionDep, response: Response) -> CategoryTree:
+async def list_categories(session: SessionDep) -> CategoryTree:
     """The whole taxonomy as a tree: areas, each with its categories (Italian and English labels)."""
-    response.headers["Cache-Control"] = REFERENCE_CACHE
     return await category_service.category_tree(session)
 
 
@@ -27,8 +25,6 @@ async def list_categories(session: SessionDep, response: Response) -> CategoryTr
 async def get_category(
     category_ref: Annotated[str, Path(max_length=80, description="Category id (UUID) or slug", examples=["badante"])],
     session: SessionDep,
-    response: Response,
 ) -> CategoryDetail:
     """One category, by id or slug, with its parent and children."""
-    response.headers["Cache-Control"] = REFERENCE_CACHE
     return await category_service.get_category(session, category_ref)

@@ -4,12 +4,13 @@ from fastapi import status
 
 from app.auth import AdminUser
 from app.db import SessionDep
-from app.errors import Forbidden, NotAuthenticated, error_responses
-from app.idempotency import IdempotencyKeyDep
+from app.errors import Forbidden, NotAuthenticated, RateLimited, error_responses
+from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep, IdempotencyKeyReused
 from app.integrations import service as partner_service
 from app.integrations.schemas import PartnerClientCreate, PartnerClientCreated, PartnerClientRead
 from app.models import PartnerClient
 from app.pagination import Page, PageParamsDep, Paginated
+from app.ratelimit import CreationRateLimit
 from app.routing import api_router
 
 router = api_router(prefix="/partner-clients", tags=["partner clients"])
@@ -20,17 +21,14 @@ ADMIN_ONLY = error_responses(NotAuthenticated, Forbidden)
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=PartnerClientCreated,
-    dependencies=[IdempotencyKeyDep],
-    responses=ADMIN_ONLY,
+    dependencies=[IdempotencyKeyDep, CreationRateLimit],
+    responses=error_responses(NotAuthenticated, Forbidden, RateLimited, IdempotencyInProgress, IdempotencyKeyReused),
 )
 async def create_partner_client(
     data: PartnerClientCreate, session: SessionDep, admin: AdminUser
 ) -> PartnerClientCreated:
     """Register a partner system (admins); the client secret is shown only in this response."""
-    client, secret = await partner_service.create_client(session, admin, data)
-    return PartnerClientCreated.model_validate(
-        {**PartnerClientRead.model_validate(client).model_dump(), "client_secret": secret}
-    )
+    return await partner_service.create_client(session, admin, data)
 
 
 @router.get("", response_model=Page[PartnerClientRead], responses=ADMIN_ONLY)

@@ -12,7 +12,7 @@ from app import ledger
 from app.config import get_settings
 from app.errors import AppError, NotFound
 from app.integrations import repository as repo
-from app.integrations.schemas import PartnerClientCreate
+from app.integrations.schemas import PartnerClientCreate, PartnerClientCreated, PartnerClientRead
 from app.models import PartnerClient, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.tokens import IssuedTokens, issue_access_token
@@ -55,7 +55,7 @@ async def create_client(session: AsyncSession, admin: User, data: PartnerClientC
         target_id=client.id,
         detail={"scopes": client.scopes},
     )
-    return client, secret
+    return PartnerClientCreated(**PartnerClientRead.model_validate(client).model_dump(), client_secret=secret)
 
 
 async def list_clients(session: AsyncSession, page: PageParams, *, active: bool | None) -> Paginated[PartnerClient]:

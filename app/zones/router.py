@@ -1,30 +1,27 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Query
 
 from app.db import SessionDep
 from app.errors import error_responses
 from app.models import Zone, ZoneKind
 from app.pagination import Page, PageParamsDep, Paginated
-from app.routing import api_router
+from app.routing import ReferenceDataCache, api_router
 from app.zones import service as zone_service
 from app.zones.schemas import ZoneLocation, ZoneRead
 
-router = api_router(prefix="/zones", tags=["zones"])
-REFERENCE_CACHE = "public, max-age=3600"  # reference data changes only with a release
+router = api_router(prefix="/zones", tags=["zones"], dependencies=[ReferenceDataCache])
 
 
 @router.get("", response_model=Page[ZoneRead])
 async def list_zones(
     session: SessionDep,
     page: PageParamsDep,
-    response: Response,
     kind: ZoneKind | None = None,
     parent_id: Annotated[uuid.UUID | None, Query(description="Municipio id: its NILs")] = None,
 ) -> Paginated[Zone]:
     """Milan's 9 Municipi and 88 NIL, by kind then code."""
-    response.headers["Cache-Control"] = REFERENCE_CACHE
     return await zone_service.list_zones(session, page, kind=kind, parent_id=parent_id)
 
 
@@ -39,7 +36,6 @@ async def locate_point(
 
 
 @router.get("/{zone_id}", response_model=ZoneRead, responses=error_responses(zone_service.ZoneNotFound))
-async def get_zone(zone_id: uuid.UUID, session: SessionDep, response: Response) -> Zone:
+async def get_zone(zone_id: uuid.UUID, session: SessionDep) -> Zone:
     """One Municipio or NIL."""
-    response.headers["Cache-Control"] = REFERENCE_CACHE
     return await zone_service.get_zone(session, zone_id)
