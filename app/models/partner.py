@@ -30,3 +30,5 @@ class PartnerClient(UUIDPk, Timestamps, Versioned, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None]
+    # Partner sync: the provider organisation whose listings this client may write.
+    provider_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("provider.id", ondelete="SET NULL"))

@@ -1,0 +1,90 @@
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ARRAY, CheckConstraint, Computed, Enum, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.dialects.postgresql import INT4MULTIRANGE, JSONB, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamps, UUIDPk, Versioned
+
+
+class ServiceStatus(enum.StrEnum):
+    draft = "draft"
+    published = "published"
+    paused = "paused"
+    archived = "archived"
+
+
+class Delivery(enum.StrEnum):
+    individual = "individual"
+    shared = "shared"
+
+
+class PriceModel(enum.StrEnum):
+    free = "free"
+    fixed = "fixed"
+    hourly = "hourly"
+    per_session = "per_session"
+    monthly = "monthly"
+
+
+class Service(UUIDPk, Timestamps, Versioned, Base):
+    """A listing: what a provider offers, where, when and at what price.
+
+    Search reads only denormalised columns of this table, so its indexes serve every filter:
+    `searchable` (published and the provider accredited, kept in step by the catalogue service),
+    `coverage_nil_ids` (zones served plus the NILs within the radius), the provider's point,
+    and `availability_minutes` (the weekly slots as minutes since Monday 00:00).
+    """
+
+    __tablename__ = "service"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "external_id", name="uq_service_provider_external_id"),
+        CheckConstraint("(price_model = 'free') = (price_cents IS NULL)", name="price_matches_model"),
+        Index("ix_service_provider", "provider_id"),
+        Index("ix_service_search_category", "category_id", "published_at", "id", postgresql_where="searchable"),
+        Index("ix_service_search_coverage", "coverage_nil_ids", postgresql_using="gin",
+              postgresql_where="searchable"),
+        Index("ix_service_search_availability", "availability_minutes", postgresql_using="gist",
+              postgresql_where="searchable"),
+        Index("ix_service_search_point", "lat", "lon", postgresql_where="searchable"),
+        Index("ix_service_search_text", "search_vector", postgresql_using="gin", postgresql_where="searchable"),
+        Index("ix_service_modified", "updated_at", "id"),
+    )
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("provider.id", ondelete="CASCADE"))
+    category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("category.id"))
+    title: Mapped[str] = mapped_column(String(160))
+    description: Mapped[str] = mapped_column(Text, default="")
+    delivery: Mapped[Delivery] = mapped_column(Enum(Delivery, name="service_delivery"))
+    min_persons: Mapped[int | None]
+    max_persons: Mapped[int | None]
+    price_model: Mapped[PriceModel] = mapped_column(Enum(PriceModel, name="price_model"))
+    price_cents: Mapped[int | None]
+    # Shared delivery: [{"group_size": 3, "price_per_person_cents": 900}, ...]
+    shared_prices: Mapped[list[dict[str, int]]] = mapped_column(JSONB, default=list)
+    income_based: Mapped[bool] = mapped_column(default=False)
+    zones_served: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
+    radius_km: Mapped[float | None]
+    coverage_nil_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    availability: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
+    availability_minutes: Mapped[Any] = mapped_column(INT4MULTIRANGE)
+    languages: Mapped[list[str]] = mapped_column(ARRAY(String(2)), default=lambda: ["it"])
+    accessibility: Mapped[str | None] = mapped_column(String(1000))
+    capacity: Mapped[int | None]
+    status: Mapped[ServiceStatus] = mapped_column(Enum(ServiceStatus, name="service_status"),
+                                                  default=ServiceStatus.draft)
+    searchable: Mapped[bool] = mapped_column(default=False)
+    published_at: Mapped[datetime | None]
+    last_verified_at: Mapped[datetime | None]
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed("to_tsvector('italian', coalesce(title, '') || ' ' || coalesce(description, ''))", persisted=True),
+        deferred=True,
+    )
