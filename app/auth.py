@@ -94,9 +94,15 @@ async def current_user(principal: Annotated[Principal, Depends(current_principal
     return principal.user
 
 
+async def optional_user(principal: Annotated[Principal | None, Depends(optional_principal)]) -> User | None:
+    """The signed-in person, or None for anonymous callers and partner systems (public views)."""
+    return principal.user if principal is not None else None
+
+
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 CurrentUser = Annotated[User, Depends(current_user)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
 def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, User]]:

@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.observability import request_id_var
 
@@ -272,6 +274,42 @@ async def _server_error(request: Request, exc: Exception) -> JSONResponse:
         detail="An unexpected error occurred; it has been logged with this request_id.",
         headers={"X-Request-ID": request_id_var.get() or ""},
     )
+
+
+class BodyLimitMiddleware:
+    """Caps request bodies at `max_body_size` bytes with a 413 problem.
+
+    Used instead of FastAPI's `max_body_size`, whose limiter replaces any response to an oversized
+    Content-Length with a plain-text 413 that bypasses our handlers and headers.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+        self.app = app
+        self.max_body_size = max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_size:
+            error = StarletteHTTPException(413, self._detail())
+            await (await _http_error(Request(scope), error))(scope, receive, send)
+            return
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_body_size:  # a chunked body: raised while the route reads it
+                raise StarletteHTTPException(413, self._detail())
+            return message
+
+        await self.app(scope, receive_within_limit, send)
+
+    def _detail(self) -> str:
+        return f"The request body is larger than {self.max_body_size} bytes."
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -9,13 +9,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app.accounts.router import auth_router, me_router, users_router
+from app.catalog.router import router as services_router
 from app.categories.router import router as categories_router
 from app.config import Settings, get_settings
 from app.db import build_engine, build_sessionmaker
-from app.errors import PROBLEM_JSON, install_error_handlers
+from app.errors import PROBLEM_JSON, BodyLimitMiddleware, install_error_handlers
 from app.integrations.router import router as partner_clients_router
 from app.observability import RequestContextMiddleware, configure_logging
 from app.ops.router import router as ops_router
+from app.providers.router import router as providers_router
 from app.ratelimit import build_store
 from app.zones.router import router as zones_router
 
@@ -73,11 +75,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
-        max_body_size=settings.api.max_body_bytes,
         swagger_ui_parameters={"persistAuthorization": True},
     )
     app.state.rate_limits = build_store(settings.redis_url)
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_body_size=settings.api.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.api.cors_origins,
@@ -89,7 +91,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
 
     app.include_router(ops_router)
-    for router in (auth_router, me_router, users_router, partner_clients_router, zones_router, categories_router):
+    for router in (
+        auth_router,
+        me_router,
+        users_router,
+        partner_clients_router,
+        zones_router,
+        categories_router,
+        providers_router,
+        services_router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
 
     def openapi() -> dict[str, Any]:

@@ -10,14 +10,14 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy import ColumnElement, Row, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
@@ -80,7 +80,10 @@ def _encode_value(value: Any) -> Any:
 
 
 def _decode_value(column: Any, raw: Any) -> Any:
-    python_type = column.type.python_type
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:  # an untyped SQL expression: JSON scalars round-trip as they are
+        return raw
     if python_type is uuid.UUID:
         return uuid.UUID(raw)
     if python_type is datetime:
@@ -125,15 +128,22 @@ async def paginate(
     *,
     order: Sequence[SortKey],
     scope: str,
+    item: Callable[[Row[Any]], Any] = lambda row: row[0],
 ) -> Paginated[Any]:
-    """Run `stmt` (selecting one entity) one page at a time. `scope` names the list and its order."""
+    """Run `stmt` one page at a time; `scope` names the list and its order (cursors are bound to it).
+
+    The sort keys may be columns or SQL expressions (a distance, a rank): they are selected as
+    extra columns, so the cursor records exactly the values the database ordered by. `item` maps a
+    result row to what the page holds (by default the first selected entity).
+    """
     if page.cursor:
         stmt = stmt.where(_after(order, decode_cursor(page.cursor, scope, order)))
+    width = len(stmt.column_descriptions)  # entities count once, unlike selected_columns
+    stmt = stmt.add_columns(*(key.column for key in order))
     stmt = stmt.order_by(*(k.column.desc() if k.descending else k.column.asc() for k in order))
-    rows = list((await session.scalars(stmt.limit(page.limit + 1))).all())
+    rows = list((await session.execute(stmt.limit(page.limit + 1))).all())
     next_cursor = None
     if len(rows) > page.limit:
         rows = rows[: page.limit]
-        last = rows[-1]
-        next_cursor = encode_cursor(scope, [getattr(last, k.column.key) for k in order])
-    return Paginated(items=rows, next_cursor=next_cursor)
+        next_cursor = encode_cursor(scope, list(rows[-1][width:]))
+    return Paginated(items=[item(row) for row in rows], next_cursor=next_cursor)

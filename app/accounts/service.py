@@ -156,3 +156,7 @@ async def update_user(
         )
     await session.flush()
     return user
+
+
+async def find_by_email(session: AsyncSession, email: str) -> User | None:
+    return await repo.get_by_email(session, normalise_email(email))

@@ -3,8 +3,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, CheckConstraint, Computed, Enum, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
-from sqlalchemy.dialects.postgresql import INT4MULTIRANGE, JSONB, TSVECTOR
+from sqlalchemy import CheckConstraint, Computed, Enum, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamps, UUIDPk, Versioned
@@ -45,10 +45,13 @@ class Service(UUIDPk, Timestamps, Versioned, Base):
         CheckConstraint("(price_model = 'free') = (price_cents IS NULL)", name="price_matches_model"),
         Index("ix_service_provider", "provider_id"),
         Index("ix_service_search_category", "category_id", "published_at", "id", postgresql_where="searchable"),
-        Index("ix_service_search_coverage", "coverage_nil_ids", postgresql_using="gin",
-              postgresql_where="searchable"),
-        Index("ix_service_search_availability", "availability_minutes", postgresql_using="gist",
-              postgresql_where="searchable"),
+        Index("ix_service_search_coverage", "coverage_nil_ids", postgresql_using="gin", postgresql_where="searchable"),
+        Index(
+            "ix_service_search_availability",
+            "availability_minutes",
+            postgresql_using="gist",
+            postgresql_where="searchable",
+        ),
         Index("ix_service_search_point", "lat", "lon", postgresql_where="searchable"),
         Index("ix_service_search_text", "search_vector", postgresql_using="gin", postgresql_where="searchable"),
         Index("ix_service_modified", "updated_at", "id"),
@@ -76,8 +79,9 @@ class Service(UUIDPk, Timestamps, Versioned, Base):
     languages: Mapped[list[str]] = mapped_column(ARRAY(String(2)), default=lambda: ["it"])
     accessibility: Mapped[str | None] = mapped_column(String(1000))
     capacity: Mapped[int | None]
-    status: Mapped[ServiceStatus] = mapped_column(Enum(ServiceStatus, name="service_status"),
-                                                  default=ServiceStatus.draft)
+    status: Mapped[ServiceStatus] = mapped_column(
+        Enum(ServiceStatus, name="service_status"), default=ServiceStatus.draft
+    )
     searchable: Mapped[bool] = mapped_column(default=False)
     published_at: Mapped[datetime | None]
     last_verified_at: Mapped[datetime | None]

@@ -2,8 +2,8 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Computed, Enum, ForeignKey, Index, String, Text, Uuid
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy import Computed, Enum, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamps, UUIDPk, Versioned, utcnow
@@ -53,8 +53,9 @@ class Provider(UUIDPk, Timestamps, Versioned, Base):
     __tablename__ = "provider"
     __table_args__ = (
         Index("ix_provider_search_vector", "search_vector", postgresql_using="gin"),
-        Index("ix_provider_accredited_name", "display_name", "id",
-              postgresql_where="accreditation_state = 'accredited'"),
+        Index(
+            "ix_provider_accredited_name", "display_name", "id", postgresql_where="accreditation_state = 'accredited'"
+        ),
     )
 
     kind: Mapped[ProviderKind] = mapped_column(Enum(ProviderKind, name="provider_kind"))
@@ -84,8 +85,9 @@ class Provider(UUIDPk, Timestamps, Versioned, Base):
     rating_count: Mapped[int] = mapped_column(default=0)
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR,
-        Computed("to_tsvector('italian', coalesce(display_name, '') || ' ' || coalesce(description, ''))",
-                 persisted=True),
+        Computed(
+            "to_tsvector('italian', coalesce(display_name, '') || ' ' || coalesce(description, ''))", persisted=True
+        ),
         deferred=True,
     )
 

@@ -1,19 +1,10 @@
-"""Plain geometry for placing points in zones: haversine distance and point-in-polygon."""
+"""Point-in-polygon for placing points in NILs from a GeoJSON file."""
 
 import json
-import math
 from functools import lru_cache
 from pathlib import Path
 
-EARTH_RADIUS_KM = 6371.0088
 Ring = list[tuple[float, float]]  # (lon, lat) pairs, as in GeoJSON
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
 def _in_ring(lon: float, lat: float, ring: Ring) -> bool:

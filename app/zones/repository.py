@@ -1,22 +1,10 @@
 import uuid
 
-from sqlalchemy import Float, Select, func, literal, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.geo import haversine_km_sql
 from app.models import Zone, ZoneKind
-
-EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km_sql(lat_col, lon_col, lat: float, lon: float):  # noqa: ANN001, ANN201 - SQL expressions
-    """Great-circle distance in SQL (no PostGIS: the embedded server has no extensions)."""
-    lat_p, lon_p = literal(lat, Float), literal(lon, Float)
-    dlat = func.radians(lat_col - lat_p)
-    dlon = func.radians(lon_col - lon_p)
-    h = func.power(func.sin(dlat / 2), 2) + func.cos(func.radians(lat_p)) * func.cos(
-        func.radians(lat_col)
-    ) * func.power(func.sin(dlon / 2), 2)
-    return 2 * EARTH_RADIUS_KM * func.asin(func.least(1.0, func.sqrt(h)))
 
 
 def zones_query(*, kind: ZoneKind | None, parent_id: uuid.UUID | None) -> Select[tuple[Zone]]:
@@ -47,3 +35,22 @@ async def nearest_nil_within_reach(session: AsyncSession, lat: float, lon: float
         )
     ).first()
     return (row[0], float(row[1])) if row else None
+
+
+async def get_many(session: AsyncSession, zone_ids: list[uuid.UUID]) -> list[Zone]:
+    if not zone_ids:
+        return []
+    return list((await session.scalars(select(Zone).where(Zone.id.in_(zone_ids)))).all())
+
+
+async def nil_ids_of_municipi(session: AsyncSession, municipio_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    if not municipio_ids:
+        return []
+    stmt = select(Zone.id).where(Zone.kind == ZoneKind.nil, Zone.parent_id.in_(municipio_ids))
+    return list((await session.scalars(stmt)).all())
+
+
+async def nil_ids_within(session: AsyncSession, lat: float, lon: float, radius_km: float) -> list[uuid.UUID]:
+    distance = haversine_km_sql(Zone.centroid_lat, Zone.centroid_lon, lat, lon)
+    stmt = select(Zone.id).where(Zone.kind == ZoneKind.nil, distance <= radius_km)
+    return list((await session.scalars(stmt)).all())

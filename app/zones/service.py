@@ -5,11 +5,12 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
-from app.errors import NotFound
+from app.errors import NotFound, ValidationFailed
+from app.geo import haversine_km
 from app.models import Zone, ZoneKind
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.zones import repository as repo
-from app.zones.geometry import haversine_km, nil_containing
+from app.zones.geometry import nil_containing
 from app.zones.schemas import ZoneLocation, ZoneRead
 
 
@@ -63,3 +64,34 @@ async def locate(session: AsyncSession, *, lat: float, lon: float) -> ZoneLocati
         method=method,
         distance_km=round(distance, 3),
     )
+
+
+class UnknownZones(ValidationFailed):
+    code = "unknown_zones"
+
+
+async def expand_to_nils(
+    session: AsyncSession, zone_ids: list[uuid.UUID], *, pointer: str, location: str = "body"
+) -> list[uuid.UUID]:
+    """NIL ids for a list of NIL or Municipio ids (a Municipio stands for all its NILs)."""
+    zones = await repo.get_many(session, zone_ids)
+    unknown = set(zone_ids) - {z.id for z in zones}
+    if unknown:
+        raise UnknownZones(
+            f"Unknown zone ids: {', '.join(sorted(map(str, unknown)))}.", pointer=pointer, location=location
+        )
+    nils = [z.id for z in zones if z.kind == ZoneKind.nil]
+    nils += await repo.nil_ids_of_municipi(session, [z.id for z in zones if z.kind == ZoneKind.municipio])
+    return sorted(set(nils))
+
+
+async def nils_within(session: AsyncSession, *, lat: float, lon: float, radius_km: float) -> list[uuid.UUID]:
+    return await repo.nil_ids_within(session, lat, lon, radius_km)
+
+
+async def nil_of_point(session: AsyncSession, *, lat: float, lon: float) -> uuid.UUID | None:
+    """The NIL containing a point, or None outside Milan (providers may sit outside the city)."""
+    try:
+        return (await locate(session, lat=lat, lon=lon)).nil.id
+    except PointOutsideMilan:
+        return None

@@ -1,0 +1,48 @@
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Category, Provider, Service
+
+
+async def get_by_id(session: AsyncSession, service_id: uuid.UUID, *, for_update: bool = False) -> Service | None:
+    stmt = select(Service).where(Service.id == service_id)
+    return await session.scalar(stmt.with_for_update() if for_update else stmt)
+
+
+async def get_by_external_id(
+    session: AsyncSession, provider_id: uuid.UUID, external_id: str, *, for_update: bool = False
+) -> Service | None:
+    stmt = select(Service).where(Service.provider_id == provider_id, Service.external_id == external_id)
+    return await session.scalar(stmt.with_for_update() if for_update else stmt)
+
+
+async def services_of_provider(session: AsyncSession, provider_id: uuid.UUID) -> list[Service]:
+    return list((await session.scalars(select(Service).where(Service.provider_id == provider_id))).all())
+
+
+async def get_category(session: AsyncSession, category_id: uuid.UUID) -> Category | None:
+    return await session.get(Category, category_id)
+
+
+async def is_leaf_category(session: AsyncSession, category_id: uuid.UUID) -> bool:
+    child = await session.scalar(select(Category.id).where(Category.parent_id == category_id).limit(1))
+    return child is None
+
+
+async def category_and_descendants(session: AsyncSession, category_id: uuid.UUID) -> list[uuid.UUID]:
+    children = await session.scalars(select(Category.id).where(Category.parent_id == category_id))
+    return [category_id, *children.all()]  # the taxonomy has two levels: area → category
+
+
+async def categories_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Category]:
+    if not ids:
+        return {}
+    return {c.id: c for c in (await session.scalars(select(Category).where(Category.id.in_(ids)))).all()}
+
+
+async def providers_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Provider]:
+    if not ids:
+        return {}
+    return {p.id: p for p in (await session.scalars(select(Provider).where(Provider.id.in_(ids)))).all()}

@@ -1,0 +1,91 @@
+import uuid
+
+from fastapi import status
+
+from app.auth import CurrentUser, OptionalUser
+from app.catalog import service as catalog_service
+from app.catalog.schemas import ServiceCreate, ServiceRead, ServiceUpdate
+from app.catalog.search import ServiceSort, search_services
+from app.db import SessionDep
+from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
+from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
+from app.models import ServiceStatus
+from app.pagination import Page, PageParamsDep, Paginated
+from app.providers.access import ProviderNotFound
+from app.ratelimit import CreationRateLimit
+from app.routing import IfMatch, api_router
+from app.search_params import SearchFiltersDep
+from app.zones.service import UnknownZones
+
+router = api_router(prefix="/services", tags=["services"])
+MANAGE = error_responses(
+    NotAuthenticated, catalog_service.ServiceNotFound, PreconditionFailed, catalog_service.InvalidServiceTransition
+)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ServiceRead,
+    dependencies=[IdempotencyKeyDep, CreationRateLimit],
+    responses=error_responses(
+        NotAuthenticated, Forbidden, ProviderNotFound, RateLimited, IdempotencyInProgress, UnknownZones
+    ),
+)
+async def create_service(data: ServiceCreate, session: SessionDep, user: CurrentUser) -> ServiceRead:
+    """Create a listing for a provider one works for (starts as a draft)."""
+    return await catalog_service.create_service(session, user, data)
+
+
+@router.get("", response_model=Page[ServiceRead], responses=error_responses(Forbidden))
+async def list_services(
+    session: SessionDep,
+    user: OptionalUser,
+    filters: SearchFiltersDep,
+    page: PageParamsDep,
+    sort: ServiceSort | None = None,
+    provider_id: uuid.UUID | None = None,
+    status: ServiceStatus | None = None,
+) -> Paginated[ServiceRead]:
+    """Search published services of accredited providers; every filter narrows (AND)."""
+    return await search_services(session, user, filters, page, sort=sort, provider_id=provider_id, status=status)
+
+
+@router.get("/{service_id}", response_model=ServiceRead, responses=error_responses(catalog_service.ServiceNotFound))
+async def get_service(service_id: uuid.UUID, session: SessionDep, user: OptionalUser) -> ServiceRead:
+    """One service (unpublished ones only for its provider's staff)."""
+    return await catalog_service.get_service(session, user, service_id)
+
+
+@router.patch("/{service_id}", response_model=ServiceRead, responses=MANAGE)
+async def update_service(
+    service_id: uuid.UUID, data: ServiceUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch
+) -> ServiceRead:
+    """Edit a listing (the provider's staff)."""
+    return await catalog_service.update_service(session, user, service_id, data, if_match=if_match)
+
+
+def _status_endpoint(action: str, summary: str, extra: tuple = ()) -> None:
+    async def endpoint(service_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> ServiceRead:
+        return await catalog_service.change_status(session, user, service_id, action, if_match=if_match)
+
+    endpoint.__name__ = f"{action}_service"
+    endpoint.__doc__ = summary
+    router.post(
+        f"/{{service_id}}/{action}", response_model=ServiceRead, responses={**MANAGE, **error_responses(*extra)}
+    )(endpoint)
+
+
+_status_endpoint(
+    "publish", "Publish: searchable while the provider is accredited.", (catalog_service.ProviderNotAccredited,)
+)
+_status_endpoint("pause", "Pause a published service (hidden from search, keeps its data).")
+_status_endpoint("archive", "Archive a service for good.")
+
+
+@router.post("/{service_id}/confirm", response_model=ServiceRead, responses=MANAGE)
+async def confirm_service(
+    service_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
+) -> ServiceRead:
+    """Confirm the listing is still accurate (updates last_verified_at)."""
+    return await catalog_service.confirm_service(session, user, service_id, if_match=if_match)

@@ -1,0 +1,131 @@
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from app.models import Delivery, PriceModel, ProviderKind, ServiceStatus, VerificationKind
+from app.schedules import WeeklySlot
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=160)]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+Cents = Annotated[int, Field(ge=0, le=10_000_000, description="Integer euro cents")]
+
+
+class SharedPrice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    group_size: int = Field(ge=2, le=50)
+    price_per_person_cents: Cents
+
+
+class ServiceFields(BaseModel):
+    """What a provider may set on a listing. Status changes go through the action endpoints."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category_id: uuid.UUID | None = Field(default=None, description="A leaf category")
+    title: Title | None = None
+    description: Annotated[str, Field(max_length=4000)] | None = None
+    delivery: Delivery | None = None
+    min_persons: int | None = Field(default=None, ge=1, le=50, description="Shared delivery only")
+    max_persons: int | None = Field(default=None, ge=1, le=50, description="Shared delivery only")
+    price_model: PriceModel | None = None
+    price_cents: Cents | None = Field(default=None, description="Per unit of the price model; null when free")
+    shared_prices: Annotated[list[SharedPrice], Field(max_length=50)] | None = Field(
+        default=None, description="Shared delivery: price per person by group size"
+    )
+    income_based: bool | None = Field(default=None, description="Discounted by household income (ISEE)")
+    zones_served: Annotated[list[uuid.UUID], Field(max_length=97)] | None = Field(
+        default=None, description="NIL or Municipio ids; empty means the provider's zones"
+    )
+    radius_km: float | None = Field(default=None, gt=0, le=50, description="Also serve around the provider's point")
+    availability: Annotated[list[WeeklySlot], Field(max_length=50)] | None = None
+    languages: Annotated[list[LanguageCode], Field(min_length=1, max_length=20)] | None = None
+    accessibility: Annotated[str, Field(max_length=1000)] | None = None
+    capacity: int | None = Field(default=None, ge=1, le=100_000)
+
+    @field_validator("zones_served", "languages")
+    @classmethod
+    def _unique(cls, value: list | None) -> list | None:
+        return list(dict.fromkeys(value)) if value is not None else None
+
+
+class ServiceCreate(ServiceFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "provider_id": "0b0f7f2e-6f7a-4b8e-9f0e-2f4a1c3d5e6f",
+                    "category_id": "f0c5e3f5-61a2-5d0a-8a9b-3c7c9d1e2f3a",
+                    "title": "Doposcuola condiviso in via Padova",
+                    "description": "Compiti e gioco per bambini 6-10 anni, gruppi fino a 6.",
+                    "delivery": "shared",
+                    "min_persons": 2,
+                    "max_persons": 6,
+                    "price_model": "hourly",
+                    "price_cents": 1500,
+                    "shared_prices": [{"group_size": 3, "price_per_person_cents": 700}],
+                    "availability": [{"day": "mon", "opens": "16:00", "closes": "18:30"}],
+                    "languages": ["it", "en"],
+                }
+            ]
+        },
+    )
+
+    provider_id: uuid.UUID
+    category_id: uuid.UUID
+    title: Title
+    delivery: Delivery = Delivery.individual
+    price_model: PriceModel
+
+
+class ServiceUpdate(ServiceFields):
+    """Only the fields sent change."""
+
+
+class ServiceCategory(BaseModel):
+    id: uuid.UUID
+    slug: str
+    name_it: str
+    name_en: str
+
+
+class ServiceProvider(BaseModel):
+    id: uuid.UUID
+    display_name: str
+    kind: ProviderKind
+    rating_average: float | None
+    badges: list[VerificationKind]
+
+
+class ServiceRead(BaseModel):
+    id: uuid.UUID
+    provider: ServiceProvider
+    category: ServiceCategory
+    title: str
+    description: str
+    delivery: Delivery
+    min_persons: int | None
+    max_persons: int | None
+    price_model: PriceModel
+    price_cents: int | None
+    shared_prices: list[SharedPrice]
+    income_based: bool
+    zones_served: list[uuid.UUID]
+    radius_km: float | None
+    coverage_nil_ids: list[uuid.UUID] = Field(description="Every NIL this service reaches")
+    availability: list[WeeklySlot]
+    languages: list[str]
+    accessibility: str | None
+    capacity: int | None
+    status: ServiceStatus
+    searchable: bool = Field(description="Found by public search: published and the provider accredited")
+    published_at: datetime | None
+    last_verified_at: datetime | None
+    external_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    distance_km: float | None = Field(default=None, description="From the `near` point, when given")

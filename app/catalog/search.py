@@ -1,0 +1,178 @@
+"""Catalogue search: filters that combine with AND, five sorts, keyset pagination under each.
+
+Every filter reads a column of the service row that an index serves (see models/catalog.py):
+category (its descendants), coverage (GIN), availability (GiST on the minute multirange), the
+provider's point (bounding box, then exact haversine), price, delivery, languages, badges
+(EXISTS on verifications) and Italian full-text (GIN on a generated tsvector).
+"""
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from sqlalchemy import ColumnElement, Float, and_, bindparam, cast, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog import repository as repo
+from app.catalog.schemas import ServiceRead
+from app.catalog.service import read_services
+from app.errors import Forbidden, ValidationFailed
+from app.geo import haversine_km_sql
+from app.models import Delivery, PriceModel, Provider, ProviderKind, Service, ServiceStatus, User, VerificationKind
+from app.pagination import PageParams, Paginated, SortKey, paginate
+from app.providers import access as provider_access
+from app.providers.badges import badge_condition
+from app.schedules import WeeklySlot, to_multirange
+from app.zones import service as zone_service
+
+ServiceSort = Literal["relevance", "price", "-price", "distance", "rating", "newest"]
+DEFAULT_RADIUS_KM = 5.0
+KM_PER_DEGREE = 111.2
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    category_id: uuid.UUID | None = None
+    zone_id: uuid.UUID | None = None
+    near: tuple[float, float] | None = None
+    radius_km: float | None = None
+    available: list[WeeklySlot] | None = None
+    max_price_cents: int | None = None
+    free_only: bool = False
+    shared_only: bool = False
+    group_size: int | None = None
+    language: str | None = None
+    provider_kind: ProviderKind | None = None
+    badges: list[VerificationKind] = field(default_factory=list)
+    q: str | None = None
+    modified_after: datetime | None = None
+
+
+def within_radius(lat_col, lon_col, near: tuple[float, float], radius_km: float) -> ColumnElement[bool]:  # noqa: ANN001
+    lat, lon = near
+    dlat = radius_km / KM_PER_DEGREE
+    dlon = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    return and_(  # the box lets an index narrow the rows; haversine then decides exactly
+        lat_col.between(lat - dlat, lat + dlat),
+        lon_col.between(lon - dlon, lon + dlon),
+        haversine_km_sql(lat_col, lon_col, lat, lon) <= radius_km,
+    )
+
+
+def _tsquery(q: str):  # noqa: ANN202 - SQL expression
+    return func.websearch_to_tsquery("italian", q)
+
+
+async def service_conditions(session: AsyncSession, f: SearchFilters) -> list[ColumnElement[bool]]:
+    """WHERE clauses on the service table for the service-level filters."""
+    now = datetime.now(UTC)
+    conditions: list[ColumnElement[bool]] = []
+    if f.category_id is not None:
+        if await repo.get_category(session, f.category_id) is None:
+            raise ValidationFailed("No category with this id.", pointer="/category_id", location="query")
+        conditions.append(Service.category_id.in_(await repo.category_and_descendants(session, f.category_id)))
+    if f.zone_id is not None:
+        nils = await zone_service.expand_to_nils(session, [f.zone_id], pointer="/zone_id", location="query")
+        conditions.append(Service.coverage_nil_ids.overlap(cast(nils, ARRAY(UUID(as_uuid=True)))))
+    if f.near is not None:
+        conditions.append(within_radius(Service.lat, Service.lon, f.near, f.radius_km or DEFAULT_RADIUS_KM))
+    if f.available:
+        wanted = bindparam("available", to_multirange(f.available), type_=INT4MULTIRANGE)
+        conditions.append(Service.availability_minutes.op("&&")(wanted))
+    if f.max_price_cents is not None:
+        conditions.append(func.coalesce(Service.price_cents, 0) <= f.max_price_cents)
+    if f.free_only:
+        conditions.append(Service.price_model == PriceModel.free)
+    if f.shared_only or f.group_size is not None:
+        conditions.append(Service.delivery == Delivery.shared)
+    if f.group_size is not None:
+        conditions.append(and_(Service.min_persons <= f.group_size, Service.max_persons >= f.group_size))
+    if f.language:
+        conditions.append(Service.languages.contains([f.language]))
+    if f.provider_kind is not None:
+        conditions.append(Service.provider_id.in_(select(Provider.id).where(Provider.kind == f.provider_kind)))
+    for kind in f.badges:
+        conditions.append(badge_condition(Service.provider_id, kind, now))
+    if f.q:
+        conditions.append(Service.search_vector.op("@@")(_tsquery(f.q)))
+    if f.modified_after is not None:
+        conditions.append(Service.updated_at > f.modified_after)
+    return conditions
+
+
+def _check_sort(sort: str, f: SearchFilters) -> None:
+    if sort == "distance" and f.near is None:
+        raise ValidationFailed("Sorting by distance needs `near`.", pointer="/sort", location="query")
+    if sort == "relevance" and not f.q:
+        raise ValidationFailed("Sorting by relevance needs `q`.", pointer="/sort", location="query")
+
+
+async def search_services(
+    session: AsyncSession,
+    user: User | None,
+    f: SearchFilters,
+    page: PageParams,
+    *,
+    sort: ServiceSort | None,
+    provider_id: uuid.UUID | None = None,
+    status: ServiceStatus | None = None,
+) -> Paginated[ServiceRead]:
+    """Public search over searchable services; a provider's staff listing their own see every status."""
+    sort = sort or ("relevance" if f.q else "newest")
+    _check_sort(sort, f)
+    conditions = await service_conditions(session, f)
+    if provider_id is not None and user is not None and await _manages(session, user, provider_id):
+        conditions.append(Service.provider_id == provider_id)
+        if status is not None:
+            conditions.append(Service.status == status)
+    else:
+        if status not in (None, ServiceStatus.published):
+            raise Forbidden("Only a provider's staff may list its unpublished services.")
+        conditions.append(Service.searchable.is_(True))
+        if provider_id is not None:
+            conditions.append(Service.provider_id == provider_id)
+
+    distance = (
+        haversine_km_sql(Service.lat, Service.lon, *f.near).label("distance")
+        if f.near is not None
+        else cast(None, Float).label("distance")
+    )
+    stmt = select(Service, distance).where(*conditions)
+    order = _service_order(sort, f)
+    result = await paginate(
+        session, stmt, page, order=order, scope=f"services:{sort}", item=lambda row: (row[0], row[1])
+    )
+    views = await read_services(session, [s for s, _ in result.items], [d for _, d in result.items])
+    return Paginated(items=views, next_cursor=result.next_cursor)
+
+
+def _service_order(sort: str, f: SearchFilters) -> list[SortKey]:
+    if sort == "relevance":
+        rank = func.ts_rank(Service.search_vector, _tsquery(f.q or ""))
+        return [SortKey(rank, descending=True), SortKey(Service.id)]
+    if sort in ("price", "-price"):
+        return [SortKey(func.coalesce(Service.price_cents, 0), descending=sort == "-price"), SortKey(Service.id)]
+    if sort == "distance" and f.near is not None:
+        return [SortKey(haversine_km_sql(Service.lat, Service.lon, *f.near)), SortKey(Service.id)]
+    if sort == "rating":
+        rating = (
+            select(func.coalesce(Provider.rating_average, 0.0))
+            .where(Provider.id == Service.provider_id)
+            .scalar_subquery()
+        )
+        return [SortKey(rating, descending=True), SortKey(Service.id)]
+    return [
+        SortKey(func.coalesce(Service.published_at, Service.created_at), descending=True),
+        SortKey(Service.id, descending=True),
+    ]
+
+
+async def _manages(session: AsyncSession, user: User, provider_id: uuid.UUID) -> bool:
+    try:
+        await provider_access.get_managed(session, user, provider_id)
+    except (provider_access.ProviderNotFound, Forbidden):
+        return False
+    return True

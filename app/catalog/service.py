@@ -1,0 +1,299 @@
+"""Service listings: create, edit, publish, pause, archive, confirm; public and staff views."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import ledger
+from app.catalog import indexing
+from app.catalog import repository as repo
+from app.catalog.schemas import (
+    ServiceCategory,
+    ServiceCreate,
+    ServiceFields,
+    ServiceProvider,
+    ServiceRead,
+    ServiceUpdate,
+    SharedPrice,
+)
+from app.concurrency import ensure_version
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.models import AccreditationState, Delivery, PriceModel, Provider, Service, ServiceStatus, User
+from app.providers import access as provider_access
+from app.providers.badges import badge_kinds_by_provider
+from app.schedules import WeeklySlot, first_overlap, to_multirange
+from app.zones import service as zone_service
+
+
+class ServiceNotFound(NotFound):
+    code = "service_not_found"
+
+
+class ProviderNotAccredited(Conflict):
+    code, title = "provider_not_accredited", "Provider Not Accredited"
+
+
+class InvalidServiceTransition(Conflict):
+    code, title = "invalid_transition", "Invalid State Transition"
+
+
+SIMPLE_FIELDS = (
+    "title",
+    "description",
+    "delivery",
+    "min_persons",
+    "max_persons",
+    "price_model",
+    "price_cents",
+    "income_based",
+    "radius_km",
+    "languages",
+    "accessibility",
+    "capacity",
+)
+REQUIRED = {"title", "description", "delivery", "price_model", "income_based", "languages"}
+
+
+async def _apply(session: AsyncSession, service: Service, data: ServiceFields) -> None:
+    fields = data.model_fields_set
+    for name in fields & set(SIMPLE_FIELDS):
+        value = getattr(data, name)
+        if value is None and name in REQUIRED:
+            continue
+        setattr(service, name, value)
+    if "category_id" in fields and data.category_id is not None:
+        service.category_id = data.category_id
+    if "shared_prices" in fields:
+        service.shared_prices = [p.model_dump() for p in data.shared_prices or []]
+    if "availability" in fields:
+        slots = data.availability or []
+        service.availability = [s.model_dump() for s in slots]
+        service.availability_minutes = to_multirange(slots)
+    if "zones_served" in fields:
+        service.zones_served = await zone_service.expand_to_nils(
+            session, data.zones_served or [], pointer="/zones_served"
+        )
+
+
+async def _validate(session: AsyncSession, service: Service, provider: Provider) -> None:
+    """The rules on the merged result, so create, edit and partner sync share them."""
+    category = await repo.get_category(session, service.category_id)
+    if category is None:
+        raise ValidationFailed("No category with this id.", pointer="/category_id")
+    if not await repo.is_leaf_category(session, category.id):
+        raise ValidationFailed(f"{category.slug!r} is an area; choose one of its categories.", pointer="/category_id")
+    if service.price_model == PriceModel.free and service.price_cents is not None:
+        raise ValidationFailed("A free service has no price.", pointer="/price_cents")
+    if service.price_model != PriceModel.free and service.price_cents is None:
+        raise ValidationFailed(f"A {service.price_model.value} price needs price_cents.", pointer="/price_cents")
+    if service.delivery == Delivery.shared:
+        if service.min_persons is None or service.max_persons is None:
+            raise ValidationFailed("Shared delivery needs min_persons and max_persons.", pointer="/min_persons")
+        if service.min_persons < 2 or service.max_persons < service.min_persons:
+            raise ValidationFailed("Shared delivery needs 2 <= min_persons <= max_persons.", pointer="/min_persons")
+        sizes = [p["group_size"] for p in service.shared_prices]
+        for index, size in enumerate(sizes):
+            if not service.min_persons <= size <= service.max_persons or sizes.index(size) != index:
+                raise ValidationFailed(
+                    "Each group size must be unique and within min/max persons.",
+                    pointer=f"/shared_prices/{index}/group_size",
+                )
+    elif service.min_persons is not None or service.max_persons is not None or service.shared_prices:
+        raise ValidationFailed("Persons and shared prices apply to shared delivery only.", pointer="/delivery")
+    overlap = first_overlap([WeeklySlot(**slot) for slot in service.availability])
+    if overlap is not None:
+        raise ValidationFailed("This slot overlaps an earlier one.", pointer=f"/availability/{overlap}")
+    if service.radius_km is not None and provider.lat is None:
+        raise ValidationFailed(
+            "A radius needs the provider's point; set it on the provider first.", pointer="/radius_km"
+        )
+
+
+async def create_service(session: AsyncSession, user: User, data: ServiceCreate) -> ServiceRead:
+    provider = await provider_access.get_managed(session, user, data.provider_id)
+    service = Service(
+        provider_id=provider.id,
+        category_id=data.category_id,
+        title=data.title,
+        delivery=data.delivery,
+        price_model=data.price_model,
+        availability=[],
+        availability_minutes=[],
+        shared_prices=[],
+        zones_served=[],
+        languages=provider.languages,
+        description="",
+        income_based=False,
+    )
+    await _apply(session, service, data)
+    await _validate(session, service, provider)
+    await indexing.reindex(session, service, provider)
+    session.add(service)
+    await session.flush()
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action="service.created",
+        target_type="service",
+        target_id=service.id,
+    )
+    return (await read_services(session, [service]))[0]
+
+
+async def get_managed(session: AsyncSession, user: User, service_id: uuid.UUID) -> tuple[Service, Provider]:
+    """A service the caller may edit: its provider's staff, or a municipal admin; else 404."""
+    service = await repo.get_by_id(session, service_id, for_update=True)
+    if service is None:
+        raise ServiceNotFound("No service with this id.")
+    try:
+        provider = await provider_access.get_managed(session, user, service.provider_id)
+    except (provider_access.ProviderNotFound, Forbidden) as exc:
+        raise ServiceNotFound("No service with this id.") from exc
+    return service, provider
+
+
+async def get_service(session: AsyncSession, user: User | None, service_id: uuid.UUID) -> ServiceRead:
+    service = await repo.get_by_id(session, service_id)
+    if service is None:
+        raise ServiceNotFound("No service with this id.")
+    if not service.searchable:
+        if user is None:
+            raise ServiceNotFound("No service with this id.")
+        await get_managed(session, user, service_id)
+    return (await read_services(session, [service]))[0]
+
+
+async def update_service(
+    session: AsyncSession, user: User, service_id: uuid.UUID, data: ServiceUpdate, *, if_match: list[int] | None
+) -> ServiceRead:
+    service, provider = await get_managed(session, user, service_id)
+    ensure_version(service, if_match)
+    if service.status == ServiceStatus.archived:
+        raise InvalidServiceTransition("An archived service cannot be edited.", current_state="archived")
+    await _apply(session, service, data)
+    await _validate(session, service, provider)
+    await indexing.reindex(session, service, provider)
+    service.updated_at = datetime.now(UTC)
+    await session.flush()
+    return (await read_services(session, [service]))[0]
+
+
+# action → (allowed from-states, to-state)
+ACTIONS = {
+    "publish": ({ServiceStatus.draft, ServiceStatus.paused}, ServiceStatus.published),
+    "pause": ({ServiceStatus.published}, ServiceStatus.paused),
+    "archive": ({ServiceStatus.draft, ServiceStatus.published, ServiceStatus.paused}, ServiceStatus.archived),
+}
+
+
+async def change_status(
+    session: AsyncSession, user: User, service_id: uuid.UUID, action: str, *, if_match: list[int] | None
+) -> ServiceRead:
+    service, provider = await get_managed(session, user, service_id)
+    ensure_version(service, if_match)
+    allowed, target = ACTIONS[action]
+    if service.status not in allowed:
+        raise InvalidServiceTransition(
+            f"Cannot {action} a service that is {service.status.value}.", current_state=service.status.value
+        )
+    if target == ServiceStatus.published and provider.accreditation_state != AccreditationState.accredited:
+        raise ProviderNotAccredited(
+            "Only an accredited provider's services can be published.", current_state=provider.accreditation_state.value
+        )
+    await _set_status(session, service, provider, target, actor=user)
+    return (await read_services(session, [service]))[0]
+
+
+async def _set_status(
+    session: AsyncSession, service: Service, provider: Provider, target: ServiceStatus, *, actor: User | None
+) -> None:
+    now = datetime.now(UTC)
+    service.status = target
+    if target == ServiceStatus.published:
+        service.published_at = now
+        service.last_verified_at = service.last_verified_at or now
+    service.updated_at = now
+    await indexing.reindex(session, service, provider)
+    ledger.emit(
+        session,
+        type=f"service.{target.value}",
+        aggregate_type="service",
+        aggregate_id=service.id,
+        payload={"service_id": str(service.id), "provider_id": str(provider.id)},
+    )
+    if actor is not None:
+        ledger.audit(
+            session,
+            actor_id=actor.id,
+            actor_kind="user",
+            action=f"service.{target.value}",
+            target_type="service",
+            target_id=service.id,
+        )
+    await session.flush()
+
+
+async def confirm_service(
+    session: AsyncSession, user: User, service_id: uuid.UUID, *, if_match: list[int] | None
+) -> ServiceRead:
+    """The provider confirms the listing is still accurate (shown as last_verified_at)."""
+    service, _ = await get_managed(session, user, service_id)
+    ensure_version(service, if_match)
+    service.last_verified_at = datetime.now(UTC)
+    await session.flush()
+    return (await read_services(session, [service]))[0]
+
+
+async def read_services(
+    session: AsyncSession, services: list[Service], distances: list[float | None] | None = None
+) -> list[ServiceRead]:
+    """Views of several services with three queries in all (providers, categories, badges)."""
+    providers = await repo.providers_by_id(session, {s.provider_id for s in services})
+    categories = await repo.categories_by_id(session, {s.category_id for s in services})
+    badges = await badge_kinds_by_provider(session, list(providers), datetime.now(UTC))
+    views = []
+    for index, s in enumerate(services):
+        provider, category = providers[s.provider_id], categories[s.category_id]
+        views.append(
+            ServiceRead(
+                id=s.id,
+                provider=ServiceProvider(
+                    id=provider.id,
+                    display_name=provider.display_name,
+                    kind=provider.kind,
+                    rating_average=provider.rating_average,
+                    badges=badges.get(provider.id, []),
+                ),
+                category=ServiceCategory(
+                    id=category.id, slug=category.slug, name_it=category.name_it, name_en=category.name_en
+                ),
+                title=s.title,
+                description=s.description,
+                delivery=s.delivery,
+                min_persons=s.min_persons,
+                max_persons=s.max_persons,
+                price_model=s.price_model,
+                price_cents=s.price_cents,
+                shared_prices=[SharedPrice(**p) for p in s.shared_prices],
+                income_based=s.income_based,
+                zones_served=s.zones_served,
+                radius_km=s.radius_km,
+                coverage_nil_ids=s.coverage_nil_ids,
+                availability=[WeeklySlot(**slot) for slot in s.availability],
+                languages=s.languages,
+                accessibility=s.accessibility,
+                capacity=s.capacity,
+                status=s.status,
+                searchable=s.searchable,
+                published_at=s.published_at,
+                last_verified_at=s.last_verified_at,
+                external_id=s.external_id,
+                created_at=s.created_at,
+                updated_at=s.updated_at,
+                version=s.version,
+                distance_km=round(distances[index], 3) if distances and distances[index] is not None else None,
+            )
+        )
+    return views

@@ -1,0 +1,59 @@
+"""Who may see and manage a provider. Used by the providers and catalogue services.
+
+Another organisation's private object is a 404 (existence does not leak); a role that may never
+do something is a 403.
+"""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Forbidden, NotFound
+from app.models import AccreditationState, Provider, ProviderStaff, Role, StaffRole, User
+from app.providers import repository as repo
+
+
+class ProviderNotFound(NotFound):
+    code = "provider_not_found"
+
+
+def is_public(provider: Provider) -> bool:
+    return provider.accreditation_state == AccreditationState.accredited
+
+
+async def staff_role(session: AsyncSession, user: User | None, provider: Provider) -> StaffRole | None:
+    if user is None:
+        return None
+    membership: ProviderStaff | None = await repo.get_staff(session, provider.id, user.id)
+    return membership.role if membership else None
+
+
+async def get_visible(session: AsyncSession, user: User | None, provider_id: uuid.UUID) -> Provider:
+    """A provider the caller may read: accredited ones for everyone, any state for staff/admins."""
+    provider = await repo.get_by_id(session, provider_id)
+    if provider is None:
+        raise ProviderNotFound("No provider with this id.")
+    if is_public(provider) or (user is not None and user.role == Role.admin):
+        return provider
+    if await staff_role(session, user, provider) is None:
+        raise ProviderNotFound("No provider with this id.")
+    return provider
+
+
+async def get_managed(
+    session: AsyncSession, user: User, provider_id: uuid.UUID, *, admin_only: bool = False, for_update: bool = False
+) -> Provider:
+    """A provider the caller works for (as admin when `admin_only`); municipal admins manage all."""
+    provider = await repo.get_by_id(session, provider_id, for_update=for_update)
+    if provider is None:
+        raise ProviderNotFound("No provider with this id.")
+    if user.role == Role.admin:
+        return provider
+    role = await staff_role(session, user, provider)
+    if role is None:
+        if is_public(provider):
+            raise Forbidden("Only this provider's staff may do this.")
+        raise ProviderNotFound("No provider with this id.")
+    if admin_only and role != StaffRole.admin:
+        raise Forbidden("Only this provider's admins may do this.")
+    return provider

@@ -1,0 +1,117 @@
+"""Accreditation: the state machine by which the city admits a provider to the public catalogue.
+
+    draft ──submit──▶ submitted ──accredit──▶ accredited ──suspend──▶ suspended
+      ▲                  │  ▲                     ▲                      │
+      │        request_changes  submit            └──────reinstate───────┘
+      │                  ▼  │
+      └──────────── changes_requested          withdraw: any state but withdrawn ─▶ withdrawn
+
+Every transition carries a reason, is recorded in the history and the audit trail, and emits an
+outbox event. Accrediting or reinstating makes the provider's published services searchable;
+suspending or withdrawing hides them in the same transaction.
+"""
+
+import enum
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import ledger
+from app.catalog import indexing as catalog_indexing
+from app.concurrency import ensure_version
+from app.errors import Conflict, Forbidden
+from app.models import AccreditationState, AccreditationTransition, Provider, Role, User
+from app.pagination import PageParams, Paginated, SortKey, paginate
+from app.providers import repository as repo
+from app.providers.access import get_managed
+from app.providers.schemas import ProviderRead
+from app.providers.service import read_provider
+
+S = AccreditationState
+
+
+class Action(enum.StrEnum):
+    submit = "submit"
+    request_changes = "request_changes"
+    accredit = "accredit"
+    suspend = "suspend"
+    reinstate = "reinstate"
+    withdraw = "withdraw"
+
+
+# action → (allowed from-states, to-state, who: "provider" = its admins, "city" = municipal admins)
+TRANSITIONS: dict[Action, tuple[frozenset[AccreditationState], AccreditationState, str]] = {
+    Action.submit: (frozenset({S.draft, S.changes_requested}), S.submitted, "provider"),
+    Action.request_changes: (frozenset({S.submitted}), S.changes_requested, "city"),
+    Action.accredit: (frozenset({S.submitted}), S.accredited, "city"),
+    Action.suspend: (frozenset({S.accredited}), S.suspended, "city"),
+    Action.reinstate: (frozenset({S.suspended}), S.accredited, "city"),
+    Action.withdraw: (frozenset(set(S) - {S.withdrawn}), S.withdrawn, "provider"),
+}
+
+
+class InvalidTransition(Conflict):
+    code, title = "invalid_transition", "Invalid State Transition"
+
+
+async def transition(
+    session: AsyncSession,
+    user: User,
+    provider_id: uuid.UUID,
+    action: Action,
+    *,
+    reason: str,
+    if_match: list[int] | None,
+) -> ProviderRead:
+    allowed_from, to_state, who = TRANSITIONS[action]
+    if who == "city" and user.role != Role.admin:
+        raise Forbidden("Only municipal admins decide on accreditation.")
+    provider: Provider = await get_managed(session, user, provider_id, admin_only=True, for_update=True)
+    ensure_version(provider, if_match)
+    if provider.accreditation_state not in allowed_from:
+        raise InvalidTransition(
+            f"Cannot {action.value.replace('_', ' ')} a provider that is {provider.accreditation_state.value}.",
+            current_state=provider.accreditation_state.value,
+        )
+    from_state = provider.accreditation_state
+    now = datetime.now(UTC)
+    provider.accreditation_state = to_state
+    provider.accreditation_changed_at = now
+    session.add(
+        AccreditationTransition(
+            provider_id=provider.id, from_state=from_state, to_state=to_state, reason=reason, actor_id=user.id, at=now
+        )
+    )
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action=f"provider.{action.value}",
+        target_type="provider",
+        target_id=provider.id,
+        detail={"from": from_state.value, "to": to_state.value, "reason": reason},
+    )
+    ledger.emit(
+        session,
+        type=f"provider.{to_state.value}",
+        aggregate_type="provider",
+        aggregate_id=provider.id,
+        payload={"provider_id": str(provider.id), "from": from_state.value, "to": to_state.value},
+    )
+    await session.flush()
+    await catalog_indexing.reindex_provider_services(session, provider)
+    return await read_provider(session, user, provider)
+
+
+async def history(
+    session: AsyncSession, user: User, provider_id: uuid.UUID, page: PageParams
+) -> Paginated[AccreditationTransition]:
+    provider = await get_managed(session, user, provider_id)
+    return await paginate(
+        session,
+        repo.transitions_query(provider.id),
+        page,
+        scope=f"accreditation:{provider.id}",
+        order=[SortKey(AccreditationTransition.at), SortKey(AccreditationTransition.id)],
+    )

@@ -1,0 +1,104 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app.models import (
+    AccreditationTransition,
+    Provider,
+    ProviderStaff,
+    User,
+    Verification,
+    VerificationKind,
+    VerificationOutcome,
+)
+
+
+async def get_by_id(session: AsyncSession, provider_id: uuid.UUID, *, for_update: bool = False) -> Provider | None:
+    if for_update:
+        return await session.scalar(select(Provider).where(Provider.id == provider_id).with_for_update())
+    return await session.get(Provider, provider_id)
+
+
+async def get_staff(session: AsyncSession, provider_id: uuid.UUID, user_id: uuid.UUID) -> ProviderStaff | None:
+    return await session.get(ProviderStaff, (provider_id, user_id))
+
+
+def staff_query(provider_id: uuid.UUID) -> Select[tuple[ProviderStaff, User]]:
+    return (
+        select(ProviderStaff, User)
+        .join(User, User.id == ProviderStaff.user_id)
+        .where(ProviderStaff.provider_id == provider_id)
+    )
+
+
+async def count_admins(session: AsyncSession, provider_id: uuid.UUID) -> int:
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(ProviderStaff)
+            .where(ProviderStaff.provider_id == provider_id, ProviderStaff.role == "admin")
+        )
+        or 0
+    )
+
+
+async def individual_provider_of(session: AsyncSession, user_id: uuid.UUID) -> Provider | None:
+    return await session.scalar(
+        select(Provider)
+        .join(ProviderStaff, ProviderStaff.provider_id == Provider.id)
+        .where(ProviderStaff.user_id == user_id, Provider.kind == "individual")
+    )
+
+
+async def staff_roles_of(session: AsyncSession, user_id: uuid.UUID, provider_ids: list[uuid.UUID]) -> dict:
+    if not provider_ids:
+        return {}
+    rows = await session.execute(
+        select(ProviderStaff.provider_id, ProviderStaff.role).where(
+            ProviderStaff.user_id == user_id, ProviderStaff.provider_id.in_(provider_ids)
+        )
+    )
+    return dict(rows.tuples().all())
+
+
+async def verifications_of(session: AsyncSession, provider_ids: list[uuid.UUID]) -> list[Verification]:
+    if not provider_ids:
+        return []
+    stmt = (
+        select(Verification)
+        .where(Verification.provider_id.in_(provider_ids))
+        .order_by(Verification.provider_id, Verification.kind, Verification.verified_at.desc(), Verification.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+def verifications_query(provider_id: uuid.UUID) -> Select[tuple[Verification]]:
+    return select(Verification).where(Verification.provider_id == provider_id)
+
+
+def transitions_query(provider_id: uuid.UUID) -> Select[tuple[AccreditationTransition]]:
+    return select(AccreditationTransition).where(AccreditationTransition.provider_id == provider_id)
+
+
+def has_badge(provider_id_column, kind: VerificationKind, now: datetime):  # noqa: ANN001, ANN201 - SQL
+    """SQL: the provider's latest verification of `kind` passed and has not expired."""
+    later = aliased(Verification)
+    return exists().where(
+        Verification.provider_id == provider_id_column,
+        Verification.kind == kind,
+        Verification.outcome == VerificationOutcome.passed,
+        or_(Verification.expires_at.is_(None), Verification.expires_at > now),
+        ~exists().where(
+            and_(
+                later.provider_id == Verification.provider_id,
+                later.kind == Verification.kind,
+                or_(
+                    later.verified_at > Verification.verified_at,
+                    and_(later.verified_at == Verification.verified_at, later.created_at > Verification.created_at),
+                ),
+            )
+        ),
+    )

@@ -1,0 +1,184 @@
+import uuid
+
+from fastapi import status
+
+from app.auth import CurrentUser, OptionalUser
+from app.db import SessionDep
+from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
+from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
+from app.models import AccreditationState, AccreditationTransition
+from app.pagination import Page, PageParamsDep, Paginated
+from app.providers import accreditation, verifications
+from app.providers import service as provider_service
+from app.providers.access import ProviderNotFound
+from app.providers.schemas import (
+    ProviderCreate,
+    ProviderRead,
+    ProviderUpdate,
+    StaffAdd,
+    StaffRead,
+    TransitionRead,
+    TransitionRequest,
+    VerificationCreate,
+    VerificationRead,
+)
+from app.providers.search import ProviderSort, search_providers
+from app.ratelimit import CreationRateLimit
+from app.routing import IfMatch, api_router
+from app.search_params import SearchFiltersDep
+from app.zones.service import UnknownZones
+
+router = api_router(prefix="/providers", tags=["providers"])
+MANAGE = error_responses(NotAuthenticated, Forbidden, ProviderNotFound, PreconditionFailed)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProviderRead,
+    dependencies=[IdempotencyKeyDep, CreationRateLimit],
+    responses=error_responses(
+        NotAuthenticated,
+        Forbidden,
+        provider_service.IndividualProviderExists,
+        RateLimited,
+        IdempotencyInProgress,
+        UnknownZones,
+    ),
+)
+async def create_provider(data: ProviderCreate, session: SessionDep, user: CurrentUser) -> ProviderRead:
+    """Register an organisation (provider staff) or one's own worker profile (workers), as a draft."""
+    return await provider_service.create_provider(session, user, data)
+
+
+@router.get("", response_model=Page[ProviderRead])
+async def list_providers(
+    session: SessionDep,
+    user: OptionalUser,
+    filters: SearchFiltersDep,
+    page: PageParamsDep,
+    sort: ProviderSort | None = None,
+    mine: bool = False,
+    accreditation_state: AccreditationState | None = None,
+) -> Paginated[ProviderRead]:
+    """Accredited providers matching every filter (staff: `mine=true` for their own, any state)."""
+    return await search_providers(
+        session, user, filters, page, sort=sort, mine=mine, accreditation_state=accreditation_state
+    )
+
+
+@router.get("/{provider_id}", response_model=ProviderRead, responses=error_responses(ProviderNotFound))
+async def get_provider(provider_id: uuid.UUID, session: SessionDep, user: OptionalUser) -> ProviderRead:
+    """One provider: public view, plus `private` details for its staff and municipal admins."""
+    return await provider_service.get_provider(session, user, provider_id)
+
+
+@router.patch("/{provider_id}", response_model=ProviderRead, responses=MANAGE)
+async def update_provider(
+    provider_id: uuid.UUID, data: ProviderUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch
+) -> ProviderRead:
+    """Edit the profile (provider admins). Accreditation and badges are not editable here."""
+    return await provider_service.update_provider(session, user, provider_id, data, if_match=if_match)
+
+
+def _transition_endpoint(action: accreditation.Action, summary: str):  # noqa: ANN202 - route factory
+    async def endpoint(
+        provider_id: uuid.UUID, data: TransitionRequest, session: SessionDep, user: CurrentUser, if_match: IfMatch
+    ) -> ProviderRead:
+        return await accreditation.transition(session, user, provider_id, action, reason=data.reason, if_match=if_match)
+
+    endpoint.__name__ = f"{action.value}_provider"
+    endpoint.__doc__ = summary
+    router.post(
+        f"/{{provider_id}}/{action.value.replace('_', '-')}",
+        response_model=ProviderRead,
+        responses=error_responses(
+            NotAuthenticated, Forbidden, ProviderNotFound, PreconditionFailed, accreditation.InvalidTransition
+        ),
+    )(endpoint)
+
+
+for _action, _summary in (
+    (accreditation.Action.submit, "Submit for accreditation (provider admins), from draft or changes requested."),
+    (accreditation.Action.request_changes, "Ask the provider for changes (municipal admins)."),
+    (accreditation.Action.accredit, "Accredit: the provider and its published services become public (admins)."),
+    (accreditation.Action.suspend, "Suspend: its services vanish from search at once (municipal admins)."),
+    (accreditation.Action.reinstate, "Reinstate a suspended provider (municipal admins)."),
+    (accreditation.Action.withdraw, "Withdraw from the platform for good (provider admins)."),
+):
+    _transition_endpoint(_action, _summary)
+
+
+@router.get(
+    "/{provider_id}/accreditation-history",
+    response_model=Page[TransitionRead],
+    responses=error_responses(NotAuthenticated, Forbidden, ProviderNotFound),
+)
+async def list_accreditation_history(
+    provider_id: uuid.UUID, session: SessionDep, user: CurrentUser, page: PageParamsDep
+) -> Paginated[AccreditationTransition]:
+    """Every accreditation transition with its reason (staff and admins)."""
+    return await accreditation.history(session, user, provider_id, page)
+
+
+@router.get(
+    "/{provider_id}/staff",
+    response_model=Page[StaffRead],
+    responses=error_responses(NotAuthenticated, Forbidden, ProviderNotFound),
+)
+async def list_provider_staff(
+    provider_id: uuid.UUID, session: SessionDep, user: CurrentUser, page: PageParamsDep
+) -> Paginated[StaffRead]:
+    """The provider's staff (its staff and admins)."""
+    return await provider_service.list_staff(session, user, provider_id, page)
+
+
+@router.post(
+    "/{provider_id}/staff",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StaffRead,
+    responses=error_responses(NotAuthenticated, Forbidden, ProviderNotFound, provider_service.AlreadyStaff),
+)
+async def add_provider_staff(
+    provider_id: uuid.UUID, data: StaffAdd, session: SessionDep, user: CurrentUser
+) -> StaffRead:
+    """Add a registered provider-staff account as admin or operator (provider admins)."""
+    return await provider_service.add_staff(session, user, provider_id, data)
+
+
+@router.delete(
+    "/{provider_id}/staff/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(
+        NotAuthenticated, Forbidden, ProviderNotFound, provider_service.StaffNotFound, provider_service.LastAdmin
+    ),
+)
+async def remove_provider_staff(
+    provider_id: uuid.UUID, user_id: uuid.UUID, session: SessionDep, user: CurrentUser
+) -> None:
+    """Remove someone from the staff (provider admins); the last admin cannot be removed."""
+    await provider_service.remove_staff(session, user, provider_id, user_id)
+
+
+@router.post(
+    "/{provider_id}/verifications",
+    status_code=status.HTTP_201_CREATED,
+    response_model=VerificationRead,
+    dependencies=[IdempotencyKeyDep],
+    responses=error_responses(NotAuthenticated, Forbidden, ProviderNotFound, IdempotencyInProgress),
+)
+async def create_verification(
+    provider_id: uuid.UUID, data: VerificationCreate, session: SessionDep, user: CurrentUser
+) -> VerificationRead:
+    """Record a check on a provider (municipal admins and hub operators)."""
+    return await verifications.record(session, user, provider_id, data)
+
+
+@router.get(
+    "/{provider_id}/verifications", response_model=Page[VerificationRead], responses=error_responses(ProviderNotFound)
+)
+async def list_verifications(
+    provider_id: uuid.UUID, session: SessionDep, user: OptionalUser, page: PageParamsDep
+) -> Paginated[VerificationRead]:
+    """What was verified about a provider, by whom and until when (evidence for staff and admins)."""
+    return await verifications.list_verifications(session, user, provider_id, page)

@@ -1,0 +1,196 @@
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+
+from app.models import AccreditationState, ProviderKind, StaffRole, VerificationKind, VerificationOutcome
+
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ]{5,19}$")]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=1000)]
+Url = Annotated[AnyHttpUrl, Field(max_length=300)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PointIn(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class AddressIn(Strict):
+    street: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    postcode: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)] = "Milano"
+
+
+class ProviderFields(Strict):
+    legal_name: Text200 | None = None
+    display_name: DisplayName | None = None
+    tax_code: (
+        Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=11, max_length=16)] | None
+    ) = None
+    vat_number: Annotated[str, StringConstraints(pattern=r"^\d{11}$")] | None = None
+    description: Annotated[str, Field(max_length=4000)] | None = None
+    email: Annotated[EmailStr, Field(max_length=254)] | None = None
+    phone: Phone | None = None
+    website: Url | None = None
+    logo_url: Url | None = None
+    address: AddressIn | None = None
+    point: PointIn | None = Field(default=None, description="Where the provider is; placed in a NIL")
+    zones_served: Annotated[list[uuid.UUID], Field(max_length=97)] | None = Field(
+        default=None, description="NIL or Municipio ids (a Municipio means all its NILs)"
+    )
+    languages: Annotated[list[LanguageCode], Field(min_length=1, max_length=20)] | None = Field(
+        default=None, description="ISO 639-1 codes, e.g. it, en, es"
+    )
+
+    @field_validator("zones_served", "languages")
+    @classmethod
+    def _unique(cls, value: list | None) -> list | None:
+        return list(dict.fromkeys(value)) if value is not None else None
+
+
+class ProviderCreate(ProviderFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "cooperative",
+                    "legal_name": "Cooperativa Sociale Il Melograno Onlus",
+                    "display_name": "Il Melograno",
+                    "vat_number": "01114601006",
+                    "description": "Assistenza domiciliare e servizi educativi nei Municipi 4 e 5.",
+                    "email": "info@melograno.example",
+                    "phone": "+39 02 5555 1234",
+                    "address": {"street": "Via Valla 25", "postcode": "20141", "city": "Milano"},
+                    "point": {"lat": 45.4396, "lon": 9.1919},
+                    "languages": ["it", "en"],
+                }
+            ]
+        },
+    )
+
+    kind: ProviderKind
+    legal_name: Text200
+    display_name: DisplayName
+
+
+class ProviderUpdate(ProviderFields):
+    """Only the fields sent change; accreditation and badges are never editable here."""
+
+
+class BadgeRead(BaseModel):
+    kind: VerificationKind
+    verified_at: datetime
+    expires_at: datetime | None
+    verifier_name: str
+
+
+class ContactsRead(BaseModel):
+    email: str | None
+    phone: str | None
+    website: str | None
+
+
+class PrivateDetails(BaseModel):
+    """Shown only to the provider's staff and to municipal admins."""
+
+    tax_code: str | None
+    vat_number: str | None
+    email: str | None
+    phone: str | None
+    address: AddressIn | None
+    point: PointIn | None
+    accreditation_changed_at: datetime
+    staff_role: StaffRole | None = Field(description="The caller's own role on this provider, if any")
+
+
+class ProviderRead(BaseModel):
+    id: uuid.UUID
+    kind: ProviderKind
+    display_name: str
+    legal_name: str | None = Field(description="Organisations only")
+    description: str
+    nil_id: uuid.UUID | None
+    zones_served: list[uuid.UUID]
+    languages: list[str]
+    logo_url: str | None
+    contacts: ContactsRead | None = Field(description="Public contacts of organisations; never of individuals")
+    accreditation_state: AccreditationState
+    badges: list[BadgeRead]
+    rating_average: float | None
+    rating_count: int
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    private: PrivateDetails | None = None
+
+
+class StaffAdd(Strict):
+    email: Annotated[EmailStr, Field(max_length=254)]
+    role: StaffRole = StaffRole.operator
+
+
+class StaffRead(BaseModel):
+    user_id: uuid.UUID
+    full_name: str
+    email: str
+    role: StaffRole
+    created_at: datetime
+
+
+class TransitionRequest(Strict):
+    reason: Reason
+
+
+class TransitionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    from_state: AccreditationState
+    to_state: AccreditationState
+    reason: str
+    actor_id: uuid.UUID | None
+    at: datetime
+
+
+class VerificationCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "qualification",
+                    "outcome": "passed",
+                    "evidence_ref": "UNI 11766 cert. n. 4471/2025",
+                    "expires_at": "2028-11-30T00:00:00Z",
+                }
+            ]
+        },
+    )
+
+    kind: VerificationKind
+    outcome: VerificationOutcome
+    evidence_ref: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    note: Annotated[str, Field(max_length=1000)] | None = None
+    verified_at: datetime | None = Field(default=None, description="Defaults to now; never in the future")
+    expires_at: datetime | None = None
+
+
+class VerificationRead(BaseModel):
+    id: uuid.UUID
+    kind: VerificationKind
+    outcome: VerificationOutcome
+    verifier_name: str
+    verified_at: datetime
+    expires_at: datetime | None
+    counts_as_badge: bool = Field(description="Passed, unexpired and the latest of its kind")
+    evidence_ref: str | None = Field(description="Staff and admins only; null for everyone else")
+    note: str | None = Field(description="Staff and admins only; null for everyone else")

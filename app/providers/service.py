@@ -1,0 +1,270 @@
+"""Providers: registration of organisations and individual workers, profile, staff, views."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import ledger
+from app.accounts import service as account_service
+from app.catalog import indexing as catalog_indexing
+from app.concurrency import ensure_version
+from app.errors import Conflict, Forbidden, ValidationFailed
+from app.models import Provider, ProviderKind, ProviderStaff, Role, StaffRole, User, Verification
+from app.pagination import PageParams, Paginated, SortKey, paginate
+from app.providers import repository as repo
+from app.providers.access import get_managed, get_visible
+from app.providers.badges import badges_by_provider
+from app.providers.identifiers import is_valid_partita_iva, is_valid_tax_code
+from app.providers.schemas import (
+    AddressIn,
+    BadgeRead,
+    ContactsRead,
+    PointIn,
+    PrivateDetails,
+    ProviderCreate,
+    ProviderFields,
+    ProviderRead,
+    ProviderUpdate,
+    StaffAdd,
+    StaffRead,
+)
+from app.zones import service as zone_service
+
+
+class IndividualProviderExists(Conflict):
+    code = "individual_provider_exists"
+
+
+class LastAdmin(Conflict):
+    code = "last_provider_admin"
+
+
+class AlreadyStaff(Conflict):
+    code = "already_staff"
+
+
+class StaffNotFound(Conflict):
+    status_code = 404
+    code = "staff_not_found"
+
+
+ORGANISATION_ROLES = (Role.provider_staff, Role.admin)
+
+
+def _check_identifiers(kind: ProviderKind, data: ProviderFields, *, creating: bool) -> None:
+    if data.vat_number is not None and not is_valid_partita_iva(data.vat_number):
+        raise ValidationFailed("The VAT number (partita IVA) has a wrong check digit.", pointer="/vat_number")
+    if data.tax_code is not None:
+        if kind == ProviderKind.individual and len(data.tax_code) != 16:
+            raise ValidationFailed("A person's codice fiscale has 16 characters.", pointer="/tax_code")
+        if not is_valid_tax_code(data.tax_code):
+            raise ValidationFailed(
+                "The codice fiscale is malformed or has a wrong check character.", pointer="/tax_code"
+            )
+    if creating and kind == ProviderKind.individual and data.tax_code is None:
+        raise ValidationFailed("An individual worker needs a codice fiscale.", pointer="/tax_code")
+    if creating and kind != ProviderKind.individual and data.vat_number is None and data.tax_code is None:
+        raise ValidationFailed("An organisation needs a VAT number or a codice fiscale.", pointer="/vat_number")
+
+
+async def _apply(session: AsyncSession, provider: Provider, data: ProviderFields) -> bool:
+    """Copy the sent fields; return True when something affecting its services' coverage changed."""
+    fields = data.model_fields_set
+    simple = ("legal_name", "display_name", "tax_code", "vat_number", "description", "email", "phone", "languages")
+    for name in fields & set(simple):
+        value = getattr(data, name)
+        if value is None and name in ("legal_name", "display_name", "description", "languages"):
+            continue  # required values cannot be cleared
+        setattr(provider, name, value)
+    for name in fields & {"website", "logo_url"}:
+        value = getattr(data, name)
+        setattr(provider, name, str(value) if value is not None else None)
+    if "address" in fields:
+        address = data.address
+        provider.address_street = address.street if address else None
+        provider.address_postcode = address.postcode if address else None
+        provider.address_city = address.city if address else "Milano"
+    coverage_changed = False
+    if "point" in fields:
+        point = data.point
+        provider.lat, provider.lon = (point.lat, point.lon) if point else (None, None)
+        provider.nil_id = await zone_service.nil_of_point(session, lat=point.lat, lon=point.lon) if point else None
+        coverage_changed = True
+    if "zones_served" in fields:
+        provider.zones_served = await zone_service.expand_to_nils(
+            session, data.zones_served or [], pointer="/zones_served"
+        )
+        coverage_changed = True
+    return coverage_changed
+
+
+async def create_provider(session: AsyncSession, user: User, data: ProviderCreate) -> ProviderRead:
+    if data.kind == ProviderKind.individual:
+        if user.role != Role.worker:
+            raise Forbidden("Only worker accounts register as individual providers.")
+        if await repo.individual_provider_of(session, user.id) is not None:
+            raise IndividualProviderExists("This worker already has an individual provider profile.")
+    elif user.role not in ORGANISATION_ROLES:
+        raise Forbidden("Organisations are registered by provider staff accounts.")
+    _check_identifiers(data.kind, data, creating=True)
+    provider = Provider(kind=data.kind, legal_name=data.legal_name, display_name=data.display_name)
+    await _apply(session, provider, data)
+    session.add(provider)
+    await session.flush()
+    session.add(ProviderStaff(provider_id=provider.id, user_id=user.id, role=StaffRole.admin))
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action="provider.created",
+        target_type="provider",
+        target_id=provider.id,
+        detail={"kind": provider.kind.value},
+    )
+    await session.flush()
+    return await read_provider(session, user, provider)
+
+
+async def update_provider(
+    session: AsyncSession, user: User, provider_id: uuid.UUID, data: ProviderUpdate, *, if_match: list[int] | None
+) -> ProviderRead:
+    provider = await get_managed(session, user, provider_id, admin_only=True)
+    ensure_version(provider, if_match)
+    _check_identifiers(provider.kind, data, creating=False)
+    if await _apply(session, provider, data):
+        await catalog_indexing.reindex_provider_services(session, provider)
+    provider.updated_at = datetime.now(UTC)
+    await session.flush()
+    return await read_provider(session, user, provider)
+
+
+async def get_provider(session: AsyncSession, user: User | None, provider_id: uuid.UUID) -> ProviderRead:
+    provider = await get_visible(session, user, provider_id)
+    return await read_provider(session, user, provider)
+
+
+async def read_provider(session: AsyncSession, user: User | None, provider: Provider) -> ProviderRead:
+    return (await read_providers(session, user, [provider]))[0]
+
+
+async def read_providers(session: AsyncSession, user: User | None, providers: list[Provider]) -> list[ProviderRead]:
+    """Public views, plus private details where the caller is staff or a municipal admin."""
+    ids = [p.id for p in providers]
+    badges = badges_by_provider(await repo.verifications_of(session, ids), datetime.now(UTC))
+    roles = await repo.staff_roles_of(session, user.id, ids) if user is not None else {}
+    is_admin = user is not None and user.role == Role.admin
+    return [_view(p, badges.get(p.id, []), roles.get(p.id), is_admin) for p in providers]
+
+
+def _view(provider: Provider, badges: list[Verification], role: StaffRole | None, is_admin: bool) -> ProviderRead:
+    organisation = provider.kind != ProviderKind.individual
+    private = None
+    if role is not None or is_admin:
+        private = PrivateDetails(
+            tax_code=provider.tax_code,
+            vat_number=provider.vat_number,
+            email=provider.email,
+            phone=provider.phone,
+            address=AddressIn(
+                street=provider.address_street, postcode=provider.address_postcode, city=provider.address_city
+            )
+            if provider.address_street and provider.address_postcode
+            else None,
+            point=PointIn(lat=provider.lat, lon=provider.lon) if provider.lat is not None else None,
+            accreditation_changed_at=provider.accreditation_changed_at,
+            staff_role=role,
+        )
+    return ProviderRead(
+        id=provider.id,
+        kind=provider.kind,
+        display_name=provider.display_name,
+        legal_name=provider.legal_name if organisation else None,
+        description=provider.description,
+        nil_id=provider.nil_id,
+        zones_served=provider.zones_served,
+        languages=provider.languages,
+        logo_url=provider.logo_url,
+        contacts=ContactsRead(email=provider.email, phone=provider.phone, website=provider.website)
+        if organisation
+        else None,
+        accreditation_state=provider.accreditation_state,
+        badges=[
+            BadgeRead(kind=v.kind, verified_at=v.verified_at, expires_at=v.expires_at, verifier_name=v.verifier_name)
+            for v in badges
+        ],
+        rating_average=provider.rating_average,
+        rating_count=provider.rating_count,
+        created_at=provider.created_at,
+        updated_at=provider.updated_at,
+        version=provider.version,
+        private=private,
+    )
+
+
+async def list_staff(
+    session: AsyncSession, user: User, provider_id: uuid.UUID, page: PageParams
+) -> Paginated[StaffRead]:
+    provider = await get_managed(session, user, provider_id)
+    return await paginate(
+        session,
+        repo.staff_query(provider.id),
+        page,
+        scope=f"staff:{provider.id}",
+        order=[SortKey(ProviderStaff.created_at), SortKey(ProviderStaff.user_id)],
+        item=lambda row: StaffRead(
+            user_id=row[1].id,
+            full_name=row[1].full_name,
+            email=row[1].email,
+            role=row[0].role,
+            created_at=row[0].created_at,
+        ),
+    )
+
+
+async def add_staff(session: AsyncSession, user: User, provider_id: uuid.UUID, data: StaffAdd) -> StaffRead:
+    provider = await get_managed(session, user, provider_id, admin_only=True)
+    if provider.kind == ProviderKind.individual:
+        raise Forbidden("An individual worker's profile has no staff.")
+    member = await account_service.find_by_email(session, data.email)
+    if member is None or member.role != Role.provider_staff:
+        raise ValidationFailed(
+            "No provider-staff account with this e-mail; they must register first.", pointer="/email"
+        )
+    if await repo.get_staff(session, provider.id, member.id) is not None:
+        raise AlreadyStaff("This person is already on the staff.")
+    staff = ProviderStaff(provider_id=provider.id, user_id=member.id, role=data.role)
+    session.add(staff)
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action="provider.staff_added",
+        target_type="provider",
+        target_id=provider.id,
+        detail={"user_id": str(member.id), "role": data.role.value},
+    )
+    await session.flush()
+    return StaffRead(
+        user_id=member.id, full_name=member.full_name, email=member.email, role=staff.role, created_at=staff.created_at
+    )
+
+
+async def remove_staff(session: AsyncSession, user: User, provider_id: uuid.UUID, member_id: uuid.UUID) -> None:
+    provider = await get_managed(session, user, provider_id, admin_only=True, for_update=True)
+    staff = await repo.get_staff(session, provider.id, member_id)
+    if staff is None:
+        raise StaffNotFound("This person is not on the staff.")
+    if staff.role == StaffRole.admin and await repo.count_admins(session, provider.id) <= 1:
+        raise LastAdmin("A provider keeps at least one admin; add another admin first.")
+    await session.delete(staff)
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action="provider.staff_removed",
+        target_type="provider",
+        target_id=provider.id,
+        detail={"user_id": str(member_id)},
+    )
+    await session.flush()

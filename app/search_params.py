@@ -1,0 +1,75 @@
+"""The catalogue's search filters as query parameters, shared by /v1/services and /v1/providers."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from app.catalog.search import SearchFilters
+from app.errors import ValidationFailed
+from app.models import ProviderKind, VerificationKind
+from app.schedules import parse_windows
+
+
+def _near(near: str | None) -> tuple[float, float] | None:
+    if near is None:
+        return None
+    try:
+        lat_text, lon_text = near.split(",")
+        lat, lon = float(lat_text), float(lon_text)
+    except ValueError as exc:
+        raise ValidationFailed("near must be `lat,lon`, e.g. 45.4642,9.19.", pointer="/near", location="query") from exc
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationFailed("near is not a valid point.", pointer="/near", location="query")
+    return lat, lon
+
+
+def search_filters(
+    category_id: Annotated[
+        uuid.UUID | None, Query(description="A category or an area (includes its categories)")
+    ] = None,
+    zone_id: Annotated[uuid.UUID | None, Query(description="A NIL, or a Municipio meaning any of its NILs")] = None,
+    near: Annotated[str | None, Query(max_length=60, description="`lat,lon`", examples=["45.4642,9.19"])] = None,
+    radius_km: Annotated[float | None, Query(gt=0, le=50, description="With `near`; default 5")] = None,
+    available: Annotated[
+        str | None,
+        Query(max_length=300, description="Wanted weekly windows, e.g. `tue:16:00-18:00,thu:16:00-18:00`"),
+    ] = None,
+    max_price_cents: Annotated[int | None, Query(ge=0, le=10_000_000)] = None,
+    free: Annotated[bool, Query(description="Only free services")] = False,
+    shared: Annotated[bool, Query(description="Only shared services")] = False,
+    group_size: Annotated[int | None, Query(ge=2, le=50, description="Shared services for this many people")] = None,
+    language: Annotated[str | None, Query(pattern=r"^[a-z]{2}$", description="ISO 639-1")] = None,
+    provider_kind: ProviderKind | None = None,
+    badge: Annotated[list[VerificationKind] | None, Query(max_length=7, description="Required badges (all of)")] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200, description="Italian full-text search")] = None,
+    modified_after: Annotated[datetime | None, Query(description="Changed after this instant (RFC 3339)")] = None,
+) -> SearchFilters:
+    try:
+        windows = parse_windows(available) if available else None
+    except ValueError as exc:
+        raise ValidationFailed(f"available: {exc}", pointer="/available", location="query") from exc
+    if modified_after is not None and modified_after.tzinfo is None:
+        raise ValidationFailed(
+            "modified_after needs a time zone (e.g. Z).", pointer="/modified_after", location="query"
+        )
+    return SearchFilters(
+        category_id=category_id,
+        zone_id=zone_id,
+        near=_near(near),
+        radius_km=radius_km,
+        available=windows,
+        max_price_cents=max_price_cents,
+        free_only=free,
+        shared_only=shared,
+        group_size=group_size,
+        language=language,
+        provider_kind=provider_kind,
+        badges=list(dict.fromkeys(badge or [])),
+        q=q,
+        modified_after=modified_after,
+    )
+
+
+SearchFiltersDep = Annotated[SearchFilters, Depends(search_filters)]
