@@ -17,7 +17,7 @@ from fastapi.security import OAuth2
 from app.accounts import service as account_service
 from app.config import get_settings
 from app.db import SessionDep
-from app.errors import Forbidden, NotAuthenticated
+from app.errors import Forbidden, MissingCredentials, NotAuthenticated
 from app.integrations import service as partner_service
 from app.models import PartnerClient, Role, User
 from app.tokens import InvalidToken, decode_access_token
@@ -67,7 +67,7 @@ async def optional_principal(
     except InvalidToken as exc:
         raise NotAuthenticated("The access token is invalid or expired.") from exc
     if claims.kind == "user":
-        user = await account_service.get_user_for_token(session, claims.subject, claims.issued_at)
+        user = await account_service.get_user_for_token(session, claims.subject, claims.epoch)
         if user is None:
             raise NotAuthenticated("The access token is no longer valid.")
         principal = Principal(kind="user", id=user.id, user=user)
@@ -84,7 +84,7 @@ async def current_principal(
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Principal:
     if principal is None:
-        raise NotAuthenticated("Authentication is required.")
+        raise MissingCredentials("Authentication is required.")
     return principal
 
 

@@ -51,6 +51,7 @@ class RateLimitSettings(BaseModel):
 
 class ApiSettings(BaseModel):
     max_body_bytes: int = 1_048_576
+    max_bulk_body_bytes: int = 16 * 1_048_576  # partner bulk sync: up to 1,000 listings
     cors_origins: list[str] = Field(default_factory=list)
     # Swagger UI, ReDoc and /openapi.json; unset means on, except with ENV=prod (OWASP API8).
     docs_enabled: bool | None = None

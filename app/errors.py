@@ -19,7 +19,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.observability import request_id_var
+from app.observability import SECURITY_HEADERS, request_id_var
 
 log = logging.getLogger("app.errors")
 PROBLEM_JSON = "application/problem+json"
@@ -81,6 +81,10 @@ class AppError(Exception):
 class NotAuthenticated(AppError):
     status_code, code, title = 401, "not_authenticated", "Not Authenticated"
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+class MissingCredentials(NotAuthenticated):
+    headers = {"WWW-Authenticate": 'Bearer realm="welfare-di-tutti"'}
 
 
 class Forbidden(AppError):
@@ -261,7 +265,20 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
 async def _dbapi_error(request: Request, exc: DBAPIError) -> JSONResponse:
     if exc.connection_invalidated or isinstance(exc.orig, OSError | ConnectionError):
         return await _unavailable(request, exc)
+    if getattr(exc.orig, "sqlstate", None) in UNSTORABLE_TEXT:
+        return problem_response(
+            request,
+            status=422,
+            code="validation_error",
+            title="Unprocessable Content",
+            detail="The request contains a character that cannot be stored (e.g. NUL, U+0000).",
+        )
     return await _server_error(request, exc)
+
+
+# PostgreSQL text cannot hold U+0000 (character_not_in_repertoire, untranslatable_character): a NUL
+# in any string the client sends fails the statement; that is the client's input, not a 500.
+UNSTORABLE_TEXT = {"22021", "22P05"}
 
 
 async def _server_error(request: Request, exc: Exception) -> JSONResponse:
@@ -272,7 +289,8 @@ async def _server_error(request: Request, exc: Exception) -> JSONResponse:
         code="internal_error",
         title="Internal Server Error",
         detail="An unexpected error occurred; it has been logged with this request_id.",
-        headers={"X-Request-ID": request_id_var.get() or ""},
+        # Rendered outside RequestContextMiddleware, so it adds that middleware's headers itself.
+        headers={"X-Request-ID": request_id_var.get() or "", **SECURITY_HEADERS, "Cache-Control": "no-store"},
     )
 
 
@@ -283,17 +301,19 @@ class BodyLimitMiddleware:
     Content-Length with a plain-text 413 that bypasses our handlers and headers.
     """
 
-    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_size: int, larger_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_body_size = max_body_size
+        self.larger_limits = larger_limits or {}  # exact path → its own cap (bulk endpoints)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger_limits.get(scope["path"], self.max_body_size)
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_size:
-            error = StarletteHTTPException(413, self._detail())
+        if declared.isdigit() and int(declared) > limit:
+            error = StarletteHTTPException(413, self._detail(limit))
             await (await _http_error(Request(scope), error))(scope, receive, send)
             return
         received = 0
@@ -302,14 +322,15 @@ class BodyLimitMiddleware:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_body_size:  # a chunked body: raised while the route reads it
-                raise StarletteHTTPException(413, self._detail())
+            if received > limit:  # a chunked body: raised while the route reads it
+                raise StarletteHTTPException(413, self._detail(limit))
             return message
 
         await self.app(scope, receive_within_limit, send)
 
-    def _detail(self) -> str:
-        return f"The request body is larger than {self.max_body_size} bytes."
+    @staticmethod
+    def _detail(limit: int) -> str:
+        return f"The request body is larger than {limit} bytes."
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -29,6 +29,9 @@ from app.errors import AppError
 from app.models import IdempotencyRecord
 
 REPLAYED_HEADERS = ("content-type", "location", "etag")
+# Secrets are shown once and never stored, so a replay shows this placeholder instead.
+SECRET_FIELDS = ("client_secret",)
+REDACTED = "(redacted: a secret is shown only in the first response)"
 
 
 class IdempotencyKeyReused(AppError):
@@ -117,10 +120,20 @@ async def store_response(session: AsyncSession, pending: PendingKey, response: R
             request_hash=pending.request_hash,
             response_status=response.status_code,
             response_headers=headers,
-            response_body=bytes(response.body),
+            response_body=_without_secrets(bytes(response.body)),
         )
     )
     await session.flush()
+
+
+def _without_secrets(body: bytes) -> bytes:
+    if not any(field.encode() in body for field in SECRET_FIELDS):
+        return body
+    data = json.loads(body)
+    for field in SECRET_FIELDS:
+        if isinstance(data, dict) and field in data:
+            data[field] = REDACTED
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 async def prune_expired(session: AsyncSession, ttl_hours: int) -> int:

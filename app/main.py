@@ -17,6 +17,7 @@ from app.errors import PROBLEM_JSON, BodyLimitMiddleware, install_error_handlers
 from app.integrations.router import router as partner_clients_router
 from app.observability import RequestContextMiddleware, configure_logging
 from app.ops.router import router as ops_router
+from app.partner_sync.router import router as partner_services_router
 from app.providers.router import router as providers_router
 from app.ratelimit import build_store
 from app.zones.router import router as zones_router
@@ -36,18 +37,24 @@ monitored supply, and lets families share a service.
 """
 
 
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
 def _operation_id(route: APIRoute) -> str:
     return route.name  # endpoint function names are verb_noun and unique
 
 
 def _problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
-    """Document error bodies as application/problem+json, which is what they are sent as."""
+    """Document Problem bodies as application/problem+json, which is what they are sent as, also on
+    routes with another media type (/metrics: text/plain). Other error bodies (the /readyz report)
+    keep the media type they are sent with."""
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
-                if status[0] in "45" and "application/json" in content:
-                    content[PROBLEM_JSON] = content.pop("application/json")
+                problem = next((body for body in content.values() if body.get("schema") == PROBLEM_REF), None)
+                if status[0] in "45" and problem is not None:
+                    response["content"] = {PROBLEM_JSON: problem}
     return schema
 
 
@@ -79,7 +86,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.rate_limits = build_store(settings.redis_url)
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_body_size=settings.api.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_size=settings.api.max_body_bytes,
+        larger_limits={f"{API_PREFIX}/partner/services/bulk": settings.api.max_bulk_body_bytes},
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.api.cors_origins,
@@ -100,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         categories_router,
         providers_router,
         services_router,
+        partner_services_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
 

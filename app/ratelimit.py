@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from app.auth import CurrentPrincipal
 from app.config import get_settings
 from app.errors import RateLimited
+from app.tokens import parse_basic_credentials
 
 
 class RateLimitStore(Protocol):
@@ -93,7 +94,8 @@ async def limit_login(request: Request) -> None:
     store: RateLimitStore = request.app.state.rate_limits
     await enforce(store, f"login:ip:{_client_ip(request)}", limit=settings.login_per_ip_per_minute, window_seconds=60)
     form = await request.form()
-    account = form.get("username") or form.get("client_id")
+    basic_client_id, _ = parse_basic_credentials(request.headers.get("authorization", ""))
+    account = form.get("username") or form.get("client_id") or basic_client_id
     if isinstance(account, str) and account:
         await enforce(
             store,

@@ -5,10 +5,12 @@ verification (wrong `alg`, any `crit` → refused: we understand no critical ext
 `iat`, `sub`, `iss` and `aud` are all required and verified; no leeway.
 """
 
+import base64
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
+from urllib.parse import unquote
 
 from jose import JWTError, jwt
 
@@ -27,6 +29,7 @@ class AccessClaims:
     kind: PrincipalKind
     issued_at: datetime
     scopes: tuple[str, ...]
+    epoch: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +42,12 @@ class IssuedTokens:
 
 
 def issue_access_token(
-    settings: AuthSettings, *, subject: uuid.UUID, kind: PrincipalKind, scopes: tuple[str, ...] = ()
+    settings: AuthSettings,
+    *,
+    subject: uuid.UUID,
+    kind: PrincipalKind,
+    scopes: tuple[str, ...] = (),
+    epoch: int = 0,
 ) -> str:
     now = datetime.now(UTC)
     claims = {
@@ -50,6 +58,7 @@ def issue_access_token(
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(minutes=settings.access_token_minutes)).timestamp()),
         "jti": uuid.uuid4().hex,
+        "epoch": epoch,
     }
     if scopes:
         claims["scope"] = " ".join(scopes)
@@ -87,6 +96,26 @@ def decode_access_token(settings: AuthSettings, token: str) -> AccessClaims:
             kind=kind,
             issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
             scopes=tuple(str(claims.get("scope", "")).split()),
+            epoch=_int_claim(claims, "epoch"),
         )
     except (JWTError, ValueError, TypeError, KeyError) as exc:
         raise InvalidToken("invalid token") from exc
+
+
+def _int_claim(claims: dict, name: str) -> int:
+    value = claims[name]  # KeyError → invalid token
+    if type(value) is not int:
+        raise InvalidToken(f"{name} must be an integer")
+    return value
+
+
+def parse_basic_credentials(header: str) -> tuple[str, str]:
+    """(client_id, client_secret) from an HTTP Basic header (RFC 6749 §2.3.1); ("", "") if not one."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return "", ""
+    try:
+        client_id, _, secret = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return "", ""
+    return unquote(client_id), unquote(secret)

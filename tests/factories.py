@@ -2,7 +2,12 @@
 
 import hashlib
 import itertools
+import uuid
+from datetime import UTC, datetime
+from typing import Any
 
+import httpx
+from jose import jwt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
@@ -11,6 +16,7 @@ from app.passwords import password_hashing
 from app.tokens import issue_access_token
 
 DEFAULT_PASSWORD = "correct-horse-battery"
+TOKEN_URL = "/v1/auth/token"
 _counter = itertools.count(1)
 _hash_cache: dict[str, str] = {}
 
@@ -62,7 +68,7 @@ async def make_partner_client(
 
 
 def auth_headers(user: User) -> dict[str, str]:
-    token = issue_access_token(get_settings().auth, subject=user.id, kind="user")
+    token = issue_access_token(get_settings().auth, subject=user.id, kind="user", epoch=user.token_epoch)
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -71,3 +77,56 @@ def partner_headers(client: PartnerClient, scopes: tuple[str, ...] | None = None
         get_settings().auth, subject=client.id, kind="partner", scopes=tuple(scopes or client.scopes)
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+def access_claims(
+    subject: uuid.UUID, *, kind: str = "user", issued_at: datetime | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """The claims of an access token as the app issues them, for hand-made (e.g. broken) tokens."""
+    settings = get_settings().auth
+    iat = int((issued_at or datetime.now(UTC)).timestamp())
+    claims: dict[str, Any] = {
+        "sub": str(subject),
+        "kind": kind,
+        "iss": settings.issuer,
+        "aud": settings.audience,
+        "iat": iat,
+        "exp": iat + settings.access_token_minutes * 60,
+        "jti": uuid.uuid4().hex,
+        "epoch": 0,
+    }
+    claims.update(overrides)
+    return claims
+
+
+def sign_claims(
+    claims: dict[str, Any],
+    *,
+    key: str | None = None,
+    algorithm: str | None = None,
+    headers: dict[str, Any] | None = None,
+) -> str:
+    """A JWT over `claims`, by default with the app's own key and algorithm."""
+    settings = get_settings().auth
+    return jwt.encode(
+        claims,
+        key or settings.secret_key.get_secret_value(),
+        algorithm=algorithm or settings.algorithm,
+        headers=headers,
+    )
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def sign_in(client: httpx.AsyncClient, email: str, password: str = DEFAULT_PASSWORD) -> dict[str, Any]:
+    """Password grant over HTTP; the token response (fails the test if sign-in is refused)."""
+    response = await client.post(TOKEN_URL, data={"grant_type": "password", "username": email, "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def refresh(client: httpx.AsyncClient, refresh_token: str) -> httpx.Response:
+    """Refresh-token grant over HTTP."""
+    return await client.post(TOKEN_URL, data={"grant_type": "refresh_token", "refresh_token": refresh_token})

@@ -5,12 +5,10 @@ Refresh tokens are opaque, stored as SHA-256, rotated on every use. A token that
 too, which is the point: one of the two holders is an attacker.
 """
 
-import base64
 import hashlib
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
-from urllib.parse import unquote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +19,7 @@ from app.config import get_settings
 from app.integrations import service as partner_service
 from app.models import RefreshToken, User
 from app.passwords import password_hashing
-from app.tokens import IssuedTokens, issue_access_token
+from app.tokens import IssuedTokens, issue_access_token, parse_basic_credentials
 
 
 def hash_token(raw: str) -> str:
@@ -41,7 +39,7 @@ async def _issue_for_user(session: AsyncSession, user: User, family_id: uuid.UUI
     )
     await session.flush()
     return IssuedTokens(
-        access_token=issue_access_token(settings, subject=user.id, kind="user"),
+        access_token=issue_access_token(settings, subject=user.id, kind="user", epoch=user.token_epoch),
         expires_in=settings.access_token_minutes * 60,
         refresh_token=raw_refresh,
     )
@@ -101,19 +99,8 @@ async def token_grant(
         return await refresh_grant(session, refresh_token=refresh_token)
     if grant_type == "client_credentials":
         if basic_auth:
-            client_id, client_secret = _parse_basic(basic_auth)
+            client_id, client_secret = parse_basic_credentials(basic_auth)
         return await partner_service.client_credentials_grant(
             session, client_id=client_id or "", client_secret=client_secret or "", scope=scope
         )
     raise UnsupportedGrantType(f"grant_type {grant_type!r} is not supported.")
-
-
-def _parse_basic(header: str) -> tuple[str, str]:
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return "", ""
-    try:
-        client_id, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return "", ""
-    return unquote(client_id), unquote(secret)

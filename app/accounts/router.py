@@ -1,5 +1,5 @@
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Form, Header, Query, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,7 +46,9 @@ class TokenForm(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    grant_type: Literal["password", "refresh_token", "client_credentials"] = "password"
+    grant_type: str = Field(
+        default="password", max_length=40, description="password, refresh_token or client_credentials"
+    )
     username: str | None = Field(default=None, max_length=254, description="E-mail (password grant)")
     password: str | None = Field(default=None, max_length=128)
     refresh_token: str | None = Field(default=None, max_length=200)

@@ -3,6 +3,7 @@
 import uuid
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
@@ -31,8 +32,11 @@ async def register(session: AsyncSession, data: RegistrationCreate) -> User:
         role=Role(data.role),
         preferred_language=data.preferred_language,
     )
-    session.add(user)
-    await session.flush()
+    try:
+        async with session.begin_nested():  # a concurrent registration may win the unique index
+            session.add(user)
+    except IntegrityError as exc:
+        raise EmailTaken("An account with this e-mail already exists.") from exc
     ledger.audit(
         session,
         actor_id=user.id,
@@ -65,13 +69,10 @@ async def create_user(session: AsyncSession, *, email: str, password: str, full_
     return user
 
 
-async def get_user_for_token(session: AsyncSession, user_id: uuid.UUID, issued_at: datetime) -> User | None:
-    """The active user an access token names, unless the token predates a password change."""
+async def get_user_for_token(session: AsyncSession, user_id: uuid.UUID, epoch: int) -> User | None:
+    """The active user an access token names, unless its epoch ended (password change, deactivation)."""
     user = await repo.get_by_id(session, user_id)
-    if user is None or not user.is_active:
-        return None
-    # Tokens carry whole seconds; compare at that precision.
-    if issued_at < user.tokens_valid_after.replace(microsecond=0):
+    if user is None or not user.is_active or user.token_epoch != epoch:
         return None
     return user
 
@@ -93,7 +94,7 @@ async def change_password(session: AsyncSession, user: User, data: PasswordChang
         raise WrongPassword("The current password is not correct.")
     now = datetime.now(UTC)
     user.password_hash = await hashing.hash(data.new_password)
-    user.tokens_valid_after = now
+    user.token_epoch += 1
     await repo.revoke_all_for_user(session, user.id, now)
     ledger.audit(
         session,
@@ -142,7 +143,7 @@ async def update_user(
         user.is_active = data.is_active
         if not data.is_active:  # deactivation ends every session at once
             now = datetime.now(UTC)
-            user.tokens_valid_after = now
+            user.token_epoch += 1
             await repo.revoke_all_for_user(session, user.id, now)
     if changes:
         ledger.audit(

@@ -55,7 +55,7 @@ SIMPLE_FIELDS = (
 REQUIRED = {"title", "description", "delivery", "price_model", "income_based", "languages"}
 
 
-async def _apply(session: AsyncSession, service: Service, data: ServiceFields) -> None:
+async def apply_fields(session: AsyncSession, service: Service, data: ServiceFields) -> None:
     fields = data.model_fields_set
     for name in fields & set(SIMPLE_FIELDS):
         value = getattr(data, name)
@@ -76,7 +76,7 @@ async def _apply(session: AsyncSession, service: Service, data: ServiceFields) -
         )
 
 
-async def _validate(session: AsyncSession, service: Service, provider: Provider) -> None:
+async def validate_listing(session: AsyncSession, service: Service, provider: Provider) -> None:
     """The rules on the merged result, so create, edit and partner sync share them."""
     category = await repo.get_category(session, service.category_id)
     if category is None:
@@ -126,8 +126,8 @@ async def create_service(session: AsyncSession, user: User, data: ServiceCreate)
         description="",
         income_based=False,
     )
-    await _apply(session, service, data)
-    await _validate(session, service, provider)
+    await apply_fields(session, service, data)
+    await validate_listing(session, service, provider)
     await indexing.reindex(session, service, provider)
     session.add(service)
     await session.flush()
@@ -140,6 +140,12 @@ async def create_service(session: AsyncSession, user: User, data: ServiceCreate)
         target_id=service.id,
     )
     return (await read_services(session, [service]))[0]
+
+
+async def get_by_external_id(
+    session: AsyncSession, provider_id: uuid.UUID, external_id: str, *, for_update: bool = False
+) -> Service | None:
+    return await repo.get_by_external_id(session, provider_id, external_id, for_update=for_update)
 
 
 async def get_managed(session: AsyncSession, user: User, service_id: uuid.UUID) -> tuple[Service, Provider]:
@@ -172,8 +178,8 @@ async def update_service(
     ensure_version(service, if_match)
     if service.status == ServiceStatus.archived:
         raise InvalidServiceTransition("An archived service cannot be edited.", current_state="archived")
-    await _apply(session, service, data)
-    await _validate(session, service, provider)
+    await apply_fields(session, service, data)
+    await validate_listing(session, service, provider)
     await indexing.reindex(session, service, provider)
     service.updated_at = datetime.now(UTC)
     await session.flush()
@@ -202,11 +208,11 @@ async def change_status(
         raise ProviderNotAccredited(
             "Only an accredited provider's services can be published.", current_state=provider.accreditation_state.value
         )
-    await _set_status(session, service, provider, target, actor=user)
+    await set_status(session, service, provider, target, actor=user)
     return (await read_services(session, [service]))[0]
 
 
-async def _set_status(
+async def set_status(
     session: AsyncSession, service: Service, provider: Provider, target: ServiceStatus, *, actor: User | None
 ) -> None:
     now = datetime.now(UTC)

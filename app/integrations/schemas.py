@@ -19,6 +19,9 @@ class PartnerClientCreate(BaseModel):
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     scopes: list[PartnerScope] = Field(min_length=1, max_length=10)
+    provider_id: uuid.UUID | None = Field(
+        default=None, description="The provider organisation whose listings the client syncs (listings:write)"
+    )
 
 
 class PartnerClientRead(BaseModel):
@@ -28,6 +31,7 @@ class PartnerClientRead(BaseModel):
     name: str
     client_id: str
     scopes: list[PartnerScope]
+    provider_id: uuid.UUID | None
     is_active: bool
     created_at: datetime
     revoked_at: datetime | None

@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.config import get_settings
-from app.errors import AppError, NotFound
+from app.errors import AppError, NotFound, ValidationFailed
 from app.integrations import repository as repo
 from app.integrations.schemas import PartnerClientCreate, PartnerClientCreated, PartnerClientRead
 from app.models import PartnerClient, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
+from app.providers import access as provider_access
 from app.tokens import IssuedTokens, issue_access_token
 
 
@@ -36,6 +37,8 @@ def _hash_secret(secret: str) -> str:
 
 
 async def create_client(session: AsyncSession, admin: User, data: PartnerClientCreate) -> tuple[PartnerClient, str]:
+    if data.provider_id is not None and await provider_access.get_provider_by_id(session, data.provider_id) is None:
+        raise ValidationFailed("No provider with this id.", pointer="/provider_id")
     secret = "pcs_" + secrets.token_urlsafe(32)
     client = PartnerClient(
         name=data.name,
@@ -43,6 +46,7 @@ async def create_client(session: AsyncSession, admin: User, data: PartnerClientC
         secret_hash=_hash_secret(secret),
         scopes=sorted({s.value for s in data.scopes}),
         created_by_id=admin.id,
+        provider_id=data.provider_id,
     )
     session.add(client)
     await session.flush()

@@ -32,8 +32,9 @@ class User(UUIDPk, Timestamps, Versioned, Base):
     role: Mapped[Role] = mapped_column(Enum(Role, name="user_role"))
     preferred_language: Mapped[Language] = mapped_column(Enum(Language, name="language_code"), default=Language.it)
     is_active: Mapped[bool] = mapped_column(default=True)
-    # Access tokens issued before this instant are refused (password change, forced logout).
-    tokens_valid_after: Mapped[datetime] = mapped_column(default=utcnow)
+    # Access tokens carry the epoch they were issued in; bumping it (password change,
+    # deactivation) ends every outstanding access token at once, with no clock-precision window.
+    token_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class RefreshToken(UUIDPk, Base):

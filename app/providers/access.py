@@ -17,6 +17,10 @@ class ProviderNotFound(NotFound):
     code = "provider_not_found"
 
 
+async def get_provider_by_id(session: AsyncSession, provider_id: uuid.UUID) -> Provider | None:
+    return await repo.get_by_id(session, provider_id)
+
+
 def is_public(provider: Provider) -> bool:
     return provider.accreditation_state == AccreditationState.accredited
 

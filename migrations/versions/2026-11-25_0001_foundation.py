@@ -79,7 +79,7 @@ def upgrade() -> None:
     sa.Column('role', sa.Enum('citizen', 'worker', 'provider_staff', 'hub_operator', 'admin', name='user_role'), nullable=False),
     sa.Column('preferred_language', sa.Enum('it', 'en', name='language_code'), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('tokens_valid_after', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('token_epoch', sa.Integer(), server_default='0', nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

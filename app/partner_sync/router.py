@@ -1,0 +1,77 @@
+from typing import Annotated
+
+from fastapi import Depends, Path, Request, Response, status
+
+from app.auth import require_scope
+from app.db import SessionDep
+from app.errors import Forbidden, NotAuthenticated, error_responses
+from app.models import PartnerClient, PartnerScope
+from app.partner_sync import service as sync
+from app.partner_sync.schemas import BulkSyncResult, ServiceRead, ServiceSync
+from app.partner_sync.service import ProviderNotAccredited, ServiceNotFound
+from app.routing import api_router
+
+router = api_router(prefix="/partner/services", tags=["partner sync"])
+ListingWriter = Annotated[PartnerClient, Depends(require_scope(PartnerScope.listings_write.value))]
+ExternalId = Annotated[str, Path(pattern=r"^[A-Za-z0-9._:\-]{1,100}$", description="The partner's own listing id")]
+PARTNER = error_responses(NotAuthenticated, Forbidden)
+
+
+@router.put(
+    "/{external_id}",
+    response_model=ServiceRead,
+    status_code=status.HTTP_200_OK,
+    responses={
+        201: {"model": ServiceRead, "description": "Created"},
+        **error_responses(NotAuthenticated, Forbidden, ProviderNotAccredited),
+    },
+)
+async def put_partner_service(
+    external_id: ExternalId, data: ServiceSync, session: SessionDep, partner: ListingWriter, response: Response
+) -> ServiceRead:
+    """Create or replace a listing by external id; identical content is a no-op (`Sync-Result` header)."""
+    service, outcome = await sync.put_service(session, partner, external_id, data)
+    response.headers["Sync-Result"] = outcome
+    if outcome == "created":
+        response.status_code = status.HTTP_201_CREATED
+    return service
+
+
+@router.delete(
+    "/{external_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(NotAuthenticated, Forbidden, ServiceNotFound),
+)
+async def delete_partner_service(external_id: ExternalId, session: SessionDep, partner: ListingWriter) -> None:
+    """Archive a listing (it stays readable by id for engagements that refer to it)."""
+    await sync.archive_service(session, partner, external_id)
+
+
+@router.post(
+    "/bulk",
+    response_model=BulkSyncResult,
+    responses=PARTNER,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "array",
+                        "maxItems": sync.MAX_BULK_ITEMS,
+                        "items": {"type": "object"},
+                        "description": "Listings as in the PUT body (ServiceSync) plus `external_id`; each item is "
+                        "validated on its own and answered in `items`",
+                    }
+                },
+                "application/x-ndjson": {
+                    "schema": {"type": "string", "description": "The same items, one JSON object a line"}
+                },
+            },
+        }
+    },
+)
+async def bulk_sync_partner_services(request: Request, session: SessionDep, partner: ListingWriter) -> BulkSyncResult:
+    """Upsert up to 1,000 listings (JSON array or NDJSON); each item applies whole or not at all."""
+    items = sync.parse_bulk(await request.body(), request.headers.get("content-type", "application/json"))
+    return await sync.bulk_sync(session, partner, items)
