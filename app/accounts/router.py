@@ -94,8 +94,8 @@ async def issue_token(
     )
 
 
-@auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(data: LogoutRequest, session: SessionDep) -> None:
+@auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Log out")
+async def revoke_refresh_token(data: LogoutRequest, session: SessionDep) -> None:
     """Revoke a refresh token and every token rotated from the same sign-in."""
     await login.logout(session, refresh_token=data.refresh_token)
 
