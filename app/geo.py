@@ -16,7 +16,9 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def haversine_km_sql(lat_col, lon_col, lat: float, lon: float) -> ColumnElement[float]:  # noqa: ANN001
     """Great-circle distance from (lat_col, lon_col) to a fixed point, as a SQL expression."""
-    lat_p, lon_p = literal(lat, Float), literal(lon, Float)
+    # Rounded to 1 cm: PostgreSQL raises "value out of range: underflow" (a 500) rather than round a
+    # subnormal such as radians(5e-324) to 0, and a point is never known to better than 1 cm anyway.
+    lat_p, lon_p = literal(round(lat, 7), Float), literal(round(lon, 7), Float)
     dlat = func.radians(lat_col - lat_p)
     dlon = func.radians(lon_col - lon_p)
     h = func.power(func.sin(dlat / 2), 2) + func.cos(func.radians(lat_p)) * func.cos(

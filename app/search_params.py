@@ -1,15 +1,19 @@
 """The catalogue's search filters as query parameters, shared by /v1/services and /v1/providers."""
 
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
+from pydantic import BeforeValidator
 
 from app.catalog.search import SearchFilters
 from app.errors import ValidationFailed
 from app.models import ProviderKind, VerificationKind
 from app.schedules import parse_windows
+
+RFC3339_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
 
 
 def _near(near: str | None) -> tuple[float, float] | None:
@@ -23,6 +27,13 @@ def _near(near: str | None) -> tuple[float, float] | None:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValidationFailed("near is not a valid point.", pointer="/near", location="query")
     return lat, lon
+
+
+def _rfc3339(value: object) -> object:
+    # pydantic would read a bare number ("0.5") as Unix time; the contract says an RFC 3339 date-time.
+    if isinstance(value, str) and not RFC3339_DATE.match(value):
+        raise ValueError("must be an RFC 3339 date-time, e.g. 2026-01-31T09:00:00Z")
+    return value
 
 
 def search_filters(
@@ -44,7 +55,9 @@ def search_filters(
     provider_kind: ProviderKind | None = None,
     badge: Annotated[list[VerificationKind] | None, Query(max_length=7, description="Required badges (all of)")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200, description="Italian full-text search")] = None,
-    modified_after: Annotated[datetime | None, Query(description="Changed after this instant (RFC 3339)")] = None,
+    modified_after: Annotated[
+        datetime | None, BeforeValidator(_rfc3339), Query(description="Changed after this instant (RFC 3339)")
+    ] = None,
 ) -> SearchFilters:
     try:
         windows = parse_windows(available) if available else None

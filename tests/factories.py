@@ -130,3 +130,136 @@ async def sign_in(client: httpx.AsyncClient, email: str, password: str = DEFAULT
 async def refresh(client: httpx.AsyncClient, refresh_token: str) -> httpx.Response:
     """Refresh-token grant over HTTP."""
     return await client.post(TOKEN_URL, data={"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+
+# --- providers -------------------------------------------------------------------------------------
+
+from app.models import (  # noqa: E402 - appended section
+    AccreditationState,
+    Provider,
+    ProviderKind,
+    ProviderStaff,
+    StaffRole,
+    Verification,
+    VerificationKind,
+    VerificationOutcome,
+)
+
+VALID_VAT_NUMBER = "01114601006"
+VALID_PERSON_TAX_CODE = "RSSMRA85T10A562S"
+
+
+async def make_provider(
+    session: AsyncSession,
+    *,
+    kind: ProviderKind = ProviderKind.cooperative,
+    state: AccreditationState = AccreditationState.accredited,
+    staff: User | None = None,
+    staff_role: StaffRole = StaffRole.admin,
+    **overrides,
+) -> Provider:
+    """A provider (an accredited cooperative by default); `staff` joins it as `staff_role`."""
+    n = next(_counter)
+    values: dict[str, Any] = {
+        "kind": kind,
+        "legal_name": f"Cooperativa Sociale Test {n}",
+        "display_name": f"Provider {n:05d}",
+        "accreditation_state": state,
+    }
+    if kind == ProviderKind.individual:
+        values["tax_code"] = VALID_PERSON_TAX_CODE
+    else:
+        values["vat_number"] = VALID_VAT_NUMBER
+    values.update(overrides)
+    provider = Provider(**values)
+    session.add(provider)
+    await session.flush()
+    if staff is not None:
+        await add_provider_staff(session, provider, staff, role=staff_role)
+    return provider
+
+
+async def add_provider_staff(
+    session: AsyncSession, provider: Provider, user: User, *, role: StaffRole = StaffRole.admin
+) -> ProviderStaff:
+    membership = ProviderStaff(provider_id=provider.id, user_id=user.id, role=role)
+    session.add(membership)
+    await session.flush()
+    return membership
+
+
+async def make_provider_staff_user(session: AsyncSession, **overrides) -> User:
+    return await make_user(session, role=Role.provider_staff, **overrides)
+
+
+async def make_verification(
+    session: AsyncSession,
+    provider: Provider,
+    *,
+    kind: VerificationKind = VerificationKind.identity,
+    outcome: VerificationOutcome = VerificationOutcome.passed,
+    verified_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    **overrides,
+) -> Verification:
+    """A recorded check (a passed identity check, verified now, by default)."""
+    verification = Verification(
+        provider_id=provider.id,
+        kind=kind,
+        outcome=outcome,
+        verified_at=verified_at or datetime.now(UTC),
+        expires_at=expires_at,
+        verifier_name=overrides.pop("verifier_name", "Comune di Milano (test)"),
+        **overrides,
+    )
+    session.add(verification)
+    await session.flush()
+    return verification
+
+
+# --- services (catalogue) --------------------------------------------------------------------------
+
+from app.catalog import indexing as catalog_indexing  # noqa: E402 - appended section
+from app.models import Delivery, PriceModel, Service, ServiceStatus  # noqa: E402
+from app.schedules import WeeklySlot, to_multirange  # noqa: E402
+from app.seed.reference import category_id  # noqa: E402
+
+
+async def make_service(
+    session: AsyncSession,
+    provider: Provider,
+    *,
+    category: str = "doposcuola",
+    status: ServiceStatus = ServiceStatus.published,
+    availability: list[dict[str, str]] | None = None,
+    **overrides,
+) -> Service:
+    """A listing of `provider` (published, hourly 15 EUR, Monday mornings by default).
+
+    `category` is a category slug; `zones_served` takes NIL ids. The search columns (coverage,
+    point, searchable) are derived the way the app derives them.
+    """
+    slots = availability if availability is not None else [{"day": "mon", "opens": "09:00", "closes": "12:00"}]
+    values: dict[str, Any] = {
+        "provider_id": provider.id,
+        "category_id": category_id(category),
+        "title": f"Servizio di prova {next(_counter)}",
+        "description": "",
+        "delivery": Delivery.individual,
+        "price_model": PriceModel.hourly,
+        "price_cents": 1500,
+        "income_based": False,
+        "shared_prices": [],
+        "zones_served": [],
+        "languages": ["it"],
+        "availability": slots,
+        "availability_minutes": to_multirange([WeeklySlot(**slot) for slot in slots]),
+        "status": status,
+        "published_at": datetime.now(UTC) if status == ServiceStatus.published else None,
+    }
+    values.update(overrides)
+    service = Service(**values)
+    await catalog_indexing.reindex(session, service, provider)
+    session.add(service)
+    await session.flush()
+    return service

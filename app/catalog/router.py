@@ -37,7 +37,7 @@ async def create_service(data: ServiceCreate, session: SessionDep, user: Current
     return await catalog_service.create_service(session, user, data)
 
 
-@router.get("", response_model=Page[ServiceRead], responses=error_responses(Forbidden))
+@router.get("", response_model=Page[ServiceRead], responses=error_responses(NotAuthenticated, Forbidden))
 async def list_services(
     session: SessionDep,
     user: OptionalUser,
@@ -51,7 +51,11 @@ async def list_services(
     return await search_services(session, user, filters, page, sort=sort, provider_id=provider_id, status=status)
 
 
-@router.get("/{service_id}", response_model=ServiceRead, responses=error_responses(catalog_service.ServiceNotFound))
+@router.get(
+    "/{service_id}",
+    response_model=ServiceRead,
+    responses=error_responses(NotAuthenticated, catalog_service.ServiceNotFound),
+)
 async def get_service(service_id: uuid.UUID, session: SessionDep, user: OptionalUser) -> ServiceRead:
     """One service (unpublished ones only for its provider's staff)."""
     return await catalog_service.get_service(session, user, service_id)

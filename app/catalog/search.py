@@ -131,7 +131,8 @@ async def search_services(
     else:
         if status not in (None, ServiceStatus.published):
             raise Forbidden("Only a provider's staff may list its unpublished services.")
-        conditions.append(Service.searchable.is_(True))
+        # Plain `searchable`, the partial indexes' own predicate: `IS TRUE` would not match them.
+        conditions.append(Service.searchable)
         if provider_id is not None:
             conditions.append(Service.provider_id == provider_id)
 

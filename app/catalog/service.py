@@ -178,9 +178,10 @@ async def update_service(
     ensure_version(service, if_match)
     if service.status == ServiceStatus.archived:
         raise InvalidServiceTransition("An archived service cannot be edited.", current_state="archived")
-    await apply_fields(session, service, data)
-    await validate_listing(session, service, provider)
-    await indexing.reindex(session, service, provider)
+    with session.no_autoflush:  # one UPDATE: an edit moves the version (the ETag) by exactly one
+        await apply_fields(session, service, data)
+        await validate_listing(session, service, provider)
+        await indexing.reindex(session, service, provider)
     service.updated_at = datetime.now(UTC)
     await session.flush()
     return (await read_services(session, [service]))[0]

@@ -8,6 +8,7 @@ blocks the others. DELETE archives (listings are never hard-deleted: engagements
 
 import hashlib
 import json
+import uuid
 from typing import Literal
 
 from pydantic import TypeAdapter, ValidationError
@@ -64,6 +65,7 @@ async def _upsert(
     outcome: SyncOutcome = "updated" if service is not None else "created"
     if service is None:
         service = Service(
+            id=uuid.uuid4(),  # now, not at flush: set_status's event refers to it before the INSERT
             provider_id=provider.id,
             external_id=external_id,
             category_id=data.category_id,
@@ -71,26 +73,30 @@ async def _upsert(
             delivery=data.delivery,
             price_model=data.price_model,
         )
-    # PUT replaces: every field takes the sent value or its default.
-    service.availability, service.availability_minutes, service.shared_prices = [], [], []
-    service.zones_served, service.languages, service.description = [], provider.languages, ""
-    service.min_persons = service.max_persons = service.price_cents = service.radius_km = None
-    service.accessibility, service.capacity, service.income_based = None, None, False
-    service.category_id, service.title = data.category_id, data.title
-    service.delivery, service.price_model = data.delivery, data.price_model
-    await catalog_service.apply_fields(session, service, data)
-    await catalog_service.validate_listing(session, service, provider)
-    target = ServiceStatus(data.status)
-    if target == ServiceStatus.published and provider.accreditation_state != AccreditationState.accredited:
-        raise catalog_service.ProviderNotAccredited(
-            "Only an accredited provider's services can be published.", current_state=provider.accreditation_state.value
-        )
-    service.content_hash = content_hash
-    session.add(service)
-    await session.flush()
-    if service.status != target or outcome == "created":
-        await catalog_service.set_status(session, service, provider, target, actor=None)
-    await indexing.reindex(session, service, provider)
+    # Nothing reaches the database before the whole replacement is valid (a half-replaced row could
+    # break a constraint mid-way), and the change is one write: the version moves by one.
+    with session.no_autoflush:
+        # PUT replaces: every field takes the sent value or its default.
+        service.availability, service.availability_minutes, service.shared_prices = [], [], []
+        service.zones_served, service.languages, service.description = [], provider.languages, ""
+        service.min_persons = service.max_persons = service.price_cents = service.radius_km = None
+        service.accessibility, service.capacity, service.income_based = None, None, False
+        service.category_id, service.title = data.category_id, data.title
+        service.delivery, service.price_model = data.delivery, data.price_model
+        await catalog_service.apply_fields(session, service, data)
+        await catalog_service.validate_listing(session, service, provider)
+        target = ServiceStatus(data.status)
+        if target == ServiceStatus.published and provider.accreditation_state != AccreditationState.accredited:
+            raise catalog_service.ProviderNotAccredited(
+                "Only an accredited provider's services can be published.",
+                current_state=provider.accreditation_state.value,
+            )
+        service.content_hash = content_hash
+        session.add(service)
+        if service.status != target or outcome == "created":
+            await catalog_service.set_status(session, service, provider, target, actor=None)  # reindexes, flushes
+        else:
+            await indexing.reindex(session, service, provider)
     ledger.audit(
         session,
         actor_id=partner.id,

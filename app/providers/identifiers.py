@@ -56,7 +56,7 @@ _EVEN = {**{str(d): d for d in range(10)}, **{chr(ord("A") + i): i for i in rang
 
 
 def is_valid_partita_iva(value: str) -> bool:
-    if not re.fullmatch(r"\d{11}", value) or value == "0" * 11:
+    if not re.fullmatch(r"[0-9]{11}", value) or value == "0" * 11:  # ASCII digits only
         return False
     total = 0
     for index, char in enumerate(value[:10]):

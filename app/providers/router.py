@@ -51,7 +51,7 @@ async def create_provider(data: ProviderCreate, session: SessionDep, user: Curre
     return await provider_service.create_provider(session, user, data)
 
 
-@router.get("", response_model=Page[ProviderRead])
+@router.get("", response_model=Page[ProviderRead], responses=error_responses(NotAuthenticated))
 async def list_providers(
     session: SessionDep,
     user: OptionalUser,
@@ -67,7 +67,9 @@ async def list_providers(
     )
 
 
-@router.get("/{provider_id}", response_model=ProviderRead, responses=error_responses(ProviderNotFound))
+@router.get(
+    "/{provider_id}", response_model=ProviderRead, responses=error_responses(NotAuthenticated, ProviderNotFound)
+)
 async def get_provider(provider_id: uuid.UUID, session: SessionDep, user: OptionalUser) -> ProviderRead:
     """One provider: public view, plus `private` details for its staff and municipal admins."""
     return await provider_service.get_provider(session, user, provider_id)
@@ -175,7 +177,9 @@ async def create_verification(
 
 
 @router.get(
-    "/{provider_id}/verifications", response_model=Page[VerificationRead], responses=error_responses(ProviderNotFound)
+    "/{provider_id}/verifications",
+    response_model=Page[VerificationRead],
+    responses=error_responses(NotAuthenticated, ProviderNotFound),
 )
 async def list_verifications(
     provider_id: uuid.UUID, session: SessionDep, user: OptionalUser, page: PageParamsDep

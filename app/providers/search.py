@@ -50,7 +50,7 @@ async def search_providers(
         conditions.append(Provider.search_vector.op("@@")(func.websearch_to_tsquery("italian", f.q)))
     if f.near is not None:
         conditions.append(within_radius(Provider.lat, Provider.lon, f.near, f.radius_km or DEFAULT_RADIUS_KM))
-    service_level = replace(f, provider_kind=None, language=None, badges=[], q=None, near=None)
+    service_level = replace(f, provider_kind=None, language=None, badges=[], q=None, near=None, radius_km=None)
     if service_level != SearchFilters():
         matching = await service_conditions(session, service_level)
         conditions.append(exists().where(Service.provider_id == Provider.id, Service.searchable.is_(True), *matching))

@@ -68,6 +68,17 @@ def _check_identifiers(kind: ProviderKind, data: ProviderFields, *, creating: bo
         raise ValidationFailed("An organisation needs a VAT number or a codice fiscale.", pointer="/vat_number")
 
 
+def _check_identifiers_kept(provider: Provider, data: ProviderFields) -> None:
+    """An edit may change the identifiers but not clear those creation requires."""
+    sent = data.model_fields_set
+    tax_code = data.tax_code if "tax_code" in sent else provider.tax_code
+    vat_number = data.vat_number if "vat_number" in sent else provider.vat_number
+    if provider.kind == ProviderKind.individual and tax_code is None:
+        raise ValidationFailed("An individual worker needs a codice fiscale.", pointer="/tax_code")
+    if provider.kind != ProviderKind.individual and vat_number is None and tax_code is None:
+        raise ValidationFailed("An organisation needs a VAT number or a codice fiscale.", pointer="/vat_number")
+
+
 async def _apply(session: AsyncSession, provider: Provider, data: ProviderFields) -> bool:
     """Copy the sent fields; return True when something affecting its services' coverage changed."""
     fields = data.model_fields_set
@@ -132,6 +143,7 @@ async def update_provider(
     provider = await get_managed(session, user, provider_id, admin_only=True)
     ensure_version(provider, if_match)
     _check_identifiers(provider.kind, data, creating=False)
+    _check_identifiers_kept(provider, data)
     if await _apply(session, provider, data):
         await catalog_indexing.reindex_provider_services(session, provider)
     provider.updated_at = datetime.now(UTC)
