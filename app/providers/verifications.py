@@ -10,7 +10,7 @@ from app.errors import Forbidden, ValidationFailed
 from app.models import Role, User, Verification
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers import repository as repo
-from app.providers.access import get_visible, staff_role
+from app.providers.access import ProviderNotFound, get_provider_by_id, get_visible, staff_role
 from app.providers.badges import counts_as_badge, latest_by_kind
 from app.providers.schemas import VerificationCreate, VerificationRead
 
@@ -22,7 +22,10 @@ async def record(
 ) -> VerificationRead:
     if user.role not in VERIFIERS:
         raise Forbidden("Only municipal admins and hub operators record verifications.")
-    provider = await get_visible(session, user, provider_id)
+    # Verifiers check providers while they are being vetted, before they are public.
+    provider = await get_provider_by_id(session, provider_id)
+    if provider is None:
+        raise ProviderNotFound("No provider with this id.")
     now = datetime.now(UTC)
     verified_at = data.verified_at or now
     if verified_at.tzinfo is None:

@@ -83,6 +83,19 @@ async def test_hub_operator_records_a_verification(client, session, hub_operator
     assert (stored.verified_by_id, stored.kind) == (hub_operator.id, K.references)
 
 
+async def test_hub_operator_records_a_verification_while_the_provider_is_being_vetted(
+    client, session, as_hub_operator
+):
+    provider = await make_provider(session, state=AccreditationState.submitted)
+
+    response = await client.post(
+        f"/v1/providers/{provider.id}/verifications", json=check(kind="identity"), headers=as_hub_operator
+    )
+
+    assert response.status_code == 201
+    assert (await session.get(Verification, uuid.UUID(response.json()["id"]))).provider_id == provider.id
+
+
 async def test_municipal_admin_records_a_verification_before_accreditation(client, session, as_admin):
     provider = await make_provider(session, state=AccreditationState.submitted)
 
