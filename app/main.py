@@ -14,6 +14,7 @@ from app.categories.router import router as categories_router
 from app.config import Settings, get_settings
 from app.db import build_engine, build_sessionmaker
 from app.errors import PROBLEM_JSON, BodyLimitMiddleware, install_error_handlers
+from app.hsds import router as hsds_router
 from app.integrations.router import router as partner_clients_router
 from app.observability import RequestContextMiddleware, configure_logging
 from app.ops.router import router as ops_router
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-ID"],
         expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed"],
     )
+    app.add_middleware(hsds_router.AnyOriginReads)  # the open-data feed: any origin may read it
     app.add_middleware(RequestContextMiddleware)
 
     app.include_router(ops_router)
@@ -114,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         partner_services_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(hsds_router.router)  # HSDS 3.0 feed at /hsds: the standard's paths, not /v1's
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
