@@ -248,6 +248,8 @@ async def confirm_service(
     """The provider confirms the listing is still accurate (shown as last_verified_at)."""
     service, _ = await get_managed(session, user, service_id)
     ensure_version(service, if_match)
+    if service.status == ServiceStatus.archived:
+        raise InvalidServiceTransition("An archived service cannot be confirmed.", current_state="archived")
     service.last_verified_at = datetime.now(UTC)
     await session.flush()
     return (await read_services(session, [service]))[0]

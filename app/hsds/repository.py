@@ -50,7 +50,7 @@ def has_location_sql() -> ColumnElement[bool]:
 
 def _services(f: ServiceFilter) -> Select[tuple[Service]]:
     # `searchable` is true only for published services of accredited providers (catalog.indexing).
-    conditions: list[ColumnElement[bool]] = [Service.searchable.is_(True)]
+    conditions: list[ColumnElement[bool]] = [Service.searchable]
     if f.search:
         conditions.append(Service.search_vector.op("@@")(_tsquery(f.search)))
     if f.taxonomy_term_id is not None:  # the term or, for an area, any of its categories
@@ -85,14 +85,14 @@ async def services_page(session: AsyncSession, f: ServiceFilter, *, offset: int,
 
 
 async def get_public_service(session: AsyncSession, service_id: uuid.UUID) -> Service | None:
-    return await session.scalar(select(Service).where(Service.id == service_id, Service.searchable.is_(True)))
+    return await session.scalar(select(Service).where(Service.id == service_id, Service.searchable))
 
 
 async def public_services_of(session: AsyncSession, provider_ids: Iterable[uuid.UUID]) -> list[Service]:
     ids = list(provider_ids)
     if not ids:
         return []
-    stmt = select(Service).where(Service.provider_id.in_(ids), Service.searchable.is_(True))
+    stmt = select(Service).where(Service.provider_id.in_(ids), Service.searchable)
     return list((await session.scalars(stmt.order_by(Service.title, Service.id))).all())
 
 

@@ -8,7 +8,7 @@ from app.errors import Forbidden, NotAuthenticated, error_responses
 from app.models import PartnerClient, PartnerScope
 from app.partner_sync import service as sync
 from app.partner_sync.schemas import BulkSyncResult, ServiceRead, ServiceSync
-from app.partner_sync.service import ProviderNotAccredited, ServiceNotFound
+from app.partner_sync.service import InvalidServiceTransition, ProviderNotAccredited, ServiceNotFound
 from app.routing import api_router
 
 router = api_router(prefix="/partner/services", tags=["partner sync"])
@@ -23,7 +23,7 @@ PARTNER = error_responses(NotAuthenticated, Forbidden)
     status_code=status.HTTP_200_OK,
     responses={
         201: {"model": ServiceRead, "description": "Created"},
-        **error_responses(NotAuthenticated, Forbidden, ProviderNotAccredited),
+        **error_responses(NotAuthenticated, Forbidden, ProviderNotAccredited, InvalidServiceTransition),
     },
 )
 async def put_partner_service(
@@ -43,7 +43,7 @@ async def put_partner_service(
     responses=error_responses(NotAuthenticated, Forbidden, ServiceNotFound),
 )
 async def delete_partner_service(external_id: ExternalId, session: SessionDep, partner: ListingWriter) -> None:
-    """Archive a listing (it stays readable by id for engagements that refer to it)."""
+    """Archive a listing for good: it leaves search; its staff can still read it by id."""
     await sync.archive_service(session, partner, external_id)
 
 

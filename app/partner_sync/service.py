@@ -35,6 +35,7 @@ SyncOutcome = Literal["created", "updated", "unchanged"]
 
 ProviderNotAccredited = catalog_service.ProviderNotAccredited
 ServiceNotFound = catalog_service.ServiceNotFound
+InvalidServiceTransition = catalog_service.InvalidServiceTransition
 
 
 class BulkTooLarge(ValidationFailed):
@@ -60,7 +61,12 @@ async def _upsert(
 ) -> tuple[Service, SyncOutcome]:
     content_hash = _content_hash(data)
     service = await catalog_service.get_by_external_id(session, provider.id, external_id, for_update=True)
-    if service is not None and service.content_hash == content_hash and service.status != ServiceStatus.archived:
+    if service is not None and service.status == ServiceStatus.archived:
+        # Archiving is final, as in the staff API: a new listing needs a new external id.
+        raise InvalidServiceTransition(
+            "This listing was archived; publish it again under a new external id.", current_state="archived"
+        )
+    if service is not None and service.content_hash == content_hash:
         return service, "unchanged"
     outcome: SyncOutcome = "updated" if service is not None else "created"
     if service is None:

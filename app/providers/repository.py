@@ -61,7 +61,7 @@ async def staff_roles_of(session: AsyncSession, user_id: uuid.UUID, provider_ids
             ProviderStaff.user_id == user_id, ProviderStaff.provider_id.in_(provider_ids)
         )
     )
-    return dict(rows.tuples().all())
+    return {provider_id: role for provider_id, role in rows}
 
 
 async def verifications_of(session: AsyncSession, provider_ids: list[uuid.UUID]) -> list[Verification]:

@@ -53,7 +53,7 @@ async def search_providers(
     service_level = replace(f, provider_kind=None, language=None, badges=[], q=None, near=None, radius_km=None)
     if service_level != SearchFilters():
         matching = await service_conditions(session, service_level)
-        conditions.append(exists().where(Service.provider_id == Provider.id, Service.searchable.is_(True), *matching))
+        conditions.append(exists().where(Service.provider_id == Provider.id, Service.searchable, *matching))
 
     distance = haversine_km_sql(Provider.lat, Provider.lon, *f.near) if f.near is not None else cast(None, Float)
     stmt = select(Provider).where(*conditions)
