@@ -8,7 +8,7 @@ accreditation). That is the whole job of this module.
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog import repository as repo
-from app.models import AccreditationState, Provider, Service, ServiceStatus
+from app.models import AccreditationState, Provider, ProviderKind, Service, ServiceStatus
 from app.zones import service as zone_service
 
 
@@ -22,9 +22,20 @@ async def coverage_of(session: AsyncSession, service: Service, provider: Provide
     return sorted(nils)
 
 
+async def public_point_of(session: AsyncSession, provider: Provider) -> tuple[float | None, float | None]:
+    """Where search may say the service is: the organisation's point, but for an individual worker
+    only their NIL's centroid (search reveals distances, which must not locate a person's home)."""
+    if provider.kind != ProviderKind.individual:
+        return provider.lat, provider.lon
+    if provider.nil_id is None:
+        return None, None
+    zone = await zone_service.get_zone(session, provider.nil_id)
+    return zone.centroid_lat, zone.centroid_lon
+
+
 async def reindex(session: AsyncSession, service: Service, provider: Provider) -> None:
     service.coverage_nil_ids = await coverage_of(session, service, provider)
-    service.lat, service.lon = provider.lat, provider.lon
+    service.lat, service.lon = await public_point_of(session, provider)
     service.searchable = (
         service.status == ServiceStatus.published and provider.accreditation_state == AccreditationState.accredited
     )

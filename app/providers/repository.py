@@ -1,18 +1,20 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.models import (
     AccreditationTransition,
     Provider,
+    ProviderKind,
     ProviderStaff,
     User,
     Verification,
     VerificationKind,
     VerificationOutcome,
+    Zone,
 )
 
 
@@ -102,3 +104,13 @@ def has_badge(provider_id_column, kind: VerificationKind, now: datetime):  # noq
             )
         ),
     )
+
+
+def public_point():  # noqa: ANN201 - SQL expressions
+    """(lat, lon) that search may reveal: an organisation's own point, but only the centroid of an
+    individual worker's NIL, so distances can never be used to triangulate a person's home."""
+    centroid = select(Zone.centroid_lat, Zone.centroid_lon).where(Zone.id == Provider.nil_id)
+    individual = Provider.kind == ProviderKind.individual
+    lat = case((individual, centroid.with_only_columns(Zone.centroid_lat).scalar_subquery()), else_=Provider.lat)
+    lon = case((individual, centroid.with_only_columns(Zone.centroid_lon).scalar_subquery()), else_=Provider.lon)
+    return lat, lon

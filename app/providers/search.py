@@ -18,6 +18,7 @@ from app.geo import haversine_km_sql
 from app.models import AccreditationState, Provider, ProviderStaff, Role, Service, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers.badges import badge_condition
+from app.providers.repository import public_point
 from app.providers.schemas import ProviderRead
 from app.providers.service import read_providers
 
@@ -49,13 +50,13 @@ async def search_providers(
     if f.q:
         conditions.append(Provider.search_vector.op("@@")(func.websearch_to_tsquery("italian", f.q)))
     if f.near is not None:
-        conditions.append(within_radius(Provider.lat, Provider.lon, f.near, f.radius_km or DEFAULT_RADIUS_KM))
+        conditions.append(within_radius(*public_point(), f.near, f.radius_km or DEFAULT_RADIUS_KM))
     service_level = replace(f, provider_kind=None, language=None, badges=[], q=None, near=None, radius_km=None)
     if service_level != SearchFilters():
         matching = await service_conditions(session, service_level)
         conditions.append(exists().where(Service.provider_id == Provider.id, Service.searchable, *matching))
 
-    distance = haversine_km_sql(Provider.lat, Provider.lon, *f.near) if f.near is not None else cast(None, Float)
+    distance = haversine_km_sql(*public_point(), *f.near) if f.near is not None else cast(None, Float)
     stmt = select(Provider).where(*conditions)
     result = await paginate(session, stmt, page, order=_order(sort, f, distance), scope=f"providers:{sort}")
     return Paginated(items=await read_providers(session, user, result.items), next_cursor=result.next_cursor)

@@ -79,7 +79,13 @@ async def catalogue(session, aurora_staff) -> Catalogue:
         rating_average=3.0,
     )
     rossi = await make_provider(
-        session, kind=ProviderKind.individual, display_name="Maria Rossi", lat=QUARTO_OGGIARO[0], lon=QUARTO_OGGIARO[1]
+        session,
+        kind=ProviderKind.individual,
+        display_name="Maria Rossi",
+        # Her home, 450 m from her NIL's centroid: search must only ever reveal the centroid.
+        lat=QUARTO_OGGIARO[0] + 0.004,
+        lon=QUARTO_OGGIARO[1],
+        nil_id=zone_id(K.nil, 76),
     )
     sospesa = await make_provider(
         session,
@@ -343,6 +349,16 @@ async def test_near_reports_each_services_distance_in_km(client, catalogue):
     assert distances["s3"] == pytest.approx(haversine_km(*DUOMO, *LORETO), abs=0.001)
     assert distances["s5"] == pytest.approx(haversine_km(*DUOMO, *QUARTO_OGGIARO), abs=0.001)
     assert 4 < distances["s3"] < 4.2
+
+
+async def test_an_individual_workers_distance_is_measured_from_their_nil_never_their_home(client, catalogue):
+    home = (QUARTO_OGGIARO[0] + 0.004, QUARTO_OGGIARO[1])
+
+    response = await client.get("/v1/services", params={"near": f"{home[0]},{home[1]}", "radius_km": 2})
+
+    distances = {catalogue.name_of(s["id"]): s["distance_km"] for s in response.json()["items"]}
+    assert distances["s5"] == pytest.approx(haversine_km(*home, *QUARTO_OGGIARO), abs=0.001)
+    assert distances["s5"] > 0.4
 
 
 async def test_without_near_distance_km_is_null(client, catalogue):
