@@ -76,13 +76,18 @@ async def apply_fields(session: AsyncSession, service: Service, data: ServiceFie
         )
 
 
+async def require_leaf_category(session: AsyncSession, category_id: uuid.UUID, *, pointer: str) -> None:
+    """Services and requests name a category, never an area (a node with children)."""
+    category = await repo.get_category(session, category_id)
+    if category is None:
+        raise ValidationFailed("No category with this id.", pointer=pointer)
+    if not await repo.is_leaf_category(session, category.id):
+        raise ValidationFailed(f"{category.slug!r} is an area; choose one of its categories.", pointer=pointer)
+
+
 async def validate_listing(session: AsyncSession, service: Service, provider: Provider) -> None:
     """The rules on the merged result, so create, edit and partner sync share them."""
-    category = await repo.get_category(session, service.category_id)
-    if category is None:
-        raise ValidationFailed("No category with this id.", pointer="/category_id")
-    if not await repo.is_leaf_category(session, category.id):
-        raise ValidationFailed(f"{category.slug!r} is an area; choose one of its categories.", pointer="/category_id")
+    await require_leaf_category(session, service.category_id, pointer="/category_id")
     if service.price_model == PriceModel.free and service.price_cents is not None:
         raise ValidationFailed("A free service has no price.", pointer="/price_cents")
     if service.price_model != PriceModel.free and service.price_cents is None:

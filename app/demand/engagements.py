@@ -1,0 +1,156 @@
+"""Engagements: the arrangement an accepted offer becomes. Only the two parties ever see it, and only
+now do they see each other's contact details (and where the service happens)."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import ledger
+from app.accounts import service as account_service
+from app.concurrency import ensure_version
+from app.demand import repository as repo
+from app.demand.schemas import AddressIn, EngagementRead, PartyContacts
+from app.errors import Conflict, NotFound
+from app.models import Engagement, EngagementStatus, RequestStatus, Role, User
+from app.pagination import PageParams, Paginated, SortKey, paginate
+from app.providers import access as provider_access
+from app.schedules import WeeklySlot
+
+
+class EngagementNotFound(NotFound):
+    code = "engagement_not_found"
+
+
+class InvalidEngagementTransition(Conflict):
+    code, title = "invalid_transition", "Invalid State Transition"
+
+
+async def _party(session: AsyncSession, user: User, engagement: Engagement) -> str | None:
+    if engagement.citizen_id == user.id:
+        return "citizen"
+    if engagement.provider_id in await repo.staff_provider_ids(session, user.id):
+        return "provider"
+    return None
+
+
+async def get_for_party(
+    session: AsyncSession, user: User, engagement_id: uuid.UUID, *, for_update: bool = False
+) -> tuple[Engagement, str]:
+    engagement = await repo.get_engagement(session, engagement_id, for_update=for_update)
+    party = await _party(session, user, engagement) if engagement is not None else None
+    if engagement is None or party is None:
+        raise EngagementNotFound("No engagement with this id.")
+    return engagement, party
+
+
+async def read_engagement(session: AsyncSession, engagement: Engagement) -> EngagementRead:
+    citizen = await account_service.get_user(session, engagement.citizen_id)
+    provider = await provider_access.get_provider_by_id(session, engagement.provider_id)
+    request = await repo.get_request(session, engagement.request_id)
+    assert provider is not None and request is not None
+    return EngagementRead(
+        id=engagement.id,
+        request_id=engagement.request_id,
+        offer_id=engagement.offer_id,
+        provider_id=engagement.provider_id,
+        service_id=engagement.service_id,
+        category_id=engagement.category_id,
+        schedule=[WeeklySlot(**s) for s in engagement.schedule],
+        price_cents=engagement.price_cents,
+        price_model=engagement.price_model,
+        start_date=engagement.start_date,
+        end_date=engagement.end_date,
+        contract_type=engagement.contract_type,
+        ccnl_level=engagement.ccnl_level,
+        weekly_hours=engagement.weekly_hours,
+        status=engagement.status,
+        completed_at=engagement.completed_at,
+        cancelled_reason=engagement.cancelled_reason,
+        citizen=PartyContacts(name=citizen.full_name, email=citizen.email, phone=citizen.phone),
+        provider=PartyContacts(name=provider.display_name, email=provider.email, phone=provider.phone),
+        address=AddressIn(street=request.address_street, postcode=request.address_postcode)
+        if request.address_street and request.address_postcode
+        else None,
+        created_at=engagement.created_at,
+        version=engagement.version,
+    )
+
+
+async def get_engagement(session: AsyncSession, user: User, engagement_id: uuid.UUID) -> EngagementRead:
+    engagement, _ = await get_for_party(session, user, engagement_id)
+    return await read_engagement(session, engagement)
+
+
+async def list_engagements(
+    session: AsyncSession, user: User, page: PageParams, *, status: EngagementStatus | None
+) -> Paginated[EngagementRead]:
+    provider_ids = await repo.staff_provider_ids(session, user.id)
+    stmt = repo.engagements_query(citizen_id=user.id if user.role == Role.citizen else None, provider_ids=provider_ids)
+    if status is not None:
+        stmt = stmt.where(Engagement.status == status)
+    result = await paginate(
+        session,
+        stmt,
+        page,
+        scope="engagements",
+        order=[SortKey(Engagement.created_at, descending=True), SortKey(Engagement.id, descending=True)],
+    )
+    return Paginated(items=[await read_engagement(session, e) for e in result.items], next_cursor=result.next_cursor)
+
+
+async def _close(
+    session: AsyncSession,
+    user: User,
+    engagement_id: uuid.UUID,
+    target: EngagementStatus,
+    *,
+    reason: str | None,
+    if_match: list[int] | None,
+) -> EngagementRead:
+    engagement, party = await get_for_party(session, user, engagement_id, for_update=True)
+    ensure_version(engagement, if_match)
+    if engagement.status != EngagementStatus.active:
+        raise InvalidEngagementTransition(
+            f"The engagement is already {engagement.status.value}.", current_state=engagement.status.value
+        )
+    now = datetime.now(UTC)
+    engagement.status = target
+    request = await repo.get_request(session, engagement.request_id, for_update=True)
+    assert request is not None
+    if target == EngagementStatus.completed:
+        engagement.completed_at, request.status = now, RequestStatus.fulfilled
+    else:
+        engagement.cancelled_reason, request.status = reason, RequestStatus.cancelled
+        request.closed_reason = reason
+    event = f"engagement.{target.value}"
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action=event,
+        target_type="engagement",
+        target_id=engagement.id,
+        detail={"by": party, "reason": reason},
+    )
+    ledger.emit(
+        session,
+        type=event,
+        aggregate_type="engagement",
+        aggregate_id=engagement.id,
+        payload={"engagement_id": str(engagement.id), "provider_id": str(engagement.provider_id)},
+    )
+    await session.flush()
+    return await read_engagement(session, engagement)
+
+
+async def complete(
+    session: AsyncSession, user: User, engagement_id: uuid.UUID, *, if_match: list[int] | None
+) -> EngagementRead:
+    return await _close(session, user, engagement_id, EngagementStatus.completed, reason=None, if_match=if_match)
+
+
+async def cancel(
+    session: AsyncSession, user: User, engagement_id: uuid.UUID, *, reason: str, if_match: list[int] | None
+) -> EngagementRead:
+    return await _close(session, user, engagement_id, EngagementStatus.cancelled, reason=reason, if_match=if_match)

@@ -1,0 +1,235 @@
+"""Explainable matching: the best safe candidates for a request, each with its score and reasons.
+
+Hard filters, in SQL (a candidate failing one is never shown): the service is published by an
+accredited provider (`searchable`), is in the request's category, and covers the request's NIL.
+Soft scores, each in [0, 1], weighted so the total is 0-100 and equals Σ weight × component:
+
+    coverage 35   fraction of the wanted weekly minutes the service is available
+    proximity 10  1 within 1 km of the request point, linearly 0 at 10 km (0.5 when unknown)
+    price 15      1 at or under budget, linearly 0 at twice the budget (0.5: no budget or other unit)
+    languages 10  fraction of the wanted languages spoken (1 when none asked)
+    rating 15     Bayesian average rating / 5 (an unrated provider gets the prior)
+    badges 15     required badges held / required; without requirements, core checks held / 4
+
+Order: score, then overlap minutes, then service id: deterministic for equal scores.
+"""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import ledger
+from app.concurrency import ensure_version
+from app.demand import repository as repo
+from app.demand.requests import InvalidRequestTransition, RequestNotFound, get_owned, read_requests
+from app.demand.reviews import PRIOR_MEAN
+from app.demand.schemas import MatchList, MatchRead, RequestRead, ScoreBreakdown
+from app.errors import Conflict, ValidationFailed
+from app.models import (
+    DemandRequest,
+    PriceModel,
+    Provider,
+    RequestInvitation,
+    RequestMode,
+    RequestStatus,
+    Role,
+    Service,
+    User,
+)
+from app.providers.badges import badge_kinds_by_provider
+from app.zones import service as zone_service
+
+WEIGHTS = {
+    "category": 0.0,
+    "coverage": 35.0,
+    "proximity": 10.0,
+    "price": 15.0,
+    "languages": 10.0,
+    "rating": 15.0,
+    "badges": 15.0,
+}
+CORE_BADGES = ("identity", "background_check", "references", "insurance")
+CANDIDATE_POOL = 200  # rows fetched by overlap before soft scoring
+MAX_INVITED = 5
+
+
+class TooManyInvitations(Conflict):
+    code = "too_many_invitations"
+
+
+def _proximity(distance_km: float | None) -> float:
+    if distance_km is None:
+        return 0.5
+    return max(0.0, min(1.0, 1.0 - (distance_km - 1.0) / 9.0))
+
+
+def _price(service: Service, request: DemandRequest) -> float:
+    if service.price_model == PriceModel.free:
+        return 1.0
+    if request.budget_cents is None or request.budget_model != service.price_model or service.price_cents is None:
+        return 0.5
+    if request.budget_cents == 0:
+        return 0.0
+    over = (service.price_cents - request.budget_cents) / request.budget_cents
+    return max(0.0, min(1.0, 1.0 - over))
+
+
+def _languages(service: Service, request: DemandRequest) -> float:
+    if not request.languages:
+        return 1.0
+    return len(set(request.languages) & set(service.languages)) / len(request.languages)
+
+
+def _badges(held: set[str], request: DemandRequest) -> float:
+    wanted = request.required_badges or list(CORE_BADGES)
+    return len(held & set(wanted)) / len(wanted)
+
+
+def score(
+    service: Service,
+    provider: Provider,
+    request: DemandRequest,
+    *,
+    overlap: int,
+    need: int,
+    distance_km: float | None,
+    badges: set[str],
+) -> tuple[float, ScoreBreakdown]:
+    breakdown = ScoreBreakdown(
+        category=1.0,
+        coverage=round(overlap / need, 4) if need else 0.0,
+        proximity=round(_proximity(distance_km), 4),
+        price=round(_price(service, request), 4),
+        languages=round(_languages(service, request), 4),
+        rating=round((provider.rating_average or PRIOR_MEAN) / 5.0, 4),
+        badges=round(_badges(badges, request), 4),
+    )
+    total = sum(WEIGHTS[name] * value for name, value in breakdown.model_dump().items())
+    return round(total, 2), breakdown
+
+
+async def _may_see_matches(session: AsyncSession, user: User, request_id: uuid.UUID) -> DemandRequest:
+    """The owner, or a hub operator for requests in operator mode (they propose the candidates)."""
+    if user.role == Role.hub_operator:
+        request = await repo.get_request(session, request_id)
+        if request is not None and (request.mode == RequestMode.operator or request.created_by_id == user.id):
+            return request
+        raise RequestNotFound("No request with this id.")
+    return await get_owned(session, user, request_id)
+
+
+async def ranked_matches(session: AsyncSession, request: DemandRequest, *, limit: int) -> list[MatchRead]:
+    need = sum(upper - lower for lower, upper in ((r.lower, r.upper) for r in request.schedule_minutes))
+    point = (request.lat, request.lon) if request.lat is not None else await _nil_centroid(session, request)
+    rows = await repo.match_candidates(
+        session,
+        category_id=request.category_id,
+        nil_id=request.nil_id,
+        need=list(request.schedule_minutes),
+        point=point,
+        limit=CANDIDATE_POOL,
+    )
+    if request.provider_kinds:
+        rows = [row for row in rows if row[1].kind.value in request.provider_kinds]
+    badges = await badge_kinds_by_provider(session, list({p.id for _, p, _, _ in rows}), datetime.now(UTC))
+    matches = []
+    for service, provider, overlap, distance in rows:
+        held = {k.value for k in badges.get(provider.id, [])}
+        total, breakdown = score(
+            service, provider, request, overlap=overlap, need=need, distance_km=distance, badges=held
+        )
+        matches.append(
+            MatchRead(
+                service_id=service.id,
+                provider_id=provider.id,
+                provider_name=provider.display_name,
+                title=service.title,
+                score=total,
+                breakdown=breakdown,
+                weights=WEIGHTS,
+                overlap_minutes=overlap,
+                distance_km=round(distance, 3) if distance is not None else None,
+                price_cents=service.price_cents,
+                price_model=service.price_model,
+            )
+        )
+    matches.sort(key=lambda m: (-m.score, -m.overlap_minutes, str(m.service_id)))
+    return matches[:limit]
+
+
+async def _nil_centroid(session: AsyncSession, request: DemandRequest) -> tuple[float, float]:
+    zone = await zone_service.get_zone(session, request.nil_id)
+    return zone.centroid_lat, zone.centroid_lon
+
+
+async def list_matches(session: AsyncSession, user: User, request_id: uuid.UUID, *, limit: int) -> MatchList:
+    request = await _may_see_matches(session, user, request_id)
+    matches = await ranked_matches(session, request, limit=limit)
+    need = sum(r.upper - r.lower for r in request.schedule_minutes)
+    return MatchList(items=matches, weights=WEIGHTS, need_minutes=need)
+
+
+async def invite(
+    session: AsyncSession,
+    user: User,
+    request_id: uuid.UUID,
+    service_ids: list[uuid.UUID],
+    *,
+    if_match: list[int] | None,
+) -> RequestRead:
+    """Invite the providers of chosen matching services (quote mode: the owner; operator mode: an operator)."""
+    request = await _may_see_matches(session, user, request_id)
+    request = await repo.get_request(session, request.id, for_update=True)
+    assert request is not None
+    ensure_version(request, if_match)
+    if user.role == Role.hub_operator and request.mode != RequestMode.operator and request.created_by_id != user.id:
+        raise RequestNotFound("No request with this id.")
+    if request.mode == RequestMode.open:
+        raise InvalidRequestTransition(
+            "An open-mode request needs no invitations: any eligible provider answers.",
+            current_state=request.mode.value,
+        )
+    if request.status != RequestStatus.open:
+        raise InvalidRequestTransition(
+            f"Cannot invite on a request that is {request.status.value}.", current_state=request.status.value
+        )
+    eligible = {m.service_id: m for m in await ranked_matches(session, request, limit=CANDIDATE_POOL)}
+    already = set((await repo.invited_provider_ids(session, [request.id])).get(request.id, []))
+    new_providers: dict[uuid.UUID, uuid.UUID] = {}
+    for index, service_id in enumerate(dict.fromkeys(service_ids)):
+        match = eligible.get(service_id)
+        if match is None:
+            raise ValidationFailed(
+                "This service does not match the request (category, zone or publication).",
+                pointer=f"/service_ids/{index}",
+            )
+        if match.provider_id not in already:
+            new_providers.setdefault(match.provider_id, service_id)
+    if len(already) + len(new_providers) > MAX_INVITED:
+        raise TooManyInvitations(f"At most {MAX_INVITED} providers can be invited to one request.")
+    for provider_id, service_id in new_providers.items():
+        session.add(
+            RequestInvitation(
+                request_id=request.id, provider_id=provider_id, service_id=service_id, invited_by_id=user.id
+            )
+        )
+        ledger.emit(
+            session,
+            type="request.invited",
+            aggregate_type="request",
+            aggregate_id=request.id,
+            payload={"request_id": str(request.id), "provider_id": str(provider_id)},
+        )
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action="request.invited",
+        target_type="request",
+        target_id=request.id,
+        detail={"providers": [str(p) for p in new_providers]},
+    )
+    request.updated_at = datetime.now(UTC)
+    await session.flush()
+    return (await read_requests(session, [request]))[0]

@@ -1,0 +1,352 @@
+"""The provider inbox and offers: answering requests, and the citizen's decision.
+
+Providers see requests anonymised (category, NIL, schedule, dates, budget, preferences) until the
+citizen accepts their offer. Accepting one offer declines the others, moves the request to
+accepted and creates the engagement, all in one transaction; the request row is locked first, so
+two concurrent accepts leave exactly one engagement (the unique index on engagement.request_id is
+the backstop).
+"""
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from importlib import resources
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import ledger
+from app.concurrency import ensure_version
+from app.demand import repository as repo
+from app.demand.requests import RequestNotFound, get_owned, preferences_of
+from app.demand.schemas import AnonymisedRequest, EngagementRead, OfferCreate
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.models import (
+    AccreditationState,
+    ContractType,
+    DemandRequest,
+    Engagement,
+    Offer,
+    OfferStatus,
+    PriceModel,
+    RequestStatus,
+    User,
+)
+from app.pagination import PageParams, Paginated, SortKey, paginate
+from app.providers import access as provider_access
+from app.schedules import WeeklySlot, first_overlap
+
+OFFER_VALIDITY = timedelta(days=7)
+
+
+class OfferNotFound(NotFound):
+    code = "offer_not_found"
+
+
+class RequestNotOpen(Conflict):
+    code, title = "request_not_open", "Request Not Open"
+
+
+class OfferExists(Conflict):
+    code = "offer_exists"
+
+
+class InvalidOfferTransition(Conflict):
+    code, title = "invalid_transition", "Invalid State Transition"
+
+
+class BelowCcnlMinimum(ValidationFailed):
+    code = "below_ccnl_minimum"
+
+
+@lru_cache(maxsize=1)
+def _ccnl_tables() -> list[dict]:
+    text = resources.files("app.demand").joinpath("data", "ccnl_minimums.json").read_text("utf-8")
+    return sorted(json.loads(text)["tables"], key=lambda t: t["valid_from"], reverse=True)
+
+
+def ccnl_hourly_minimum(level: str, on: datetime) -> tuple[int, str]:
+    """(minimum hourly pay in cents, the table's valid_from) in force on a date."""
+    for table in _ccnl_tables():
+        if table["valid_from"] <= on.date().isoformat():
+            return table["hourly_non_live_in_cents"][level], table["valid_from"]
+    oldest = _ccnl_tables()[-1]
+    return oldest["hourly_non_live_in_cents"][level], oldest["valid_from"]
+
+
+async def _staff_provider(session: AsyncSession, user: User, provider_id: uuid.UUID | None) -> uuid.UUID:
+    """The provider the caller acts for: the one named, or their only one."""
+    if provider_id is not None:
+        provider = await provider_access.get_managed(session, user, provider_id)
+        return provider.id
+    mine = await repo.staff_provider_ids(session, user.id)
+    if len(mine) != 1:
+        raise ValidationFailed(
+            "Say which provider you act for (provider_id).", pointer="/provider_id", location="query"
+        )
+    return mine[0]
+
+
+async def inbox(
+    session: AsyncSession, user: User, page: PageParams, *, provider_id: uuid.UUID | None
+) -> Paginated[AnonymisedRequest]:
+    acting_for = await _staff_provider(session, user, provider_id)
+    result = await paginate(
+        session,
+        repo.inbox_query(acting_for, datetime.now(UTC)),
+        page,
+        scope=f"inbox:{acting_for}",
+        order=[SortKey(DemandRequest.opened_at, descending=True), SortKey(DemandRequest.id, descending=True)],
+    )
+    ids = [r.id for r in result.items]
+    invited = await repo.invited_provider_ids(session, ids)
+    offered = await repo.pending_offer_provider_ids(session, ids, acting_for)
+    items = [
+        anonymised(r, invited=acting_for in invited.get(r.id, []), has_offered=r.id in offered) for r in result.items
+    ]
+    return Paginated(items=items, next_cursor=result.next_cursor)
+
+
+def anonymised(request: DemandRequest, *, invited: bool, has_offered: bool) -> AnonymisedRequest:
+    """The allow-list of what a provider may know before acceptance (privacy by design)."""
+    return AnonymisedRequest(
+        id=request.id,
+        category_id=request.category_id,
+        nil_id=request.nil_id,
+        description=request.description,
+        schedule=[WeeklySlot(**s) for s in request.schedule],
+        start_date=request.start_date,
+        end_date=request.end_date,
+        budget_cents=request.budget_cents,
+        budget_model=request.budget_model,
+        preferences=preferences_of(request),
+        open_to_sharing=request.open_to_sharing,
+        mode=request.mode,
+        valid_until=request.valid_until,
+        invited=invited,
+        has_offered=has_offered,
+    )
+
+
+def _check_open(request: DemandRequest, now: datetime) -> None:
+    if request.status != RequestStatus.open:
+        raise RequestNotOpen(f"The request is {request.status.value}.", current_state=request.status.value)
+    if request.valid_until is not None and request.valid_until <= now:
+        raise RequestNotOpen("The request has expired.", current_state=RequestStatus.expired.value)
+
+
+def _check_contract(data: OfferCreate, now: datetime) -> None:
+    if first_overlap(data.schedule) is not None:
+        raise ValidationFailed("Offer slots overlap.", pointer=f"/schedule/{first_overlap(data.schedule)}")
+    if data.contract_type != ContractType.ccnl_domestic:
+        if data.ccnl_level is not None or data.weekly_hours is not None:
+            raise ValidationFailed("ccnl_level and weekly_hours apply to CCNL contracts only.", pointer="/ccnl_level")
+        return
+    if data.ccnl_level is None or data.weekly_hours is None:
+        raise ValidationFailed("A CCNL contract needs ccnl_level and weekly_hours.", pointer="/ccnl_level")
+    if data.price_model == PriceModel.hourly:
+        minimum, valid_from = ccnl_hourly_minimum(data.ccnl_level, now)
+        if data.price_cents < minimum:
+            raise BelowCcnlMinimum(
+                f"Below the CCNL minimum for level {data.ccnl_level}: {minimum / 100:.2f} EUR/hour "
+                f"(non-live-in, table in force from {valid_from}).",
+                pointer="/price_cents",
+            )
+
+
+async def create_offer(session: AsyncSession, user: User, request_id: uuid.UUID, data: OfferCreate) -> Offer:
+    provider = await provider_access.get_managed(session, user, data.provider_id)
+    if provider.accreditation_state != AccreditationState.accredited:
+        raise Forbidden("Only accredited providers make offers.")
+    request = await repo.get_request(session, request_id, for_update=True)
+    if request is None or not await repo.may_answer(session, request.id, provider.id):
+        raise RequestNotFound("No request with this id.")  # not invited, not eligible: it does not exist for you
+    now = datetime.now(UTC)
+    _check_open(request, now)
+    _check_contract(data, now)
+    valid_until = data.valid_until or now + OFFER_VALIDITY
+    if valid_until.tzinfo is None or valid_until <= now:
+        raise ValidationFailed("valid_until must be a future, time-zoned instant.", pointer="/valid_until")
+    offer = Offer(
+        id=uuid.uuid4(),
+        request_id=request.id,
+        provider_id=provider.id,
+        service_id=data.service_id,
+        created_by_id=user.id,
+        price_cents=data.price_cents,
+        price_model=data.price_model,
+        schedule=[s.model_dump() for s in data.schedule],
+        message=data.message,
+        proposed_worker_name=data.proposed_worker_name,
+        contract_type=data.contract_type,
+        ccnl_level=data.ccnl_level,
+        weekly_hours=data.weekly_hours,
+        valid_until=valid_until,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(offer)
+    except IntegrityError as exc:
+        raise OfferExists("This provider already has a pending offer on the request; withdraw it first.") from exc
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action="offer.created",
+        target_type="offer",
+        target_id=offer.id,
+        detail={"request_id": str(request.id)},
+    )
+    ledger.emit(
+        session,
+        type="offer.created",
+        aggregate_type="offer",
+        aggregate_id=offer.id,
+        payload={"offer_id": str(offer.id), "request_id": str(request.id), "provider_id": str(provider.id)},
+    )
+    return offer
+
+
+async def list_offers(session: AsyncSession, user: User, request_id: uuid.UUID, page: PageParams) -> Paginated[Offer]:
+    """The owner sees every offer on the request; a provider's staff only their own provider's."""
+    request = await repo.get_request(session, request_id)
+    if request is None:
+        raise RequestNotFound("No request with this id.")
+    try:
+        await get_owned(session, user, request_id)
+        provider_ids = None
+    except RequestNotFound:
+        provider_ids = [
+            p for p in await repo.staff_provider_ids(session, user.id) if await repo.may_answer(session, request.id, p)
+        ]
+        if not provider_ids:
+            raise
+    return await paginate(
+        session,
+        repo.offers_query(request.id, provider_ids),
+        page,
+        scope=f"offers:{request.id}",
+        order=[SortKey(Offer.created_at), SortKey(Offer.id)],
+    )
+
+
+async def _offer_for_provider_staff(session: AsyncSession, user: User, offer_id: uuid.UUID) -> Offer:
+    offer = await repo.get_offer(session, offer_id, for_update=True)
+    if offer is None:
+        raise OfferNotFound("No offer with this id.")
+    try:
+        await provider_access.get_managed(session, user, offer.provider_id)
+    except (provider_access.ProviderNotFound, Forbidden) as exc:
+        raise OfferNotFound("No offer with this id.") from exc
+    return offer
+
+
+async def _offer_for_owner(session: AsyncSession, user: User, offer_id: uuid.UUID) -> tuple[Offer, DemandRequest]:
+    offer = await repo.get_offer(session, offer_id)
+    if offer is None:
+        raise OfferNotFound("No offer with this id.")
+    try:
+        request = await get_owned(session, user, offer.request_id, for_update=True)
+    except RequestNotFound as exc:
+        raise OfferNotFound("No offer with this id.") from exc
+    offer = await repo.get_offer(session, offer_id, for_update=True)
+    assert offer is not None
+    return offer, request
+
+
+def _require_pending(offer: Offer, action: str) -> None:
+    if offer.status != OfferStatus.pending:
+        raise InvalidOfferTransition(
+            f"Cannot {action} an offer that is {offer.status.value}.", current_state=offer.status.value
+        )
+
+
+async def withdraw_offer(
+    session: AsyncSession, user: User, offer_id: uuid.UUID, *, if_match: list[int] | None
+) -> Offer:
+    offer = await _offer_for_provider_staff(session, user, offer_id)
+    ensure_version(offer, if_match)
+    _require_pending(offer, "withdraw")
+    offer.status, offer.decided_at = OfferStatus.withdrawn, datetime.now(UTC)
+    _record(session, user, offer, "offer.withdrawn")
+    await session.flush()
+    return offer
+
+
+async def decline_offer(session: AsyncSession, user: User, offer_id: uuid.UUID, *, if_match: list[int] | None) -> Offer:
+    offer, _ = await _offer_for_owner(session, user, offer_id)
+    ensure_version(offer, if_match)
+    _require_pending(offer, "decline")
+    offer.status, offer.decided_at = OfferStatus.declined, datetime.now(UTC)
+    _record(session, user, offer, "offer.declined")
+    await session.flush()
+    return offer
+
+
+async def accept_offer(
+    session: AsyncSession, user: User, offer_id: uuid.UUID, *, if_match: list[int] | None
+) -> EngagementRead:
+    from app.demand.engagements import read_engagement
+
+    offer, request = await _offer_for_owner(session, user, offer_id)  # the request row is now locked
+    ensure_version(offer, if_match)
+    _require_pending(offer, "accept")
+    now = datetime.now(UTC)
+    _check_open(request, now)
+    if offer.valid_until <= now:
+        raise InvalidOfferTransition("The offer has expired.", current_state="expired")
+    offer.status, offer.decided_at = OfferStatus.accepted, now
+    declined = await repo.decline_other_offers(session, request.id, offer.id, now)
+    request.status = RequestStatus.accepted
+    engagement = Engagement(
+        id=uuid.uuid4(),
+        request_id=request.id,
+        offer_id=offer.id,
+        citizen_id=request.citizen_id,
+        provider_id=offer.provider_id,
+        service_id=offer.service_id,
+        category_id=request.category_id,
+        schedule=offer.schedule,
+        price_cents=offer.price_cents,
+        price_model=offer.price_model,
+        start_date=request.start_date,
+        end_date=request.end_date,
+        contract_type=offer.contract_type,
+        ccnl_level=offer.ccnl_level,
+        weekly_hours=offer.weekly_hours,
+    )
+    session.add(engagement)
+    _record(session, user, offer, "offer.accepted", declined=[str(d) for d in declined])
+    ledger.emit(
+        session,
+        type="engagement.created",
+        aggregate_type="engagement",
+        aggregate_id=engagement.id,
+        payload={
+            "engagement_id": str(engagement.id),
+            "request_id": str(request.id),
+            "provider_id": str(offer.provider_id),
+        },
+    )
+    await session.flush()
+    return await read_engagement(session, engagement)
+
+
+def _record(session: AsyncSession, user: User, offer: Offer, event: str, **detail: object) -> None:
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action=event,
+        target_type="offer",
+        target_id=offer.id,
+        detail=dict(detail),
+    )
+    ledger.emit(
+        session,
+        type=event,
+        aggregate_type="offer",
+        aggregate_id=offer.id,
+        payload={"offer_id": str(offer.id), "request_id": str(offer.request_id), "provider_id": str(offer.provider_id)},
+    )

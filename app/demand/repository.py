@@ -1,0 +1,278 @@
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, cast, exists, func, literal_column, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.geo import haversine_km_sql
+from app.models import (
+    DemandRequest,
+    Engagement,
+    Offer,
+    OfferStatus,
+    Provider,
+    ProviderStaff,
+    RequestInvitation,
+    RequestMode,
+    RequestStatus,
+    Review,
+    ReviewStatus,
+    Service,
+)
+
+
+async def get_request(
+    session: AsyncSession, request_id: uuid.UUID, *, for_update: bool = False
+) -> DemandRequest | None:
+    stmt = select(DemandRequest).where(DemandRequest.id == request_id)
+    return await session.scalar(stmt.with_for_update() if for_update else stmt)
+
+
+def requests_query(
+    *, citizen_id: uuid.UUID | None, created_by_id: uuid.UUID | None, status: RequestStatus | None
+) -> Select[tuple[DemandRequest]]:
+    stmt = select(DemandRequest)
+    if citizen_id is not None and created_by_id is not None:
+        stmt = stmt.where(or_(DemandRequest.citizen_id == citizen_id, DemandRequest.created_by_id == created_by_id))
+    elif citizen_id is not None:
+        stmt = stmt.where(DemandRequest.citizen_id == citizen_id)
+    elif created_by_id is not None:
+        stmt = stmt.where(DemandRequest.created_by_id == created_by_id)
+    if status is not None:
+        stmt = stmt.where(DemandRequest.status == status)
+    return stmt
+
+
+async def count_open_requests(session: AsyncSession, citizen_id: uuid.UUID) -> int:
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(DemandRequest)
+            .where(DemandRequest.citizen_id == citizen_id, DemandRequest.status == RequestStatus.open)
+        )
+        or 0
+    )
+
+
+async def invited_provider_ids(session: AsyncSession, request_ids: list[uuid.UUID]) -> dict[uuid.UUID, list]:
+    if not request_ids:
+        return {}
+    rows = await session.execute(
+        select(RequestInvitation.request_id, RequestInvitation.provider_id)
+        .where(RequestInvitation.request_id.in_(request_ids))
+        .order_by(RequestInvitation.invited_at, RequestInvitation.provider_id)
+    )
+    result: dict[uuid.UUID, list] = {}
+    for request_id, provider_id in rows:
+        result.setdefault(request_id, []).append(provider_id)
+    return result
+
+
+async def get_invitation(
+    session: AsyncSession, request_id: uuid.UUID, provider_id: uuid.UUID
+) -> RequestInvitation | None:
+    return await session.get(RequestInvitation, (request_id, provider_id))
+
+
+def overlap_minutes_sql(availability, need: list) -> Any:  # noqa: ANN001 - SQL expression
+    """Weekly minutes of `need` that `availability` covers: the length of the multirange intersection."""
+    wanted = bindparam("need", need, type_=INT4MULTIRANGE)
+    part = func.unnest(availability.op("*")(wanted)).table_valued("r").render_derived()
+    return (
+        select(func.coalesce(func.sum(func.upper(part.c.r) - func.lower(part.c.r)), 0))
+        .select_from(part)
+        .scalar_subquery()
+    )
+
+
+async def match_candidates(
+    session: AsyncSession,
+    *,
+    category_id: uuid.UUID,
+    nil_id: uuid.UUID,
+    need: list,
+    point: tuple[float, float] | None,
+    limit: int,
+) -> list[tuple[Service, Provider, int, float | None]]:
+    """Hard filters in SQL (published, accredited, same category, covers the NIL), with the schedule
+    overlap and distance computed there too; the soft scoring is done by the caller."""
+    overlap = overlap_minutes_sql(Service.availability_minutes, need).label("overlap")
+    distance = (
+        haversine_km_sql(Service.lat, Service.lon, *point) if point is not None else literal_column("NULL::float8")
+    ).label("distance")
+    stmt = (
+        select(Service, Provider, overlap, distance)
+        .join(Provider, Provider.id == Service.provider_id)
+        .where(
+            Service.searchable,
+            Service.category_id == category_id,
+            Service.coverage_nil_ids.contains(cast([nil_id], ARRAY(UUID(as_uuid=True)))),
+        )
+        .order_by(overlap.desc(), Service.id)
+        .limit(limit)
+    )
+    return [(s, p, int(o), d) for s, p, o, d in await session.execute(stmt)]
+
+
+async def services_with_providers(
+    session: AsyncSession, service_ids: list[uuid.UUID]
+) -> list[tuple[Service, Provider]]:
+    rows = await session.execute(
+        select(Service, Provider).join(Provider, Provider.id == Service.provider_id).where(Service.id.in_(service_ids))
+    )
+    return [(s, p) for s, p in rows]
+
+
+def inbox_query(provider_id: uuid.UUID, now: datetime) -> Select[tuple[DemandRequest]]:
+    """Open requests this provider may answer: invited to, or open-mode ones in its categories and NILs."""
+    invited = exists().where(
+        RequestInvitation.request_id == DemandRequest.id, RequestInvitation.provider_id == provider_id
+    )
+    eligible_open = and_(
+        DemandRequest.mode == RequestMode.open,
+        exists().where(
+            Service.provider_id == provider_id,
+            Service.searchable,
+            Service.category_id == DemandRequest.category_id,
+            Service.coverage_nil_ids.any(DemandRequest.nil_id),
+        ),
+    )
+    return select(DemandRequest).where(
+        DemandRequest.status == RequestStatus.open,
+        or_(DemandRequest.valid_until.is_(None), DemandRequest.valid_until > now),
+        or_(invited, eligible_open),
+    )
+
+
+async def may_answer(session: AsyncSession, request_id: uuid.UUID, provider_id: uuid.UUID) -> bool:
+    """Eligibility only (invited, or open mode in its categories and NILs); the caller checks the
+    request's status and expiry, to answer with precise errors."""
+    stmt = select(DemandRequest.id).where(
+        DemandRequest.id == request_id,
+        or_(
+            exists().where(RequestInvitation.request_id == request_id, RequestInvitation.provider_id == provider_id),
+            and_(
+                DemandRequest.mode == RequestMode.open,
+                exists().where(
+                    Service.provider_id == provider_id,
+                    Service.searchable,
+                    Service.category_id == DemandRequest.category_id,
+                    Service.coverage_nil_ids.any(DemandRequest.nil_id),
+                ),
+            ),
+        ),
+    )
+    return await session.scalar(stmt) is not None
+
+
+async def pending_offer_provider_ids(
+    session: AsyncSession, request_ids: list[uuid.UUID], provider_id: uuid.UUID
+) -> set[uuid.UUID]:
+    if not request_ids:
+        return set()
+    rows = await session.scalars(
+        select(Offer.request_id).where(
+            Offer.request_id.in_(request_ids), Offer.provider_id == provider_id, Offer.status == OfferStatus.pending
+        )
+    )
+    return set(rows.all())
+
+
+async def get_offer(session: AsyncSession, offer_id: uuid.UUID, *, for_update: bool = False) -> Offer | None:
+    stmt = select(Offer).where(Offer.id == offer_id)
+    return await session.scalar(stmt.with_for_update() if for_update else stmt)
+
+
+def offers_query(request_id: uuid.UUID, provider_ids: list[uuid.UUID] | None) -> Select[tuple[Offer]]:
+    stmt = select(Offer).where(Offer.request_id == request_id)
+    if provider_ids is not None:
+        stmt = stmt.where(Offer.provider_id.in_(provider_ids))
+    return stmt
+
+
+async def decline_other_offers(
+    session: AsyncSession, request_id: uuid.UUID, accepted_id: uuid.UUID, at: datetime
+) -> list[uuid.UUID]:
+    result = await session.execute(
+        update(Offer)
+        .where(Offer.request_id == request_id, Offer.id != accepted_id, Offer.status == OfferStatus.pending)
+        .values(status=OfferStatus.declined, decided_at=at, version=Offer.version + 1)
+        .returning(Offer.id)
+    )
+    return list(result.scalars().all())
+
+
+async def staff_provider_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.scalars(select(ProviderStaff.provider_id).where(ProviderStaff.user_id == user_id))
+    return list(rows.all())
+
+
+async def get_engagement(
+    session: AsyncSession, engagement_id: uuid.UUID, *, for_update: bool = False
+) -> Engagement | None:
+    stmt = select(Engagement).where(Engagement.id == engagement_id)
+    return await session.scalar(stmt.with_for_update() if for_update else stmt)
+
+
+async def engagement_for_request(session: AsyncSession, request_id: uuid.UUID) -> Engagement | None:
+    return await session.scalar(select(Engagement).where(Engagement.request_id == request_id))
+
+
+def engagements_query(*, citizen_id: uuid.UUID | None, provider_ids: list[uuid.UUID]) -> Select[tuple[Engagement]]:
+    clauses = []
+    if citizen_id is not None:
+        clauses.append(Engagement.citizen_id == citizen_id)
+    if provider_ids:
+        clauses.append(Engagement.provider_id.in_(provider_ids))
+    return select(Engagement).where(or_(*clauses) if clauses else False)
+
+
+async def get_review(session: AsyncSession, review_id: uuid.UUID, *, for_update: bool = False) -> Review | None:
+    stmt = select(Review).where(Review.id == review_id)
+    return await session.scalar(stmt.with_for_update() if for_update else stmt)
+
+
+async def review_for_engagement(session: AsyncSession, engagement_id: uuid.UUID) -> Review | None:
+    return await session.scalar(select(Review).where(Review.engagement_id == engagement_id))
+
+
+def reviews_query(*, provider_id: uuid.UUID | None, status: ReviewStatus | None) -> Select[tuple[Review]]:
+    stmt = select(Review)
+    if provider_id is not None:
+        stmt = stmt.where(Review.provider_id == provider_id)
+    if status is not None:
+        stmt = stmt.where(Review.status == status)
+    return stmt
+
+
+async def approved_rating_stats(session: AsyncSession, provider_id: uuid.UUID) -> tuple[int, int]:
+    """(count, sum of ratings) of a provider's approved reviews."""
+    row = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(Review.rating), 0)).where(
+                Review.provider_id == provider_id, Review.status == ReviewStatus.approved
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+async def expire_open_requests(session: AsyncSession, now: datetime) -> list[uuid.UUID]:
+    result = await session.execute(
+        update(DemandRequest)
+        .where(DemandRequest.status == RequestStatus.open, DemandRequest.valid_until <= now)
+        .values(status=RequestStatus.expired, version=DemandRequest.version + 1, updated_at=now)
+        .returning(DemandRequest.id)
+    )
+    return list(result.scalars().all())
+
+
+async def expire_pending_offers(session: AsyncSession, request_ids: list[uuid.UUID], now: datetime) -> None:
+    if request_ids:
+        await session.execute(
+            update(Offer)
+            .where(Offer.request_id.in_(request_ids), Offer.status == OfferStatus.pending)
+            .values(status=OfferStatus.declined, decided_at=now, version=Offer.version + 1)
+        )

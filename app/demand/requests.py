@@ -1,0 +1,356 @@
+"""Demand requests: a household's need, its lifecycle and who may see what.
+
+    draft ──open──▶ open ──(accept an offer)──▶ accepted ──(engagement completed)──▶ fulfilled
+      │               │                            └──(engagement cancelled)──▶ cancelled
+      └──cancel──▶ cancelled ◀──cancel──┘          open ──(valid_until passes, worker)──▶ expired
+
+The owner is the citizen; a hub operator may create and manage a request for a citizen who is not
+online, with the citizen's consent recorded. Everyone else gets 404 (existence does not leak).
+"""
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import ledger
+from app.accounts import service as account_service
+from app.catalog import service as catalog_service
+from app.concurrency import ensure_version
+from app.demand import repository as repo
+from app.demand.schemas import (
+    AddressIn,
+    PointIn,
+    Preferences,
+    RequestCreate,
+    RequestFields,
+    RequestRead,
+    RequestUpdate,
+)
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.models import DemandRequest, RequestStatus, Role, User
+from app.pagination import PageParams, Paginated, SortKey, paginate
+from app.schedules import WeeklySlot, first_overlap, to_multirange
+from app.zones import service as zone_service
+
+VALIDITY = timedelta(days=30)
+MAX_OPEN_REQUESTS = 10  # per citizen: a business cap against flooding providers (OWASP API6)
+
+
+class RequestNotFound(NotFound):
+    code = "request_not_found"
+
+
+class InvalidRequestTransition(Conflict):
+    code, title = "invalid_transition", "Invalid State Transition"
+
+
+class TooManyOpenRequests(Conflict):
+    code = "too_many_open_requests"
+
+
+def _owns(user: User, request: DemandRequest) -> bool:
+    return request.citizen_id == user.id or (user.role == Role.hub_operator and request.created_by_id == user.id)
+
+
+async def get_owned(
+    session: AsyncSession, user: User, request_id: uuid.UUID, *, for_update: bool = False
+) -> DemandRequest:
+    """A request the caller owns (or manages for a citizen); anyone else gets 404."""
+    request = await repo.get_request(session, request_id, for_update=for_update)
+    if request is None or not (_owns(user, request) or user.role == Role.admin):
+        raise RequestNotFound("No request with this id.")
+    return request
+
+
+async def _place(session: AsyncSession, request: DemandRequest, data: RequestFields) -> None:
+    fields = data.model_fields_set
+    if "point" in fields and data.point is not None:
+        nil = await zone_service.nil_of_point(session, lat=data.point.lat, lon=data.point.lon)
+        if nil is None:
+            raise ValidationFailed("The point is not in Milan.", pointer="/point")
+        request.lat, request.lon, request.nil_id = data.point.lat, data.point.lon, nil
+    elif "nil_id" in fields and data.nil_id is not None:
+        nils = await zone_service.expand_to_nils(session, [data.nil_id], pointer="/nil_id")
+        if nils != [data.nil_id]:
+            raise ValidationFailed("nil_id must be a NIL, not a Municipio.", pointer="/nil_id")
+        request.nil_id, request.lat, request.lon = data.nil_id, None, None
+
+
+async def _apply(session: AsyncSession, request: DemandRequest, data: RequestFields) -> None:
+    fields = data.model_fields_set
+    if "category_id" in fields and data.category_id is not None:
+        await catalog_service.require_leaf_category(session, data.category_id, pointer="/category_id")
+        request.category_id = data.category_id
+    for name in (
+        "description",
+        "start_date",
+        "end_date",
+        "budget_cents",
+        "budget_model",
+        "beneficiary_notes",
+        "open_to_sharing",
+    ):
+        if name in fields and (
+            getattr(data, name) is not None or name in ("end_date", "budget_cents", "budget_model", "beneficiary_notes")
+        ):
+            setattr(request, name, getattr(data, name))
+    if "address" in fields:
+        request.address_street = data.address.street if data.address else None
+        request.address_postcode = data.address.postcode if data.address else None
+    await _place(session, request, data)
+    if "schedule" in fields and data.schedule is not None:
+        overlap = first_overlap(data.schedule)
+        if overlap is not None:
+            raise ValidationFailed("This slot overlaps an earlier one.", pointer=f"/schedule/{overlap}")
+        request.schedule = [s.model_dump() for s in data.schedule]
+        request.schedule_minutes = to_multirange(data.schedule)
+    if "preferences" in fields:
+        prefs = data.preferences or Preferences()
+        request.languages = prefs.languages
+        request.provider_kinds = [k.value for k in prefs.provider_kinds]
+        request.required_badges = [b.value for b in prefs.required_badges]
+
+
+def _check(request: DemandRequest) -> None:
+    if request.nil_id is None:
+        raise ValidationFailed("Say where: a point, or a nil_id.", pointer="/point")
+    if request.end_date is not None and request.end_date < request.start_date:
+        raise ValidationFailed("end_date is before start_date.", pointer="/end_date")
+    if (request.budget_cents is None) != (request.budget_model is None):
+        raise ValidationFailed("budget_cents and budget_model go together.", pointer="/budget_model")
+
+
+async def create_request(session: AsyncSession, user: User, data: RequestCreate) -> RequestRead:
+    citizen_id, consent_at = await _for_whom(session, user, data)
+    if data.start_date < date.today():
+        raise ValidationFailed("start_date is in the past.", pointer="/start_date")
+    request = DemandRequest(
+        id=uuid.uuid4(),
+        citizen_id=citizen_id,
+        created_by_id=user.id,
+        consent_recorded_at=consent_at,
+        consent_note=data.consent_note if consent_at else None,
+        category_id=data.category_id,
+        mode=data.mode,
+        start_date=data.start_date,
+        description="",
+        open_to_sharing=False,
+        languages=[],
+        provider_kinds=[],
+        required_badges=[],
+        status=RequestStatus.draft,
+    )
+    await _apply(session, request, data)
+    _check(request)
+    session.add(request)
+    await session.flush()
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action="request.created",
+        target_type="request",
+        target_id=request.id,
+        detail={"on_behalf": citizen_id != user.id},
+    )
+    if data.open_now:
+        await _open(session, user, request)
+    return (await read_requests(session, [request]))[0]
+
+
+async def _for_whom(session: AsyncSession, user: User, data: RequestCreate) -> tuple[uuid.UUID, datetime | None]:
+    if user.role == Role.citizen:
+        if data.citizen_id not in (None, user.id) or data.consent_note is not None:
+            raise Forbidden("Citizens create requests for themselves.")
+        return user.id, None
+    if user.role == Role.hub_operator:
+        if data.citizen_id is None or data.consent_note is None:
+            raise ValidationFailed("Acting for a citizen needs citizen_id and consent_note.", pointer="/citizen_id")
+        citizen = await account_service.get_user(session, data.citizen_id)
+        if citizen.role != Role.citizen:
+            raise ValidationFailed("citizen_id is not a citizen's account.", pointer="/citizen_id")
+        return citizen.id, datetime.now(UTC)
+    raise Forbidden("Requests are made by citizens, or by hub operators for them.")
+
+
+async def _open(session: AsyncSession, user: User, request: DemandRequest) -> None:
+    if await repo.count_open_requests(session, request.citizen_id) >= MAX_OPEN_REQUESTS:
+        raise TooManyOpenRequests(f"At most {MAX_OPEN_REQUESTS} open requests per household; close one first.")
+    now = datetime.now(UTC)
+    request.status, request.opened_at, request.valid_until = RequestStatus.open, now, now + VALIDITY
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action="request.opened",
+        target_type="request",
+        target_id=request.id,
+    )
+    ledger.emit(
+        session,
+        type="request.opened",
+        aggregate_type="request",
+        aggregate_id=request.id,
+        payload={
+            "request_id": str(request.id),
+            "category_id": str(request.category_id),
+            "nil_id": str(request.nil_id),
+            "mode": request.mode.value,
+        },
+    )
+    await session.flush()
+
+
+async def open_request(
+    session: AsyncSession, user: User, request_id: uuid.UUID, *, if_match: list[int] | None
+) -> RequestRead:
+    request = await get_owned(session, user, request_id, for_update=True)
+    ensure_version(request, if_match)
+    if request.status != RequestStatus.draft:
+        raise InvalidRequestTransition(
+            f"Cannot open a request that is {request.status.value}.", current_state=request.status.value
+        )
+    await _open(session, user, request)
+    return (await read_requests(session, [request]))[0]
+
+
+async def cancel_request(
+    session: AsyncSession, user: User, request_id: uuid.UUID, *, reason: str, if_match: list[int] | None
+) -> RequestRead:
+    request = await get_owned(session, user, request_id, for_update=True)
+    ensure_version(request, if_match)
+    if request.status not in (RequestStatus.draft, RequestStatus.open):
+        raise InvalidRequestTransition(
+            f"Cannot cancel a request that is {request.status.value}.", current_state=request.status.value
+        )
+    now = datetime.now(UTC)
+    request.status, request.closed_reason = RequestStatus.cancelled, reason
+    await repo.expire_pending_offers(session, [request.id], now)
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action="request.cancelled",
+        target_type="request",
+        target_id=request.id,
+        detail={"reason": reason},
+    )
+    ledger.emit(
+        session,
+        type="request.cancelled",
+        aggregate_type="request",
+        aggregate_id=request.id,
+        payload={"request_id": str(request.id)},
+    )
+    await session.flush()
+    return (await read_requests(session, [request]))[0]
+
+
+async def update_request(
+    session: AsyncSession, user: User, request_id: uuid.UUID, data: RequestUpdate, *, if_match: list[int] | None
+) -> RequestRead:
+    request = await get_owned(session, user, request_id, for_update=True)
+    ensure_version(request, if_match)
+    if request.status not in (RequestStatus.draft, RequestStatus.open):
+        raise InvalidRequestTransition(
+            f"A request that is {request.status.value} cannot be edited.", current_state=request.status.value
+        )
+    with session.no_autoflush:
+        await _apply(session, request, data)
+        _check(request)
+    request.updated_at = datetime.now(UTC)
+    await session.flush()
+    return (await read_requests(session, [request]))[0]
+
+
+async def get_request(session: AsyncSession, user: User, request_id: uuid.UUID) -> RequestRead:
+    request = await get_owned(session, user, request_id)
+    if request.citizen_id != user.id:  # an operator or admin reading a citizen's personal data
+        ledger.audit(
+            session,
+            actor_id=user.id,
+            actor_kind="user",
+            action="request.read_by_staff",
+            target_type="request",
+            target_id=request.id,
+        )
+    return (await read_requests(session, [request]))[0]
+
+
+async def list_requests(
+    session: AsyncSession, user: User, page: PageParams, *, status: RequestStatus | None
+) -> Paginated[RequestRead]:
+    operator = user.role == Role.hub_operator
+    stmt = repo.requests_query(
+        citizen_id=None if operator else user.id, created_by_id=user.id if operator else None, status=status
+    )
+    result = await paginate(
+        session,
+        stmt,
+        page,
+        scope="requests",
+        order=[SortKey(DemandRequest.created_at, descending=True), SortKey(DemandRequest.id, descending=True)],
+    )
+    return Paginated(items=await read_requests(session, result.items), next_cursor=result.next_cursor)
+
+
+async def read_requests(session: AsyncSession, requests: list[DemandRequest]) -> list[RequestRead]:
+    invited = await repo.invited_provider_ids(session, [r.id for r in requests])
+    return [
+        RequestRead(
+            id=r.id,
+            citizen_id=r.citizen_id,
+            created_by_id=r.created_by_id,
+            consent_recorded_at=r.consent_recorded_at,
+            category_id=r.category_id,
+            description=r.description,
+            address=AddressIn(street=r.address_street, postcode=r.address_postcode)
+            if r.address_street and r.address_postcode
+            else None,
+            point=PointIn(lat=r.lat, lon=r.lon) if r.lat is not None and r.lon is not None else None,
+            nil_id=r.nil_id,
+            schedule=[WeeklySlot(**s) for s in r.schedule],
+            start_date=r.start_date,
+            end_date=r.end_date,
+            budget_cents=r.budget_cents,
+            budget_model=r.budget_model,
+            preferences=preferences_of(r),
+            beneficiary_notes=r.beneficiary_notes,
+            open_to_sharing=r.open_to_sharing,
+            mode=r.mode,
+            status=r.status,
+            opened_at=r.opened_at,
+            valid_until=r.valid_until,
+            closed_reason=r.closed_reason,
+            invited_provider_ids=invited.get(r.id, []),
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            version=r.version,
+        )
+        for r in requests
+    ]
+
+
+def preferences_of(request: DemandRequest) -> Preferences:
+    return Preferences(
+        languages=request.languages,
+        provider_kinds=request.provider_kinds,  # type: ignore[arg-type]
+        required_badges=request.required_badges,
+    )  # type: ignore[arg-type]
+
+
+async def expire_due(session: AsyncSession) -> int:
+    """Worker job: open requests past valid_until expire, and their pending offers close."""
+    now = datetime.now(UTC)
+    expired = await repo.expire_open_requests(session, now)
+    await repo.expire_pending_offers(session, expired, now)
+    for request_id in expired:
+        ledger.emit(
+            session,
+            type="request.expired",
+            aggregate_type="request",
+            aggregate_id=request_id,
+            payload={"request_id": str(request_id)},
+        )
+    return len(expired)

@@ -1,0 +1,154 @@
+"""Reviews of completed engagements, moderated before they count.
+
+A provider's public rating is a Bayesian average of its approved reviews:
+    rating = (PRIOR_WEIGHT × PRIOR_MEAN + Σ ratings) / (PRIOR_WEIGHT + n)
+so one enthusiastic review does not put a newcomer above a provider with fifty good ones.
+"""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import ledger
+from app.concurrency import ensure_version
+from app.demand import repository as repo
+from app.demand.engagements import get_for_party
+from app.demand.schemas import ReviewCreate
+from app.errors import Conflict, Forbidden, NotFound
+from app.models import EngagementStatus, Review, ReviewStatus, User
+from app.pagination import PageParams, Paginated, SortKey, paginate
+from app.providers import access as provider_access
+
+PRIOR_MEAN = 3.5
+PRIOR_WEIGHT = 5
+
+
+class ReviewNotFound(NotFound):
+    code = "review_not_found"
+
+
+class ReviewExists(Conflict):
+    code = "review_exists"
+
+
+class EngagementNotCompleted(Conflict):
+    code = "engagement_not_completed"
+
+
+class InvalidReviewTransition(Conflict):
+    code, title = "invalid_transition", "Invalid State Transition"
+
+
+def bayesian_average(count: int, total: int) -> float:
+    return round((PRIOR_WEIGHT * PRIOR_MEAN + total) / (PRIOR_WEIGHT + count), 3)
+
+
+async def create_review(session: AsyncSession, user: User, engagement_id: uuid.UUID, data: ReviewCreate) -> Review:
+    engagement, party = await get_for_party(session, user, engagement_id)
+    if party != "citizen":
+        raise Forbidden("Only the citizen of an engagement reviews it.")
+    if engagement.status != EngagementStatus.completed:
+        raise EngagementNotCompleted(
+            "Only completed engagements can be reviewed.", current_state=engagement.status.value
+        )
+    review = Review(
+        id=uuid.uuid4(),
+        engagement_id=engagement.id,
+        provider_id=engagement.provider_id,
+        citizen_id=user.id,
+        rating=data.rating,
+        text=data.text,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(review)
+    except IntegrityError as exc:
+        raise ReviewExists("This engagement was already reviewed.") from exc
+    ledger.audit(
+        session, actor_id=user.id, actor_kind="user", action="review.created", target_type="review", target_id=review.id
+    )
+    ledger.emit(
+        session,
+        type="review.created",
+        aggregate_type="review",
+        aggregate_id=review.id,
+        payload={"review_id": str(review.id), "provider_id": str(review.provider_id)},
+    )
+    return review
+
+
+async def moderate(
+    session: AsyncSession,
+    admin: User,
+    review_id: uuid.UUID,
+    *,
+    approve: bool,
+    reason: str | None,
+    if_match: list[int] | None,
+) -> Review:
+    review = await repo.get_review(session, review_id, for_update=True)
+    if review is None:
+        raise ReviewNotFound("No review with this id.")
+    ensure_version(review, if_match)
+    if review.status != ReviewStatus.pending:
+        raise InvalidReviewTransition(
+            f"The review is already {review.status.value}.", current_state=review.status.value
+        )
+    review.status = ReviewStatus.approved if approve else ReviewStatus.rejected
+    review.moderated_by_id, review.moderated_at, review.moderation_reason = admin.id, datetime.now(UTC), reason
+    await session.flush()
+    await _refresh_rating(session, review.provider_id)
+    event = f"review.{review.status.value}"
+    ledger.audit(
+        session,
+        actor_id=admin.id,
+        actor_kind="user",
+        action=event,
+        target_type="review",
+        target_id=review.id,
+        detail={"reason": reason},
+    )
+    ledger.emit(
+        session,
+        type=event,
+        aggregate_type="review",
+        aggregate_id=review.id,
+        payload={"review_id": str(review.id), "provider_id": str(review.provider_id)},
+    )
+    await session.flush()
+    return review
+
+
+async def _refresh_rating(session: AsyncSession, provider_id: uuid.UUID) -> None:
+    count, total = await repo.approved_rating_stats(session, provider_id)
+    provider = await provider_access.get_provider_by_id(session, provider_id)
+    assert provider is not None
+    provider.rating_count = count
+    provider.rating_average = bayesian_average(count, total) if count else None
+
+
+async def list_provider_reviews(
+    session: AsyncSession, user: User | None, provider_id: uuid.UUID, page: PageParams
+) -> Paginated[Review]:
+    provider = await provider_access.get_visible(session, user, provider_id)
+    return await paginate(
+        session,
+        repo.reviews_query(provider_id=provider.id, status=ReviewStatus.approved),
+        page,
+        scope=f"reviews:{provider.id}",
+        order=[SortKey(Review.created_at, descending=True), SortKey(Review.id, descending=True)],
+    )
+
+
+async def list_for_moderation(
+    session: AsyncSession, page: PageParams, *, status: ReviewStatus | None
+) -> Paginated[Review]:
+    return await paginate(
+        session,
+        repo.reviews_query(provider_id=None, status=status),
+        page,
+        scope="moderation",
+        order=[SortKey(Review.created_at), SortKey(Review.id)],
+    )

@@ -1,0 +1,284 @@
+import uuid
+from typing import Annotated
+
+from fastapi import Query, status
+
+from app.auth import AdminUser, CurrentUser, OptionalUser
+from app.db import SessionDep
+from app.demand import engagements, matching, offers, requests, reviews
+from app.demand.schemas import (
+    AnonymisedRequest,
+    EngagementRead,
+    InvitationCreate,
+    MatchList,
+    OfferCreate,
+    OfferRead,
+    ReasonIn,
+    RequestCreate,
+    RequestRead,
+    RequestUpdate,
+    ReviewCreate,
+    ReviewRead,
+)
+from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
+from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
+from app.models import EngagementStatus, Offer, RequestStatus, Review, ReviewStatus
+from app.pagination import Page, PageParamsDep, Paginated
+from app.providers.access import ProviderNotFound
+from app.ratelimit import CreationRateLimit
+from app.routing import IfMatch, api_router
+
+requests_router = api_router(prefix="/requests", tags=["requests"])
+offers_router = api_router(prefix="/offers", tags=["offers"])
+engagements_router = api_router(prefix="/engagements", tags=["engagements"])
+reviews_router = api_router(prefix="/reviews", tags=["reviews"])
+provider_reviews_router = api_router(prefix="/providers", tags=["reviews"])
+
+OWNER = error_responses(
+    NotAuthenticated, requests.RequestNotFound, PreconditionFailed, requests.InvalidRequestTransition
+)
+CREATING = [IdempotencyKeyDep, CreationRateLimit]
+
+
+@requests_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RequestRead,
+    dependencies=CREATING,
+    responses=error_responses(
+        NotAuthenticated, Forbidden, requests.TooManyOpenRequests, RateLimited, IdempotencyInProgress
+    ),
+)
+async def create_request(data: RequestCreate, session: SessionDep, user: CurrentUser) -> RequestRead:
+    """Post a need (citizens; hub operators for an offline citizen, with consent). Opens at once by default."""
+    return await requests.create_request(session, user, data)
+
+
+@requests_router.get("", response_model=Page[RequestRead], responses=error_responses(NotAuthenticated))
+async def list_requests(
+    session: SessionDep, user: CurrentUser, page: PageParamsDep, status: RequestStatus | None = None
+) -> Paginated[RequestRead]:
+    """One's own requests (hub operators: those they manage for citizens), newest first."""
+    return await requests.list_requests(session, user, page, status=status)
+
+
+@requests_router.get(
+    "/inbox",
+    response_model=Page[AnonymisedRequest],
+    responses=error_responses(NotAuthenticated, Forbidden, ProviderNotFound),
+)
+async def list_inbox(
+    session: SessionDep, user: CurrentUser, page: PageParamsDep, provider_id: uuid.UUID | None = None
+) -> Paginated[AnonymisedRequest]:
+    """Open requests a provider may answer, anonymised (provider staff; provider_id if on several staffs)."""
+    return await offers.inbox(session, user, page, provider_id=provider_id)
+
+
+@requests_router.get("/{request_id}", response_model=RequestRead, responses=OWNER)
+async def get_request(request_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> RequestRead:
+    """One of one's requests, with its private details."""
+    return await requests.get_request(session, user, request_id)
+
+
+@requests_router.patch("/{request_id}", response_model=RequestRead, responses=OWNER)
+async def update_request(
+    request_id: uuid.UUID, data: RequestUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch
+) -> RequestRead:
+    """Edit a draft or open request (send If-Match)."""
+    return await requests.update_request(session, user, request_id, data, if_match=if_match)
+
+
+@requests_router.post("/{request_id}/open", response_model=RequestRead, responses=OWNER)
+async def open_request(request_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> RequestRead:
+    """Open a draft: providers can now answer; it expires after 30 days."""
+    return await requests.open_request(session, user, request_id, if_match=if_match)
+
+
+@requests_router.post("/{request_id}/cancel", response_model=RequestRead, responses=OWNER)
+async def cancel_request(
+    request_id: uuid.UUID, data: ReasonIn, session: SessionDep, user: CurrentUser, if_match: IfMatch
+) -> RequestRead:
+    """Cancel a draft or open request; pending offers close."""
+    return await requests.cancel_request(session, user, request_id, reason=data.reason, if_match=if_match)
+
+
+@requests_router.get(
+    "/{request_id}/matches",
+    response_model=MatchList,
+    responses=error_responses(NotAuthenticated, requests.RequestNotFound),
+)
+async def list_matches(
+    request_id: uuid.UUID,
+    session: SessionDep,
+    user: CurrentUser,
+    limit: Annotated[int, Query(ge=1, le=50, description="How many top candidates")] = 10,
+) -> MatchList:
+    """The top candidates with a score and its breakdown (the owner; hub operators in operator mode)."""
+    return await matching.list_matches(session, user, request_id, limit=limit)
+
+
+@requests_router.post(
+    "/{request_id}/invitations",
+    response_model=RequestRead,
+    responses={**OWNER, **error_responses(matching.TooManyInvitations)},
+)
+async def invite_providers(
+    request_id: uuid.UUID, data: InvitationCreate, session: SessionDep, user: CurrentUser, if_match: IfMatch
+) -> RequestRead:
+    """Invite the providers of up to 5 matching services to answer (quote and operator modes)."""
+    return await matching.invite(session, user, request_id, data.service_ids, if_match=if_match)
+
+
+@requests_router.post(
+    "/{request_id}/offers",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OfferRead,
+    dependencies=CREATING,
+    responses=error_responses(
+        NotAuthenticated,
+        Forbidden,
+        requests.RequestNotFound,
+        ProviderNotFound,
+        offers.RequestNotOpen,
+        offers.OfferExists,
+        RateLimited,
+        IdempotencyInProgress,
+    ),
+)
+async def create_offer(request_id: uuid.UUID, data: OfferCreate, session: SessionDep, user: CurrentUser) -> Offer:
+    """Answer a request one was invited to (or an open-mode one in one's categories and zones)."""
+    return await offers.create_offer(session, user, request_id, data)
+
+
+@requests_router.get(
+    "/{request_id}/offers",
+    response_model=Page[OfferRead],
+    responses=error_responses(NotAuthenticated, requests.RequestNotFound),
+)
+async def list_offers(
+    request_id: uuid.UUID, session: SessionDep, user: CurrentUser, page: PageParamsDep
+) -> Paginated[Offer]:
+    """Offers on a request: all for its owner, one's own provider's for provider staff."""
+    return await offers.list_offers(session, user, request_id, page)
+
+
+OFFER_ACTION = error_responses(
+    NotAuthenticated, offers.OfferNotFound, PreconditionFailed, offers.InvalidOfferTransition
+)
+
+
+@offers_router.post("/{offer_id}/withdraw", response_model=OfferRead, responses=OFFER_ACTION)
+async def withdraw_offer(offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> Offer:
+    """Withdraw one's pending offer (provider staff)."""
+    return await offers.withdraw_offer(session, user, offer_id, if_match=if_match)
+
+
+@offers_router.post("/{offer_id}/decline", response_model=OfferRead, responses=OFFER_ACTION)
+async def decline_offer(offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> Offer:
+    """Decline an offer on one's request."""
+    return await offers.decline_offer(session, user, offer_id, if_match=if_match)
+
+
+@offers_router.post(
+    "/{offer_id}/accept",
+    response_model=EngagementRead,
+    responses={**OFFER_ACTION, **error_responses(offers.RequestNotOpen)},
+)
+async def accept_offer(
+    offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
+) -> EngagementRead:
+    """Accept an offer: the others are declined and the engagement starts (contacts are revealed)."""
+    return await offers.accept_offer(session, user, offer_id, if_match=if_match)
+
+
+ENGAGEMENT = error_responses(
+    NotAuthenticated, engagements.EngagementNotFound, PreconditionFailed, engagements.InvalidEngagementTransition
+)
+
+
+@engagements_router.get("", response_model=Page[EngagementRead], responses=error_responses(NotAuthenticated))
+async def list_engagements(
+    session: SessionDep, user: CurrentUser, page: PageParamsDep, status: EngagementStatus | None = None
+) -> Paginated[EngagementRead]:
+    """Engagements one is a party to (as the citizen, or as provider staff)."""
+    return await engagements.list_engagements(session, user, page, status=status)
+
+
+@engagements_router.get("/{engagement_id}", response_model=EngagementRead, responses=ENGAGEMENT)
+async def get_engagement(engagement_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> EngagementRead:
+    """One engagement, with both parties' contacts (the two parties only)."""
+    return await engagements.get_engagement(session, user, engagement_id)
+
+
+@engagements_router.post("/{engagement_id}/complete", response_model=EngagementRead, responses=ENGAGEMENT)
+async def complete_engagement(
+    engagement_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
+) -> EngagementRead:
+    """Mark the engagement completed (either party); the request is fulfilled and can be reviewed."""
+    return await engagements.complete(session, user, engagement_id, if_match=if_match)
+
+
+@engagements_router.post("/{engagement_id}/cancel", response_model=EngagementRead, responses=ENGAGEMENT)
+async def cancel_engagement(
+    engagement_id: uuid.UUID, data: ReasonIn, session: SessionDep, user: CurrentUser, if_match: IfMatch
+) -> EngagementRead:
+    """Cancel the engagement with a reason (either party)."""
+    return await engagements.cancel(session, user, engagement_id, reason=data.reason, if_match=if_match)
+
+
+@engagements_router.post(
+    "/{engagement_id}/review",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReviewRead,
+    dependencies=[IdempotencyKeyDep],
+    responses=error_responses(
+        NotAuthenticated,
+        Forbidden,
+        engagements.EngagementNotFound,
+        reviews.ReviewExists,
+        reviews.EngagementNotCompleted,
+        IdempotencyInProgress,
+    ),
+)
+async def create_review(engagement_id: uuid.UUID, data: ReviewCreate, session: SessionDep, user: CurrentUser) -> Review:
+    """Review a completed engagement, once (the citizen); it counts after moderation."""
+    return await reviews.create_review(session, user, engagement_id, data)
+
+
+@reviews_router.get("", response_model=Page[ReviewRead], responses=error_responses(NotAuthenticated, Forbidden))
+async def list_reviews(
+    session: SessionDep, admin: AdminUser, page: PageParamsDep, status: ReviewStatus | None = ReviewStatus.pending
+) -> Paginated[Review]:
+    """Reviews to moderate, oldest first (admins)."""
+    return await reviews.list_for_moderation(session, page, status=status)
+
+
+MODERATE = error_responses(
+    NotAuthenticated, Forbidden, reviews.ReviewNotFound, PreconditionFailed, reviews.InvalidReviewTransition
+)
+
+
+@reviews_router.post("/{review_id}/approve", response_model=ReviewRead, responses=MODERATE)
+async def approve_review(review_id: uuid.UUID, session: SessionDep, admin: AdminUser, if_match: IfMatch) -> Review:
+    """Approve a review: it is published and counts in the provider's rating (admins)."""
+    return await reviews.moderate(session, admin, review_id, approve=True, reason=None, if_match=if_match)
+
+
+@reviews_router.post("/{review_id}/reject", response_model=ReviewRead, responses=MODERATE)
+async def reject_review(
+    review_id: uuid.UUID, data: ReasonIn, session: SessionDep, admin: AdminUser, if_match: IfMatch
+) -> Review:
+    """Reject a review with a reason (admins)."""
+    return await reviews.moderate(session, admin, review_id, approve=False, reason=data.reason, if_match=if_match)
+
+
+@provider_reviews_router.get(
+    "/{provider_id}/reviews",
+    response_model=Page[ReviewRead],
+    responses=error_responses(NotAuthenticated, ProviderNotFound),
+)
+async def list_provider_reviews(
+    provider_id: uuid.UUID, session: SessionDep, user: OptionalUser, page: PageParamsDep
+) -> Paginated[Review]:
+    """A provider's approved reviews, newest first."""
+    return await reviews.list_provider_reviews(session, user, provider_id, page)

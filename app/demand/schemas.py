@@ -1,0 +1,304 @@
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from app.models import (
+    ContractType,
+    EngagementStatus,
+    OfferStatus,
+    PriceModel,
+    ProviderKind,
+    RequestMode,
+    RequestStatus,
+    ReviewStatus,
+    VerificationKind,
+)
+from app.schedules import WeeklySlot
+
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+CcnlLevel = Literal["A", "AS", "B", "BS", "C", "CS", "D", "DS"]
+Cents = Annotated[int, Field(ge=0, le=10_000_000, description="Integer euro cents")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PointIn(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class AddressIn(Strict):
+    street: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    postcode: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+
+
+class Preferences(Strict):
+    languages: Annotated[list[LanguageCode], Field(max_length=10)] = Field(default_factory=list)
+    provider_kinds: Annotated[list[ProviderKind], Field(max_length=6)] = Field(default_factory=list)
+    required_badges: Annotated[list[VerificationKind], Field(max_length=7)] = Field(default_factory=list)
+
+    @field_validator("languages", "provider_kinds", "required_badges")
+    @classmethod
+    def _unique(cls, value: list) -> list:
+        return list(dict.fromkeys(value))
+
+
+class RequestFields(Strict):
+    category_id: uuid.UUID | None = Field(default=None, description="A leaf category")
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    address: AddressIn | None = Field(default=None, description="Private: only the citizen and their operator")
+    point: PointIn | None = Field(default=None, description="Private; places the request in its NIL")
+    nil_id: uuid.UUID | None = Field(default=None, description="The NIL, when no point is given")
+    schedule: Annotated[list[WeeklySlot], Field(min_length=1, max_length=30)] | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    budget_cents: Cents | None = None
+    budget_model: PriceModel | None = Field(default=None, description="What the budget is per (hourly, monthly…)")
+    preferences: Preferences | None = None
+    beneficiary_notes: Annotated[str, Field(max_length=500)] | None = Field(
+        default=None, description="Minimal, private; no health or other special-category data"
+    )
+    open_to_sharing: bool | None = None
+
+
+class RequestCreate(RequestFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "category_id": "d0a783ff-65ef-5e15-a055-267d33ed110f",
+                    "description": "Babysitter per due bambini (4 e 7 anni), che parli inglese.",
+                    "point": {"lat": 45.4781, "lon": 9.2265},
+                    "schedule": [
+                        {"day": "tue", "opens": "16:00", "closes": "19:00"},
+                        {"day": "thu", "opens": "16:00", "closes": "19:00"},
+                    ],
+                    "start_date": "2027-01-11",
+                    "budget_cents": 1200,
+                    "budget_model": "hourly",
+                    "preferences": {"languages": ["en"]},
+                    "open_to_sharing": True,
+                    "mode": "quote",
+                }
+            ]
+        },
+    )
+
+    category_id: uuid.UUID
+    schedule: Annotated[list[WeeklySlot], Field(min_length=1, max_length=30)]
+    start_date: date
+    mode: RequestMode = RequestMode.quote
+    citizen_id: uuid.UUID | None = Field(
+        default=None, description="Hub operators acting for an offline citizen: that citizen's id"
+    )
+    consent_note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)] | None = Field(
+        default=None, description="Required with citizen_id: how the citizen gave consent"
+    )
+    open_now: bool = Field(default=True, description="Open at once (else stays a draft)")
+
+
+class RequestUpdate(RequestFields):
+    """Only the fields sent change; allowed while draft or open."""
+
+
+class RequestRead(BaseModel):
+    """The owner's (and their operator's) view: everything, including private fields."""
+
+    id: uuid.UUID
+    citizen_id: uuid.UUID
+    created_by_id: uuid.UUID | None
+    consent_recorded_at: datetime | None
+    category_id: uuid.UUID
+    description: str
+    address: AddressIn | None
+    point: PointIn | None
+    nil_id: uuid.UUID
+    schedule: list[WeeklySlot]
+    start_date: date
+    end_date: date | None
+    budget_cents: int | None
+    budget_model: PriceModel | None
+    preferences: Preferences
+    beneficiary_notes: str | None
+    open_to_sharing: bool
+    mode: RequestMode
+    status: RequestStatus
+    opened_at: datetime | None
+    valid_until: datetime | None
+    closed_reason: str | None
+    invited_provider_ids: list[uuid.UUID]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class AnonymisedRequest(BaseModel):
+    """What a provider sees before the citizen accepts its offer: never who or exactly where."""
+
+    id: uuid.UUID
+    category_id: uuid.UUID
+    nil_id: uuid.UUID
+    description: str
+    schedule: list[WeeklySlot]
+    start_date: date
+    end_date: date | None
+    budget_cents: int | None
+    budget_model: PriceModel | None
+    preferences: Preferences
+    open_to_sharing: bool
+    mode: RequestMode
+    valid_until: datetime | None
+    invited: bool = Field(description="This provider was invited (quote or operator mode)")
+    has_offered: bool = Field(description="This provider already has a pending offer on it")
+
+
+class ReasonIn(Strict):
+    reason: Reason
+
+
+class InvitationCreate(Strict):
+    service_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=5)]
+
+
+class ScoreBreakdown(BaseModel):
+    category: float = Field(description="Same category: always 1 (a hard filter)")
+    coverage: float = Field(description="Fraction of the wanted weekly minutes the service is available")
+    proximity: float = Field(description="1 within 1 km of the request, falling to 0 at 10 km; 0.5 if unknown")
+    price: float = Field(description="1 within budget, falling linearly to 0 at twice the budget; 0.5 if none")
+    languages: float = Field(description="Fraction of the wanted languages spoken")
+    rating: float = Field(description="Bayesian average rating / 5")
+    badges: float = Field(
+        description="Fraction of the 4 core checks held (identity, background, references, "
+        "insurance), 1 when all required badges are held"
+    )
+
+
+class MatchRead(BaseModel):
+    service_id: uuid.UUID
+    provider_id: uuid.UUID
+    provider_name: str
+    title: str
+    score: float = Field(description="Sum of weight × component, 0-100")
+    breakdown: ScoreBreakdown
+    weights: dict[str, float]
+    overlap_minutes: int = Field(description="Weekly minutes of the need the service covers")
+    distance_km: float | None
+    price_cents: int | None
+    price_model: PriceModel
+
+
+class MatchList(BaseModel):
+    items: list[MatchRead]
+    weights: dict[str, float]
+    need_minutes: int
+
+
+class OfferCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "provider_id": "0b0f7f2e-6f7a-4b8e-9f0e-2f4a1c3d5e6f",
+                    "price_cents": 1150,
+                    "price_model": "hourly",
+                    "schedule": [{"day": "tue", "opens": "16:00", "closes": "19:00"}],
+                    "message": "Disponibile da gennaio, parlo inglese.",
+                    "contract_type": "ccnl_domestic",
+                    "ccnl_level": "BS",
+                    "weekly_hours": 6,
+                    "valid_until": "2027-01-05T18:00:00Z",
+                }
+            ]
+        },
+    )
+
+    provider_id: uuid.UUID
+    service_id: uuid.UUID | None = None
+    price_cents: Cents
+    price_model: PriceModel
+    schedule: Annotated[list[WeeklySlot], Field(min_length=1, max_length=30)]
+    message: Annotated[str, Field(max_length=2000)] = ""
+    proposed_worker_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    contract_type: ContractType
+    ccnl_level: CcnlLevel | None = None
+    weekly_hours: float | None = Field(default=None, gt=0, le=54, description="CCNL: contracted weekly hours")
+    valid_until: datetime | None = Field(default=None, description="Default: 7 days from now")
+
+
+class OfferRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    request_id: uuid.UUID
+    provider_id: uuid.UUID
+    service_id: uuid.UUID | None
+    price_cents: int
+    price_model: PriceModel
+    schedule: list[WeeklySlot]
+    message: str
+    proposed_worker_name: str | None
+    contract_type: ContractType
+    ccnl_level: str | None
+    weekly_hours: float | None
+    valid_until: datetime
+    status: OfferStatus
+    decided_at: datetime | None
+    created_at: datetime
+    version: int
+
+
+class PartyContacts(BaseModel):
+    name: str
+    email: str | None
+    phone: str | None
+
+
+class EngagementRead(BaseModel):
+    id: uuid.UUID
+    request_id: uuid.UUID
+    offer_id: uuid.UUID
+    provider_id: uuid.UUID
+    service_id: uuid.UUID | None
+    category_id: uuid.UUID
+    schedule: list[WeeklySlot]
+    price_cents: int
+    price_model: PriceModel
+    start_date: date
+    end_date: date | None
+    contract_type: ContractType
+    ccnl_level: str | None
+    weekly_hours: float | None
+    status: EngagementStatus
+    completed_at: datetime | None
+    cancelled_reason: str | None
+    citizen: PartyContacts = Field(description="Visible to the two parties only, from acceptance on")
+    provider: PartyContacts
+    address: AddressIn | None = Field(description="Where the service happens; the two parties only")
+    created_at: datetime
+    version: int
+
+
+class ReviewCreate(Strict):
+    rating: int = Field(ge=1, le=5)
+    text: Annotated[str, Field(max_length=2000)] = ""
+
+
+class ReviewRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    engagement_id: uuid.UUID
+    provider_id: uuid.UUID
+    rating: int
+    text: str
+    status: ReviewStatus
+    moderation_reason: str | None
+    created_at: datetime
+    version: int

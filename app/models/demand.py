@@ -1,0 +1,198 @@
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamps, UUIDPk, Versioned, utcnow
+from app.models.catalog import PriceModel
+
+
+class RequestMode(enum.StrEnum):
+    quote = "quote"  # the citizen invites up to 5 chosen services' providers
+    open = "open"  # any eligible provider may answer
+    operator = "operator"  # a hub operator of the zone proposes candidates
+
+
+class RequestStatus(enum.StrEnum):
+    draft = "draft"
+    open = "open"
+    accepted = "accepted"
+    fulfilled = "fulfilled"
+    cancelled = "cancelled"
+    expired = "expired"
+
+
+class OfferStatus(enum.StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    withdrawn = "withdrawn"
+
+
+class ContractType(enum.StrEnum):
+    ccnl_domestic = "ccnl_domestic"  # CCNL lavoro domestico, with level and weekly hours
+    libretto_famiglia = "libretto_famiglia"  # INPS occasional work
+    organisation_purchase = "organisation_purchase"  # bought from an accredited organisation
+    volunteer = "volunteer"
+
+
+class EngagementStatus(enum.StrEnum):
+    active = "active"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class ReviewStatus(enum.StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class DemandRequest(UUIDPk, Timestamps, Versioned, Base):
+    """A household's need. The exact address, point and beneficiary notes are private to the citizen
+    (and the hub operator acting for them); providers see the NIL, category, schedule and budget."""
+
+    __tablename__ = "demand_request"
+    __table_args__ = (
+        Index("ix_demand_request_citizen", "citizen_id", "created_at"),
+        Index("ix_demand_request_open_category_nil", "category_id", "nil_id", postgresql_where="status = 'open'"),
+        Index(
+            "ix_demand_request_open_schedule",
+            "schedule_minutes",
+            postgresql_using="gist",
+            postgresql_where="status = 'open'",
+        ),
+        Index("ix_demand_request_expiry", "valid_until", postgresql_where="status = 'open'"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),
+    )
+
+    citizen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # When a hub operator acts for an offline citizen: when and how the citizen consented.
+    consent_recorded_at: Mapped[datetime | None]
+    consent_note: Mapped[str | None] = mapped_column(String(500))
+    category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("category.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    address_street: Mapped[str | None] = mapped_column(String(200))
+    address_postcode: Mapped[str | None] = mapped_column(String(5))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    nil_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("zone.id"))
+    schedule: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
+    schedule_minutes: Mapped[Any] = mapped_column(INT4MULTIRANGE)
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    budget_cents: Mapped[int | None]
+    budget_model: Mapped[PriceModel | None] = mapped_column(Enum(PriceModel, name="price_model"))
+    languages: Mapped[list[str]] = mapped_column(ARRAY(String(2)), default=list)
+    provider_kinds: Mapped[list[str]] = mapped_column(ARRAY(String(20)), default=list)
+    required_badges: Mapped[list[str]] = mapped_column(ARRAY(String(30)), default=list)
+    beneficiary_notes: Mapped[str | None] = mapped_column(String(500))
+    open_to_sharing: Mapped[bool] = mapped_column(default=False)
+    mode: Mapped[RequestMode] = mapped_column(Enum(RequestMode, name="request_mode"))
+    status: Mapped[RequestStatus] = mapped_column(
+        Enum(RequestStatus, name="request_status"), default=RequestStatus.draft
+    )
+    opened_at: Mapped[datetime | None]
+    valid_until: Mapped[datetime | None]
+    closed_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class RequestInvitation(Base):
+    """A provider asked to answer a request: chosen by the citizen (quote) or proposed by an operator."""
+
+    __tablename__ = "request_invitation"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("demand_request.id", ondelete="CASCADE"), primary_key=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("provider.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    invited_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    invited_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Offer(UUIDPk, Timestamps, Versioned, Base):
+    __tablename__ = "offer"
+    __table_args__ = (
+        Index("ix_offer_request", "request_id", "created_at"),
+        Index("ix_offer_provider", "provider_id", "created_at"),
+        # One live offer per provider and request: a provider revises by withdrawing first.
+        Index(
+            "uq_offer_pending_per_provider",
+            "request_id",
+            "provider_id",
+            unique=True,
+            postgresql_where="status = 'pending'",
+        ),
+    )
+
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("demand_request.id", ondelete="CASCADE"))
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("provider.id", ondelete="CASCADE"))
+    service_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("service.id", ondelete="SET NULL"))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    price_cents: Mapped[int]
+    price_model: Mapped[PriceModel] = mapped_column(Enum(PriceModel, name="price_model"))
+    schedule: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
+    message: Mapped[str] = mapped_column(Text, default="")
+    proposed_worker_name: Mapped[str | None] = mapped_column(String(200))
+    contract_type: Mapped[ContractType] = mapped_column(Enum(ContractType, name="contract_type"))
+    ccnl_level: Mapped[str | None] = mapped_column(String(2))
+    weekly_hours: Mapped[float | None]
+    valid_until: Mapped[datetime]
+    status: Mapped[OfferStatus] = mapped_column(Enum(OfferStatus, name="offer_status"), default=OfferStatus.pending)
+    decided_at: Mapped[datetime | None]
+
+
+class Engagement(UUIDPk, Timestamps, Versioned, Base):
+    """What an accepted offer becomes: the regular, traceable arrangement between the two parties."""
+
+    __tablename__ = "engagement"
+    __table_args__ = (
+        UniqueConstraint("request_id", name="uq_engagement_request_id"),  # at most one per request
+        Index("ix_engagement_citizen", "citizen_id", "created_at"),
+        Index("ix_engagement_provider", "provider_id", "created_at"),
+    )
+
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("demand_request.id", ondelete="CASCADE"))
+    offer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offer.id", ondelete="CASCADE"))
+    citizen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("provider.id", ondelete="CASCADE"))
+    service_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("service.id", ondelete="SET NULL"))
+    category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("category.id"))
+    schedule: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
+    price_cents: Mapped[int]
+    price_model: Mapped[PriceModel] = mapped_column(Enum(PriceModel, name="price_model"))
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    contract_type: Mapped[ContractType] = mapped_column(Enum(ContractType, name="contract_type"))
+    ccnl_level: Mapped[str | None] = mapped_column(String(2))
+    weekly_hours: Mapped[float | None]
+    status: Mapped[EngagementStatus] = mapped_column(
+        Enum(EngagementStatus, name="engagement_status"), default=EngagementStatus.active
+    )
+    completed_at: Mapped[datetime | None]
+    cancelled_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class Review(UUIDPk, Timestamps, Versioned, Base):
+    __tablename__ = "review"
+    __table_args__ = (
+        UniqueConstraint("engagement_id", name="uq_review_engagement_id"),  # one review per engagement
+        Index("ix_review_provider_status", "provider_id", "status"),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+    )
+
+    engagement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("engagement.id", ondelete="CASCADE"))
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("provider.id", ondelete="CASCADE"))
+    citizen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    text: Mapped[str] = mapped_column(String(2000), default="")
+    status: Mapped[ReviewStatus] = mapped_column(Enum(ReviewStatus, name="review_status"), default=ReviewStatus.pending)
+    moderated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    moderated_at: Mapped[datetime | None]
+    moderation_reason: Mapped[str | None] = mapped_column(String(500))
