@@ -13,6 +13,13 @@ from app.catalog.router import router as services_router
 from app.categories.router import router as categories_router
 from app.config import Settings, get_settings
 from app.db import build_engine, build_sessionmaker
+from app.demand.router import (
+    engagements_router,
+    offers_router,
+    provider_reviews_router,
+    requests_router,
+    reviews_router,
+)
 from app.errors import PROBLEM_JSON, BodyLimitMiddleware, install_error_handlers
 from app.hsds import router as hsds_router
 from app.integrations.router import router as partner_clients_router
@@ -114,6 +121,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         providers_router,
         services_router,
         partner_services_router,
+        requests_router,
+        offers_router,
+        engagements_router,
+        reviews_router,
+        provider_reviews_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(hsds_router.router)  # HSDS 3.0 feed at /hsds: the standard's paths, not /v1's

@@ -1,6 +1,7 @@
 """Background worker: periodic housekeeping over PostgreSQL (`python -m app.worker`).
 
-Today it prunes idempotency records past their retention and refresh tokens past expiry. Each
+Each sweep expires open requests past their validity (and closes their pending offers), prunes
+idempotency records past their retention and refresh tokens past expiry. Each
 sweep runs in its own short transaction; several workers may run at once (deletes are idempotent).
 """
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
 from app.db import build_engine, build_sessionmaker
+from app.demand import requests as demand_requests
 from app.idempotency import prune_expired
 from app.models import RefreshToken
 from app.observability import configure_logging
@@ -29,7 +31,8 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
     # Keep expired tokens a day longer so a late reuse is still recognised as reuse.
     cutoff = datetime.now(UTC) - timedelta(days=1)
     tokens = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < cutoff))
-    return {"idempotency_records": idempotency, "refresh_tokens": tokens.rowcount or 0}
+    expired = await demand_requests.expire_due(session)
+    return {"idempotency_records": idempotency, "refresh_tokens": tokens.rowcount or 0, "requests_expired": expired}
 
 
 async def run(stop: asyncio.Event) -> None:

@@ -15,6 +15,7 @@ from app.errors import Conflict, NotFound
 from app.models import Engagement, EngagementStatus, RequestStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers import access as provider_access
+from app.providers import service as provider_service
 from app.schedules import WeeklySlot
 
 
@@ -49,6 +50,7 @@ async def read_engagement(session: AsyncSession, engagement: Engagement) -> Enga
     provider = await provider_access.get_provider_by_id(session, engagement.provider_id)
     request = await repo.get_request(session, engagement.request_id)
     assert provider is not None and request is not None
+    provider_name, provider_email, provider_phone = await provider_service.engagement_contact(session, provider)
     return EngagementRead(
         id=engagement.id,
         request_id=engagement.request_id,
@@ -68,7 +70,7 @@ async def read_engagement(session: AsyncSession, engagement: Engagement) -> Enga
         completed_at=engagement.completed_at,
         cancelled_reason=engagement.cancelled_reason,
         citizen=PartyContacts(name=citizen.full_name, email=citizen.email, phone=citizen.phone),
-        provider=PartyContacts(name=provider.display_name, email=provider.email, phone=provider.phone),
+        provider=PartyContacts(name=provider_name, email=provider_email, phone=provider_phone),
         address=AddressIn(street=request.address_street, postcode=request.address_postcode)
         if request.address_street and request.address_postcode
         else None,

@@ -119,7 +119,11 @@ async def _may_see_matches(session: AsyncSession, user: User, request_id: uuid.U
     return await get_owned(session, user, request_id)
 
 
-async def ranked_matches(session: AsyncSession, request: DemandRequest, *, limit: int) -> list[MatchRead]:
+async def ranked_matches(
+    session: AsyncSession, request: DemandRequest, *, limit: int, best_per_provider: bool = True
+) -> list[MatchRead]:
+    """Candidates by score; by default only each provider's best service (a list of 5 services of one
+    provider would hide the other 4 choices a family needs to compare)."""
     need = sum(upper - lower for lower, upper in ((r.lower, r.upper) for r in request.schedule_minutes))
     point = (request.lat, request.lon) if request.lat is not None else await _nil_centroid(session, request)
     rows = await repo.match_candidates(
@@ -155,6 +159,9 @@ async def ranked_matches(session: AsyncSession, request: DemandRequest, *, limit
             )
         )
     matches.sort(key=lambda m: (-m.score, -m.overlap_minutes, str(m.service_id)))
+    if best_per_provider:
+        seen: set[uuid.UUID] = set()
+        matches = [m for m in matches if not (m.provider_id in seen or seen.add(m.provider_id))]
     return matches[:limit]
 
 
@@ -194,7 +201,9 @@ async def invite(
         raise InvalidRequestTransition(
             f"Cannot invite on a request that is {request.status.value}.", current_state=request.status.value
         )
-    eligible = {m.service_id: m for m in await ranked_matches(session, request, limit=CANDIDATE_POOL)}
+    eligible = {
+        m.service_id: m for m in await ranked_matches(session, request, limit=CANDIDATE_POOL, best_per_provider=False)
+    }
     already = set((await repo.invited_provider_ids(session, [request.id])).get(request.id, []))
     new_providers: dict[uuid.UUID, uuid.UUID] = {}
     for index, service_id in enumerate(dict.fromkeys(service_ids)):

@@ -114,3 +114,11 @@ def public_point():  # noqa: ANN201 - SQL expressions
     lat = case((individual, centroid.with_only_columns(Zone.centroid_lat).scalar_subquery()), else_=Provider.lat)
     lon = case((individual, centroid.with_only_columns(Zone.centroid_lon).scalar_subquery()), else_=Provider.lon)
     return lat, lon
+
+
+async def individual_owner(session: AsyncSession, provider_id: uuid.UUID) -> User | None:
+    return await session.scalar(
+        select(User)
+        .join(ProviderStaff, ProviderStaff.user_id == User.id)
+        .where(ProviderStaff.provider_id == provider_id)
+    )

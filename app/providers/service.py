@@ -280,3 +280,11 @@ async def remove_staff(session: AsyncSession, user: User, provider_id: uuid.UUID
         detail={"user_id": str(member_id)},
     )
     await session.flush()
+
+
+async def engagement_contact(session: AsyncSession, provider: Provider) -> tuple[str, str | None, str | None]:
+    """(name, e-mail, phone) a client sees once engaged: the organisation's, or the worker's own."""
+    if provider.kind != ProviderKind.individual:
+        return provider.display_name, provider.email, provider.phone
+    worker = await repo.individual_owner(session, provider.id)
+    return provider.display_name, worker.email if worker else None, worker.phone if worker else None

@@ -36,6 +36,7 @@ from app.models import (
     Zone,
     ZoneKind,
 )
+from app.passwords import password_hashing
 from app.schedules import WeeklySlot, to_multirange
 from app.seed.reference import REFERENCE_NAMESPACE
 
@@ -481,7 +482,7 @@ TEMPLATES: dict[str, tuple[PriceModel, int | None, Delivery, tuple[int, int] | N
         1100,
         Delivery.individual,
         None,
-        [("mon", "16:00", "19:30"), ("wed", "16:00", "19:30"), ("sat", "08:30", "13:00")],
+        [("mon", "16:00", "19:30"), ("tue", "16:00", "19:30"), ("thu", "16:00", "19:30"), ("sat", "08:30", "13:00")],
     ),
     "colf": (
         PriceModel.hourly,
@@ -600,7 +601,7 @@ TEMPLATES: dict[str, tuple[PriceModel, int | None, Delivery, tuple[int, int] | N
 }
 
 TITLES: dict[str, tuple[str, ...]] = {
-    "tata-babysitter": ("Babysitter pomeridiana", "Tata per il sabato mattina", "Tata a ore"),
+    "tata-babysitter": ("Babysitter pomeridiana", "Tata a domicilio", "Tata a ore"),
     "colf": ("Colf a ore", "Pulizie settimanali", "Colf e stiro"),
     "badante": ("Badante convivente", "Badante a ore", "Badante di condominio"),
     "supporto-rapporto-lavoro-domestico": ("Sportello contratti colf e badanti", "Buste paga e contributi INPS"),
@@ -679,6 +680,7 @@ async def seed_catalog_demo(session: AsyncSession) -> dict[str, int]:
             session, rng, provider, org.specialties, org.key, categories=categories, count=5
         )
         created["providers"] += 1
+    worker_hash = await password_hashing().hash(DEMO_WORKER_PASSWORD)  # one hash, shared: it is a demo
     for worker in WORKERS:
         if await session.get(Provider, demo_id("provider", worker.key)) is not None:
             continue
@@ -696,7 +698,7 @@ async def seed_catalog_demo(session: AsyncSession) -> dict[str, int]:
         provider.tax_code = _valid_person_tax_code(rng, worker.name)
         session.add(provider)
         await session.flush()
-        user = await _worker_account(session, worker)
+        user = await _worker_account(session, worker, worker_hash)
         session.add(ProviderStaff(provider_id=provider.id, user_id=user.id, role=StaffRole.admin))
         _history(session, provider, admin)
         _verifications(session, rng, provider, organisation=False, admin=admin)
@@ -758,8 +760,11 @@ async def _staff_for(session: AsyncSession, provider: Provider, key: str) -> Non
         session.add(ProviderStaff(provider_id=provider.id, user_id=staff.id, role=StaffRole.admin))
 
 
-async def _worker_account(session: AsyncSession, worker: Worker) -> User:
-    """Lucia is the demo worker login; the other individual workers get accounts nobody can sign in to."""
+DEMO_WORKER_PASSWORD = "demo-worker-2026"  # every demo worker signs in with it (README)
+
+
+async def _worker_account(session: AsyncSession, worker: Worker, password_hash: str) -> User:
+    """Lucia is the main demo worker login; the others sign in as <key>@workers.demo.welfareditutti.it."""
     if worker.key == "lucia-ferrari":
         existing = await session.scalar(select(User).where(User.email == "lucia.worker@demo.welfareditutti.it"))
         if existing is not None:
@@ -768,7 +773,7 @@ async def _worker_account(session: AsyncSession, worker: Worker) -> User:
     existing = await session.scalar(select(User).where(User.email == email))
     if existing is not None:
         return existing
-    user = User(email=email, password_hash="!", full_name=worker.name, role=Role.worker)  # "!" never verifies
+    user = User(email=email, password_hash=password_hash, full_name=worker.name, role=Role.worker)
     session.add(user)
     await session.flush()
     return user

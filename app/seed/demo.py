@@ -73,5 +73,6 @@ async def seed_demo(session: AsyncSession) -> dict[str, int]:
 def describe_logins() -> str:
     lines = ["Demo logins (password flow at /v1/auth/token, or Authorize in /docs):"]
     lines += [f"  {d.role.value:<15} {d.email:<48} {d.password}" for d in DEMO_LOGINS]
+    lines.append("  worker          <name>@workers.demo.welfareditutti.it (e.g. ana-santos@…)   demo-worker-2026")
     lines.append(f"  partner client  client_id={DEMO_PARTNER_CLIENT_ID}  client_secret={DEMO_PARTNER_SECRET}")
     return "\n".join(lines)
