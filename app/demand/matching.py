@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import ledger
 from app.concurrency import ensure_version
 from app.demand import repository as repo
-from app.demand.requests import InvalidRequestTransition, RequestNotFound, get_owned, read_requests
+from app.demand.requests import InvalidRequestTransition, RequestNotFound, current_status, get_owned, read_requests
 from app.demand.reviews import PRIOR_MEAN
 from app.demand.schemas import MatchList, MatchRead, RequestRead, ScoreBreakdown
 from app.errors import Conflict, ValidationFailed
@@ -52,6 +52,10 @@ WEIGHTS = {
 CORE_BADGES = ("identity", "background_check", "references", "insurance")
 CANDIDATE_POOL = 200  # rows fetched by overlap before soft scoring
 MAX_INVITED = 5
+
+
+class InvitationsNotApplicable(Conflict):
+    code = "invitations_not_applicable"
 
 
 class TooManyInvitations(Conflict):
@@ -132,10 +136,9 @@ async def ranked_matches(
         nil_id=request.nil_id,
         need=list(request.schedule_minutes),
         point=point,
+        provider_kinds=request.provider_kinds,
         limit=CANDIDATE_POOL,
     )
-    if request.provider_kinds:
-        rows = [row for row in rows if row[1].kind.value in request.provider_kinds]
     badges = await badge_kinds_by_provider(session, list({p.id for _, p, _, _ in rows}), datetime.now(UTC))
     matches = []
     for service, provider, overlap, distance in rows:
@@ -193,13 +196,11 @@ async def invite(
     if user.role == Role.hub_operator and request.mode != RequestMode.operator and request.created_by_id != user.id:
         raise RequestNotFound("No request with this id.")
     if request.mode == RequestMode.open:
+        raise InvitationsNotApplicable("An open-mode request needs no invitations: any eligible provider answers.")
+    if current_status(request) != RequestStatus.open:
         raise InvalidRequestTransition(
-            "An open-mode request needs no invitations: any eligible provider answers.",
-            current_state=request.mode.value,
-        )
-    if request.status != RequestStatus.open:
-        raise InvalidRequestTransition(
-            f"Cannot invite on a request that is {request.status.value}.", current_state=request.status.value
+            f"Cannot invite on a request that is {current_status(request).value}.",
+            current_state=current_status(request).value,
         )
     eligible = {
         m.service_id: m for m in await ranked_matches(session, request, limit=CANDIDATE_POOL, best_per_provider=False)

@@ -155,6 +155,15 @@ def _check_contract(data: OfferCreate, now: datetime) -> None:
             )
 
 
+async def _check_service(session: AsyncSession, data: OfferCreate, provider_id: uuid.UUID) -> None:
+    """The offered service, when named, must be one of the offering provider's own listings."""
+    if data.service_id is None:
+        return
+    found = await repo.services_with_providers(session, [data.service_id])
+    if not found or found[0][0].provider_id != provider_id:
+        raise ValidationFailed("service_id is not one of this provider's services.", pointer="/service_id")
+
+
 async def create_offer(session: AsyncSession, user: User, request_id: uuid.UUID, data: OfferCreate) -> Offer:
     provider = await provider_access.get_managed(session, user, data.provider_id)
     if provider.accreditation_state != AccreditationState.accredited:
@@ -165,6 +174,7 @@ async def create_offer(session: AsyncSession, user: User, request_id: uuid.UUID,
     now = datetime.now(UTC)
     _check_open(request, now)
     _check_contract(data, now)
+    await _check_service(session, data, provider.id)
     valid_until = data.valid_until or now + OFFER_VALIDITY
     if valid_until.tzinfo is None or valid_until <= now:
         raise ValidationFailed("valid_until must be a future, time-zoned instant.", pointer="/valid_until")

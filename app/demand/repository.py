@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, cast, exists, func, literal_column, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, UUID, array
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.geo import haversine_km_sql
@@ -20,6 +20,7 @@ from app.models import (
     Review,
     ReviewStatus,
     Service,
+    User,
 )
 
 
@@ -94,6 +95,7 @@ async def match_candidates(
     nil_id: uuid.UUID,
     need: list,
     point: tuple[float, float] | None,
+    provider_kinds: list[str],
     limit: int,
 ) -> list[tuple[Service, Provider, int, float | None]]:
     """Hard filters in SQL (published, accredited, same category, covers the NIL), with the schedule
@@ -109,6 +111,7 @@ async def match_candidates(
             Service.searchable,
             Service.category_id == category_id,
             Service.coverage_nil_ids.contains(cast([nil_id], ARRAY(UUID(as_uuid=True)))),
+            *([Provider.kind.in_(provider_kinds)] if provider_kinds else []),
         )
         .order_by(overlap.desc(), Service.id)
         .limit(limit)
@@ -136,7 +139,7 @@ def inbox_query(provider_id: uuid.UUID, now: datetime) -> Select[tuple[DemandReq
             Service.provider_id == provider_id,
             Service.searchable,
             Service.category_id == DemandRequest.category_id,
-            Service.coverage_nil_ids.any(DemandRequest.nil_id),
+            Service.coverage_nil_ids.contains(array([DemandRequest.nil_id])),
         ),
     )
     return select(DemandRequest).where(
@@ -159,7 +162,7 @@ async def may_answer(session: AsyncSession, request_id: uuid.UUID, provider_id: 
                     Service.provider_id == provider_id,
                     Service.searchable,
                     Service.category_id == DemandRequest.category_id,
-                    Service.coverage_nil_ids.any(DemandRequest.nil_id),
+                    Service.coverage_nil_ids.contains(array([DemandRequest.nil_id])),
                 ),
             ),
         ),
@@ -276,3 +279,8 @@ async def expire_pending_offers(session: AsyncSession, request_ids: list[uuid.UU
             .where(Offer.request_id.in_(request_ids), Offer.status == OfferStatus.pending)
             .values(status=OfferStatus.declined, decided_at=now, version=Offer.version + 1)
         )
+
+
+async def lock_citizen(session: AsyncSession, citizen_id: uuid.UUID) -> None:
+    """Serialises a household's request openings, so the open-requests cap holds under concurrency."""
+    await session.execute(select(User.id).where(User.id == citizen_id).with_for_update())

@@ -10,6 +10,7 @@ online, with the citizen's consent recorded. Everyone else gets 404 (existence d
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +35,7 @@ from app.schedules import WeeklySlot, first_overlap, to_multirange
 from app.zones import service as zone_service
 
 VALIDITY = timedelta(days=30)
+MILAN = ZoneInfo("Europe/Rome")
 MAX_OPEN_REQUESTS = 10  # per citizen: a business cap against flooding providers (OWASP API6)
 
 
@@ -123,7 +125,7 @@ def _check(request: DemandRequest) -> None:
 
 async def create_request(session: AsyncSession, user: User, data: RequestCreate) -> RequestRead:
     citizen_id, consent_at = await _for_whom(session, user, data)
-    if data.start_date < date.today():
+    if data.start_date < milan_today():
         raise ValidationFailed("start_date is in the past.", pointer="/start_date")
     request = DemandRequest(
         id=uuid.uuid4(),
@@ -174,7 +176,25 @@ async def _for_whom(session: AsyncSession, user: User, data: RequestCreate) -> t
     raise Forbidden("Requests are made by citizens, or by hub operators for them.")
 
 
+def current_status(request: DemandRequest) -> RequestStatus:
+    """The status as of now: an open request past its validity is expired even before the worker
+    has recorded it, so no action can slip through the gap."""
+    if (
+        request.status == RequestStatus.open
+        and request.valid_until is not None
+        and request.valid_until <= datetime.now(UTC)
+    ):
+        return RequestStatus.expired
+    return request.status
+
+
+def milan_today() -> date:
+    """Dates in requests are Milan's calendar dates, whatever the server's time zone."""
+    return datetime.now(MILAN).date()
+
+
 async def _open(session: AsyncSession, user: User, request: DemandRequest) -> None:
+    await repo.lock_citizen(session, request.citizen_id)
     if await repo.count_open_requests(session, request.citizen_id) >= MAX_OPEN_REQUESTS:
         raise TooManyOpenRequests(f"At most {MAX_OPEN_REQUESTS} open requests per household; close one first.")
     now = datetime.now(UTC)
@@ -252,10 +272,22 @@ async def update_request(
 ) -> RequestRead:
     request = await get_owned(session, user, request_id, for_update=True)
     ensure_version(request, if_match)
-    if request.status not in (RequestStatus.draft, RequestStatus.open):
+    if current_status(request) not in (RequestStatus.draft, RequestStatus.open):
         raise InvalidRequestTransition(
-            f"A request that is {request.status.value} cannot be edited.", current_state=request.status.value
+            f"A request that is {current_status(request).value} cannot be edited.",
+            current_state=current_status(request).value,
         )
+    if (
+        "category_id" in data.model_fields_set
+        and data.category_id not in (None, request.category_id)
+        and (await repo.invited_provider_ids(session, [request.id])).get(request.id)
+    ):
+        raise InvalidRequestTransition(
+            "Providers were invited for this category; cancel and post a new request.",
+            current_state=request.status.value,
+        )
+    if data.start_date is not None and data.start_date != request.start_date and data.start_date < milan_today():
+        raise ValidationFailed("start_date is in the past.", pointer="/start_date")  # the rule create applies
     with session.no_autoflush:
         await _apply(session, request, data)
         _check(request)

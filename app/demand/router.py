@@ -74,13 +74,13 @@ async def list_inbox(
     return await offers.inbox(session, user, page, provider_id=provider_id)
 
 
-@requests_router.get("/{request_id}", response_model=RequestRead, responses=OWNER)
+@requests_router.get("/{request_id:uuid}", response_model=RequestRead, responses=OWNER)
 async def get_request(request_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> RequestRead:
     """One of one's requests, with its private details."""
     return await requests.get_request(session, user, request_id)
 
 
-@requests_router.patch("/{request_id}", response_model=RequestRead, responses=OWNER)
+@requests_router.patch("/{request_id:uuid}", response_model=RequestRead, responses=OWNER)
 async def update_request(
     request_id: uuid.UUID, data: RequestUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> RequestRead:
@@ -88,13 +88,13 @@ async def update_request(
     return await requests.update_request(session, user, request_id, data, if_match=if_match)
 
 
-@requests_router.post("/{request_id}/open", response_model=RequestRead, responses=OWNER)
+@requests_router.post("/{request_id:uuid}/open", response_model=RequestRead, responses=OWNER)
 async def open_request(request_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> RequestRead:
     """Open a draft: providers can now answer; it expires after 30 days."""
     return await requests.open_request(session, user, request_id, if_match=if_match)
 
 
-@requests_router.post("/{request_id}/cancel", response_model=RequestRead, responses=OWNER)
+@requests_router.post("/{request_id:uuid}/cancel", response_model=RequestRead, responses=OWNER)
 async def cancel_request(
     request_id: uuid.UUID, data: ReasonIn, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> RequestRead:
@@ -103,7 +103,7 @@ async def cancel_request(
 
 
 @requests_router.get(
-    "/{request_id}/matches",
+    "/{request_id:uuid}/matches",
     response_model=MatchList,
     responses=error_responses(NotAuthenticated, requests.RequestNotFound),
 )
@@ -118,9 +118,9 @@ async def list_matches(
 
 
 @requests_router.post(
-    "/{request_id}/invitations",
+    "/{request_id:uuid}/invitations",
     response_model=RequestRead,
-    responses={**OWNER, **error_responses(matching.TooManyInvitations)},
+    responses={**OWNER, **error_responses(matching.TooManyInvitations, matching.InvitationsNotApplicable)},
 )
 async def invite_providers(
     request_id: uuid.UUID, data: InvitationCreate, session: SessionDep, user: CurrentUser, if_match: IfMatch
@@ -130,7 +130,7 @@ async def invite_providers(
 
 
 @requests_router.post(
-    "/{request_id}/offers",
+    "/{request_id:uuid}/offers",
     status_code=status.HTTP_201_CREATED,
     response_model=OfferRead,
     dependencies=CREATING,
@@ -151,7 +151,7 @@ async def create_offer(request_id: uuid.UUID, data: OfferCreate, session: Sessio
 
 
 @requests_router.get(
-    "/{request_id}/offers",
+    "/{request_id:uuid}/offers",
     response_model=Page[OfferRead],
     responses=error_responses(NotAuthenticated, requests.RequestNotFound),
 )
