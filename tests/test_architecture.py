@@ -5,6 +5,7 @@ allow-list must require a signed-in caller and say so in the OpenAPI document.
 """
 
 import ast
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,9 +279,9 @@ def dependency_calls(dependant: Dependant) -> set:
 
 
 def api_operations(app) -> list[tuple[str, str, RouteContext]]:
-    """(method, full path, route) of every API operation, also inside included routers."""
+    """(method, full path as in the OpenAPI (no `:uuid` convertors), route) of every API operation."""
     return [
-        (method, route.path, route)
+        (method, re.sub(r":\w+}", "}", route.path), route)
         for route in iter_route_contexts(app.routes)
         if isinstance(route.original_route, APIRoute)
         for method in sorted(route.methods)

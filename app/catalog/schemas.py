@@ -6,9 +6,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from app.models import Delivery, PriceModel, ProviderKind, ServiceStatus, VerificationKind
 from app.schedules import WeeklySlot
+from app.shared_schemas import LanguageCode
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=160)]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 Cents = Annotated[int, Field(ge=0, le=10_000_000, description="Integer euro cents")]
 
 

@@ -10,7 +10,7 @@ from app import ledger
 from app.accounts import service as account_service
 from app.concurrency import ensure_version
 from app.demand import repository as repo
-from app.demand.schemas import AddressIn, EngagementRead, PartyContacts
+from app.demand.schemas import EngagementRead, PartyContacts, RequestAddress
 from app.errors import Conflict, NotFound
 from app.models import Engagement, EngagementStatus, RequestStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
@@ -30,6 +30,10 @@ class InvalidEngagementTransition(Conflict):
 async def _party(session: AsyncSession, user: User, engagement: Engagement) -> str | None:
     if engagement.citizen_id == user.id:
         return "citizen"
+    if user.role == Role.hub_operator:  # the operator who made the request for an offline citizen
+        request = await repo.get_request(session, engagement.request_id)
+        if request is not None and request.created_by_id == user.id:
+            return "citizen"
     if engagement.provider_id in await repo.staff_provider_ids(session, user.id):
         return "provider"
     return None
@@ -71,7 +75,7 @@ async def read_engagement(session: AsyncSession, engagement: Engagement) -> Enga
         cancelled_reason=engagement.cancelled_reason,
         citizen=PartyContacts(name=citizen.full_name, email=citizen.email, phone=citizen.phone),
         provider=PartyContacts(name=provider_name, email=provider_email, phone=provider_phone),
-        address=AddressIn(street=request.address_street, postcode=request.address_postcode)
+        address=RequestAddress(street=request.address_street, postcode=request.address_postcode)
         if request.address_street and request.address_postcode
         else None,
         created_at=engagement.created_at,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import ledger
 from app.concurrency import ensure_version
 from app.demand import repository as repo
-from app.demand.requests import RequestNotFound, get_owned, preferences_of
+from app.demand.requests import RequestNotFound, get_owned, preferences_of, record_declined
 from app.demand.schemas import AnonymisedRequest, EngagementRead, OfferCreate
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models import (
@@ -166,6 +166,8 @@ async def _check_service(session: AsyncSession, data: OfferCreate, provider_id: 
 
 async def create_offer(session: AsyncSession, user: User, request_id: uuid.UUID, data: OfferCreate) -> Offer:
     provider = await provider_access.get_managed(session, user, data.provider_id)
+    if await provider_access.staff_role(session, user, provider) is None:
+        raise Forbidden("Offers are made by the provider's own staff.")  # not by municipal admins for them
     if provider.accreditation_state != AccreditationState.accredited:
         raise Forbidden("Only accredited providers make offers.")
     request = await repo.get_request(session, request_id, for_update=True)
@@ -308,6 +310,7 @@ async def accept_offer(
         raise InvalidOfferTransition("The offer has expired.", current_state="expired")
     offer.status, offer.decided_at = OfferStatus.accepted, now
     declined = await repo.decline_other_offers(session, request.id, offer.id, now)
+    record_declined(session, [(d, p, request.id) for d, p in declined], why="another offer was accepted")
     request.status = RequestStatus.accepted
     engagement = Engagement(
         id=uuid.uuid4(),
@@ -327,7 +330,7 @@ async def accept_offer(
         weekly_hours=offer.weekly_hours,
     )
     session.add(engagement)
-    _record(session, user, offer, "offer.accepted", declined=[str(d) for d in declined])
+    _record(session, user, offer, "offer.accepted", declined=[str(d) for d, _ in declined])
     ledger.emit(
         session,
         type="engagement.created",

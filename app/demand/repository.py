@@ -28,7 +28,9 @@ async def get_request(
     session: AsyncSession, request_id: uuid.UUID, *, for_update: bool = False
 ) -> DemandRequest | None:
     stmt = select(DemandRequest).where(DemandRequest.id == request_id)
-    return await session.scalar(stmt.with_for_update() if for_update else stmt)
+    return await session.scalar(
+        stmt.with_for_update().execution_options(populate_existing=True) if for_update else stmt
+    )
 
 
 def requests_query(
@@ -185,7 +187,9 @@ async def pending_offer_provider_ids(
 
 async def get_offer(session: AsyncSession, offer_id: uuid.UUID, *, for_update: bool = False) -> Offer | None:
     stmt = select(Offer).where(Offer.id == offer_id)
-    return await session.scalar(stmt.with_for_update() if for_update else stmt)
+    return await session.scalar(
+        stmt.with_for_update().execution_options(populate_existing=True) if for_update else stmt
+    )
 
 
 def offers_query(request_id: uuid.UUID, provider_ids: list[uuid.UUID] | None) -> Select[tuple[Offer]]:
@@ -197,14 +201,15 @@ def offers_query(request_id: uuid.UUID, provider_ids: list[uuid.UUID] | None) ->
 
 async def decline_other_offers(
     session: AsyncSession, request_id: uuid.UUID, accepted_id: uuid.UUID, at: datetime
-) -> list[uuid.UUID]:
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Decline the request's other pending offers; (offer id, provider id) of each one."""
     result = await session.execute(
         update(Offer)
         .where(Offer.request_id == request_id, Offer.id != accepted_id, Offer.status == OfferStatus.pending)
         .values(status=OfferStatus.declined, decided_at=at, version=Offer.version + 1)
-        .returning(Offer.id)
+        .returning(Offer.id, Offer.provider_id, Offer.request_id)
     )
-    return list(result.scalars().all())
+    return [(offer_id, provider_id) for offer_id, provider_id, _ in result]
 
 
 async def staff_provider_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
@@ -216,7 +221,9 @@ async def get_engagement(
     session: AsyncSession, engagement_id: uuid.UUID, *, for_update: bool = False
 ) -> Engagement | None:
     stmt = select(Engagement).where(Engagement.id == engagement_id)
-    return await session.scalar(stmt.with_for_update() if for_update else stmt)
+    return await session.scalar(
+        stmt.with_for_update().execution_options(populate_existing=True) if for_update else stmt
+    )
 
 
 async def engagement_for_request(session: AsyncSession, request_id: uuid.UUID) -> Engagement | None:
@@ -234,7 +241,9 @@ def engagements_query(*, citizen_id: uuid.UUID | None, provider_ids: list[uuid.U
 
 async def get_review(session: AsyncSession, review_id: uuid.UUID, *, for_update: bool = False) -> Review | None:
     stmt = select(Review).where(Review.id == review_id)
-    return await session.scalar(stmt.with_for_update() if for_update else stmt)
+    return await session.scalar(
+        stmt.with_for_update().execution_options(populate_existing=True) if for_update else stmt
+    )
 
 
 async def review_for_engagement(session: AsyncSession, engagement_id: uuid.UUID) -> Review | None:
@@ -272,15 +281,23 @@ async def expire_open_requests(session: AsyncSession, now: datetime) -> list[uui
     return list(result.scalars().all())
 
 
-async def expire_pending_offers(session: AsyncSession, request_ids: list[uuid.UUID], now: datetime) -> None:
-    if request_ids:
-        await session.execute(
-            update(Offer)
-            .where(Offer.request_id.in_(request_ids), Offer.status == OfferStatus.pending)
-            .values(status=OfferStatus.declined, decided_at=now, version=Offer.version + 1)
-        )
+async def expire_pending_offers(
+    session: AsyncSession, request_ids: list[uuid.UUID], now: datetime
+) -> list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]:
+    """Close the pending offers of requests that closed; (offer id, provider id, request id) of each."""
+    if not request_ids:
+        return []
+    result = await session.execute(
+        update(Offer)
+        .where(Offer.request_id.in_(request_ids), Offer.status == OfferStatus.pending)
+        .values(status=OfferStatus.declined, decided_at=now, version=Offer.version + 1)
+        .returning(Offer.id, Offer.provider_id, Offer.request_id)
+    )
+    return [tuple(row) for row in result]
 
 
 async def lock_citizen(session: AsyncSession, citizen_id: uuid.UUID) -> None:
     """Serialises a household's request openings, so the open-requests cap holds under concurrency."""
-    await session.execute(select(User.id).where(User.id == citizen_id).with_for_update())
+    await session.execute(
+        select(User.id).where(User.id == citizen_id).with_for_update().execution_options(populate_existing=True)
+    )

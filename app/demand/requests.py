@@ -20,9 +20,9 @@ from app.catalog import service as catalog_service
 from app.concurrency import ensure_version
 from app.demand import repository as repo
 from app.demand.schemas import (
-    AddressIn,
     PointIn,
     Preferences,
+    RequestAddress,
     RequestCreate,
     RequestFields,
     RequestRead,
@@ -188,6 +188,28 @@ def current_status(request: DemandRequest) -> RequestStatus:
     return request.status
 
 
+def record_declined(session: AsyncSession, offers: list, *, why: str) -> None:
+    """Offers the system declined (another was accepted, or the request closed) get their own
+    audit entry and `offer.declined` event, like offers a citizen declines."""
+    for offer_id, provider_id, request_id in offers:
+        ledger.audit(
+            session,
+            actor_id=None,
+            actor_kind="system",
+            action="offer.declined",
+            target_type="offer",
+            target_id=offer_id,
+            detail={"why": why},
+        )
+        ledger.emit(
+            session,
+            type="offer.declined",
+            aggregate_type="offer",
+            aggregate_id=offer_id,
+            payload={"offer_id": str(offer_id), "request_id": str(request_id), "provider_id": str(provider_id)},
+        )
+
+
 def milan_today() -> date:
     """Dates in requests are Milan's calendar dates, whatever the server's time zone."""
     return datetime.now(MILAN).date()
@@ -246,7 +268,7 @@ async def cancel_request(
         )
     now = datetime.now(UTC)
     request.status, request.closed_reason = RequestStatus.cancelled, reason
-    await repo.expire_pending_offers(session, [request.id], now)
+    record_declined(session, await repo.expire_pending_offers(session, [request.id], now), why="request cancelled")
     ledger.audit(
         session,
         actor_id=user.id,
@@ -337,7 +359,7 @@ async def read_requests(session: AsyncSession, requests: list[DemandRequest]) ->
             consent_recorded_at=r.consent_recorded_at,
             category_id=r.category_id,
             description=r.description,
-            address=AddressIn(street=r.address_street, postcode=r.address_postcode)
+            address=RequestAddress(street=r.address_street, postcode=r.address_postcode)
             if r.address_street and r.address_postcode
             else None,
             point=PointIn(lat=r.lat, lon=r.lon) if r.lat is not None and r.lon is not None else None,
@@ -376,7 +398,7 @@ async def expire_due(session: AsyncSession) -> int:
     """Worker job: open requests past valid_until expire, and their pending offers close."""
     now = datetime.now(UTC)
     expired = await repo.expire_open_requests(session, now)
-    await repo.expire_pending_offers(session, expired, now)
+    record_declined(session, await repo.expire_pending_offers(session, expired, now), why="request expired")
     for request_id in expired:
         ledger.emit(
             session,

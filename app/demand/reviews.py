@@ -46,8 +46,8 @@ def bayesian_average(count: int, total: int) -> float:
 
 
 async def create_review(session: AsyncSession, user: User, engagement_id: uuid.UUID, data: ReviewCreate) -> Review:
-    engagement, party = await get_for_party(session, user, engagement_id)
-    if party != "citizen":
+    engagement, _ = await get_for_party(session, user, engagement_id)
+    if engagement.citizen_id != user.id:  # the household itself, not the provider nor an operator
         raise Forbidden("Only the citizen of an engagement reviews it.")
     if engagement.status != EngagementStatus.completed:
         raise EngagementNotCompleted(

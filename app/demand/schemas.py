@@ -16,23 +16,16 @@ from app.models import (
     VerificationKind,
 )
 from app.schedules import WeeklySlot
+from app.shared_schemas import LanguageCode, PointIn, Strict
 
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
 CcnlLevel = Literal["A", "AS", "B", "BS", "C", "CS", "D", "DS"]
 Cents = Annotated[int, Field(ge=0, le=10_000_000, description="Integer euro cents")]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RequestAddress(Strict):
+    """Where the service happens (Milan): private to the citizen until an engagement."""
 
-
-class PointIn(Strict):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-
-
-class AddressIn(Strict):
     street: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     postcode: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
 
@@ -51,7 +44,7 @@ class Preferences(Strict):
 class RequestFields(Strict):
     category_id: uuid.UUID | None = Field(default=None, description="A leaf category")
     description: Annotated[str, Field(max_length=2000)] | None = None
-    address: AddressIn | None = Field(default=None, description="Private: only the citizen and their operator")
+    address: RequestAddress | None = Field(default=None, description="Private: only the citizen and their operator")
     point: PointIn | None = Field(default=None, description="Private; places the request in its NIL")
     nil_id: uuid.UUID | None = Field(default=None, description="The NIL, when no point is given")
     schedule: Annotated[list[WeeklySlot], Field(min_length=1, max_length=30)] | None = None
@@ -116,7 +109,7 @@ class RequestRead(BaseModel):
     consent_recorded_at: datetime | None
     category_id: uuid.UUID
     description: str
-    address: AddressIn | None
+    address: RequestAddress | None
     point: PointIn | None
     nil_id: uuid.UUID
     schedule: list[WeeklySlot]
@@ -280,7 +273,7 @@ class EngagementRead(BaseModel):
     cancelled_reason: str | None
     citizen: PartyContacts = Field(description="Visible to the two parties only, from acceptance on")
     provider: PartyContacts
-    address: AddressIn | None = Field(description="Where the service happens; the two parties only")
+    address: RequestAddress | None = Field(description="Where the service happens; the two parties only")
     created_at: datetime
     version: int
 

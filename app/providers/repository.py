@@ -20,7 +20,12 @@ from app.models import (
 
 async def get_by_id(session: AsyncSession, provider_id: uuid.UUID, *, for_update: bool = False) -> Provider | None:
     if for_update:
-        return await session.scalar(select(Provider).where(Provider.id == provider_id).with_for_update())
+        return await session.scalar(
+            select(Provider)
+            .where(Provider.id == provider_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
     return await session.get(Provider, provider_id)
 
 

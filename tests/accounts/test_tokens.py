@@ -3,7 +3,6 @@
 import base64
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 

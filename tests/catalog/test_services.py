@@ -259,7 +259,7 @@ INVALID_LISTINGS = {
     ),
     "persons on individual delivery": ({"min_persons": 2, "max_persons": 4}, "/delivery"),
     "an area instead of a category": ({"category_id": str(category_id("lavoro-domestico"))}, "/category_id"),
-    "an unknown category": ({"category_id": str(uuid.uuid4())}, "/category_id"),
+    "an unknown category": ({"category_id": "8e7570c0-6b35-49b8-bd5d-ed8dddb9c9bc"}, "/category_id"),
     "an unknown field": ({"status": "published"}, "/status"),
     "a language that is not ISO 639-1": ({"languages": ["ita"]}, "/languages/0"),
     "no languages": ({"languages": []}, "/languages"),

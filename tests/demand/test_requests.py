@@ -27,8 +27,8 @@ from tests.demand.conftest import (
     REQUESTS_URL,
     TATA,
     fetch_request,
-    invite,
     in_days,
+    invite,
     post_request,
     request_body,
     slot,
@@ -204,8 +204,8 @@ async def test_a_budget_without_its_model_or_the_reverse_returns_422_at_budget_m
     [
         ("status", "accepted"),
         ("priority", 1),
-        ("owner_id", str(uuid.uuid4())),
-        ("created_by_id", str(uuid.uuid4())),
+        ("owner_id", "2ba40b0c-9b69-4e7c-8fd4-b850602d252d"),
+        ("created_by_id", "17e77ce8-0533-4954-8926-3ed6afe7e7ea"),
         ("valid_until", "2099-01-01T00:00:00Z"),
     ],
 )

@@ -190,7 +190,7 @@ async def test_put_a_draft_for_a_provider_awaiting_accreditation_is_allowed(clie
         ({"category_id": str(category_id("lavoro-domestico"))}, "/category_id"),
         ({"delivery": "shared"}, "/min_persons"),
         ({"status": "archived"}, "/status"),
-        ({"provider_id": str(uuid.uuid4())}, "/provider_id"),
+        ({"provider_id": "3c8478fb-3213-4c89-a06d-5921dd9fbe09"}, "/provider_id"),
         ({"title": DROP}, "/title"),
         (
             {

@@ -83,9 +83,7 @@ async def test_hub_operator_records_a_verification(client, session, hub_operator
     assert (stored.verified_by_id, stored.kind) == (hub_operator.id, K.references)
 
 
-async def test_hub_operator_records_a_verification_while_the_provider_is_being_vetted(
-    client, session, as_hub_operator
-):
+async def test_hub_operator_records_a_verification_while_the_provider_is_being_vetted(client, session, as_hub_operator):
     provider = await make_provider(session, state=AccreditationState.submitted)
 
     response = await client.post(
