@@ -1,8 +1,12 @@
 # Two commands matter: `make run` (serve the API with demo data) and `make test`.
 # Both create .venv and install what they need; they work with only Python and PyPI.
 
-# pgserver (the embedded PostgreSQL) ships wheels for CPython 3.9-3.12: prefer those.
-PYTHON ?= $(shell for p in python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && { echo $$p; break; }; done)
+# pgserver (the embedded PostgreSQL) ships wheels for CPython 3.9-3.12: take the first interpreter
+# that actually runs and is 3.11 or 3.12 (pyenv shims may exist for versions that are not enabled),
+# else python3 (then set DATABASE_URL: the embedded server will not install).
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
+	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))' >/dev/null 2>&1 \
+	&& { echo $$p; exit 0; }; done; echo python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_WORKERS ?= 2
