@@ -43,6 +43,7 @@ lint: install-test
 	$(BIN)/ruff check app tests migrations
 
 check: install-test lint ## CI-only checks: migrations match models, contract up to date
+	$(BIN)/tutti migrate  # alembic check compares the models with a database at head
 	$(BIN)/alembic check
 	$(BIN)/tutti openapi --check
 
