@@ -6,10 +6,12 @@ categories and the 88 NIL, some shared, some free. Deterministic (fixed random s
 and idempotent: a provider that already exists is left alone.
 """
 
+import json
 import random
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,322 +64,6 @@ class Org:
     state: AccreditationState = AccreditationState.accredited
 
 
-ORGS = (
-    Org(
-        "melograno",
-        ProviderKind.cooperative,
-        "Il Melograno",
-        "Cooperativa Sociale Il Melograno Onlus",
-        28,
-        (4, 5),
-        ("it", "en"),
-        ("assistenza-domiciliare", "badante", "doposcuola", "tata-babysitter"),
-        "Assistenza domiciliare, tate e doposcuola nei Municipi 4 e 5 dal 1998.",
-    ),
-    Org(
-        "cordata",
-        ProviderKind.cooperative,
-        "La Cordata",
-        "La Cordata Società Cooperativa Sociale",
-        22,
-        (3,),
-        ("it", "en", "es"),
-        ("tata-babysitter", "doposcuola", "sostegno-scolastico"),
-        "Servizi educativi e babysitting condiviso a Città Studi e Lambrate.",
-    ),
-    Org(
-        "arcobaleno",
-        ProviderKind.cooperative,
-        "Arcobaleno",
-        "Cooperativa Sociale Arcobaleno",
-        26,
-        (4,),
-        ("it", "ar"),
-        ("doposcuola", "attivita-educative", "corsi-di-italiano"),
-        "Doposcuola di quartiere e corsi di italiano per famiglie di nuova migrazione.",
-    ),
-    Org(
-        "filo-dargento",
-        ProviderKind.cooperative,
-        "Filo d'Argento",
-        "Filo d'Argento Cooperativa Sociale",
-        61,
-        (8,),
-        ("it",),
-        ("badante", "assistenza-domiciliare", "accompagnamento-visite"),
-        "Badanti qualificate UNI 11766 e assistenza agli anziani a domicilio.",
-    ),
-    Org(
-        "casa-aperta",
-        ProviderKind.cooperative,
-        "Casa Aperta",
-        "Casa Aperta Cooperativa Sociale",
-        45,
-        (6,),
-        ("it", "ro"),
-        ("colf", "badante", "piccola-manutenzione"),
-        "Colf e badanti con contratto regolare CCNL; piccola manutenzione della casa.",
-    ),
-    Org(
-        "nuovi-orizzonti",
-        ProviderKind.cooperative,
-        "Nuovi Orizzonti",
-        "Nuovi Orizzonti Società Cooperativa",
-        69,
-        (9,),
-        ("it", "en", "fr"),
-        ("tata-babysitter", "doposcuola", "attivita-educative"),
-        "Tate e attività educative a Niguarda, Bicocca e dintorni.",
-    ),
-    Org(
-        "portaluppi",
-        ProviderKind.cooperative,
-        "Portaluppi Servizi",
-        "Portaluppi Servizi Cooperativa Sociale",
-        4,
-        (1,),
-        ("it", "en"),
-        ("colf", "piccole-commissioni", "pasti-a-domicilio"),
-        "Colf, commissioni e pasti a domicilio in centro città.",
-    ),
-    Org(
-        "la-bussola",
-        ProviderKind.cooperative,
-        "La Bussola",
-        "La Bussola Cooperativa Sociale",
-        52,
-        (7,),
-        ("it", "es"),
-        ("trasporto-persone-con-disabilita", "accompagnamento-visite", "assistenza-domiciliare"),
-        "Trasporto e accompagnamento di persone con disabilità con mezzi attrezzati.",
-    ),
-    Org(
-        "giardino",
-        ProviderKind.cooperative,
-        "Il Giardino",
-        "Il Giardino Cooperativa Sociale",
-        38,
-        (5,),
-        ("it",),
-        ("pasti-a-domicilio", "assistenza-domiciliare", "piccole-commissioni"),
-        "Pasti caldi a domicilio e piccole commissioni per anziani soli.",
-    ),
-    Org(
-        "mani-tese",
-        ProviderKind.cooperative,
-        "Mani Operose",
-        "Mani Operose Cooperativa Sociale",
-        33,
-        (4,),
-        ("it", "en"),
-        ("piccola-manutenzione", "colf", "piccole-commissioni"),
-        "Piccoli lavori di casa e pulizie a Rogoredo e Santa Giulia.",
-    ),
-    Org(
-        "sesto-senso",
-        ProviderKind.cooperative,
-        "Sesto Senso",
-        "Sesto Senso Cooperativa Sociale",
-        72,
-        (2,),
-        ("it", "zh"),
-        ("tata-babysitter", "doposcuola", "corsi-di-italiano"),
-        "Educatori e tate bilingui in via Padova e Loreto.",
-    ),
-    Org(
-        "ponte",
-        ProviderKind.cooperative,
-        "Il Ponte",
-        "Il Ponte Cooperativa Sociale",
-        13,
-        (1, 6),
-        ("it", "en"),
-        ("badante", "assistenza-domiciliare", "supporto-rapporto-lavoro-domestico"),
-        "Badanti, assistenza e supporto ai contratti di lavoro domestico.",
-    ),
-    Org(
-        "stelline",
-        ProviderKind.cooperative,
-        "Stelline Cura",
-        "Stelline Cura Cooperativa Sociale",
-        14,
-        (1,),
-        ("it", "en", "fr"),
-        ("assistenza-domiciliare", "accompagnamento-visite"),
-        "Assistenza domiciliare tra Magenta e Sant'Ambrogio.",
-    ),
-    Org(
-        "quarto",
-        ProviderKind.cooperative,
-        "Quarto Insieme",
-        "Quarto Insieme Cooperativa Sociale",
-        80,
-        (8,),
-        ("it", "ar"),
-        ("doposcuola", "pasti-a-domicilio", "facilitazione-digitale"),
-        "Doposcuola, pasti e facilitazione digitale a Quarto Oggiaro.",
-        AccreditationState.submitted,
-    ),
-    Org(
-        "zampe",
-        ProviderKind.company,
-        "Zampe Felici",
-        "Zampe Felici S.r.l.",
-        17,
-        (1, 7),
-        ("it", "en"),
-        ("dogsitter", "petsitter"),
-        "Dogsitter e pet sitter con assicurazione, passeggiate di gruppo al Parco Sempione.",
-    ),
-    Org(
-        "code-scodinzolanti",
-        ProviderKind.company,
-        "Code Scodinzolanti",
-        "Code Scodinzolanti S.r.l.s.",
-        24,
-        (4, 3),
-        ("it",),
-        ("dogsitter", "petsitter"),
-        "Passeggiate e pensione diurna per cani al Parco Forlanini.",
-    ),
-    Org(
-        "nonni-attivi",
-        ProviderKind.association,
-        "Nonni Attivi",
-        "Associazione Nonni Attivi Milano APS",
-        5,
-        (1, 5),
-        ("it",),
-        ("trasporto-persone-con-disabilita", "piccole-commissioni", "accompagnamento-visite"),
-        "Pensionati volontari: accompagnamenti, commissioni e trasporto solidale.",
-    ),
-    Org(
-        "famiglie-insieme",
-        ProviderKind.association,
-        "Famiglie Insieme",
-        "Associazione Famiglie Insieme ODV",
-        57,
-        (7,),
-        ("it", "es"),
-        ("doposcuola", "attivita-educative", "tata-babysitter"),
-        "Famiglie che condividono doposcuola e babysitter di condominio.",
-    ),
-    Org(
-        "soldi-chiari",
-        ProviderKind.association,
-        "Soldi Chiari",
-        "Associazione Soldi Chiari APS",
-        19,
-        (2, 3),
-        ("it", "en"),
-        ("educazione-finanziaria", "disbrigo-pratiche"),
-        "Educazione finanziaria per tutti e aiuto con le pratiche (ISEE, bonus).",
-    ),
-    Org(
-        "parole-ponte",
-        ProviderKind.association,
-        "Parole Ponte",
-        "Associazione Parole Ponte APS",
-        75,
-        (9, 2),
-        ("it", "ar", "en", "fr"),
-        ("corsi-di-italiano", "disbrigo-pratiche", "facilitazione-digitale"),
-        "Corsi di italiano L2 e sportello pratiche per stranieri.",
-    ),
-    Org(
-        "spazio-anziani",
-        ProviderKind.association,
-        "Spazio Anziani",
-        "Associazione Spazio Anziani Baggio ODV",
-        55,
-        (7,),
-        ("it",),
-        ("piccole-commissioni", "accompagnamento-visite", "pasti-a-domicilio"),
-        "Vicinato solidale per gli anziani di Baggio.",
-    ),
-    Org(
-        "rete-welfare",
-        ProviderKind.social_enterprise,
-        "Rete Welfare",
-        "Rete Welfare Impresa Sociale S.r.l.",
-        40,
-        (5, 6),
-        ("it", "en"),
-        ("supporto-rapporto-lavoro-domestico", "disbrigo-pratiche", "colf"),
-        "Buste paga, contributi e contratti per famiglie che assumono colf e badanti.",
-    ),
-    Org(
-        "volontari-ruote",
-        ProviderKind.volunteer_group,
-        "Ruote Solidali",
-        "Gruppo Volontari Ruote Solidali",
-        63,
-        (8, 9),
-        ("it",),
-        ("trasporto-persone-con-disabilita", "accompagnamento-visite"),
-        "Volontari in pensione che accompagnano persone con disabilità a visite e terapie.",
-    ),
-    Org(
-        "casa-serena",
-        ProviderKind.cooperative,
-        "Casa Serena",
-        "Casa Serena Cooperativa Sociale",
-        48,
-        (5,),
-        ("it", "ro", "uk"),
-        ("badante", "colf", "assistenza-domiciliare"),
-        "Badanti conviventi e a ore; colf. Sostituzioni per ferie garantite.",
-    ),
-    Org(
-        "girotondo",
-        ProviderKind.cooperative,
-        "Girotondo",
-        "Girotondo Cooperativa Sociale",
-        30,
-        (4,),
-        ("it", "en"),
-        ("tata-babysitter", "doposcuola"),
-        "Tate e doposcuola tra Corvetto e Forlanini.",
-    ),
-    Org(
-        "lampada",
-        ProviderKind.cooperative,
-        "La Lampada",
-        "La Lampada Cooperativa Sociale",
-        66,
-        (8,),
-        ("it",),
-        ("assistenza-domiciliare", "pasti-a-domicilio"),
-        "Assistenza domiciliare e pasti per anziani al Gallaratese.",
-        AccreditationState.suspended,
-    ),
-    Org(
-        "primi-passi",
-        ProviderKind.association,
-        "Primi Passi",
-        "Associazione Primi Passi APS",
-        70,
-        (2,),
-        ("it", "en", "es"),
-        ("tata-babysitter", "attivita-educative"),
-        "Tate per la prima infanzia e laboratori genitori-bambini.",
-        AccreditationState.submitted,
-    ),
-    Org(
-        "officina-casa",
-        ProviderKind.company,
-        "Officina Casa",
-        "Officina Casa S.r.l.",
-        9,
-        (1, 2),
-        ("it",),
-        ("piccola-manutenzione",),
-        "Idraulico, elettricista e piccole riparazioni in giornata.",
-        AccreditationState.draft,
-    ),
-)
-
-
 @dataclass(frozen=True)
 class Worker:
     key: str
@@ -388,242 +74,55 @@ class Worker:
     description: str
 
 
-WORKERS = (
-    Worker(
-        "lucia-ferrari",
-        "Lucia Ferrari",
-        22,
-        ("it", "en"),
-        ("tata-babysitter",),
-        "Tata con esperienza decennale, laureata in scienze dell'educazione; parlo inglese.",
-    ),
-    Worker(
-        "maria-popescu",
-        "Maria Popescu",
-        28,
-        ("it", "ro"),
-        ("badante", "colf"),
-        "Badante qualificata, referenze verificate, disponibile anche la notte.",
-    ),
-    Worker(
-        "ana-santos",
-        "Ana Santos",
-        21,
-        ("it", "es", "en"),
-        ("tata-babysitter", "colf"),
-        "Babysitter e colf, automunita; parlo spagnolo e inglese.",
-    ),
-    Worker(
-        "olena-kovalenko",
-        "Olena Kovalenko",
-        46,
-        ("it", "uk"),
-        ("badante",),
-        "Assistenza ad anziani non autosufficienti, corso UNI 11766.",
-    ),
-    Worker(
-        "giorgio-bassi", "Giorgio Bassi", 11, ("it",), ("dogsitter",), "Dogsitter in zona Sempione e Arco della Pace."
-    ),
-    Worker(
-        "fatima-elamrani",
-        "Fatima El Amrani",
-        78,
-        ("it", "ar", "fr"),
-        ("colf", "tata-babysitter"),
-        "Colf e tata, grande esperienza con bambini piccoli.",
-    ),
-    Worker(
-        "sara-conti",
-        "Sara Conti",
-        23,
-        ("it", "en"),
-        ("tata-babysitter", "sostegno-scolastico"),
-        "Studentessa del Politecnico: babysitting e aiuto compiti, anche il sabato.",
-    ),
-    Worker(
-        "rosa-mendoza",
-        "Rosa Mendoza",
-        57,
-        ("it", "es"),
-        ("badante", "assistenza-domiciliare"),
-        "Badante convivente o a ore, referenze disponibili.",
-    ),
-    Worker(
-        "luca-moretti",
-        "Luca Moretti",
-        36,
-        ("it", "en"),
-        ("dogsitter", "petsitter"),
-        "Dogsitter e pet sitter a Navigli e Ticinese.",
-    ),
-    Worker("irina-popa", "Irina Popa", 64, ("it", "ro", "en"), ("colf",), "Colf precisa e affidabile, anche stiro."),
-    Worker(
-        "chen-li",
-        "Chen Li",
-        72,
-        ("it", "zh", "en"),
-        ("tata-babysitter", "sostegno-scolastico"),
-        "Tata e ripetizioni di matematica e cinese.",
-    ),
-    Worker(
-        "teresa-galli",
-        "Teresa Galli",
-        25,
-        ("it",),
-        ("badante", "piccole-commissioni"),
-        "Aiuto agli anziani: spesa, farmacia, compagnia.",
-    ),
+@dataclass(frozen=True)
+class Template:
+    """How a category's demo services are priced and scheduled."""
+
+    price_model: PriceModel
+    price_cents: int | None
+    delivery: Delivery
+    persons: tuple[int, int] | None
+    slots: list[tuple[str, str, str]]
+
+
+_DATA = json.loads(resources.files("app.seed").joinpath("data", "catalog_demo.json").read_text("utf-8"))
+ORGS = tuple(
+    Org(
+        key=o["key"],
+        kind=ProviderKind(o["kind"]),
+        display=o["display"],
+        legal=o["legal"],
+        home_nil=o["home_nil"],
+        municipi=tuple(o["municipi"]),
+        languages=tuple(o["languages"]),
+        specialties=tuple(o["specialties"]),
+        description=o["description"],
+        state=AccreditationState(o["state"]),
+    )
+    for o in _DATA["organisations"]
 )
-
-# category slug → (price model, price in cents or None, delivery, (min, max), typical slots)
-TEMPLATES: dict[str, tuple[PriceModel, int | None, Delivery, tuple[int, int] | None, list[tuple[str, str, str]]]] = {
-    "tata-babysitter": (
-        PriceModel.hourly,
-        1100,
-        Delivery.individual,
-        None,
-        [("mon", "16:00", "19:30"), ("tue", "16:00", "19:30"), ("thu", "16:00", "19:30"), ("sat", "08:30", "13:00")],
-    ),
-    "colf": (
-        PriceModel.hourly,
-        1000,
-        Delivery.individual,
-        None,
-        [("tue", "09:00", "13:00"), ("fri", "09:00", "13:00")],
-    ),
-    "badante": (
-        PriceModel.monthly,
-        145000,
-        Delivery.individual,
-        None,
-        [(d, "08:00", "20:00") for d in ("mon", "tue", "wed", "thu", "fri", "sat")],
-    ),
-    "supporto-rapporto-lavoro-domestico": (
-        PriceModel.per_session,
-        3500,
-        Delivery.individual,
-        None,
-        [("tue", "14:00", "18:00"), ("thu", "14:00", "18:00")],
-    ),
-    "assistenza-domiciliare": (
-        PriceModel.hourly,
-        1900,
-        Delivery.individual,
-        None,
-        [(d, "08:00", "12:00") for d in ("mon", "tue", "wed", "thu", "fri")],
-    ),
-    "pasti-a-domicilio": (
-        PriceModel.per_session,
-        750,
-        Delivery.individual,
-        None,
-        [(d, "11:30", "13:30") for d in ("mon", "tue", "wed", "thu", "fri", "sat")],
-    ),
-    "piccole-commissioni": (
-        PriceModel.hourly,
-        1200,
-        Delivery.individual,
-        None,
-        [("mon", "10:00", "12:00"), ("thu", "15:00", "18:00")],
-    ),
-    "piccola-manutenzione": (
-        PriceModel.per_session,
-        4000,
-        Delivery.individual,
-        None,
-        [("wed", "09:00", "17:00"), ("sat", "09:00", "12:00")],
-    ),
-    "doposcuola": (
-        PriceModel.monthly,
-        9000,
-        Delivery.shared,
-        (3, 8),
-        [(d, "16:00", "18:30") for d in ("mon", "tue", "wed", "thu", "fri")],
-    ),
-    "sostegno-scolastico": (
-        PriceModel.hourly,
-        1800,
-        Delivery.individual,
-        None,
-        [("tue", "15:00", "19:00"), ("sat", "09:00", "12:00")],
-    ),
-    "attivita-educative": (
-        PriceModel.per_session,
-        1200,
-        Delivery.shared,
-        (4, 12),
-        [("sat", "10:00", "12:30"), ("wed", "16:30", "18:30")],
-    ),
-    "trasporto-persone-con-disabilita": (
-        PriceModel.per_session,
-        1500,
-        Delivery.individual,
-        None,
-        [(d, "08:00", "18:00") for d in ("mon", "tue", "wed", "thu", "fri")],
-    ),
-    "accompagnamento-visite": (
-        PriceModel.per_session,
-        2000,
-        Delivery.individual,
-        None,
-        [("mon", "08:00", "13:00"), ("thu", "08:00", "13:00")],
-    ),
-    "dogsitter": (
-        PriceModel.per_session,
-        1200,
-        Delivery.individual,
-        None,
-        [(d, "07:00", "09:00") for d in ("mon", "tue", "wed", "thu", "fri")] + [("sat", "09:00", "11:00")],
-    ),
-    "petsitter": (
-        PriceModel.per_session,
-        1500,
-        Delivery.individual,
-        None,
-        [("sat", "09:00", "13:00"), ("sun", "09:00", "13:00")],
-    ),
-    "disbrigo-pratiche": (
-        PriceModel.free,
-        None,
-        Delivery.individual,
-        None,
-        [("tue", "09:30", "12:30"), ("thu", "14:30", "17:30")],
-    ),
-    "facilitazione-digitale": (PriceModel.free, None, Delivery.individual, None, [("wed", "14:00", "17:00")]),
-    "corsi-di-italiano": (
-        PriceModel.free,
-        None,
-        Delivery.shared,
-        (5, 15),
-        [("mon", "18:00", "20:00"), ("wed", "18:00", "20:00")],
-    ),
-    "educazione-finanziaria": (PriceModel.free, None, Delivery.shared, (6, 20), [("thu", "18:30", "20:00")]),
+WORKERS = tuple(
+    Worker(
+        key=w["key"],
+        name=w["name"],
+        home_nil=w["home_nil"],
+        languages=tuple(w["languages"]),
+        specialties=tuple(w["specialties"]),
+        description=w["description"],
+    )
+    for w in _DATA["workers"]
+)
+TEMPLATES = {
+    slug: Template(
+        price_model=PriceModel(t["price_model"]),
+        price_cents=t["price_cents"],
+        delivery=Delivery(t["delivery"]),
+        persons=tuple(t["persons"]) if t["persons"] else None,
+        slots=[tuple(slot) for slot in t["slots"]],
+    )
+    for slug, t in _DATA["templates"].items()
 }
-
-TITLES: dict[str, tuple[str, ...]] = {
-    "tata-babysitter": ("Babysitter pomeridiana", "Tata a domicilio", "Tata a ore"),
-    "colf": ("Colf a ore", "Pulizie settimanali", "Colf e stiro"),
-    "badante": ("Badante convivente", "Badante a ore", "Badante di condominio"),
-    "supporto-rapporto-lavoro-domestico": ("Sportello contratti colf e badanti", "Buste paga e contributi INPS"),
-    "assistenza-domiciliare": ("Assistenza domiciliare anziani", "Igiene e cura della persona a domicilio"),
-    "pasti-a-domicilio": ("Pasti caldi a domicilio", "Pranzo consegnato a casa"),
-    "piccole-commissioni": ("Spesa e farmacia per anziani", "Piccole commissioni di quartiere"),
-    "piccola-manutenzione": ("Piccole riparazioni in casa", "Montaggio mobili e lampadine"),
-    "doposcuola": ("Doposcuola condiviso", "Doposcuola di quartiere con merenda"),
-    "sostegno-scolastico": ("Aiuto compiti", "Ripetizioni di matematica"),
-    "attivita-educative": ("Laboratorio creativo del sabato", "Gioco e lettura per bambini"),
-    "trasporto-persone-con-disabilita": (
-        "Trasporto attrezzato per persone con disabilità",
-        "Accompagnamento in carrozzina a terapie",
-    ),
-    "accompagnamento-visite": ("Accompagnamento a visite mediche", "Accompagnamento in ospedale"),
-    "dogsitter": ("Passeggiata con il cane", "Dogsitter mattutino"),
-    "petsitter": ("Pet sitter a domicilio nel weekend", "Visite al gatto durante le vacanze"),
-    "disbrigo-pratiche": ("Sportello pratiche ISEE e bonus", "Aiuto con SPID e pratiche online"),
-    "facilitazione-digitale": ("Facilitazione digitale per anziani", "Smartphone facile"),
-    "corsi-di-italiano": ("Corso di italiano L2 serale", "Italiano per mamme e papà"),
-    "educazione-finanziaria": ("Corso di educazione finanziaria", "Bilancio familiare in 4 incontri"),
-}
+TITLES: dict[str, tuple[str, ...]] = {slug: tuple(titles) for slug, titles in _DATA["titles"].items()}
 
 
 def _valid_vat(rng: random.Random) -> str:
@@ -861,7 +360,14 @@ async def _services(
 ) -> int:
     for index in range(count):
         slug = specialties[index % len(specialties)]
-        price_model, price, delivery, persons, slots = TEMPLATES[slug]
+        template = TEMPLATES[slug]
+        price_model, price, delivery, persons, slots = (
+            template.price_model,
+            template.price_cents,
+            template.delivery,
+            template.persons,
+            template.slots,
+        )
         title = TITLES[slug][(index // len(specialties)) % len(TITLES[slug])]
         chosen = slots if index < len(specialties) else rng.sample(slots, max(1, len(slots) - 1))
         weekly = [WeeklySlot(day=d, opens=o, closes=c) for d, o, c in chosen]  # type: ignore[arg-type]
