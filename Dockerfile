@@ -6,7 +6,8 @@ COPY app ./app
 RUN pip install --no-cache-dir --prefix=/install .
 
 FROM python:3.12-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ENV=prod
+# PYTHONPATH: import the app from /srv (beside alembic.ini and migrations/), not the installed copy.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ENV=prod PYTHONPATH=/srv
 RUN useradd --create-home --uid 10001 tutti
 WORKDIR /srv
 COPY --from=build /install /usr/local
