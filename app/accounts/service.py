@@ -161,3 +161,7 @@ async def update_user(
 
 async def find_by_email(session: AsyncSession, email: str) -> User | None:
     return await repo.get_by_email(session, normalise_email(email))
+
+
+async def find_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await repo.get_by_id(session, user_id)

@@ -153,9 +153,11 @@ async def get_by_external_id(
     return await repo.get_by_external_id(session, provider_id, external_id, for_update=for_update)
 
 
-async def get_managed(session: AsyncSession, user: User, service_id: uuid.UUID) -> tuple[Service, Provider]:
+async def get_managed(
+    session: AsyncSession, user: User, service_id: uuid.UUID, *, for_update: bool = True
+) -> tuple[Service, Provider]:
     """A service the caller may edit: its provider's staff, or a municipal admin; else 404."""
-    service = await repo.get_by_id(session, service_id, for_update=True)
+    service = await repo.get_by_id(session, service_id, for_update=for_update)
     if service is None:
         raise ServiceNotFound("No service with this id.")
     try:
@@ -172,7 +174,7 @@ async def get_service(session: AsyncSession, user: User | None, service_id: uuid
     if not service.searchable:
         if user is None:
             raise ServiceNotFound("No service with this id.")
-        await get_managed(session, user, service_id)
+        await get_managed(session, user, service_id, for_update=False)
     return (await read_services(session, [service]))[0]
 
 
@@ -188,6 +190,7 @@ async def update_service(
         await validate_listing(session, service, provider)
         await indexing.reindex(session, service, provider)
     service.updated_at = datetime.now(UTC)
+    service.content_hash = None  # staff changed it: the partner's next PUT applies in full
     await session.flush()
     return (await read_services(session, [service]))[0]
 
@@ -236,6 +239,7 @@ async def set_status(
         payload={"service_id": str(service.id), "provider_id": str(provider.id)},
     )
     if actor is not None:
+        service.content_hash = None  # as for edits: a person changed it, so the next partner PUT applies
         ledger.audit(
             session,
             actor_id=actor.id,

@@ -22,7 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import ledger
 from app.concurrency import ensure_version
 from app.demand import repository as repo
-from app.demand.requests import InvalidRequestTransition, RequestNotFound, current_status, get_owned, read_requests
+from app.demand.requests import (
+    InvalidRequestTransition,
+    audit_staff_read,
+    current_status,
+    get_owned,
+    read_requests,
+)
 from app.demand.reviews import PRIOR_MEAN
 from app.demand.schemas import MatchList, MatchRead, RequestRead, ScoreBreakdown
 from app.errors import Conflict, ValidationFailed
@@ -33,7 +39,6 @@ from app.models import (
     RequestInvitation,
     RequestMode,
     RequestStatus,
-    Role,
     Service,
     User,
 )
@@ -114,12 +119,7 @@ def score(
 
 
 async def _may_see_matches(session: AsyncSession, user: User, request_id: uuid.UUID) -> DemandRequest:
-    """The owner, or a hub operator for requests in operator mode (they propose the candidates)."""
-    if user.role == Role.hub_operator:
-        request = await repo.get_request(session, request_id)
-        if request is not None and (request.mode == RequestMode.operator or request.created_by_id == user.id):
-            return request
-        raise RequestNotFound("No request with this id.")
+    """The owner, or the hub operators who act for it (see requests.get_owned)."""
     return await get_owned(session, user, request_id)
 
 
@@ -189,12 +189,9 @@ async def invite(
     if_match: list[int] | None,
 ) -> RequestRead:
     """Invite the providers of chosen matching services (quote mode: the owner; operator mode: an operator)."""
-    request = await _may_see_matches(session, user, request_id)
-    request = await repo.get_request(session, request.id, for_update=True)
-    assert request is not None
+    request = await get_owned(session, user, request_id, for_update=True)
     ensure_version(request, if_match)
-    if user.role == Role.hub_operator and request.mode != RequestMode.operator and request.created_by_id != user.id:
-        raise RequestNotFound("No request with this id.")
+    audit_staff_read(session, user, request)
     if request.mode == RequestMode.open:
         raise InvitationsNotApplicable("An open-mode request needs no invitations: any eligible provider answers.")
     if current_status(request) != RequestStatus.open:

@@ -81,6 +81,8 @@ async def _staff_provider(session: AsyncSession, user: User, provider_id: uuid.U
         provider = await provider_access.get_managed(session, user, provider_id)
         return provider.id
     mine = await repo.staff_provider_ids(session, user.id)
+    if not mine:
+        raise Forbidden("The inbox is for providers' staff.")
     if len(mine) != 1:
         raise ValidationFailed(
             "Say which provider you act for (provider_id).", pointer="/provider_id", location="query"
@@ -308,6 +310,12 @@ async def accept_offer(
     _check_open(request, now)
     if offer.valid_until <= now:
         raise InvalidOfferTransition("The offer has expired.", current_state="expired")
+    provider = await provider_access.get_provider_by_id(session, offer.provider_id)
+    if provider is None or provider.accreditation_state != AccreditationState.accredited:
+        raise InvalidOfferTransition(
+            "The provider is no longer accredited.",
+            current_state=provider.accreditation_state.value if provider else "withdrawn",
+        )
     offer.status, offer.decided_at = OfferStatus.accepted, now
     declined = await repo.decline_other_offers(session, request.id, offer.id, now)
     record_declined(session, [(d, p, request.id) for d, p in declined], why="another offer was accepted")

@@ -33,16 +33,16 @@ async def get_request(
     )
 
 
-def requests_query(
-    *, citizen_id: uuid.UUID | None, created_by_id: uuid.UUID | None, status: RequestStatus | None
-) -> Select[tuple[DemandRequest]]:
-    stmt = select(DemandRequest)
-    if citizen_id is not None and created_by_id is not None:
-        stmt = stmt.where(or_(DemandRequest.citizen_id == citizen_id, DemandRequest.created_by_id == created_by_id))
-    elif citizen_id is not None:
-        stmt = stmt.where(DemandRequest.citizen_id == citizen_id)
-    elif created_by_id is not None:
-        stmt = stmt.where(DemandRequest.created_by_id == created_by_id)
+def requests_for_citizen(citizen_id: uuid.UUID, status: RequestStatus | None) -> Select[tuple[DemandRequest]]:
+    stmt = select(DemandRequest).where(DemandRequest.citizen_id == citizen_id)
+    return stmt if status is None else stmt.where(DemandRequest.status == status)
+
+
+def requests_for_operator(operator_id: uuid.UUID, status: RequestStatus | None) -> Select[tuple[DemandRequest]]:
+    """Those the operator made for citizens, and every operator-mode request (the hubs' queue)."""
+    stmt = select(DemandRequest).where(
+        or_(DemandRequest.created_by_id == operator_id, DemandRequest.mode == RequestMode.operator)
+    )
     if status is not None:
         stmt = stmt.where(DemandRequest.status == status)
     return stmt

@@ -29,7 +29,7 @@ from app.demand.schemas import (
     RequestUpdate,
 )
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.models import DemandRequest, RequestStatus, Role, User
+from app.models import DemandRequest, RequestMode, RequestStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.schedules import WeeklySlot, first_overlap, to_multirange
 from app.zones import service as zone_service
@@ -52,17 +52,36 @@ class TooManyOpenRequests(Conflict):
 
 
 def _owns(user: User, request: DemandRequest) -> bool:
-    return request.citizen_id == user.id or (user.role == Role.hub_operator and request.created_by_id == user.id)
+    """The household, or a hub operator acting for it: the one who made the request for an offline
+    citizen, or any hub operator on an operator-mode request (the citizen asked the hubs to handle
+    it; scoping operators to their hub's zones comes with hubs)."""
+    if request.citizen_id == user.id:
+        return True
+    return user.role == Role.hub_operator and (request.created_by_id == user.id or request.mode == RequestMode.operator)
 
 
 async def get_owned(
     session: AsyncSession, user: User, request_id: uuid.UUID, *, for_update: bool = False
 ) -> DemandRequest:
-    """A request the caller owns (or manages for a citizen); anyone else gets 404."""
+    """A request the caller may act on (for_update) or read; anyone else gets 404. Municipal admins
+    may read any request (audited) but never act for a household."""
     request = await repo.get_request(session, request_id, for_update=for_update)
-    if request is None or not (_owns(user, request) or user.role == Role.admin):
+    if request is None or not (_owns(user, request) or (user.role == Role.admin and not for_update)):
         raise RequestNotFound("No request with this id.")
     return request
+
+
+def audit_staff_read(session: AsyncSession, user: User, request: DemandRequest) -> None:
+    """A citizen's personal data seen by city staff is an audited access (GDPR accountability)."""
+    if request.citizen_id != user.id:
+        ledger.audit(
+            session,
+            actor_id=user.id,
+            actor_kind="user",
+            action="request.read_by_staff",
+            target_type="request",
+            target_id=request.id,
+        )
 
 
 async def _place(session: AsyncSession, request: DemandRequest, data: RequestFields) -> None:
@@ -169,8 +188,8 @@ async def _for_whom(session: AsyncSession, user: User, data: RequestCreate) -> t
     if user.role == Role.hub_operator:
         if data.citizen_id is None or data.consent_note is None:
             raise ValidationFailed("Acting for a citizen needs citizen_id and consent_note.", pointer="/citizen_id")
-        citizen = await account_service.get_user(session, data.citizen_id)
-        if citizen.role != Role.citizen:
+        citizen = await account_service.find_by_id(session, data.citizen_id)
+        if citizen is None or citizen.role != Role.citizen:
             raise ValidationFailed("citizen_id is not a citizen's account.", pointer="/citizen_id")
         return citizen.id, datetime.now(UTC)
     raise Forbidden("Requests are made by citizens, or by hub operators for them.")
@@ -249,9 +268,10 @@ async def open_request(
 ) -> RequestRead:
     request = await get_owned(session, user, request_id, for_update=True)
     ensure_version(request, if_match)
-    if request.status != RequestStatus.draft:
+    if current_status(request) != RequestStatus.draft:
         raise InvalidRequestTransition(
-            f"Cannot open a request that is {request.status.value}.", current_state=request.status.value
+            f"Cannot open a request that is {current_status(request).value}.",
+            current_state=current_status(request).value,
         )
     await _open(session, user, request)
     return (await read_requests(session, [request]))[0]
@@ -262,9 +282,10 @@ async def cancel_request(
 ) -> RequestRead:
     request = await get_owned(session, user, request_id, for_update=True)
     ensure_version(request, if_match)
-    if request.status not in (RequestStatus.draft, RequestStatus.open):
+    if current_status(request) not in (RequestStatus.draft, RequestStatus.open):
         raise InvalidRequestTransition(
-            f"Cannot cancel a request that is {request.status.value}.", current_state=request.status.value
+            f"Cannot cancel a request that is {current_status(request).value}.",
+            current_state=current_status(request).value,
         )
     now = datetime.now(UTC)
     request.status, request.closed_reason = RequestStatus.cancelled, reason
@@ -320,24 +341,17 @@ async def update_request(
 
 async def get_request(session: AsyncSession, user: User, request_id: uuid.UUID) -> RequestRead:
     request = await get_owned(session, user, request_id)
-    if request.citizen_id != user.id:  # an operator or admin reading a citizen's personal data
-        ledger.audit(
-            session,
-            actor_id=user.id,
-            actor_kind="user",
-            action="request.read_by_staff",
-            target_type="request",
-            target_id=request.id,
-        )
+    audit_staff_read(session, user, request)
     return (await read_requests(session, [request]))[0]
 
 
 async def list_requests(
     session: AsyncSession, user: User, page: PageParams, *, status: RequestStatus | None
 ) -> Paginated[RequestRead]:
-    operator = user.role == Role.hub_operator
-    stmt = repo.requests_query(
-        citizen_id=None if operator else user.id, created_by_id=user.id if operator else None, status=status
+    stmt = (
+        repo.requests_for_operator(user.id, status)
+        if user.role == Role.hub_operator
+        else repo.requests_for_citizen(user.id, status)
     )
     result = await paginate(
         session,
@@ -373,7 +387,7 @@ async def read_requests(session: AsyncSession, requests: list[DemandRequest]) ->
             beneficiary_notes=r.beneficiary_notes,
             open_to_sharing=r.open_to_sharing,
             mode=r.mode,
-            status=r.status,
+            status=current_status(r),
             opened_at=r.opened_at,
             valid_until=r.valid_until,
             closed_reason=r.closed_reason,

@@ -123,7 +123,7 @@ async def moderate(
 
 async def _refresh_rating(session: AsyncSession, provider_id: uuid.UUID) -> None:
     count, total = await repo.approved_rating_stats(session, provider_id)
-    provider = await provider_access.get_provider_by_id(session, provider_id)
+    provider = await provider_access.get_provider_by_id(session, provider_id, for_update=True)
     assert provider is not None
     provider.rating_count = count
     provider.rating_average = bayesian_average(count, total) if count else None

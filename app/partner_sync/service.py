@@ -12,6 +12,7 @@ import uuid
 from typing import Literal
 
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
@@ -189,6 +190,21 @@ async def bulk_sync(session: AsyncSession, partner: PartnerClient, items: list[o
                             code="validation_error",
                         )
                         for e in exc.errors()
+                    ],
+                )
+            )
+        except DBAPIError:  # e.g. a NUL byte, or a concurrent first insert of the same id
+            results.append(
+                SyncItemResult(
+                    index=index,
+                    external_id=_text(external_id),
+                    result="error",
+                    errors=[
+                        SyncItemError(
+                            pointer=f"/{index}",
+                            detail="The item could not be stored; check its text and retry.",
+                            code="item_rejected",
+                        )
                     ],
                 )
             )

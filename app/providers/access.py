@@ -17,8 +17,10 @@ class ProviderNotFound(NotFound):
     code = "provider_not_found"
 
 
-async def get_provider_by_id(session: AsyncSession, provider_id: uuid.UUID) -> Provider | None:
-    return await repo.get_by_id(session, provider_id)
+async def get_provider_by_id(
+    session: AsyncSession, provider_id: uuid.UUID, *, for_update: bool = False
+) -> Provider | None:
+    return await repo.get_by_id(session, provider_id, for_update=for_update)
 
 
 def is_public(provider: Provider) -> bool:

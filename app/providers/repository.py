@@ -127,3 +127,7 @@ async def individual_owner(session: AsyncSession, provider_id: uuid.UUID) -> Use
         .join(ProviderStaff, ProviderStaff.user_id == User.id)
         .where(ProviderStaff.provider_id == provider_id)
     )
+
+
+async def lock_user(session: AsyncSession, user_id: uuid.UUID) -> None:
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update())

@@ -9,7 +9,7 @@ from app import ledger
 from app.accounts import service as account_service
 from app.catalog import indexing as catalog_indexing
 from app.concurrency import ensure_version
-from app.errors import Conflict, Forbidden, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models import Provider, ProviderKind, ProviderStaff, Role, StaffRole, User, Verification
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers import repository as repo
@@ -44,8 +44,7 @@ class AlreadyStaff(Conflict):
     code = "already_staff"
 
 
-class StaffNotFound(Conflict):
-    status_code = 404
+class StaffNotFound(NotFound):
     code = "staff_not_found"
 
 
@@ -114,6 +113,7 @@ async def create_provider(session: AsyncSession, user: User, data: ProviderCreat
     if data.kind == ProviderKind.individual:
         if user.role != Role.worker:
             raise Forbidden("Only worker accounts register as individual providers.")
+        await repo.lock_user(session, user.id)  # serialise a worker's concurrent registrations
         if await repo.individual_provider_of(session, user.id) is not None:
             raise IndividualProviderExists("This worker already has an individual provider profile.")
     elif user.role not in ORGANISATION_ROLES:

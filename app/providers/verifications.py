@@ -43,7 +43,7 @@ async def record(
         verified_by_id=user.id,
         verified_at=verified_at,
         expires_at=data.expires_at,
-        verifier_name=("Comune di Milano" if user.role == Role.admin else "Spazio WeMi") + f" ({user.full_name})",
+        verifier_name="Comune di Milano" if user.role == Role.admin else "Spazio WeMi",
     )
     session.add(verification)
     ledger.audit(

@@ -370,16 +370,11 @@ async def test_naming_an_unknown_provider_returns_404(client, catalogue):
     assert response.json()["code"] == "provider_not_found"
 
 
-async def test_a_citizen_calling_the_inbox_gets_422_asking_for_a_provider_id(
-    client, catalogue, open_mode_request_a, as_citizen_b
-):
-    # The inbox has no role guard: it resolves "the provider you act for" from the caller's staff
-    # memberships, and a citizen has none, so the code asks for provider_id (422) rather than 403.
-    # Nothing leaks either way; naming a provider then gives 403 (next test).
+async def test_a_citizen_calling_the_inbox_gets_403(client, catalogue, open_mode_request_a, as_citizen_b):
     response = await inbox(client, as_citizen_b)
 
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["pointer"] == "/provider_id"
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert "items" not in response.json()
 
 

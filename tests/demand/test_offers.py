@@ -15,7 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import get_settings
 from app.main import create_app
-from app.models import DemandRequest, Engagement, Offer, OutboxEvent, Provider, RequestStatus, Role, User
+from app.models import (
+    AccreditationState,
+    DemandRequest,
+    Engagement,
+    Offer,
+    OutboxEvent,
+    Provider,
+    RequestStatus,
+    Role,
+    User,
+)
 from tests.demand.conftest import NIL_22, post_request, request_body
 from tests.demand.offer_helpers import (
     audit_entries,
@@ -790,3 +800,27 @@ async def test_two_concurrent_accepts_on_one_request_leave_exactly_one_engagemen
     assert sorted(statuses.values()) == ["accepted", "declined"]
     assert statuses[uuid.UUID(winner["offer_id"])] == "accepted"
     assert stored_request.status == RequestStatus.accepted
+
+
+async def test_accepting_an_offer_of_a_provider_suspended_since_returns_409_and_no_engagement(
+    client, session, as_citizen_a, catalogue, three_offers
+):
+    request, offers = three_offers
+    provider = await session.get(Provider, uuid.UUID(catalogue.provider_id("aurora")))
+    provider.accreditation_state = AccreditationState.suspended
+    await session.flush()
+
+    response = await offer_action(client, as_citizen_a, offers["aurora"]["id"], "accept")
+
+    assert response.status_code == 409
+    assert response.json()["current_state"] == "suspended"
+    assert await engagements_on(session, request["id"]) == []
+
+
+async def test_a_municipal_admin_cannot_accept_an_offer_for_a_household(client, session, as_admin, three_offers):
+    request, offers = three_offers
+
+    response = await offer_action(client, as_admin, offers["aurora"]["id"], "accept")
+
+    assert response.status_code == 404
+    assert await engagements_on(session, request["id"]) == []

@@ -693,13 +693,14 @@ async def test_hub_operator_acting_for_themself_gets_422(client, session, hub_op
     assert response.json()["errors"][0]["pointer"] == "/citizen_id"
 
 
-async def test_hub_operator_acting_for_an_unknown_account_gets_404_user_not_found(client, as_hub_operator):
+async def test_hub_operator_acting_for_an_unknown_account_gets_422_at_citizen_id(client, as_hub_operator):
     body = request_body(citizen_id=str(uuid.uuid4()), consent_note="Consenso verbale")
 
     response = await client.post(REQUESTS_URL, json=body, headers=as_hub_operator)
 
-    assert response.status_code == 404
-    assert response.json()["code"] == "user_not_found"
+    # Same answer as for a non-citizen account: operators cannot probe which accounts exist.
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/citizen_id"
 
 
 async def test_hub_operator_reads_edits_and_cancels_the_request_they_manage(
@@ -917,3 +918,35 @@ async def test_changing_the_category_after_invitations_returns_409_and_keeps_it(
     stored = await session.get(DemandRequest, uuid.UUID(request_a["id"]))
     await session.refresh(stored)
     assert stored.category_id == category_id("tata-babysitter")
+
+
+async def test_any_hub_operator_lists_and_reads_operator_mode_requests_and_the_read_is_audited(
+    client, session, request_body_operator_mode, hub_operator, as_hub_operator
+):
+    created = request_body_operator_mode
+
+    listed = await client.get(REQUESTS_URL, headers=as_hub_operator)
+    read = await client.get(f"{REQUESTS_URL}/{created['id']}", headers=as_hub_operator)
+
+    assert created["id"] in [r["id"] for r in listed.json()["items"]]
+    assert read.status_code == 200
+    audits = await session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.target_id == uuid.UUID(created["id"]), AuditEntry.action == "request.read_by_staff"
+        )
+    )
+    assert [a.actor_id for a in audits] == [hub_operator.id]
+
+
+async def test_a_municipal_admin_reads_a_request_but_cannot_cancel_it(client, session, request_a, as_admin):
+    read = await client.get(f"{REQUESTS_URL}/{request_a['id']}", headers=as_admin)
+    cancel = await client.post(f"{REQUESTS_URL}/{request_a['id']}/cancel", json={"reason": "pulizia"}, headers=as_admin)
+
+    assert read.status_code == 200
+    assert cancel.status_code == 404
+    assert (await fetch_request(session, request_a["id"])).status == RequestStatus.open
+
+
+@pytest.fixture
+async def request_body_operator_mode(client, as_citizen_a):
+    return await post_request(client, as_citizen_a, mode="operator")

@@ -548,3 +548,27 @@ async def test_put_on_an_archived_listing_returns_409_and_keeps_it_archived(clie
     assert response.status_code == 409
     assert (response.json()["code"], response.json()["current_state"]) == ("invalid_transition", "archived")
     assert (await rows_of(session, provider))["ext-1"].status == ServiceStatus.archived
+
+
+async def test_resending_the_same_listing_after_a_staff_edit_restores_the_partners_version(
+    client, session, provider, staff, as_partner
+):
+    created = (await client.put(PUT.format("ext-1"), json=listing(), headers=as_partner)).json()
+    await client.patch(
+        f"/v1/services/{created['id']}", json={"title": "Titolo cambiato a mano"}, headers=auth_headers(staff)
+    )
+
+    response = await client.put(PUT.format("ext-1"), json=listing(), headers=as_partner)
+
+    assert response.headers["sync-result"] == "updated"
+    assert response.json()["title"] == listing()["title"]
+
+
+async def test_a_bulk_item_with_a_nul_byte_fails_alone(client, session, provider, as_partner):
+    items = [item("ok-1"), item("bad-1", title="Titolo\u0000rotto")]
+
+    response = await client.post(BULK, json=items, headers=as_partner)
+
+    assert response.status_code == 200
+    assert [r["result"] for r in response.json()["items"]] == ["created", "error"]
+    assert set(await rows_of(session, provider)) == {"ok-1"}

@@ -66,7 +66,7 @@ async def test_municipal_admin_records_a_verification(client, session, admin, as
     body = response.json()
     assert (body["kind"], body["outcome"], body["counts_as_badge"]) == ("qualification", "passed", True)
     assert body["evidence_ref"] == "UNI 11766 cert. n. 4471/2025"
-    assert body["verifier_name"] == "Comune di Milano (Ada Admin)"
+    assert body["verifier_name"] == "Comune di Milano"
     stored = await session.get(Verification, uuid.UUID(body["id"]))
     assert (stored.provider_id, stored.verified_by_id, stored.kind) == (provider_x.id, admin.id, K.qualification)
     assert stored.expires_at == expires
@@ -78,7 +78,7 @@ async def test_hub_operator_records_a_verification(client, session, hub_operator
     )
 
     assert response.status_code == 201
-    assert response.json()["verifier_name"] == "Spazio WeMi (Ugo Hub)"
+    assert response.json()["verifier_name"] == "Spazio WeMi"
     stored = await session.get(Verification, uuid.UUID(response.json()["id"]))
     assert (stored.verified_by_id, stored.kind) == (hub_operator.id, K.references)
 
@@ -322,7 +322,7 @@ async def test_passed_unexpired_check_is_a_badge_on_the_provider(client, session
             "kind": "qualification",
             "verified_at": recorded.json()["verified_at"],
             "expires_at": recorded.json()["expires_at"],
-            "verifier_name": "Comune di Milano (Ada Admin)",
+            "verifier_name": "Comune di Milano",
         }
     ]
 
