@@ -132,7 +132,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = None
             schema = FastAPI.openapi(app)
             app.openapi_schema = _problem_media_type(schema)
         return app.openapi_schema

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, cast, exists, func, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, cast, exists, func, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, UUID, array
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,12 +73,6 @@ async def invited_provider_ids(session: AsyncSession, request_ids: list[uuid.UUI
     return result
 
 
-async def get_invitation(
-    session: AsyncSession, request_id: uuid.UUID, provider_id: uuid.UUID
-) -> RequestInvitation | None:
-    return await session.get(RequestInvitation, (request_id, provider_id))
-
-
 def overlap_minutes_sql(availability, need: list) -> Any:  # noqa: ANN001 - SQL expression
     """Weekly minutes of `need` that `availability` covers: the length of the multirange intersection."""
     wanted = bindparam("need", need, type_=INT4MULTIRANGE)
@@ -130,8 +124,9 @@ async def services_with_providers(
     return [(s, p) for s, p in rows]
 
 
-def inbox_query(provider_id: uuid.UUID, now: datetime) -> Select[tuple[DemandRequest]]:
-    """Open requests this provider may answer: invited to, or open-mode ones in its categories and NILs."""
+def _may_answer(provider_id: uuid.UUID) -> ColumnElement[bool]:
+    """SQL: the provider was invited to the request, or it is open-mode and in the provider's
+    categories and NILs (a published service of the provider matches it)."""
     invited = exists().where(
         RequestInvitation.request_id == DemandRequest.id, RequestInvitation.provider_id == provider_id
     )
@@ -144,31 +139,21 @@ def inbox_query(provider_id: uuid.UUID, now: datetime) -> Select[tuple[DemandReq
             Service.coverage_nil_ids.contains(array([DemandRequest.nil_id])),
         ),
     )
+    return or_(invited, eligible_open)
+
+
+def inbox_query(provider_id: uuid.UUID, now: datetime) -> Select[tuple[DemandRequest]]:
+    """Open, unexpired requests this provider may answer."""
     return select(DemandRequest).where(
         DemandRequest.status == RequestStatus.open,
         or_(DemandRequest.valid_until.is_(None), DemandRequest.valid_until > now),
-        or_(invited, eligible_open),
+        _may_answer(provider_id),
     )
 
 
 async def may_answer(session: AsyncSession, request_id: uuid.UUID, provider_id: uuid.UUID) -> bool:
-    """Eligibility only (invited, or open mode in its categories and NILs); the caller checks the
-    request's status and expiry, to answer with precise errors."""
-    stmt = select(DemandRequest.id).where(
-        DemandRequest.id == request_id,
-        or_(
-            exists().where(RequestInvitation.request_id == request_id, RequestInvitation.provider_id == provider_id),
-            and_(
-                DemandRequest.mode == RequestMode.open,
-                exists().where(
-                    Service.provider_id == provider_id,
-                    Service.searchable,
-                    Service.category_id == DemandRequest.category_id,
-                    Service.coverage_nil_ids.contains(array([DemandRequest.nil_id])),
-                ),
-            ),
-        ),
-    )
+    """Eligibility only; the caller checks status and expiry, to answer with precise errors."""
+    stmt = select(DemandRequest.id).where(DemandRequest.id == request_id, _may_answer(provider_id))
     return await session.scalar(stmt) is not None
 
 
@@ -226,10 +211,6 @@ async def get_engagement(
     )
 
 
-async def engagement_for_request(session: AsyncSession, request_id: uuid.UUID) -> Engagement | None:
-    return await session.scalar(select(Engagement).where(Engagement.request_id == request_id))
-
-
 def engagements_query(*, citizen_id: uuid.UUID | None, provider_ids: list[uuid.UUID]) -> Select[tuple[Engagement]]:
     clauses = []
     if citizen_id is not None:
@@ -244,10 +225,6 @@ async def get_review(session: AsyncSession, review_id: uuid.UUID, *, for_update:
     return await session.scalar(
         stmt.with_for_update().execution_options(populate_existing=True) if for_update else stmt
     )
-
-
-async def review_for_engagement(session: AsyncSession, engagement_id: uuid.UUID) -> Review | None:
-    return await session.scalar(select(Review).where(Review.engagement_id == engagement_id))
 
 
 def reviews_query(*, provider_id: uuid.UUID | None, status: ReviewStatus | None) -> Select[tuple[Review]]:

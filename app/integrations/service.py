@@ -36,7 +36,7 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def create_client(session: AsyncSession, admin: User, data: PartnerClientCreate) -> tuple[PartnerClient, str]:
+async def create_client(session: AsyncSession, admin: User, data: PartnerClientCreate) -> PartnerClientCreated:
     if data.provider_id is not None and await provider_access.get_provider_by_id(session, data.provider_id) is None:
         raise ValidationFailed("No provider with this id.", pointer="/provider_id")
     secret = "pcs_" + secrets.token_urlsafe(32)
