@@ -29,10 +29,11 @@ def _near(near: str | None) -> tuple[float, float] | None:
     return lat, lon
 
 
-def _rfc3339(value: object) -> object:
-    # pydantic would read a bare number ("0.5") as Unix time; the contract says an RFC 3339 date-time.
+def rfc3339_only(value: object) -> object:
+    """BeforeValidator for date-time query params: pydantic would read a bare number ("0.5") as
+    Unix time, while the contract says an RFC 3339 date-time."""
     if isinstance(value, str) and not RFC3339_DATE.match(value):
-        raise ValueError("must be an RFC 3339 date-time, e.g. 2026-01-31T09:00:00Z")
+        raise ValueError("must be an RFC 3339 date-time with a time zone, e.g. 2026-01-31T09:00:00Z")
     return value
 
 
@@ -56,7 +57,7 @@ def search_filters(
     badge: Annotated[list[VerificationKind] | None, Query(max_length=7, description="Required badges (all of)")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200, description="Italian full-text search")] = None,
     modified_after: Annotated[
-        datetime | None, BeforeValidator(_rfc3339), Query(description="Changed after this instant (RFC 3339)")
+        datetime | None, BeforeValidator(rfc3339_only), Query(description="Changed after this instant (RFC 3339)")
     ] = None,
 ) -> SearchFilters:
     try:

@@ -103,7 +103,8 @@ async def service_conditions(session: AsyncSession, f: SearchFilters) -> list[Co
     return conditions
 
 
-def _check_sort(sort: str, f: SearchFilters) -> None:
+def check_sort(sort: str, f: SearchFilters) -> None:
+    """Distance needs a point and relevance a text query (services and providers alike)."""
     if sort == "distance" and f.near is None:
         raise ValidationFailed("Sorting by distance needs `near`.", pointer="/sort", location="query")
     if sort == "relevance" and not f.q:
@@ -122,7 +123,7 @@ async def search_services(
 ) -> Paginated[ServiceRead]:
     """Public search over searchable services; a provider's staff listing their own see every status."""
     sort = sort or ("relevance" if f.q else "newest")
-    _check_sort(sort, f)
+    check_sort(sort, f)
     conditions = await service_conditions(session, f)
     if provider_id is not None and user is not None and await _manages(session, user, provider_id):
         conditions.append(Service.provider_id == provider_id)
@@ -172,8 +173,4 @@ def _service_order(sort: str, f: SearchFilters) -> list[SortKey]:
 
 
 async def _manages(session: AsyncSession, user: User, provider_id: uuid.UUID) -> bool:
-    try:
-        await provider_access.get_managed(session, user, provider_id)
-    except (provider_access.ProviderNotFound, Forbidden):
-        return False
-    return True
+    return await provider_access.managed_or_none(session, user, provider_id) is not None

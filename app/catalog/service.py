@@ -18,7 +18,7 @@ from app.catalog.schemas import (
     SharedPrice,
 )
 from app.concurrency import ensure_version
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.models import AccreditationState, Delivery, PriceModel, Provider, Service, ServiceStatus, User
 from app.providers import access as provider_access
 from app.providers.badges import badge_kinds_by_provider
@@ -160,10 +160,9 @@ async def get_managed(
     service = await repo.get_by_id(session, service_id, for_update=for_update)
     if service is None:
         raise ServiceNotFound("No service with this id.")
-    try:
-        provider = await provider_access.get_managed(session, user, service.provider_id)
-    except (provider_access.ProviderNotFound, Forbidden) as exc:
-        raise ServiceNotFound("No service with this id.") from exc
+    provider = await provider_access.managed_or_none(session, user, service.provider_id)
+    if provider is None:
+        raise ServiceNotFound("No service with this id.")
     return service, provider
 
 

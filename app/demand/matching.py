@@ -67,6 +67,10 @@ class TooManyInvitations(Conflict):
     code = "too_many_invitations"
 
 
+def weekly_minutes(request: DemandRequest) -> int:
+    return sum(r.upper - r.lower for r in request.schedule_minutes)
+
+
 def _proximity(distance_km: float | None) -> float:
     if distance_km is None:
         return 0.5
@@ -128,7 +132,7 @@ async def ranked_matches(
 ) -> list[MatchRead]:
     """Candidates by score; by default only each provider's best service (a list of 5 services of one
     provider would hide the other 4 choices a family needs to compare)."""
-    need = sum(upper - lower for lower, upper in ((r.lower, r.upper) for r in request.schedule_minutes))
+    need = weekly_minutes(request)
     point = (request.lat, request.lon) if request.lat is not None else await _nil_centroid(session, request)
     rows = await repo.match_candidates(
         session,
@@ -176,7 +180,7 @@ async def _nil_centroid(session: AsyncSession, request: DemandRequest) -> tuple[
 async def list_matches(session: AsyncSession, user: User, request_id: uuid.UUID, *, limit: int) -> MatchList:
     request = await _may_see_matches(session, user, request_id)
     matches = await ranked_matches(session, request, limit=limit)
-    need = sum(r.upper - r.lower for r in request.schedule_minutes)
+    need = weekly_minutes(request)
     return MatchList(items=matches, weights=WEIGHTS, need_minutes=need)
 
 

@@ -249,10 +249,8 @@ async def _offer_for_provider_staff(session: AsyncSession, user: User, offer_id:
     offer = await repo.get_offer(session, offer_id, for_update=True)
     if offer is None:
         raise OfferNotFound("No offer with this id.")
-    try:
-        await provider_access.get_managed(session, user, offer.provider_id)
-    except (provider_access.ProviderNotFound, Forbidden) as exc:
-        raise OfferNotFound("No offer with this id.") from exc
+    if await provider_access.managed_or_none(session, user, offer.provider_id) is None:
+        raise OfferNotFound("No offer with this id.")
     return offer
 
 

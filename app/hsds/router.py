@@ -27,7 +27,7 @@ from app.hsds.schemas import (
     HsdsTaxonomyTerm,
 )
 from app.routing import api_router
-from app.search_params import RFC3339_DATE
+from app.search_params import rfc3339_only
 
 PREFIX = "/hsds"
 OPEN = {
@@ -49,13 +49,6 @@ def _hsds(*errors: type[AppError]) -> dict[str, Any]:
 router = api_router(prefix=PREFIX, tags=["hsds"])
 
 
-def _rfc3339(value: object) -> object:
-    # pydantic would read a bare number ("0.5") as Unix time; HSDS means a date-time.
-    if isinstance(value, str) and not RFC3339_DATE.match(value):
-        raise ValueError("must be an RFC 3339 date-time with a time zone, e.g. 2026-01-31T09:00:00Z")
-    return value
-
-
 Search = Annotated[
     str | None, Query(min_length=1, max_length=200, description="Italian full-text search (names and descriptions)")
 ]
@@ -70,7 +63,7 @@ TaxonomyId = Annotated[uuid.UUID | None, Query(description="Only items with a te
 OrganizationId = Annotated[uuid.UUID | None, Query(description="Only this organization's services")]
 ModifiedAfter = Annotated[
     AwareDatetime | None,
-    BeforeValidator(_rfc3339),
+    BeforeValidator(rfc3339_only),
     Query(description="Only items modified at or after this instant (RFC 3339, with a time zone)"),
 ]
 

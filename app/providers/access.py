@@ -63,3 +63,11 @@ async def get_managed(
     if admin_only and role != StaffRole.admin:
         raise Forbidden("Only this provider's admins may do this.")
     return provider
+
+
+async def managed_or_none(session: AsyncSession, user: User, provider_id: uuid.UUID) -> Provider | None:
+    """The provider when the caller manages it, else None (callers turn that into their own 404)."""
+    try:
+        return await get_managed(session, user, provider_id)
+    except (ProviderNotFound, Forbidden):
+        return None

@@ -12,7 +12,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement, Float, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.search import DEFAULT_RADIUS_KM, SearchFilters, service_conditions, within_radius
+from app.catalog.search import DEFAULT_RADIUS_KM, SearchFilters, check_sort, service_conditions, within_radius
 from app.errors import ValidationFailed
 from app.geo import haversine_km_sql
 from app.models import AccreditationState, Provider, ProviderStaff, Role, Service, User
@@ -36,10 +36,7 @@ async def search_providers(
     accreditation_state: AccreditationState | None = None,
 ) -> Paginated[ProviderRead]:
     sort = sort or ("relevance" if f.q else "name")
-    if sort == "distance" and f.near is None:
-        raise ValidationFailed("Sorting by distance needs `near`.", pointer="/sort", location="query")
-    if sort == "relevance" and not f.q:
-        raise ValidationFailed("Sorting by relevance needs `q`.", pointer="/sort", location="query")
+    check_sort(sort, f)
     now = datetime.now(UTC)
     conditions: list[ColumnElement[bool]] = [_visibility(user, mine=mine, state=accreditation_state)]
     if f.provider_kind is not None:
