@@ -1,0 +1,142 @@
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy.dialects.postgresql import INT4MULTIRANGE, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamps, UUIDPk, Versioned, utcnow
+
+
+class PoolScope(enum.StrEnum):
+    condominium = "condominium"
+    hub = "hub"
+    nil = "nil"
+
+
+class SplitRule(enum.StrEnum):
+    equal = "equal"
+    by_hours = "by_hours"  # each household pays for the weekly minutes it uses
+
+
+class PoolState(enum.StrEnum):
+    forming = "forming"
+    active = "active"
+    closing = "closing"
+    closed = "closed"
+
+
+class PoolMemberStatus(enum.StrEnum):
+    invited = "invited"  # invited from a suggestion; accepts or declines
+    active = "active"
+    leaving = "leaving"  # gave notice; still a member (and pays) until leaves_at
+    left = "left"
+    declined = "declined"
+
+
+class PoolOfferStatus(enum.StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    withdrawn = "withdrawn"
+
+
+class Pool(UUIDPk, Timestamps, Versioned, Base):
+    """Households sharing one service. Activates at `min_members` with an accepted provider offer."""
+
+    __tablename__ = "pool"
+    __table_args__ = (
+        Index("ix_pool_hub", "hub_id", "created_at"),
+        Index("ix_pool_condominium", "condominium_id", "created_at"),
+        Index("ix_pool_category_nil", "category_id", "nil_id", "state"),
+        CheckConstraint("min_members >= 2 AND max_members >= min_members", name="member_bounds"),
+        CheckConstraint(
+            "(scope = 'condominium') = (condominium_id IS NOT NULL) AND (scope <> 'hub' OR hub_id IS NOT NULL)",
+            name="scope_target",
+        ),
+    )
+
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("category.id"))
+    scope: Mapped[PoolScope] = mapped_column(Enum(PoolScope, name="pool_scope"))
+    condominium_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("condominium.id"))
+    hub_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hub.id"))  # the hub looking after it
+    nil_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("zone.id"))
+    schedule: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
+    schedule_minutes: Mapped[Any] = mapped_column(INT4MULTIRANGE)
+    weekly_minutes: Mapped[int]
+    min_members: Mapped[int] = mapped_column(SmallInteger)
+    max_members: Mapped[int] = mapped_column(SmallInteger)
+    split_rule: Mapped[SplitRule] = mapped_column(Enum(SplitRule, name="split_rule"))
+    notice_days: Mapped[int] = mapped_column(SmallInteger, default=14)
+    state: Mapped[PoolState] = mapped_column(Enum(PoolState, name="pool_state"), default=PoolState.forming)
+    service_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("service.id", ondelete="SET NULL"))
+    provider_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("provider.id"), index=True)
+    accepted_offer_id: Mapped[uuid.UUID | None]
+    # From the accepted offer: what the whole pool pays per week, and what one household would pay
+    # per hour on its own (for each member's saving).
+    weekly_cost_cents: Mapped[int | None]
+    individual_hourly_cents: Mapped[int | None]
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    activated_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class PoolMember(UUIDPk, Base):
+    __tablename__ = "pool_member"
+    __table_args__ = (
+        # One live membership per household and pool; a household that left may join again.
+        Index(
+            "uq_pool_member_live",
+            "pool_id",
+            "citizen_id",
+            unique=True,
+            postgresql_where="status IN ('invited', 'active', 'leaving')",
+        ),
+        Index("ix_pool_member_citizen", "citizen_id", "status"),
+        Index("ix_pool_member_leaving", "leaves_at", postgresql_where="status = 'leaving'"),
+    )
+
+    pool_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pool.id", ondelete="CASCADE"), index=True)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("demand_request.id", ondelete="SET NULL"))
+    status: Mapped[PoolMemberStatus] = mapped_column(Enum(PoolMemberStatus, name="pool_member_status"))
+    weekly_minutes: Mapped[int | None]  # the minutes this household uses (split by hours)
+    invited_at: Mapped[datetime | None]
+    joined_at: Mapped[datetime | None]
+    leaves_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PoolOffer(UUIDPk, Timestamps, Versioned, Base):
+    """A provider's answer to a pool: a weekly price for the whole group."""
+
+    __tablename__ = "pool_offer"
+    __table_args__ = (
+        Index(
+            "uq_pool_offer_pending_per_provider",
+            "pool_id",
+            "provider_id",
+            unique=True,
+            postgresql_where="status = 'pending'",
+        ),
+        Index("ix_pool_offer_provider", "provider_id", "created_at"),
+    )
+
+    pool_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pool.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("provider.id", ondelete="CASCADE"))
+    service_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("service.id", ondelete="SET NULL"))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    weekly_price_cents: Mapped[int]
+    individual_hourly_cents: Mapped[int]
+    message: Mapped[str] = mapped_column(Text, default="")
+    valid_until: Mapped[datetime]
+    status: Mapped[PoolOfferStatus] = mapped_column(
+        Enum(PoolOfferStatus, name="pool_offer_status"), default=PoolOfferStatus.pending
+    )
+    decided_at: Mapped[datetime | None]
