@@ -22,6 +22,7 @@ from app.demand.router import (
 )
 from app.errors import PROBLEM_JSON, BodyLimitMiddleware, install_error_handlers
 from app.hsds import router as hsds_router
+from app.hubs.router import router as hubs_router
 from app.integrations.router import router as partner_clients_router
 from app.observability import RequestContextMiddleware, configure_logging
 from app.ops.router import router as ops_router
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engagements_router,
         reviews_router,
         provider_reviews_router,
+        hubs_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(hsds_router.router)  # HSDS 3.0 feed at /hsds: the standard's paths, not /v1's

@@ -263,3 +263,41 @@ async def make_service(
     session.add(service)
     await session.flush()
     return service
+
+
+# --- hubs ------------------------------------------------------------------------------------------
+
+from app.models import Hub, HubOperator, HubZone, ZoneKind  # noqa: E402
+from app.seed.reference import zone_id  # noqa: E402
+
+
+async def make_hub(session: AsyncSession, *, nil_codes: tuple[int, ...] = (22,), **overrides) -> Hub:
+    """An active hub standing in the first of `nil_codes` (NIL numbers) and serving them all."""
+    nils = [zone_id(ZoneKind.nil, code) for code in nil_codes]
+    hub = Hub(
+        name=overrides.pop("name", f"Spazio di prova {next(_counter)}"),
+        description="",
+        address_street=overrides.pop("address_street", "via di Prova 1"),
+        address_postcode=overrides.pop("address_postcode", "20133"),
+        lat=overrides.pop("lat", 45.4781),
+        lon=overrides.pop("lon", 9.2265),
+        nil_id=nils[0],
+        opening_hours=overrides.pop("opening_hours", [{"day": "mon", "opens": "09:00", "closes": "13:00"}]),
+        **overrides,
+    )
+    session.add(hub)
+    await session.flush()
+    session.add_all(HubZone(hub_id=hub.id, zone_id=nil) for nil in nils)
+    await session.flush()
+    return hub
+
+
+async def make_hub_operator(session: AsyncSession, hub: Hub | None = None, **overrides) -> User:
+    """A hub-operator user, working at `hub` when given."""
+    user = await make_user(
+        session, role=Role.hub_operator, full_name=overrides.pop("full_name", "Olga Operator"), **overrides
+    )
+    if hub is not None:
+        session.add(HubOperator(hub_id=hub.id, user_id=user.id))
+        await session.flush()
+    return user

@@ -262,6 +262,10 @@ PUBLIC_OPERATIONS = {
     ("GET", "/v1/providers/{provider_id}/reviews"),
     ("GET", "/v1/services"),
     ("GET", "/v1/services/{service_id}"),
+    # Hubs are public places; their needs are published with small cells suppressed.
+    ("GET", "/v1/hubs"),
+    ("GET", "/v1/hubs/{hub_id}"),
+    ("GET", "/v1/hubs/{hub_id}/needs/public"),
 }
 # Reference data, and the open HSDS feed (DESIGN §5: read-only, for anyone): every GET under these.
 PUBLIC_READ_PREFIXES = ("/v1/zones", "/v1/categories", "/hsds/")
