@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from app.accounts.router import auth_router, me_router, users_router
 from app.catalog.router import router as services_router
 from app.categories.router import router as categories_router
+from app.condominiums.router import router as condominiums_router
 from app.config import Settings, get_settings
 from app.db import build_engine, build_sessionmaker
 from app.demand.router import (
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reviews_router,
         provider_reviews_router,
         hubs_router,
+        condominiums_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(hsds_router.router)  # HSDS 3.0 feed at /hsds: the standard's paths, not /v1's

@@ -1,0 +1,72 @@
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
+
+from app.hubs.schemas import Address, Name
+from app.models import MembershipStatus
+from app.shared_schemas import Phone, PointIn, Strict
+
+JoinCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=8, max_length=8)]
+
+
+class BuildingAdministrator(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
+
+
+class CondominiumFields(Strict):
+    name: Name | None = None
+    address: Address | None = None
+    point: PointIn | None = Field(default=None, description="The building; it must be in Milan")
+    administrator: BuildingAdministrator | None = None
+
+
+class CondominiumCreate(CondominiumFields):
+    name: Name
+    address: Address
+    point: PointIn
+    hub_id: uuid.UUID = Field(description="The hub looking after the building (you must operate it)")
+
+
+class CondominiumUpdate(CondominiumFields):
+    pass
+
+
+class CondominiumRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    address: Address
+    point: PointIn
+    nil_id: uuid.UUID
+    hub_id: uuid.UUID
+    administrator: BuildingAdministrator | None = Field(
+        description="The building administrator's contacts: for residents and the hub's operators only"
+    )
+    join_code: str | None = Field(
+        description="The code residents join with: for residents and the hub's operators only"
+    )
+    residents: int = Field(description="Approved resident households")
+    my_membership: MembershipStatus | None = Field(description="The caller's own membership, if any")
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class JoinByCode(Strict):
+    join_code: JoinCode = Field(examples=["K7QX3MPA"])
+
+
+class MembershipRead(BaseModel):
+    condominium_id: uuid.UUID
+    citizen_id: uuid.UUID
+    status: MembershipStatus
+    requested_at: datetime
+    decided_at: datetime | None
+
+
+class ResidentRead(MembershipRead):
+    full_name: str
+    email: str
