@@ -25,6 +25,7 @@ from app.errors import PROBLEM_JSON, BodyLimitMiddleware, install_error_handlers
 from app.hsds import router as hsds_router
 from app.hubs.router import router as hubs_router
 from app.integrations.router import router as partner_clients_router
+from app.notifications.router import router as notifications_router
 from app.observability import RequestContextMiddleware, configure_logging
 from app.ops.router import router as ops_router
 from app.partner_sync.router import router as partner_services_router
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         provider_reviews_router,
         hubs_router,
         condominiums_router,
+        notifications_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(hsds_router.router)  # HSDS 3.0 feed at /hsds: the standard's paths, not /v1's

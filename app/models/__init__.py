@@ -20,6 +20,7 @@ from app.models.demand import (
 from app.models.hub import Condominium, CondominiumMember, Hub, HubOperator, HubZone, MembershipStatus
 from app.models.idempotency import IdempotencyRecord
 from app.models.ledger import AuditEntry, OutboxEvent
+from app.models.notification import Notification
 from app.models.partner import PartnerClient, PartnerScope
 from app.models.pool import (
     Pool,
@@ -63,6 +64,7 @@ __all__ = [
     "IdempotencyRecord",
     "Language",
     "MembershipStatus",
+    "Notification",
     "Offer",
     "OfferStatus",
     "OutboxEvent",
