@@ -61,6 +61,14 @@ class ApiSettings(BaseModel):
     nil_geojson_path: Path | None = None
 
 
+class PoolSettings(BaseModel):
+    # Pool suggestions: two open requests open to sharing are compatible when they overlap at least
+    # this many minutes a week and live in one condominium or within this distance in one NIL.
+    suggestion_max_distance_km: float = 1.0
+    suggestion_min_overlap_minutes: int = 120
+    suggestion_token_hours: int = 24
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_nested_delimiter="__", extra="ignore", case_sensitive=False)
 
@@ -72,6 +80,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    pools: PoolSettings = Field(default_factory=PoolSettings)
 
     def check_production_safety(self) -> None:
         """Refuse to run in production with development defaults."""

@@ -29,6 +29,8 @@ from app.notifications.router import router as notifications_router
 from app.observability import RequestContextMiddleware, configure_logging
 from app.ops.router import router as ops_router
 from app.partner_sync.router import router as partner_services_router
+from app.pools.router import pool_offers_router
+from app.pools.router import router as pools_router
 from app.providers.router import router as providers_router
 from app.ratelimit import build_store
 from app.zones.router import router as zones_router
@@ -132,6 +134,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hubs_router,
         condominiums_router,
         notifications_router,
+        pools_router,
+        pool_offers_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(hsds_router.router)  # HSDS 3.0 feed at /hsds: the standard's paths, not /v1's

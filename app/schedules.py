@@ -69,3 +69,49 @@ def parse_windows(text: str) -> list[WeeklySlot]:
             raise ValueError(f"{part.strip()!r} is not day:HH:MM-HH:MM")
         slots.append(WeeklySlot(day=match[1], opens=match[2], closes=match[3]))  # type: ignore[arg-type]
     return slots
+
+
+# --- minute ranges (as read back from an int4multirange) -------------------------------------------
+
+Span = tuple[int, int]  # [start, end) minutes since Monday 00:00
+
+
+def spans_of(multirange: object) -> list[Span]:
+    """[(start, end)] of a multirange read from the database (a list of Range), or of slots' ranges."""
+    return sorted((r.lower, r.upper) for r in multirange)  # type: ignore[attr-defined]
+
+
+def intersect(a: list[Span], b: list[Span]) -> list[Span]:
+    """The minutes both lists cover (both sorted and non-overlapping, as multiranges are)."""
+    out: list[Span] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        start, end = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if start < end:
+            out.append((start, end))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def total_minutes(spans: list[Span]) -> int:
+    return sum(end - start for start, end in spans)
+
+
+def slots_of(spans: list[Span]) -> list[WeeklySlot]:
+    """Weekly slots covering the spans, split at midnight (PostgreSQL merges 23:00-24:00 with the next
+    day's 00:00-01:00 into one range)."""
+    slots = []
+    for start, end in spans:
+        while start < end:
+            day, offset = divmod(start, MINUTES_PER_DAY)
+            stop = min(end, (day + 1) * MINUTES_PER_DAY)
+            slots.append(WeeklySlot(day=DAYS[day], opens=_hhmm(offset), closes=_hhmm(stop - day * MINUTES_PER_DAY)))
+            start = stop
+    return slots
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -1,7 +1,8 @@
 """Background worker: periodic housekeeping over PostgreSQL (`python -m app.worker`).
 
 Each sweep expires open requests past their validity (and closes their pending offers), prunes
-idempotency records past their retention and refresh tokens past expiry. Each
+idempotency records past their retention and refresh tokens past expiry, and ends pool memberships
+and pool closings whose notice ran out. Each
 sweep runs in its own short transaction; several workers may run at once (deletes are idempotent).
 """
 
@@ -20,6 +21,7 @@ from app.demand import requests as demand_requests
 from app.idempotency import prune_expired
 from app.models import RefreshToken
 from app.observability import configure_logging
+from app.pools import membership as pool_membership
 
 log = logging.getLogger("app.worker")
 SWEEP_EVERY_S = 300
@@ -32,7 +34,13 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
     cutoff = datetime.now(UTC) - timedelta(days=1)
     tokens = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < cutoff))
     expired = await demand_requests.expire_due(session)
-    return {"idempotency_records": idempotency, "refresh_tokens": tokens.rowcount or 0, "requests_expired": expired}
+    pools = await pool_membership.sweep(session)
+    return {
+        "idempotency_records": idempotency,
+        "refresh_tokens": tokens.rowcount or 0,
+        "requests_expired": expired,
+        **pools,
+    }
 
 
 async def run(stop: asyncio.Event) -> None:

@@ -19,7 +19,7 @@ from app.catalog.schemas import (
 )
 from app.concurrency import ensure_version
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.models import AccreditationState, Delivery, PriceModel, Provider, Service, ServiceStatus, User
+from app.models import AccreditationState, Category, Delivery, PriceModel, Provider, Service, ServiceStatus, User
 from app.providers import access as provider_access
 from app.providers.badges import badge_kinds_by_provider
 from app.schedules import WeeklySlot, first_overlap, to_multirange
@@ -76,13 +76,14 @@ async def apply_fields(session: AsyncSession, service: Service, data: ServiceFie
         )
 
 
-async def require_leaf_category(session: AsyncSession, category_id: uuid.UUID, *, pointer: str) -> None:
+async def require_leaf_category(session: AsyncSession, category_id: uuid.UUID, *, pointer: str) -> Category:
     """Services and requests name a category, never an area (a node with children)."""
     category = await repo.get_category(session, category_id)
     if category is None:
         raise ValidationFailed("No category with this id.", pointer=pointer)
     if not await repo.is_leaf_category(session, category.id):
         raise ValidationFailed(f"{category.slug!r} is an area; choose one of its categories.", pointer=pointer)
+    return category
 
 
 async def validate_listing(session: AsyncSession, service: Service, provider: Provider) -> None:

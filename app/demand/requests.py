@@ -207,6 +207,19 @@ def current_status(request: DemandRequest) -> RequestStatus:
     return request.status
 
 
+async def is_open_request_of(
+    session: AsyncSession, request_id: uuid.UUID, *, citizen_id: uuid.UUID, category_id: uuid.UUID
+) -> bool:
+    """Whether a request is one of a citizen's, open now, of a category (a pool may answer it)."""
+    request = await repo.get_request(session, request_id)
+    return (
+        request is not None
+        and request.citizen_id == citizen_id
+        and request.category_id == category_id
+        and current_status(request) == RequestStatus.open
+    )
+
+
 def record_declined(session: AsyncSession, offers: list, *, why: str) -> None:
     """Offers the system declined (another was accepted, or the request closed) get their own
     audit entry and `offer.declined` event, like offers a citizen declines."""

@@ -1,0 +1,202 @@
+"""Joining and leaving pools, invitations, closing, and the worker's sweep of notices that ran out.
+
+Every change locks the pool row first (SELECT ... FOR UPDATE), so seats are counted and taken in
+one critical section: concurrent joins never exceed `max_members`. Invited households hold a seat
+until they decline.
+"""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.demand import requests as demand_requests
+from app.errors import Conflict, Forbidden, ValidationFailed
+from app.models import Pool, PoolMember, PoolMemberStatus, PoolState, Role, SplitRule, User
+from app.pools import access, lifecycle
+from app.pools import repository as repo
+from app.pools.schemas import PoolJoin, PoolRead
+from app.pools.service import read_pools
+
+
+class PoolFull(Conflict):
+    code, title = "pool_full", "Pool Full"
+
+
+class PoolNotJoinable(Conflict):
+    code, title = "pool_not_joinable", "Pool Not Joinable"
+
+
+class AlreadyInPool(Conflict):
+    code = "already_in_pool"
+
+
+class NotInPool(Conflict):
+    code = "not_in_pool"
+
+
+class PoolClosed(Conflict):
+    code, title = "pool_closed", "Pool Closed"
+
+
+async def _locked(session: AsyncSession, user: User, pool_id: uuid.UUID):  # noqa: ANN202
+    return await access.get_visible(session, user, pool_id, for_update=True)
+
+
+async def _read(session: AsyncSession, user: User, pool: Pool) -> PoolRead:
+    return (await read_pools(session, await access.viewer_of(session, user), [pool]))[0]
+
+
+def _minutes(pool: Pool, data: PoolJoin) -> int | None:
+    if pool.split_rule == SplitRule.equal:
+        if data.weekly_minutes is not None:
+            raise ValidationFailed("This pool splits equally: leave weekly_minutes out.", pointer="/weekly_minutes")
+        return None
+    if data.weekly_minutes is None:
+        raise ValidationFailed("This pool splits by hours: say your weekly_minutes.", pointer="/weekly_minutes")
+    if data.weekly_minutes > pool.weekly_minutes:
+        raise ValidationFailed(
+            f"The pool runs {pool.weekly_minutes} minutes a week; you cannot use more.", pointer="/weekly_minutes"
+        )
+    return data.weekly_minutes
+
+
+async def _linked_request(session: AsyncSession, user: User, pool: Pool, request_id: uuid.UUID | None) -> None:
+    if request_id is None:
+        return
+    if not await demand_requests.is_open_request_of(
+        session, request_id, citizen_id=user.id, category_id=pool.category_id
+    ):
+        raise ValidationFailed(
+            "request_id must be one of your open requests of the pool's category.", pointer="/request_id"
+        )
+
+
+async def join_pool(session: AsyncSession, user: User, pool_id: uuid.UUID, data: PoolJoin) -> PoolRead:
+    if user.role != Role.citizen:
+        raise Forbidden("Households (citizens) join pools.")
+    pool, _, membership = await _locked(session, user, pool_id)
+    if membership is not None and membership.status == PoolMemberStatus.invited:
+        return await accept_invitation(session, user, pool_id, data)
+    if membership is not None:
+        raise AlreadyInPool("You are already in this pool.")
+    if pool.state not in (PoolState.forming, PoolState.active):
+        raise PoolNotJoinable(f"The pool is {pool.state.value}.", current_state=pool.state.value)
+    seats = len((await repo.members_of(session, [pool.id]))[pool.id])
+    if seats >= pool.max_members:
+        raise PoolFull(f"All {pool.max_members} places are taken.")
+    minutes = _minutes(pool, data)
+    await _linked_request(session, user, pool, data.request_id)
+    member = PoolMember(
+        pool_id=pool.id,
+        citizen_id=user.id,
+        request_id=data.request_id,
+        status=PoolMemberStatus.active,
+        weekly_minutes=minutes,
+        joined_at=datetime.now(UTC),
+    )
+    session.add(member)
+    await session.flush()
+    lifecycle.record(session, user.id, pool, "member.joined", member_id=member.id)
+    await lifecycle.maybe_activate(session, pool, user.id)
+    return await _read(session, user, pool)
+
+
+async def accept_invitation(session: AsyncSession, user: User, pool_id: uuid.UUID, data: PoolJoin) -> PoolRead:
+    pool, _, membership = await _locked(session, user, pool_id)
+    if membership is None or membership.status != PoolMemberStatus.invited:
+        raise NotInPool("You have no pending invitation to this pool.")
+    if pool.state not in (PoolState.forming, PoolState.active):
+        raise PoolNotJoinable(f"The pool is {pool.state.value}.", current_state=pool.state.value)
+    membership.weekly_minutes = _minutes(pool, data)
+    membership.status, membership.joined_at = PoolMemberStatus.active, datetime.now(UTC)
+    await session.flush()
+    lifecycle.record(session, user.id, pool, "member.joined", member_id=membership.id, invited=True)
+    await lifecycle.maybe_activate(session, pool, user.id)
+    return await _read(session, user, pool)
+
+
+async def decline_invitation(session: AsyncSession, user: User, pool_id: uuid.UUID) -> PoolRead:
+    pool, _, membership = await _locked(session, user, pool_id)
+    if membership is None or membership.status != PoolMemberStatus.invited:
+        raise NotInPool("You have no pending invitation to this pool.")
+    membership.status, membership.left_at = PoolMemberStatus.declined, datetime.now(UTC)
+    await session.flush()
+    lifecycle.record(session, user.id, pool, "member.declined", member_id=membership.id)
+    return await _read(session, user, pool)
+
+
+async def leave_pool(session: AsyncSession, user: User, pool_id: uuid.UUID) -> PoolRead:
+    """Leave at once while the pool forms; with `notice_days` of notice once it is active."""
+    pool, _, membership = await _locked(session, user, pool_id)
+    if membership is None or membership.status == PoolMemberStatus.invited:
+        raise NotInPool("You are not a member of this pool (decline an invitation instead).")
+    if membership.status == PoolMemberStatus.leaving:
+        raise NotInPool(f"You already gave notice; you leave at {membership.leaves_at.isoformat()}.")
+    now = datetime.now(UTC)
+    if pool.state == PoolState.active and pool.notice_days > 0:
+        membership.status, membership.leaves_at = PoolMemberStatus.leaving, now + timedelta(days=pool.notice_days)
+        await session.flush()
+        lifecycle.record(
+            session,
+            user.id,
+            pool,
+            "member.leaving",
+            member_id=membership.id,
+            leaves_at=membership.leaves_at.isoformat(),
+        )
+    else:
+        membership.status, membership.left_at = PoolMemberStatus.left, now
+        await session.flush()
+        lifecycle.record(session, user.id, pool, "member.left", member_id=membership.id)
+        await lifecycle.after_departure(session, pool, user.id)
+    return await _read(session, user, pool)
+
+
+async def close_pool(session: AsyncSession, user: User, pool_id: uuid.UUID) -> PoolRead:
+    """Close a forming pool at once; an active one after its notice (members are served till then)."""
+    pool, viewer, _ = await _locked(session, user, pool_id)
+    if not access.can_coordinate(viewer, pool):
+        raise Forbidden("Only the pool's coordinators close it.")
+    if pool.state in (PoolState.closing, PoolState.closed):
+        raise PoolClosed(f"The pool is already {pool.state.value}.", current_state=pool.state.value)
+    now = datetime.now(UTC)
+    members = await lifecycle.in_pool(session, pool)
+    if pool.state == PoolState.active and pool.notice_days > 0:
+        pool.state, pool.closes_at = PoolState.closing, now + timedelta(days=pool.notice_days)
+        await session.flush()
+        lifecycle.record(session, user.id, pool, "pool.closing", closes_at=pool.closes_at.isoformat())
+        lifecycle.tell(session, members, pool, "pool.closing", closes_at=pool.closes_at.isoformat())
+    else:
+        await _close_now(session, pool, user.id, now)
+        lifecycle.tell(session, members, pool, "pool.closed")
+    return await _read(session, user, pool)
+
+
+async def _close_now(session: AsyncSession, pool: Pool, actor_id: uuid.UUID | None, now: datetime) -> None:
+    pool.state, pool.closed_at = PoolState.closed, now
+    await repo.end_memberships(session, pool.id, now)
+    await session.flush()
+    lifecycle.record(session, actor_id, pool, "pool.closed")
+
+
+async def sweep(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
+    """Worker: end the memberships and closings whose notice ran out (rows locked, SKIP LOCKED)."""
+    now = now or datetime.now(UTC)
+    departures = await repo.due_departures(session, now)
+    pool_ids = sorted({m.pool_id for m in departures})
+    for member in departures:
+        member.status, member.left_at = PoolMemberStatus.left, now
+    await session.flush()
+    for pool_id in pool_ids:
+        pool = await repo.get_pool(session, pool_id, for_update=True)
+        if pool is not None:
+            for member in (m for m in departures if m.pool_id == pool_id):
+                lifecycle.record(session, None, pool, "member.left", member_id=member.id)
+            await lifecycle.after_departure(session, pool, None)
+    closings = await repo.due_closings(session, now)
+    for pool in closings:
+        members = await lifecycle.in_pool(session, pool)
+        await _close_now(session, pool, None, now)
+        lifecycle.tell(session, members, pool, "pool.closed")
+    return {"pool_departures": len(departures), "pools_closed": len(closings)}

@@ -1,0 +1,291 @@
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, exists, false, or_, select, text, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import (
+    CondominiumMember,
+    Delivery,
+    DemandRequest,
+    MembershipStatus,
+    Pool,
+    PoolMember,
+    PoolMemberStatus,
+    PoolOffer,
+    PoolOfferStatus,
+    PoolScope,
+    PoolState,
+    ProviderStaff,
+    RequestStatus,
+    Service,
+    User,
+)
+
+LIVE = (PoolMemberStatus.invited, PoolMemberStatus.active, PoolMemberStatus.leaving)
+IN_POOL = (PoolMemberStatus.active, PoolMemberStatus.leaving)
+
+
+async def get_pool(session: AsyncSession, pool_id: uuid.UUID, *, for_update: bool = False) -> Pool | None:
+    stmt = select(Pool).where(Pool.id == pool_id)
+    if for_update:  # and re-read: a row read before the lock may have changed since
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(stmt)
+
+
+async def members_of(session: AsyncSession, pool_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[PoolMember]]:
+    stmt = (
+        select(PoolMember)
+        .where(PoolMember.pool_id.in_(pool_ids), PoolMember.status.in_(LIVE))
+        .order_by(PoolMember.created_at, PoolMember.id)
+    )
+    found: dict[uuid.UUID, list[PoolMember]] = {pool_id: [] for pool_id in pool_ids}
+    for member in await session.scalars(stmt):
+        found[member.pool_id].append(member)
+    return found
+
+
+async def members_with_people(session: AsyncSession, pool_id: uuid.UUID) -> list[tuple[PoolMember, User]]:
+    stmt = (
+        select(PoolMember, User)
+        .join(User, User.id == PoolMember.citizen_id)
+        .where(PoolMember.pool_id == pool_id)
+        .order_by(PoolMember.created_at, PoolMember.id)
+    )
+    return [(row[0], row[1]) for row in await session.execute(stmt)]
+
+
+async def live_membership(session: AsyncSession, pool_id: uuid.UUID, citizen_id: uuid.UUID) -> PoolMember | None:
+    stmt = select(PoolMember).where(
+        PoolMember.pool_id == pool_id, PoolMember.citizen_id == citizen_id, PoolMember.status.in_(LIVE)
+    )
+    return await session.scalar(stmt)
+
+
+async def due_departures(session: AsyncSession, now: datetime) -> list[PoolMember]:
+    stmt = (
+        select(PoolMember)
+        .where(PoolMember.status == PoolMemberStatus.leaving, PoolMember.leaves_at <= now)
+        .order_by(PoolMember.leaves_at)
+        .with_for_update(skip_locked=True)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def due_closings(session: AsyncSession, now: datetime) -> list[Pool]:
+    stmt = select(Pool).where(Pool.state == PoolState.closing, Pool.closes_at <= now).with_for_update(skip_locked=True)
+    return list(await session.scalars(stmt))
+
+
+async def end_memberships(session: AsyncSession, pool_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        update(PoolMember)
+        .where(PoolMember.pool_id == pool_id, PoolMember.status.in_(LIVE))
+        .values(status=PoolMemberStatus.left, left_at=now)
+    )
+
+
+async def staff_provider_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+    stmt = select(ProviderStaff.provider_id).where(ProviderStaff.user_id == user_id)
+    return list(await session.scalars(stmt))
+
+
+def visible_pools(
+    *,
+    everything: bool,
+    citizen_id: uuid.UUID | None = None,
+    buildings: list[uuid.UUID] | None = None,
+    hub_ids: list[uuid.UUID] | None = None,
+    nil_ids: list[uuid.UUID] | None = None,
+    provider_ids: list[uuid.UUID] | None = None,
+) -> Any:
+    """The WHERE clause of the pools a caller may see (see app.pools.access for the rules)."""
+    if everything:
+        return true()
+    clauses = []
+    if citizen_id is not None:
+        clauses.append(
+            exists().where(
+                PoolMember.pool_id == Pool.id, PoolMember.citizen_id == citizen_id, PoolMember.status.in_(LIVE)
+            )
+        )
+        clauses.append(Pool.scope.in_([PoolScope.hub, PoolScope.nil]))
+        if buildings:
+            clauses.append(Pool.condominium_id.in_(buildings))
+    if hub_ids:
+        clauses.append(Pool.hub_id.in_(hub_ids))
+    if nil_ids:
+        clauses.append(Pool.nil_id.in_(nil_ids))
+    if provider_ids is not None:
+        clauses.append(Pool.state != PoolState.closed)
+        if provider_ids:
+            clauses.append(Pool.provider_id.in_(provider_ids))
+    return or_(*clauses) if clauses else false()
+
+
+def pools_query(
+    visibility: Any,
+    *,
+    category_id: uuid.UUID | None,
+    nil_id: uuid.UUID | None,
+    hub_id: uuid.UUID | None,
+    condominium_id: uuid.UUID | None,
+    state: PoolState | None,
+    member_id: uuid.UUID | None,
+) -> Select[tuple[Pool]]:
+    stmt = select(Pool).where(visibility)
+    for column, value in (
+        (Pool.category_id, category_id),
+        (Pool.nil_id, nil_id),
+        (Pool.hub_id, hub_id),
+        (Pool.condominium_id, condominium_id),
+        (Pool.state, state),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if member_id is not None:
+        stmt = stmt.where(
+            exists().where(
+                PoolMember.pool_id == Pool.id, PoolMember.citizen_id == member_id, PoolMember.status.in_(LIVE)
+            )
+        )
+    return stmt
+
+
+async def approved_buildings(session: AsyncSession, citizen_id: uuid.UUID) -> list[uuid.UUID]:
+    stmt = select(CondominiumMember.condominium_id).where(
+        CondominiumMember.citizen_id == citizen_id, CondominiumMember.status == MembershipStatus.approved
+    )
+    return list(await session.scalars(stmt))
+
+
+# --- offers ----------------------------------------------------------------------------------------
+
+
+async def get_offer(session: AsyncSession, offer_id: uuid.UUID, *, for_update: bool = False) -> PoolOffer | None:
+    stmt = select(PoolOffer).where(PoolOffer.id == offer_id)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(stmt)
+
+
+def offers_query(pool_id: uuid.UUID, provider_ids: list[uuid.UUID] | None) -> Select[tuple[PoolOffer]]:
+    stmt = select(PoolOffer).where(PoolOffer.pool_id == pool_id)
+    if provider_ids is not None:
+        stmt = stmt.where(PoolOffer.provider_id.in_(provider_ids))
+    return stmt
+
+
+async def pending_offers(session: AsyncSession, pool_id: uuid.UUID) -> list[PoolOffer]:
+    stmt = select(PoolOffer).where(PoolOffer.pool_id == pool_id, PoolOffer.status == PoolOfferStatus.pending)
+    return list(await session.scalars(stmt.with_for_update()))
+
+
+async def get_service(session: AsyncSession, service_id: uuid.UUID) -> Service | None:
+    return await session.get(Service, service_id)
+
+
+# --- suggestions -----------------------------------------------------------------------------------
+
+
+async def sharing_requests(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    nil_ids: list[uuid.UUID] | None = None,
+    citizen_id: uuid.UUID | None = None,
+    request_ids: list[uuid.UUID] | None = None,
+    category_id: uuid.UUID | None = None,
+) -> list[DemandRequest]:
+    stmt = select(DemandRequest).where(
+        DemandRequest.status == RequestStatus.open,
+        DemandRequest.open_to_sharing.is_(True),
+        or_(DemandRequest.valid_until.is_(None), DemandRequest.valid_until > now),
+        ~exists().where(PoolMember.request_id == DemandRequest.id, PoolMember.status.in_(LIVE)),
+    )
+    if nil_ids is not None:
+        stmt = stmt.where(DemandRequest.nil_id.in_(nil_ids))
+    if citizen_id is not None:
+        stmt = stmt.where(DemandRequest.citizen_id == citizen_id)
+    if request_ids is not None:
+        stmt = stmt.where(DemandRequest.id.in_(request_ids))
+    if category_id is not None:
+        stmt = stmt.where(DemandRequest.category_id == category_id)
+    return list(await session.scalars(stmt.order_by(DemandRequest.opened_at, DemandRequest.id)))
+
+
+async def compatible_pairs(
+    session: AsyncSession,
+    seed_ids: list[uuid.UUID],
+    *,
+    now: datetime,
+    max_distance_km: float,
+    min_overlap_minutes: int,
+) -> list[tuple[uuid.UUID, uuid.UUID, int]]:
+    """(seed, other, overlapping minutes) for every open sharing request compatible with a seed:
+    same category, another household, a schedule overlap of at least `min_overlap_minutes`, and
+    either a condominium in common or both placed within `max_distance_km` in the same NIL.
+
+    The GiST index on open requests' schedules serves the `&&` pre-filter; the exact minutes come
+    from the multirange intersection.
+    """
+    sql = text(
+        """
+        WITH seed AS (
+            SELECT * FROM demand_request WHERE id = ANY(:seed_ids)
+        ), building AS (
+            SELECT citizen_id, condominium_id FROM condominium_member WHERE status = 'approved'
+        )
+        SELECT seed.id AS seed_id, other.id AS other_id, overlap.minutes
+        FROM seed
+        JOIN demand_request AS other
+          ON other.category_id = seed.category_id
+         AND other.id <> seed.id
+         AND other.citizen_id <> seed.citizen_id
+         AND other.status = 'open'
+         AND other.open_to_sharing
+         AND (other.valid_until IS NULL OR other.valid_until > :now)
+         AND other.schedule_minutes && seed.schedule_minutes
+         AND NOT EXISTS (
+             SELECT 1 FROM pool_member AS pm
+             WHERE pm.request_id = other.id AND pm.status IN ('invited', 'active', 'leaving')
+         )
+        CROSS JOIN LATERAL (
+            SELECT coalesce(sum(upper(r) - lower(r)), 0)::int AS minutes
+            FROM unnest(other.schedule_minutes * seed.schedule_minutes) AS r
+        ) AS overlap
+        WHERE overlap.minutes >= :min_overlap
+          AND (
+            EXISTS (
+                SELECT 1 FROM building AS a JOIN building AS b ON a.condominium_id = b.condominium_id
+                WHERE a.citizen_id = seed.citizen_id AND b.citizen_id = other.citizen_id
+            )
+            OR (
+                other.nil_id = seed.nil_id
+                AND seed.lat IS NOT NULL AND other.lat IS NOT NULL
+                AND 2 * 6371.0088 * asin(sqrt(
+                    power(sin(radians(other.lat - seed.lat) / 2), 2)
+                    + cos(radians(seed.lat)) * cos(radians(other.lat))
+                      * power(sin(radians(other.lon - seed.lon) / 2), 2)
+                )) <= :max_km
+            )
+          )
+        """
+    )
+    rows = await session.execute(
+        sql,
+        {"seed_ids": seed_ids, "now": now, "min_overlap": min_overlap_minutes, "max_km": max_distance_km},
+    )
+    return [(row.seed_id, row.other_id, row.minutes) for row in rows]
+
+
+async def shared_services(session: AsyncSession, category_id: uuid.UUID, nil_id: uuid.UUID) -> list[Service]:
+    """Searchable shared-delivery listings of a category covering a NIL."""
+    stmt = select(Service).where(
+        Service.searchable.is_(True),
+        Service.category_id == category_id,
+        Service.delivery == Delivery.shared,
+        Service.coverage_nil_ids.contains([nil_id]),
+    )
+    return list(await session.scalars(stmt))

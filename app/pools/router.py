@@ -1,0 +1,228 @@
+import uuid
+from typing import Annotated
+
+from fastapi import Query, status
+
+from app.auth import CurrentUser
+from app.db import SessionDep
+from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
+from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
+from app.models import PoolOffer, PoolState
+from app.pagination import Page, PageParamsDep, Paginated
+from app.pools import membership, offers, service, suggestions
+from app.pools.access import PoolNotFound
+from app.pools.schemas import (
+    PoolCreate,
+    PoolJoin,
+    PoolMemberRead,
+    PoolOfferCreate,
+    PoolOfferRead,
+    PoolRead,
+    SuggestionList,
+)
+from app.ratelimit import CreationRateLimit
+from app.routing import IfMatch, api_router
+
+router = api_router(prefix="/pools", tags=["pools"])
+pool_offers_router = api_router(prefix="/pool-offers", tags=["pools"])
+CREATING = [IdempotencyKeyDep, CreationRateLimit]
+SEEN = error_responses(NotAuthenticated, PoolNotFound)
+
+
+@router.get(
+    "/suggestions",
+    response_model=SuggestionList,
+    responses=error_responses(NotAuthenticated, Forbidden),
+)
+async def list_pool_suggestions(
+    session: SessionDep,
+    user: CurrentUser,
+    hub_id: Annotated[uuid.UUID | None, Query(description="Operators: one of your hubs (default: all)")] = None,
+    category_id: uuid.UUID | None = None,
+) -> SuggestionList:
+    """Groups of compatible open requests open to sharing: for an operator across their hubs' NILs,
+    for a citizen around their own requests (others shown only by NIL)."""
+    return await suggestions.suggest(session, user, hub_id=hub_id, category_id=category_id)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PoolRead,
+    dependencies=CREATING,
+    responses=error_responses(
+        NotAuthenticated,
+        Forbidden,
+        suggestions.SuggestionStale,
+        RateLimited,
+        IdempotencyInProgress,
+    ),
+)
+async def create_pool(data: PoolCreate, session: SessionDep, user: CurrentUser) -> PoolRead:
+    """Form a pool by hand, or from a suggestion (its requesters are invited). A citizen creator is its
+    first member."""
+    return await service.create_pool(session, user, data)
+
+
+@router.get("", response_model=Page[PoolRead], responses=error_responses(NotAuthenticated))
+async def list_pools(
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageParamsDep,
+    category_id: uuid.UUID | None = None,
+    nil_id: uuid.UUID | None = None,
+    hub_id: uuid.UUID | None = None,
+    condominium_id: uuid.UUID | None = None,
+    state: PoolState | None = None,
+    mine: Annotated[bool, Query(description="Only pools you are in or invited to")] = False,
+) -> Paginated[PoolRead]:
+    """Pools you may see, newest first."""
+    return await service.list_pools(
+        session,
+        user,
+        page,
+        category_id=category_id,
+        nil_id=nil_id,
+        hub_id=hub_id,
+        condominium_id=condominium_id,
+        state=state,
+        mine=mine,
+    )
+
+
+@router.get("/{pool_id}", response_model=PoolRead, responses=SEEN)
+async def get_pool(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> PoolRead:
+    """One pool, with each household's exact share and saving once priced (members, coordinators)."""
+    return await service.read_one(session, user, pool_id)
+
+
+@router.get(
+    "/{pool_id}/members",
+    response_model=list[PoolMemberRead],
+    responses=error_responses(NotAuthenticated, Forbidden, PoolNotFound),
+)
+async def list_pool_members(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> list[PoolMemberRead]:
+    """Who is in the pool, invited, or left (coordinators only)."""
+    return await service.list_members(session, user, pool_id)
+
+
+JOINING = error_responses(
+    NotAuthenticated, Forbidden, PoolNotFound, membership.PoolFull, membership.PoolNotJoinable, membership.AlreadyInPool
+)
+
+
+@router.post("/{pool_id}/join", response_model=PoolRead, responses=JOINING)
+async def join_pool(pool_id: uuid.UUID, data: PoolJoin, session: SessionDep, user: CurrentUser) -> PoolRead:
+    """Join a pool for your household (citizens); with your weekly minutes when it splits by hours."""
+    return await membership.join_pool(session, user, pool_id, data)
+
+
+@router.post(
+    "/{pool_id}/invitation/accept",
+    response_model=PoolRead,
+    responses=error_responses(NotAuthenticated, PoolNotFound, membership.NotInPool, membership.PoolNotJoinable),
+)
+async def accept_pool_invitation(
+    pool_id: uuid.UUID, data: PoolJoin, session: SessionDep, user: CurrentUser
+) -> PoolRead:
+    """Accept an invitation to a pool formed from a suggestion."""
+    return await membership.accept_invitation(session, user, pool_id, data)
+
+
+@router.post(
+    "/{pool_id}/invitation/decline",
+    response_model=PoolRead,
+    responses=error_responses(NotAuthenticated, PoolNotFound, membership.NotInPool),
+)
+async def decline_pool_invitation(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> PoolRead:
+    """Decline an invitation to a pool (its seat is freed)."""
+    return await membership.decline_invitation(session, user, pool_id)
+
+
+@router.post(
+    "/{pool_id}/leave",
+    response_model=PoolRead,
+    responses=error_responses(NotAuthenticated, PoolNotFound, membership.NotInPool),
+)
+async def leave_pool(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> PoolRead:
+    """Leave: at once while forming, after `notice_days` once active (you pay your share till then)."""
+    return await membership.leave_pool(session, user, pool_id)
+
+
+@router.post(
+    "/{pool_id}/close",
+    response_model=PoolRead,
+    responses=error_responses(NotAuthenticated, Forbidden, PoolNotFound, membership.PoolClosed),
+)
+async def close_pool(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> PoolRead:
+    """Close the pool (coordinators): at once while forming, after `notice_days` once active."""
+    return await membership.close_pool(session, user, pool_id)
+
+
+@router.post(
+    "/{pool_id}/offers",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PoolOfferRead,
+    dependencies=CREATING,
+    responses=error_responses(
+        NotAuthenticated,
+        Forbidden,
+        PoolNotFound,
+        offers.PoolOfferExists,
+        offers.PoolAlreadyServed,
+        RateLimited,
+        IdempotencyInProgress,
+    ),
+)
+async def create_pool_offer(
+    pool_id: uuid.UUID, data: PoolOfferCreate, session: SessionDep, user: CurrentUser
+) -> PoolOffer:
+    """Offer to serve a pool (an accredited provider's staff): a weekly price for the whole group."""
+    return await offers.create_offer(session, user, pool_id, data)
+
+
+@router.get("/{pool_id}/offers", response_model=Page[PoolOfferRead], responses=SEEN)
+async def list_pool_offers(
+    pool_id: uuid.UUID, session: SessionDep, user: CurrentUser, page: PageParamsDep
+) -> Paginated[PoolOffer]:
+    """Offers on a pool, newest first (providers see only their own)."""
+    return await offers.list_offers(session, user, pool_id, page)
+
+
+DECIDING = error_responses(
+    NotAuthenticated,
+    Forbidden,
+    PoolNotFound,
+    offers.PoolOfferNotFound,
+    offers.InvalidPoolOfferTransition,
+    PreconditionFailed,
+)
+
+
+@pool_offers_router.post(
+    "/{offer_id}/accept",
+    response_model=PoolOfferRead,
+    responses=DECIDING | error_responses(offers.PoolAlreadyServed),
+)
+async def accept_pool_offer(
+    offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
+) -> PoolOffer:
+    """Accept an offer (coordinators): the pool is priced, other offers declined, and it activates
+    once it has its minimum."""
+    return await offers.accept_offer(session, user, offer_id, if_match)
+
+
+@pool_offers_router.post("/{offer_id}/decline", response_model=PoolOfferRead, responses=DECIDING)
+async def decline_pool_offer(
+    offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
+) -> PoolOffer:
+    """Decline an offer (coordinators)."""
+    return await offers.decline_offer(session, user, offer_id, if_match)
+
+
+@pool_offers_router.post("/{offer_id}/withdraw", response_model=PoolOfferRead, responses=DECIDING)
+async def withdraw_pool_offer(
+    offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
+) -> PoolOffer:
+    """Withdraw your provider's pending offer."""
+    return await offers.withdraw_offer(session, user, offer_id, if_match)

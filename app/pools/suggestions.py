@@ -1,0 +1,268 @@
+"""Pool suggestions: groups of compatible open requests whose households said they would share.
+
+Two requests are compatible when they are open, open to sharing, of one category, of two
+households, overlap at least `suggestion_min_overlap_minutes` a week, and either share a
+condominium or lie within `suggestion_max_distance_km` of each other in one NIL (the database finds
+these pairs). A group grows greedily from a seed: the most-overlapping compatible request first,
+as long as it is compatible with every member and the group's common schedule keeps the minimum.
+
+Operators get the groups across their hubs' NILs, each request in one group at most, with request
+ids; a citizen gets one group per own request, showing the others only by NIL. Each suggestion
+carries a signed token, bound to the caller and valid for a day, that POST /v1/pools redeems after
+checking the group again.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.condominiums import service as condominium_service
+from app.config import get_settings
+from app.errors import Conflict, Forbidden, ValidationFailed
+from app.hubs import service as hub_service
+from app.models import DemandRequest, PoolScope, Role, User
+from app.pools import access
+from app.pools import repository as repo
+from app.pools.access import Viewer
+from app.pools.schemas import PoolSuggestion, SuggestionList, SuggestionMember
+from app.schedules import Span, WeeklySlot, intersect, slots_of, spans_of, total_minutes
+
+
+class SuggestionInvalid(ValidationFailed):
+    code = "suggestion_invalid"
+
+
+class SuggestionStale(Conflict):
+    code = "suggestion_stale"
+
+
+@dataclass(slots=True)
+class Invitee:
+    citizen_id: uuid.UUID
+    request_id: uuid.UUID
+
+
+@dataclass(slots=True)
+class Redeemed:
+    category_id: uuid.UUID
+    scope: PoolScope
+    condominium_id: uuid.UUID | None
+    nil_id: uuid.UUID
+    hub_id: uuid.UUID | None
+    common_schedule: list[WeeklySlot]
+    invitees: list[Invitee]
+
+
+@dataclass(slots=True)
+class _Group:
+    requests: list[DemandRequest]
+    common: list[Span]
+    condominium_id: uuid.UUID | None
+
+
+# --- finding groups --------------------------------------------------------------------------------
+
+
+async def _graph(
+    session: AsyncSession, seed_ids: list[uuid.UUID], now: datetime
+) -> tuple[dict[uuid.UUID, dict[uuid.UUID, int]], dict[uuid.UUID, DemandRequest]]:
+    """Compatibility (minutes of overlap) among the seeds, their partners, and the partners' partners."""
+    settings = get_settings().pools
+    params = {"now": now, "max_distance_km": settings.suggestion_max_distance_km}
+    params["min_overlap_minutes"] = settings.suggestion_min_overlap_minutes
+    edges: dict[uuid.UUID, dict[uuid.UUID, int]] = {}
+    pairs = await repo.compatible_pairs(session, seed_ids, **params)
+    partners = sorted({b for _, b, _ in pairs} - set(seed_ids))
+    if partners:
+        pairs += await repo.compatible_pairs(session, partners, **params)
+    for a, b, minutes in pairs:
+        edges.setdefault(a, {})[b] = minutes
+        edges.setdefault(b, {})[a] = minutes
+    involved = sorted(set(seed_ids) | set(edges))
+    rows = await repo.sharing_requests(session, now=now, request_ids=involved)
+    return edges, {r.id: r for r in rows}
+
+
+def _grow(seed: DemandRequest, edges, rows, used: set[uuid.UUID], minimum: int) -> _Group | None:
+    group, common = [seed], spans_of(seed.schedule_minutes)
+    candidates = sorted(edges.get(seed.id, {}).items(), key=lambda item: (-item[1], str(item[0])))
+    for other_id, _ in candidates:
+        other = rows.get(other_id)
+        if other is None or other_id in used or other.citizen_id in {r.citizen_id for r in group}:
+            continue
+        if not all(other_id in edges.get(member.id, {}) for member in group):
+            continue
+        narrowed = intersect(common, spans_of(other.schedule_minutes))
+        if total_minutes(narrowed) >= minimum:
+            group.append(other)
+            common = narrowed
+    return _Group(group, common, None) if len(group) >= 2 else None
+
+
+async def _groups(session: AsyncSession, seeds: list[DemandRequest], now: datetime, *, exclusive: bool) -> list[_Group]:
+    if not seeds:
+        return []
+    minimum = get_settings().pools.suggestion_min_overlap_minutes
+    edges, rows = await _graph(session, [s.id for s in seeds], now)
+    used: set[uuid.UUID] = set()
+    groups = []
+    for seed in seeds:
+        if seed.id in used or seed.id not in rows:
+            continue
+        group = _grow(seed, edges, rows, used, minimum)
+        if group is None:
+            continue
+        groups.append(group)
+        if exclusive:
+            used |= {r.id for r in group.requests}
+    buildings = await _buildings(session, [r.citizen_id for g in groups for r in g.requests])
+    for group in groups:
+        shared = set.intersection(*(buildings.get(r.citizen_id, set()) for r in group.requests))
+        group.condominium_id = min(shared) if shared else None
+    return groups
+
+
+async def _buildings(session: AsyncSession, citizen_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
+    return await condominium_service.buildings_of(session, sorted(set(citizen_ids)))
+
+
+async def _estimate(session: AsyncSession, group: _Group) -> tuple[int | None, str | None]:
+    """The cheapest per-person price for this group size among shared listings covering the NIL."""
+    size, best = len(group.requests), None
+    for service in await repo.shared_services(session, group.requests[0].category_id, group.requests[0].nil_id):
+        tiers = [t for t in service.shared_prices if t["group_size"] <= size]
+        if not tiers:
+            continue
+        price = max(tiers, key=lambda t: t["group_size"])["price_per_person_cents"]
+        if best is None or price < best[0]:
+            best = (price, service.price_model.value)
+    return best if best else (None, None)
+
+
+# --- the API ---------------------------------------------------------------------------------------
+
+
+async def suggest(
+    session: AsyncSession, user: User, *, hub_id: uuid.UUID | None, category_id: uuid.UUID | None
+) -> SuggestionList:
+    now = datetime.now(UTC)
+    viewer = await access.viewer_of(session, user)
+    if user.role in (Role.hub_operator, Role.admin):
+        if hub_id is not None:
+            await hub_service.require_operator(session, user, hub_id)
+            nils = (await hub_service.get_hub(session, hub_id)).zone_ids
+        elif user.role == Role.admin:
+            raise ValidationFailed("Admins name the hub (hub_id).", pointer="hub_id", location="query")
+        else:
+            nils = viewer.nil_ids
+        seeds = await repo.sharing_requests(session, now=now, nil_ids=nils, category_id=category_id)
+        operator = True
+    elif user.role == Role.citizen:
+        if hub_id is not None:
+            raise Forbidden("hub_id is for hub operators; citizens get suggestions for their own requests.")
+        seeds = await repo.sharing_requests(session, now=now, citizen_id=user.id, category_id=category_id)
+        operator = False
+    else:
+        raise Forbidden("Suggestions are for citizens (their requests) and hub operators (their zones).")
+    items = []
+    for group in await _groups(session, seeds, now, exclusive=operator):
+        price, model = await _estimate(session, group)
+        items.append(
+            PoolSuggestion(
+                category_id=group.requests[0].category_id,
+                nil_ids=sorted({r.nil_id for r in group.requests}),
+                condominium_id=group.condominium_id,
+                common_schedule=slots_of(group.common),
+                common_weekly_minutes=total_minutes(group.common),
+                members=[
+                    SuggestionMember(
+                        nil_id=r.nil_id,
+                        weekly_overlap_minutes=total_minutes(intersect(group.common, spans_of(r.schedule_minutes))),
+                        request_id=r.id if operator or r.citizen_id == user.id else None,
+                        yours=r.citizen_id == user.id,
+                    )
+                    for r in group.requests
+                ],
+                estimated_price_per_person_cents=price,
+                estimated_price_model=model,
+                suggestion_token=_sign(user.id, [r.id for r in group.requests]),
+            )
+        )
+    settings = get_settings().pools
+    return SuggestionList(
+        items=items,
+        max_distance_km=settings.suggestion_max_distance_km,
+        min_overlap_minutes=settings.suggestion_min_overlap_minutes,
+    )
+
+
+def _mac(payload: bytes) -> str:
+    key = get_settings().auth.secret_key.get_secret_value().encode()
+    digest = hmac.new(key, b"pool-suggestion:" + payload, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _sign(user_id: uuid.UUID, request_ids: list[uuid.UUID]) -> str:
+    expires = int(time.time()) + get_settings().pools.suggestion_token_hours * 3600
+    body = json.dumps({"u": str(user_id), "r": sorted(map(str, request_ids)), "e": expires}, separators=(",", ":"))
+    payload = body.encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + _mac(payload)
+
+
+def _verify(token: str, user_id: uuid.UUID) -> list[uuid.UUID]:
+    invalid = SuggestionInvalid(
+        "The suggestion token is invalid or expired; ask for suggestions again.", pointer="/suggestion_token"
+    )
+    try:
+        encoded, mac = token.split(".")
+        payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        if not hmac.compare_digest(mac, _mac(payload)):
+            raise invalid
+        body = json.loads(payload)
+        ids = [uuid.UUID(r) for r in body["r"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise invalid from exc
+    if body.get("u") != str(user_id) or body.get("e", 0) < time.time() or len(ids) < 2:
+        raise invalid
+    return ids
+
+
+async def redeem(session: AsyncSession, viewer: Viewer, token: str) -> Redeemed:
+    """The group of a token, checked again now: all still open, sharing and mutually compatible."""
+    ids = _verify(token, viewer.user.id)
+    now = datetime.now(UTC)
+    rows = {r.id: r for r in await repo.sharing_requests(session, now=now, request_ids=ids)}
+    stale = SuggestionStale("Some of these requests are no longer open to sharing; ask for suggestions again.")
+    if len(rows) != len(ids):
+        raise stale
+    edges, _ = await _graph(session, ids, now)
+    requests = [rows[i] for i in ids]
+    if any(b.id not in edges.get(a.id, {}) for a in requests for b in requests if a.id != b.id):
+        raise stale
+    common = spans_of(requests[0].schedule_minutes)
+    for request in requests[1:]:
+        common = intersect(common, spans_of(request.schedule_minutes))
+    if total_minutes(common) < get_settings().pools.suggestion_min_overlap_minutes:
+        raise stale
+    buildings = await _buildings(session, [r.citizen_id for r in requests])
+    shared = set.intersection(*(buildings.get(r.citizen_id, set()) for r in requests))
+    condominium_id = min(shared) if shared else None
+    hub_id = None
+    if condominium_id is not None:
+        hub_id = (await condominium_service.get_row(session, condominium_id)).hub_id
+    return Redeemed(
+        category_id=requests[0].category_id,
+        scope=PoolScope.condominium if condominium_id else PoolScope.nil,
+        condominium_id=condominium_id,
+        nil_id=requests[0].nil_id,
+        hub_id=hub_id,
+        common_schedule=slots_of(common),
+        invitees=[Invitee(citizen_id=r.citizen_id, request_id=r.id) for r in requests],
+    )
