@@ -46,6 +46,7 @@ def seed(*, demo: bool) -> None:
     from app.seed.demand_demo import seed_demand_demo
     from app.seed.demo import describe_logins, seed_demo
     from app.seed.reference import seed_reference
+    from app.seed.sharing_demo import seed_sharing_demo
 
     async def work(session):  # noqa: ANN001, ANN202
         counts = await seed_reference(session)
@@ -53,6 +54,7 @@ def seed(*, demo: bool) -> None:
             counts |= await seed_demo(session)
             counts |= await seed_catalog_demo(session)
             counts |= await seed_demand_demo(session)
+            counts |= await seed_sharing_demo(session)
         return counts
 
     if demo and get_settings().env == "prod":

@@ -38,6 +38,18 @@ DEMO_LOGINS = (
     DemoLogin("lucia.worker@demo.welfareditutti.it", "demo-worker-2026", "Lucia Ferrari", Role.worker),
     DemoLogin("giulia.cittadina@demo.welfareditutti.it", "demo-cittadina-2026", "Giulia Rossi", Role.citizen),
     DemoLogin("ahmed.cittadino@demo.welfareditutti.it", "demo-cittadino-2026", "Ahmed Benali", Role.citizen),
+    # The sharing demo (app/seed/sharing_demo.py): a second hub's operator, and San Gottardo's neighbours.
+    DemoLogin(
+        "operatore.quartooggiaro@demo.welfareditutti.it",
+        "demo-operatore-2026",
+        "Davide Greco (Spazio WeMi Agorà Quarto Oggiaro)",
+        Role.hub_operator,
+    ),
+    DemoLogin("elena.conti@demo.welfareditutti.it", "demo-cittadino-2026", "Elena Conti", Role.citizen),
+    DemoLogin("paolo.ricci@demo.welfareditutti.it", "demo-cittadino-2026", "Paolo Ricci", Role.citizen),
+    DemoLogin("chiara.moretti@demo.welfareditutti.it", "demo-cittadino-2026", "Chiara Moretti", Role.citizen),
+    DemoLogin("luca.galli@demo.welfareditutti.it", "demo-cittadino-2026", "Luca Galli", Role.citizen),
+    DemoLogin("marta.fontana@demo.welfareditutti.it", "demo-cittadino-2026", "Marta Fontana", Role.citizen),
 )
 DEMO_PARTNER_CLIENT_ID = "pc_demo_cooperativa"
 DEMO_PARTNER_SECRET = "pcs_demo-partner-secret-2026"
