@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from app.accounts.router import auth_router, me_router, users_router
 from app.catalog.router import router as services_router
 from app.categories.router import router as categories_router
+from app.condominiums.router import memberships_router as condominium_memberships_router
 from app.condominiums.router import router as condominiums_router
 from app.config import Settings, get_settings
 from app.db import build_engine, build_sessionmaker
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         provider_reviews_router,
         hubs_router,
         condominiums_router,
+        condominium_memberships_router,
         notifications_router,
         pools_router,
         pool_offers_router,

@@ -22,6 +22,7 @@ from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router
 
 router = api_router(prefix="/condominiums", tags=["condominiums"])
+memberships_router = api_router(prefix="/condominium-memberships", tags=["condominiums"])
 NotFound = condominium_service.CondominiumNotFound
 MANAGED = error_responses(NotAuthenticated, Forbidden, NotFound)
 
@@ -51,8 +52,9 @@ async def list_condominiums(
     return await condominium_service.list_condominiums(session, user, page, hub_id=hub_id, nil_id=nil_id, mine=mine)
 
 
-@router.post(
-    "/join",
+@memberships_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
     response_model=MembershipRead,
     dependencies=[CreationRateLimit],  # also slows down guessing codes
     responses=error_responses(

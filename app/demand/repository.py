@@ -10,6 +10,8 @@ from app.geo import haversine_km_sql
 from app.models import (
     DemandRequest,
     Engagement,
+    HubOperator,
+    HubZone,
     Offer,
     OfferStatus,
     Provider,
@@ -39,9 +41,18 @@ def requests_for_citizen(citizen_id: uuid.UUID, status: RequestStatus | None) ->
 
 
 def requests_for_operator(operator_id: uuid.UUID, status: RequestStatus | None) -> Select[tuple[DemandRequest]]:
-    """Those the operator made for citizens, and every operator-mode request (the hubs' queue)."""
+    """Those the operator made for citizens, and the operator-mode requests of the NILs their hubs
+    serve (the hubs' queue)."""
+    served = (
+        select(HubZone.zone_id)
+        .join(HubOperator, HubOperator.hub_id == HubZone.hub_id)
+        .where(HubOperator.user_id == operator_id)
+    )
     stmt = select(DemandRequest).where(
-        or_(DemandRequest.created_by_id == operator_id, DemandRequest.mode == RequestMode.operator)
+        or_(
+            DemandRequest.created_by_id == operator_id,
+            and_(DemandRequest.mode == RequestMode.operator, DemandRequest.nil_id.in_(served)),
+        )
     )
     if status is not None:
         stmt = stmt.where(DemandRequest.status == status)

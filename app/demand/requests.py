@@ -29,6 +29,7 @@ from app.demand.schemas import (
     RequestUpdate,
 )
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.hubs import service as hub_service
 from app.models import DemandRequest, RequestMode, RequestStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.schedules import WeeklySlot, first_overlap, to_multirange
@@ -51,13 +52,17 @@ class TooManyOpenRequests(Conflict):
     code = "too_many_open_requests"
 
 
-def _owns(user: User, request: DemandRequest) -> bool:
+async def _acts_for(session: AsyncSession, user: User, request: DemandRequest) -> bool:
     """The household, or a hub operator acting for it: the one who made the request for an offline
-    citizen, or any hub operator on an operator-mode request (the citizen asked the hubs to handle
-    it; scoping operators to their hub's zones comes with hubs)."""
+    citizen, or an operator of a hub serving the request's NIL on an operator-mode request (the
+    citizen asked the hubs of their neighbourhood to handle it)."""
     if request.citizen_id == user.id:
         return True
-    return user.role == Role.hub_operator and (request.created_by_id == user.id or request.mode == RequestMode.operator)
+    if user.role != Role.hub_operator:
+        return False
+    if request.created_by_id == user.id:
+        return True
+    return request.mode == RequestMode.operator and request.nil_id in await hub_service.operated_nil_ids(session, user)
 
 
 async def get_owned(
@@ -66,7 +71,7 @@ async def get_owned(
     """A request the caller may act on (for_update) or read; anyone else gets 404. Municipal admins
     may read any request (audited) but never act for a household."""
     request = await repo.get_request(session, request_id, for_update=for_update)
-    if request is None or not (_owns(user, request) or (user.role == Role.admin and not for_update)):
+    if request is None or not (await _acts_for(session, user, request) or (user.role == Role.admin and not for_update)):
         raise RequestNotFound("No request with this id.")
     return request
 

@@ -4,8 +4,10 @@ from typing import Annotated
 from fastapi import Query, status
 
 from app.auth import CurrentUser
+from app.condominiums.service import CondominiumNotFound
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
+from app.hubs.service import HubNotFound
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
 from app.models import PoolOffer, PoolState
 from app.pagination import Page, PageParamsDep, Paginated
@@ -20,6 +22,7 @@ from app.pools.schemas import (
     PoolRead,
     SuggestionList,
 )
+from app.providers.access import ProviderNotFound
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router
 
@@ -32,7 +35,7 @@ SEEN = error_responses(NotAuthenticated, PoolNotFound)
 @router.get(
     "/suggestions",
     response_model=SuggestionList,
-    responses=error_responses(NotAuthenticated, Forbidden),
+    responses=error_responses(NotAuthenticated, Forbidden, HubNotFound),
 )
 async def list_pool_suggestions(
     session: SessionDep,
@@ -53,6 +56,8 @@ async def list_pool_suggestions(
     responses=error_responses(
         NotAuthenticated,
         Forbidden,
+        HubNotFound,
+        CondominiumNotFound,
         suggestions.SuggestionStale,
         RateLimited,
         IdempotencyInProgress,
@@ -168,6 +173,7 @@ async def close_pool(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser)
         NotAuthenticated,
         Forbidden,
         PoolNotFound,
+        ProviderNotFound,
         offers.PoolOfferExists,
         offers.PoolAlreadyServed,
         RateLimited,

@@ -8,6 +8,7 @@ from app.seed.reference import zone_id
 from tests.factories import auth_headers, make_hub, make_hub_operator, make_user
 
 URL = "/v1/condominiums"
+JOIN_URL = "/v1/condominium-memberships"
 NIL_22 = zone_id(K.nil, 22)
 
 
@@ -72,23 +73,21 @@ async def test_a_citizen_joins_with_the_code_and_then_sees_the_private_details(
 ):
     before = await client.get(f"{URL}/{condominium['id']}", headers=as_citizen_a)
 
-    joined = await client.post(
-        f"{URL}/join", json={"join_code": condominium["join_code"].lower()}, headers=as_citizen_a
-    )
+    joined = await client.post(JOIN_URL, json={"join_code": condominium["join_code"].lower()}, headers=as_citizen_a)
     after = await client.get(f"{URL}/{condominium['id']}", headers=as_citizen_a)
     neighbour = await client.get(f"{URL}/{condominium['id']}", headers=as_citizen_b)
 
     assert before.json()["join_code"] is None and before.json()["administrator"] is None
-    assert joined.status_code == 200 and joined.json()["status"] == "approved"
+    assert joined.status_code == 201 and joined.json()["status"] == "approved"
     assert after.json()["join_code"] == condominium["join_code"]
     assert after.json()["my_membership"] == "approved" and after.json()["residents"] == 1
     assert neighbour.json()["join_code"] is None
 
 
 async def test_a_wrong_code_is_a_404_and_joining_twice_a_409(client, condominium, as_citizen_a):
-    wrong = await client.post(f"{URL}/join", json={"join_code": "AAAAAAAA"}, headers=as_citizen_a)
-    await client.post(f"{URL}/join", json={"join_code": condominium["join_code"]}, headers=as_citizen_a)
-    twice = await client.post(f"{URL}/join", json={"join_code": condominium["join_code"]}, headers=as_citizen_a)
+    wrong = await client.post(JOIN_URL, json={"join_code": "AAAAAAAA"}, headers=as_citizen_a)
+    await client.post(JOIN_URL, json={"join_code": condominium["join_code"]}, headers=as_citizen_a)
+    twice = await client.post(JOIN_URL, json={"join_code": condominium["join_code"]}, headers=as_citizen_a)
 
     assert wrong.status_code == 404 and wrong.json()["code"] == "join_code_invalid"
     assert twice.status_code == 409 and twice.json()["code"] == "already_resident"
@@ -97,9 +96,7 @@ async def test_a_wrong_code_is_a_404_and_joining_twice_a_409(client, condominium
 async def test_only_citizens_join(client, session, condominium):
     worker = await make_user(session, role=Role.worker)
 
-    response = await client.post(
-        f"{URL}/join", json={"join_code": condominium["join_code"]}, headers=auth_headers(worker)
-    )
+    response = await client.post(JOIN_URL, json={"join_code": condominium["join_code"]}, headers=auth_headers(worker))
 
     assert response.status_code == 403
 
@@ -124,7 +121,7 @@ async def test_asking_to_join_waits_for_an_operator_of_the_hub(client, session, 
 
 
 async def test_citizens_cannot_read_the_residents(client, condominium, as_citizen_a):
-    await client.post(f"{URL}/join", json={"join_code": condominium["join_code"]}, headers=as_citizen_a)
+    await client.post(JOIN_URL, json={"join_code": condominium["join_code"]}, headers=as_citizen_a)
 
     response = await client.get(f"{URL}/{condominium['id']}/residents", headers=as_citizen_a)
 
@@ -134,14 +131,14 @@ async def test_citizens_cannot_read_the_residents(client, condominium, as_citize
 async def test_rotating_the_code_stops_the_old_one(client, condominium, operator, as_citizen_a):
     rotated = await client.post(f"{URL}/{condominium['id']}/join-code", headers=auth_headers(operator))
 
-    old = await client.post(f"{URL}/join", json={"join_code": condominium["join_code"]}, headers=as_citizen_a)
+    old = await client.post(JOIN_URL, json={"join_code": condominium["join_code"]}, headers=as_citizen_a)
 
     assert rotated.json()["join_code"] != condominium["join_code"]
     assert old.status_code == 404
 
 
 async def test_a_resident_leaves(client, condominium, as_citizen_a):
-    await client.post(f"{URL}/join", json={"join_code": condominium["join_code"]}, headers=as_citizen_a)
+    await client.post(JOIN_URL, json={"join_code": condominium["join_code"]}, headers=as_citizen_a)
 
     left = await client.delete(f"{URL}/{condominium['id']}/membership", headers=as_citizen_a)
     again = await client.delete(f"{URL}/{condominium['id']}/membership", headers=as_citizen_a)

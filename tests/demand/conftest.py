@@ -32,6 +32,8 @@ from app.models import ZoneKind as K
 from app.seed.reference import category_id, zone_id
 from tests.factories import (
     auth_headers,
+    make_hub,
+    make_hub_operator,
     make_provider,
     make_provider_staff_user,
     make_service,
@@ -113,7 +115,9 @@ async def fetch_request(session: AsyncSession, request_id: str | uuid.UUID) -> D
 
 @pytest.fixture
 async def hub_operator(session):
-    return await make_user(session, email="operator.h1@example.org", full_name="Olga Operator", role=Role.hub_operator)
+    """An operator of a hub serving NIL 22, where the default request is."""
+    hub = await make_hub(session, nil_codes=(22,))
+    return await make_hub_operator(session, hub, email="operator.h1@example.org", full_name="Olga Operator")
 
 
 @pytest.fixture

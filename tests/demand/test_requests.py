@@ -33,7 +33,7 @@ from tests.demand.conftest import (
     request_body,
     slot,
 )
-from tests.factories import auth_headers, make_provider_staff_user, make_user
+from tests.factories import auth_headers, make_hub, make_hub_operator, make_provider_staff_user, make_user
 
 ROME = {"lat": 41.9028, "lon": 12.4964}
 BRERA = {"lat": 45.47425, "lon": 9.18816}  # NIL 2's centroid
@@ -920,7 +920,7 @@ async def test_changing_the_category_after_invitations_returns_409_and_keeps_it(
     assert stored.category_id == category_id("tata-babysitter")
 
 
-async def test_any_hub_operator_lists_and_reads_operator_mode_requests_and_the_read_is_audited(
+async def test_an_operator_of_a_hub_serving_the_nil_lists_and_reads_operator_mode_requests_audited(
     client, session, request_body_operator_mode, hub_operator, as_hub_operator
 ):
     created = request_body_operator_mode
@@ -945,6 +945,20 @@ async def test_a_municipal_admin_reads_a_request_but_cannot_cancel_it(client, se
     assert read.status_code == 200
     assert cancel.status_code == 404
     assert (await fetch_request(session, request_a["id"])).status == RequestStatus.open
+
+
+async def test_operators_of_hubs_not_serving_the_nil_neither_list_nor_read_operator_mode_requests(
+    client, session, request_body_operator_mode
+):
+    elsewhere = await make_hub_operator(session, await make_hub(session, nil_codes=(76,)))
+    unattached = await make_hub_operator(session)
+
+    for operator in (elsewhere, unattached):
+        listed = await client.get(REQUESTS_URL, headers=auth_headers(operator))
+        read = await client.get(f"{REQUESTS_URL}/{request_body_operator_mode['id']}", headers=auth_headers(operator))
+
+        assert listed.json()["items"] == []
+        assert read.status_code == 404
 
 
 @pytest.fixture
