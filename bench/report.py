@@ -47,5 +47,8 @@ def write_markdown(results: dict, path: Path) -> None:
     )
     if results.get("generated"):
         text += f"\nThe database was generated in this run: {results['generated']['seconds']['total']} s.\n"
+    notes = path.parent / "bench" / "notes.md"  # hand-written findings (EXPLAIN figures, causes), kept across runs
+    if notes.exists():
+        text += "\n" + notes.read_text(encoding="utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
