@@ -11,7 +11,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-only install install-test openapi lint check migrate seed worker clean-db
+.PHONY: run test test-only install install-test openapi lint check migrate seed worker clean-db generate bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ openapi: install ## regenerate openapi/openapi.json from the app
 	$(BIN)/tutti openapi
 
 lint: install-test
-	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff check app tests migrations bench
 
 check: install-test lint ## CI-only checks: migrations match models, contract up to date
 	$(BIN)/tutti migrate  # alembic check compares the models with a database at head
@@ -55,6 +55,13 @@ seed: install
 
 worker: install
 	$(BIN)/tutti worker
+
+SCALE ?= city
+generate: install ## fill tutti_bench_$(SCALE) with a synthetic Milan (SCALE=tiny|small|city|region)
+	$(BIN)/tutti generate --scale $(SCALE)
+
+bench: install ## load-test the API on tutti_bench_$(SCALE) (generated if empty) with wrk; not part of `make test`
+	$(BIN)/python -m bench.run --scale $(SCALE) $(BENCH_ARGS)
 
 clean-db: ## stop and delete the embedded database
 	-$(BIN)/python -c "import pgserver; pgserver.get_server('.pgdata', cleanup_mode='delete').cleanup()"

@@ -1,4 +1,4 @@
-"""`tutti`: serve, migrate, seed, create-admin, openapi, worker."""
+"""`tutti`: serve, migrate, seed, create-admin, openapi, worker, generate."""
 
 import argparse
 import asyncio
@@ -112,6 +112,14 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
     )
 
 
+def _generator_arguments(parser: argparse.ArgumentParser) -> None:
+    try:
+        from bench.generate import add_arguments
+    except ImportError:  # an install without the bench package (the production image)
+        return
+    add_arguments(parser)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="tutti", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +137,8 @@ def main(argv: list[str] | None = None) -> None:
     p_openapi = sub.add_parser("openapi", help="write openapi/openapi.json")
     p_openapi.add_argument("--check", action="store_true", help="fail if the file is out of date")
     sub.add_parser("worker", help="run the background worker")
+    p_generate = sub.add_parser("generate", help="fill a database with a synthetic Milan (bench/generate.py)")
+    _generator_arguments(p_generate)
     args = parser.parse_args(argv)
 
     if args.command == "serve":
@@ -141,6 +151,10 @@ def main(argv: list[str] | None = None) -> None:
         create_admin(args.email, args.name)
     elif args.command == "openapi":
         write_openapi(check=args.check)
+    elif args.command == "generate":
+        from bench.generate import run
+
+        run(args)
     elif args.command == "worker":
         from app.worker import main as worker_main
 

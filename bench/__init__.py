@@ -1,0 +1,1 @@
+"""Scale tooling outside the API: the synthetic-city generator and the load benchmark."""
