@@ -12,6 +12,8 @@ from app.accounts.router import auth_router, me_router, users_router
 from app.catalog.router import router as services_router
 from app.categories.router import router as categories_router
 from app.config import Settings, get_settings
+from app.courses.router import enrolments_router
+from app.courses.router import router as courses_router
 from app.db import build_engine, build_sessionmaker
 from app.demand.router import (
     engagements_router,
@@ -128,6 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reviews_router,
         provider_reviews_router,
         hubs_router,
+        courses_router,
+        enrolments_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(hsds_router.router)  # HSDS 3.0 feed at /hsds: the standard's paths, not /v1's
