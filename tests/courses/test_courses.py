@@ -27,7 +27,9 @@ async def test_operator_creates_a_published_course_spanning_its_sessions(client,
 async def test_creating_a_course_writes_audit_and_outbox(client, session, as_operator, hub):
     course = await post_course(client, as_operator, hub.id)
 
-    events = (await session.scalars(select(OutboxEvent).where(OutboxEvent.aggregate_id == uuid.UUID(course["id"])))).all()
+    events = (
+        await session.scalars(select(OutboxEvent).where(OutboxEvent.aggregate_id == uuid.UUID(course["id"])))
+    ).all()
     audits = (await session.scalars(select(AuditEntry).where(AuditEntry.target_id == uuid.UUID(course["id"])))).all()
     assert [e.type for e in events] == ["course.created"]
     assert [a.action for a in audits] == ["course.created"]
