@@ -25,6 +25,8 @@ from app.demand.router import (
 from app.errors import PROBLEM_JSON, BodyLimitMiddleware, install_error_handlers
 from app.hsds import router as hsds_router
 from app.hubs.router import router as hubs_router
+from app.initiatives.router import rides_router, volunteers_router
+from app.initiatives.router import router as initiatives_router
 from app.integrations.router import router as partner_clients_router
 from app.observability import RequestContextMiddleware, configure_logging
 from app.ops.router import router as ops_router
@@ -132,6 +134,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hubs_router,
         courses_router,
         enrolments_router,
+        initiatives_router,
+        volunteers_router,
+        rides_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(hsds_router.router)  # HSDS 3.0 feed at /hsds: the standard's paths, not /v1's
