@@ -150,9 +150,7 @@ async def test_a_citizen_listing_volunteers_gets_403(client, as_citizen_a, initi
 async def test_a_volunteer_leaves_with_if_match_and_a_stale_one_is_a_412(client, as_citizen_a, initiative):
     volunteer = await join(client, as_citizen_a, initiative["id"])
 
-    stale = await client.post(
-        f"/v1/volunteers/{volunteer['id']}/leave", headers={**as_citizen_a, "If-Match": '"42"'}
-    )
+    stale = await client.post(f"/v1/volunteers/{volunteer['id']}/leave", headers={**as_citizen_a, "If-Match": '"42"'})
     fresh = await client.post(
         f"/v1/volunteers/{volunteer['id']}/leave", headers={**as_citizen_a, "If-Match": f'"{volunteer["version"]}"'}
     )
