@@ -200,7 +200,7 @@ async def request_ride(session: AsyncSession, user: User, initiative_id: uuid.UU
         ends_at=data.ends_at,
         pickup_address=data.pickup_address,
         dropoff_address=data.dropoff_address,
-        assistance=[a.value for a in data.assistance],
+        assistance=[str(a) for a in data.assistance],
         needs_car=data.needs_car,
         notes=data.notes or None,
     )
