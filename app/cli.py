@@ -43,6 +43,7 @@ async def _with_session(work):  # noqa: ANN001, ANN202 - small CLI helper
 
 def seed(*, demo: bool) -> None:
     from app.seed.catalog_demo import seed_catalog_demo
+    from app.seed.community_demo import seed_community_demo
     from app.seed.demand_demo import seed_demand_demo
     from app.seed.demo import describe_logins, seed_demo
     from app.seed.reference import seed_reference
@@ -55,6 +56,7 @@ def seed(*, demo: bool) -> None:
             counts |= await seed_catalog_demo(session)
             counts |= await seed_demand_demo(session)
             counts |= await seed_sharing_demo(session)
+            counts |= await seed_community_demo(session)  # last: it needs the sharing demo's hubs
         return counts
 
     if demo and get_settings().env == "prod":

@@ -14,6 +14,8 @@ from app.categories.router import router as categories_router
 from app.condominiums.router import memberships_router as condominium_memberships_router
 from app.condominiums.router import router as condominiums_router
 from app.config import Settings, get_settings
+from app.courses.router import enrolments_router
+from app.courses.router import router as courses_router
 from app.db import build_engine, build_sessionmaker
 from app.demand.router import (
     engagements_router,
@@ -25,6 +27,8 @@ from app.demand.router import (
 from app.errors import PROBLEM_JSON, BodyLimitMiddleware, install_error_handlers
 from app.hsds import router as hsds_router
 from app.hubs.router import router as hubs_router
+from app.initiatives.router import rides_router, volunteers_router
+from app.initiatives.router import router as initiatives_router
 from app.integrations.router import router as partner_clients_router
 from app.notifications.router import router as notifications_router
 from app.observability import RequestContextMiddleware, configure_logging
@@ -138,6 +142,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications_router,
         pools_router,
         pool_offers_router,
+        courses_router,
+        enrolments_router,
+        initiatives_router,
+        volunteers_router,
+        rides_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(hsds_router.router)  # HSDS 3.0 feed at /hsds: the standard's paths, not /v1's

@@ -266,6 +266,11 @@ PUBLIC_OPERATIONS = {
     ("GET", "/v1/hubs"),
     ("GET", "/v1/hubs/{hub_id}"),
     ("GET", "/v1/hubs/{hub_id}/needs/public"),
+    # Courses and volunteer initiatives are public offers of the hubs (enrolments, rides: private).
+    ("GET", "/v1/courses"),
+    ("GET", "/v1/courses/{course_id}"),
+    ("GET", "/v1/initiatives"),
+    ("GET", "/v1/initiatives/{initiative_id}"),
 }
 # Reference data, and the open HSDS feed (DESIGN §5: read-only, for anyone): every GET under these.
 PUBLIC_READ_PREFIXES = ("/v1/zones", "/v1/categories", "/hsds/")

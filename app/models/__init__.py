@@ -4,6 +4,7 @@ from app.models.account import Language, RefreshToken, Role, User
 from app.models.base import Base
 from app.models.catalog import Delivery, PriceModel, Service, ServiceStatus
 from app.models.category import Category
+from app.models.course import Course, CourseEnrolment, CourseStatus, EnrolmentStatus
 from app.models.demand import (
     ContractType,
     DemandRequest,
@@ -19,6 +20,16 @@ from app.models.demand import (
 )
 from app.models.hub import Condominium, CondominiumMember, Hub, HubOperator, HubZone, MembershipStatus
 from app.models.idempotency import IdempotencyRecord
+from app.models.initiative import (
+    Assistance,
+    CredentialStatus,
+    Initiative,
+    Ride,
+    RideStatus,
+    Volunteer,
+    VolunteerCredential,
+    VolunteerStatus,
+)
 from app.models.ledger import AuditEntry, OutboxEvent
 from app.models.notification import Notification
 from app.models.partner import PartnerClient, PartnerScope
@@ -48,20 +59,27 @@ from app.models.zone import Zone, ZoneKind
 __all__ = [
     "AccreditationState",
     "AccreditationTransition",
+    "Assistance",
     "AuditEntry",
     "Base",
     "Category",
     "Condominium",
     "CondominiumMember",
     "ContractType",
+    "Course",
+    "CourseEnrolment",
+    "CourseStatus",
+    "CredentialStatus",
     "Delivery",
     "DemandRequest",
     "Engagement",
     "EngagementStatus",
+    "EnrolmentStatus",
     "Hub",
     "HubOperator",
     "HubZone",
     "IdempotencyRecord",
+    "Initiative",
     "Language",
     "MembershipStatus",
     "Notification",
@@ -87,6 +105,8 @@ __all__ = [
     "RequestStatus",
     "Review",
     "ReviewStatus",
+    "Ride",
+    "RideStatus",
     "Role",
     "Service",
     "ServiceStatus",
@@ -96,6 +116,9 @@ __all__ = [
     "Verification",
     "VerificationKind",
     "VerificationOutcome",
+    "Volunteer",
+    "VolunteerCredential",
+    "VolunteerStatus",
     "Zone",
     "ZoneKind",
 ]

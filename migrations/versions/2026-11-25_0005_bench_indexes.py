@@ -1,7 +1,7 @@
 """Bench indexes: service search's default order (newest) within a category
 
-Revision ID: 0008
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-25 16:00:00.000000+00:00
 
 EXPLAIN ANALYZE at city scale (100k services), GET /v1/services?category_id=&zone_id= (sort
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0008'
-down_revision: str | None = '0003'
+revision: str = '0005'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

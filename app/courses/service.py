@@ -1,0 +1,377 @@
+"""Courses run by hubs (e.g. financial education), enrolment and the waitlist.
+
+    published ──cancel (operators)──▶ cancelled          (its live enrolments are cancelled with it)
+    enrolment: enrolled | waitlisted ──cancel──▶ cancelled; waitlisted ──(a seat frees)──▶ enrolled
+
+* Anyone may read published and cancelled courses (they are public offers of a public place).
+  Courses are created and changed by the hub's operators, or admins (403 for anyone else).
+* Citizens and workers enrol themselves; one live enrolment per course and person (a partial
+  unique index backs it). Enrolment closes when the first session starts.
+* No overbooking: every change to who holds a seat (enrol, cancel, capacity change, course
+  cancel) first locks the course row (SELECT ... FOR UPDATE), then counts and writes in the same
+  transaction. Concurrent enrolments therefore queue on that lock: the first `capacity` get seats,
+  the rest are waitlisted in lock order. A cancelled seat (or raised capacity) promotes the head
+  of the waitlist in the same transaction. Waitlist positions are computed from (queued_at, id),
+  so they are always 1..n with no gaps to renumber.
+* Enrolments are private: the person, and the hub's operators (who see names and contacts,
+  audited); anyone else gets 404.
+"""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import ledger
+from app.catalog import service as catalog_service
+from app.concurrency import ensure_version
+from app.courses import repository as repo
+from app.courses.schemas import (
+    CourseCreate,
+    CourseRead,
+    CourseSession,
+    CourseUpdate,
+    EnrolmentRead,
+    EnrolmentWithPerson,
+)
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.hubs import service as hub_service
+from app.models import Course, CourseEnrolment, CourseStatus, EnrolmentStatus, Role, User
+from app.pagination import PageParams, Paginated, SortKey, paginate
+
+ENROLLING_ROLES = (Role.citizen, Role.worker)
+
+
+class CourseNotFound(NotFound):
+    code = "course_not_found"
+
+
+class EnrolmentNotFound(NotFound):
+    code = "enrolment_not_found"
+
+
+class CourseNotOpen(Conflict):
+    code, title = "course_not_open", "Course Not Open"
+
+
+class AlreadyEnrolled(Conflict):
+    code = "already_enrolled"
+
+
+class CapacityBelowEnrolled(Conflict):
+    code = "capacity_below_enrolled"
+
+
+class InvalidEnrolmentTransition(Conflict):
+    code, title = "invalid_transition", "Invalid State Transition"
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+async def _reads(session: AsyncSession, courses: list[Course]) -> list[CourseRead]:
+    counts = await repo.counts(session, [c.id for c in courses])
+    return [
+        CourseRead(
+            id=c.id,
+            hub_id=c.hub_id,
+            category_id=c.category_id,
+            title=c.title,
+            description=c.description,
+            language=c.language,
+            price_cents=c.price_cents,
+            is_free=not c.price_cents,
+            capacity=c.capacity,
+            sessions=[CourseSession.model_validate(s) for s in c.sessions],
+            starts_at=c.starts_at,
+            ends_at=c.ends_at,
+            status=c.status,
+            enrolled=counts[c.id][0],
+            waitlisted=counts[c.id][1],
+            seats_left=max(c.capacity - counts[c.id][0], 0),
+            version=c.version,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )
+        for c in courses
+    ]
+
+
+async def _enrolment_reads(session: AsyncSession, enrolments: list[CourseEnrolment]) -> list[EnrolmentRead]:
+    positions = await repo.waitlist_positions(session, sorted({e.course_id for e in enrolments}))
+    return [
+        EnrolmentRead.model_validate(e, from_attributes=True).model_copy(
+            update={"waitlist_position": positions.get(e.id)}
+        )
+        for e in enrolments
+    ]
+
+
+async def _get(session: AsyncSession, course_id: uuid.UUID, *, for_update: bool = False) -> Course:
+    course = await repo.get_course(session, course_id, for_update=for_update)
+    if course is None:
+        raise CourseNotFound("No course with this id.")
+    return course
+
+
+async def get_course(session: AsyncSession, course_id: uuid.UUID) -> CourseRead:
+    return (await _reads(session, [await _get(session, course_id)]))[0]
+
+
+async def list_courses(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    hub_id: uuid.UUID | None,
+    category_id: uuid.UUID | None,
+    status: CourseStatus,
+    upcoming: bool,
+) -> Paginated[CourseRead]:
+    stmt = repo.courses_query(
+        hub_id=hub_id, category_id=category_id, status=status, ending_after=datetime.now(UTC) if upcoming else None
+    )
+    result = await paginate(
+        session, stmt, page, scope=f"courses:{status}", order=[SortKey(Course.starts_at), SortKey(Course.id)]
+    )
+    return Paginated(items=await _reads(session, result.items), next_cursor=result.next_cursor)
+
+
+# --- operators: create, change, cancel --------------------------------------------------------------
+
+
+def _check_sessions(sessions: list[CourseSession], now: datetime) -> None:
+    for index, item in enumerate(sessions):
+        if item.starts_at <= now:
+            raise ValidationFailed("Sessions must be in the future.", pointer=f"/sessions/{index}/starts_at")
+        if index and item.starts_at < sessions[index - 1].ends_at:
+            raise ValidationFailed(
+                "Sessions must be in order and must not overlap.", pointer=f"/sessions/{index}/starts_at"
+            )
+
+
+def _event(session: AsyncSession, actor: User, type_: str, course: Course, **detail: object) -> None:
+    ledger.audit(
+        session,
+        actor_id=actor.id,
+        actor_kind="user",
+        action=type_,
+        target_type="course",
+        target_id=course.id,
+        detail={k: str(v) for k, v in detail.items()},
+    )
+    ledger.emit(
+        session,
+        type=type_,
+        aggregate_type="course",
+        aggregate_id=course.id,
+        payload={"course_id": str(course.id), "hub_id": str(course.hub_id), **{k: str(v) for k, v in detail.items()}},
+    )
+
+
+async def create_course(session: AsyncSession, user: User, data: CourseCreate) -> CourseRead:
+    await hub_service.require_operator(session, user, data.hub_id)
+    await catalog_service.require_leaf_category(session, data.category_id, pointer="/category_id")
+    _check_sessions(data.sessions, datetime.now(UTC))
+    course = Course(
+        id=uuid.uuid4(),
+        hub_id=data.hub_id,
+        category_id=data.category_id,
+        title=data.title,
+        description=data.description or "",
+        language=data.language or "it",
+        price_cents=data.price_cents,
+        capacity=data.capacity,
+        sessions=[s.model_dump(mode="json") for s in data.sessions],
+        starts_at=data.sessions[0].starts_at,
+        ends_at=data.sessions[-1].ends_at,
+        status=CourseStatus.published,
+        created_by_id=user.id,
+    )
+    session.add(course)
+    await session.flush()
+    _event(session, user, "course.created", course, title=course.title)
+    return (await _reads(session, [course]))[0]
+
+
+async def _require_published(course: Course) -> None:
+    if course.status != CourseStatus.published:
+        raise CourseNotOpen(f"The course is {course.status.value}.", current_state=course.status.value)
+
+
+async def update_course(
+    session: AsyncSession, user: User, course_id: uuid.UUID, data: CourseUpdate, *, if_match: list[int] | None
+) -> CourseRead:
+    course = await _get(session, course_id, for_update=True)
+    await hub_service.require_operator(session, user, course.hub_id)
+    ensure_version(course, if_match)
+    await _require_published(course)
+    fields = data.model_fields_set
+    if data.capacity is not None:
+        enrolled, _ = (await repo.counts(session, [course.id]))[course.id]
+        if data.capacity < enrolled:
+            raise CapacityBelowEnrolled(
+                f"{enrolled} people hold a seat; cancel enrolments before lowering the capacity below that."
+            )
+        course.capacity = data.capacity
+    for name in ("title", "description", "language"):
+        if getattr(data, name) is not None:
+            setattr(course, name, getattr(data, name))
+    if "price_cents" in fields:
+        course.price_cents = data.price_cents
+    course.updated_at = datetime.now(UTC)
+    await session.flush()
+    _event(session, user, "course.updated", course, fields=",".join(sorted(fields)))
+    await _promote(session, user, course)
+    return (await _reads(session, [course]))[0]
+
+
+async def cancel_course(
+    session: AsyncSession, user: User, course_id: uuid.UUID, *, if_match: list[int] | None
+) -> CourseRead:
+    course = await _get(session, course_id, for_update=True)
+    await hub_service.require_operator(session, user, course.hub_id)
+    ensure_version(course, if_match)
+    await _require_published(course)
+    now = datetime.now(UTC)
+    course.status, course.cancelled_at = CourseStatus.cancelled, now
+    for enrolment in await repo.live_enrolments(session, course.id):
+        _cancel(session, user, course, enrolment, now, reason="course_cancelled")
+    await session.flush()
+    _event(session, user, "course.cancelled", course)
+    return (await _reads(session, [course]))[0]
+
+
+# --- enrolment ---------------------------------------------------------------------------------------
+
+
+async def enrol(session: AsyncSession, user: User, course_id: uuid.UUID) -> EnrolmentRead:
+    if user.role not in ENROLLING_ROLES:
+        raise Forbidden("Citizens and workers enrol themselves in courses.")
+    course = await _get(session, course_id, for_update=True)  # the seat lock: see the module docstring
+    await _require_published(course)
+    now = datetime.now(UTC)
+    if course.starts_at <= now:
+        raise CourseNotOpen("Enrolment closed when the first session started.", current_state="started")
+    if await repo.live_enrolment(session, course.id, user.id) is not None:
+        raise AlreadyEnrolled("You are already enrolled or on the waitlist for this course.")
+    enrolled, _ = (await repo.counts(session, [course.id]))[course.id]
+    seat = enrolled < course.capacity
+    enrolment = CourseEnrolment(
+        id=uuid.uuid4(),
+        course_id=course.id,
+        citizen_id=user.id,
+        status=EnrolmentStatus.enrolled if seat else EnrolmentStatus.waitlisted,
+        queued_at=now,
+        enrolled_at=now if seat else None,
+    )
+    session.add(enrolment)
+    await session.flush()
+    _event(session, user, "course.enrolment.created", course, enrolment_id=enrolment.id, status=enrolment.status.value)
+    return (await _enrolment_reads(session, [enrolment]))[0]
+
+
+def _cancel(
+    session: AsyncSession, actor: User, course: Course, enrolment: CourseEnrolment, now: datetime, *, reason: str
+) -> None:
+    was = enrolment.status
+    enrolment.status, enrolment.cancelled_at, enrolment.cancelled_by_id = EnrolmentStatus.cancelled, now, actor.id
+    _event(
+        session, actor, "course.enrolment.cancelled", course, enrolment_id=enrolment.id, was=was.value, reason=reason
+    )
+
+
+async def _promote(session: AsyncSession, actor: User, course: Course) -> None:
+    """Fill free seats from the head of the waitlist (the caller holds the course lock)."""
+    if course.status != CourseStatus.published or course.ends_at <= datetime.now(UTC):
+        return
+    enrolled, waiting = (await repo.counts(session, [course.id]))[course.id]
+    free = course.capacity - enrolled
+    if free <= 0 or not waiting:
+        return
+    now = datetime.now(UTC)
+    for enrolment in await repo.first_waiting(session, course.id, limit=free):
+        enrolment.status, enrolment.enrolled_at, enrolment.promoted_at = EnrolmentStatus.enrolled, now, now
+        _event(session, actor, "course.enrolment.promoted", course, enrolment_id=enrolment.id)
+    await session.flush()
+
+
+async def _visible_enrolment(session: AsyncSession, user: User, enrolment_id: uuid.UUID) -> CourseEnrolment:
+    enrolment = await repo.get_enrolment(session, enrolment_id)
+    if enrolment is None:
+        raise EnrolmentNotFound("No enrolment with this id.")
+    if enrolment.citizen_id != user.id:
+        course = await _get(session, enrolment.course_id)
+        if user.role != Role.admin and not await hub_service.is_operator(session, user, course.hub_id):
+            raise EnrolmentNotFound("No enrolment with this id.")  # someone else's: it does not exist for you
+    return enrolment
+
+
+async def get_enrolment(session: AsyncSession, user: User, enrolment_id: uuid.UUID) -> EnrolmentRead:
+    return (await _enrolment_reads(session, [await _visible_enrolment(session, user, enrolment_id)]))[0]
+
+
+async def cancel_enrolment(
+    session: AsyncSession, user: User, enrolment_id: uuid.UUID, *, if_match: list[int] | None
+) -> EnrolmentRead:
+    """The person, or the hub's operators; a freed seat goes to the head of the waitlist at once."""
+    found = await _visible_enrolment(session, user, enrolment_id)
+    course = await _get(session, found.course_id, for_update=True)  # course first, then the enrolment
+    enrolment = await repo.get_enrolment(session, found.id, for_update=True)
+    assert enrolment is not None  # enrolments are never deleted while their course exists
+    ensure_version(enrolment, if_match)
+    if enrolment.status == EnrolmentStatus.cancelled:
+        raise InvalidEnrolmentTransition("The enrolment is already cancelled.", current_state="cancelled")
+    _cancel(
+        session,
+        user,
+        course,
+        enrolment,
+        datetime.now(UTC),
+        reason="by_citizen" if user.id == enrolment.citizen_id else "by_operator",
+    )
+    await session.flush()
+    await _promote(session, user, course)
+    return (await _enrolment_reads(session, [enrolment]))[0]
+
+
+async def list_course_enrolments(
+    session: AsyncSession, user: User, course_id: uuid.UUID, page: PageParams, *, status: EnrolmentStatus | None
+) -> Paginated[EnrolmentWithPerson]:
+    course = await _get(session, course_id)
+    await hub_service.require_operator(session, user, course.hub_id)
+    result = await paginate(
+        session,
+        repo.enrolments_of_course_query(course.id, status),
+        page,
+        scope=f"course-enrolments:{course.id}:{status}",
+        order=[SortKey(CourseEnrolment.queued_at), SortKey(CourseEnrolment.id)],
+        item=lambda row: (row[0], row[1]),
+    )
+    reads = await _enrolment_reads(session, [e for e, _ in result.items])
+    items = [
+        EnrolmentWithPerson(**read.model_dump(), full_name=person.full_name, email=person.email, phone=person.phone)
+        for read, (_, person) in zip(reads, result.items, strict=True)
+    ]
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action="course.enrolments_read",
+        target_type="course",
+        target_id=course.id,
+        detail={"people": len(items)},
+    )
+    return Paginated(items=items, next_cursor=result.next_cursor)
+
+
+async def list_my_enrolments(
+    session: AsyncSession, user: User, page: PageParams, *, status: EnrolmentStatus | None
+) -> Paginated[EnrolmentRead]:
+    result = await paginate(
+        session,
+        repo.enrolments_of_citizen_query(user.id, status),
+        page,
+        scope=f"my-enrolments:{status}",
+        order=[SortKey(CourseEnrolment.queued_at, descending=True), SortKey(CourseEnrolment.id, descending=True)],
+    )
+    return Paginated(items=await _enrolment_reads(session, result.items), next_cursor=result.next_cursor)

@@ -1,0 +1,102 @@
+"""A volunteer is never booked on two overlapping rides, even by concurrent committed requests."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.config import get_settings
+from app.main import create_app
+from app.models import Hub, Initiative, OutboxEvent, Ride, RideStatus, User, Volunteer
+from tests.factories import auth_headers, make_hub, make_hub_operator, make_user
+from tests.initiatives.conftest import at, ride_body, verify_licence
+
+
+@dataclass
+class Committed:
+    hub: Hub
+    coordinator: User
+    driver: User
+    citizens: list[User]
+
+
+@pytest.fixture
+async def committing_app(engine: AsyncEngine) -> AsyncIterator[FastAPI]:
+    """The app on the real engine: every HTTP request runs and commits in its own transaction."""
+    app = create_app(get_settings())
+    app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    yield app
+    await app.state.rate_limits.close()
+
+
+@pytest.fixture
+async def committed(engine: AsyncEngine) -> AsyncIterator[Committed]:
+    """Committed hub, coordinator, driver and citizens; deleted afterwards with the initiatives (which
+    cascade to volunteers, credentials and rides) and their outbox events. Audit entries stay
+    (append-only by design)."""
+    tag = uuid.uuid4().hex[:8]
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as setup:
+        hub = await make_hub(setup, name=f"Spazio race rides {tag}")
+        coordinator = await make_hub_operator(setup, hub, email=f"race.coord.{tag}@example.org")
+        driver = await make_user(setup, email=f"race.driver.{tag}@example.org")
+        citizens = [await make_user(setup, email=f"race.rider.{n}.{tag}@example.org") for n in range(3)]
+        await setup.commit()
+    yield Committed(hub, coordinator, driver, citizens)
+    async with sessions() as cleanup:
+        initiatives = list(await cleanup.scalars(select(Initiative.id).where(Initiative.hub_id == hub.id)))
+        volunteers = list(await cleanup.scalars(select(Volunteer.id).where(Volunteer.initiative_id.in_(initiatives))))
+        rides = list(await cleanup.scalars(select(Ride.id).where(Ride.initiative_id.in_(initiatives))))
+        aggregates = [*initiatives, *volunteers, *rides]
+        await cleanup.execute(delete(OutboxEvent).where(OutboxEvent.aggregate_id.in_(aggregates)))
+        await cleanup.execute(delete(Initiative).where(Initiative.id.in_(initiatives)))
+        await cleanup.execute(delete(Hub).where(Hub.id == hub.id))
+        users = [coordinator.id, driver.id, *(c.id for c in citizens)]
+        await cleanup.execute(delete(User).where(User.id.in_(users)))
+        await cleanup.commit()
+
+
+async def test_concurrent_claims_and_an_assignment_of_overlapping_rides_book_the_volunteer_once(
+    engine, committing_app, committed
+):
+    as_coordinator, as_driver = auth_headers(committed.coordinator), auth_headers(committed.driver)
+    transport = httpx.ASGITransport(app=committing_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        initiative = await http.post(
+            "/v1/initiatives", json={"hub_id": str(committed.hub.id), "title": "Race"}, headers=as_coordinator
+        )
+        initiative_id = initiative.json()["id"]
+        joined = await http.post(f"/v1/initiatives/{initiative_id}/volunteers", headers=as_driver)
+        volunteer_id = joined.json()["id"]
+        await verify_licence(http, as_driver, as_coordinator, volunteer_id)
+        rides = []
+        for n, citizen in enumerate(committed.citizens):  # 09:00-11:00, 09:30-11:30, 10:00-12:00
+            start = at(4, 9) + timedelta(minutes=30 * n)
+            created = await http.post(
+                f"/v1/initiatives/{initiative_id}/rides", json=ride_body(starts=start), headers=auth_headers(citizen)
+            )
+            assert created.status_code == 201, created.text
+            rides.append(created.json()["id"])
+
+        responses = await asyncio.gather(
+            http.post(f"/v1/rides/{rides[0]}/claim", headers=as_driver),
+            http.post(f"/v1/rides/{rides[1]}/claim", headers=as_driver),
+            http.post(f"/v1/rides/{rides[2]}/assign", json={"volunteer_id": volunteer_id}, headers=as_coordinator),
+        )
+
+    assert sorted(r.status_code for r in responses) == [200, 409, 409]
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {"volunteer_busy"}
+    async with AsyncSession(engine) as check:
+        booked = list(
+            await check.scalars(
+                select(Ride).where(Ride.initiative_id == uuid.UUID(initiative_id), Ride.status == RideStatus.assigned)
+            )
+        )
+    assert len(booked) == 1
