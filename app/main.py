@@ -21,6 +21,7 @@ from app.demand.router import (
     reviews_router,
 )
 from app.errors import PROBLEM_JSON, BodyLimitMiddleware, install_error_handlers
+from app.events.router import router as events_router
 from app.hsds import router as hsds_router
 from app.integrations.router import router as partner_clients_router
 from app.observability import RequestContextMiddleware, configure_logging
@@ -28,6 +29,7 @@ from app.ops.router import router as ops_router
 from app.partner_sync.router import router as partner_services_router
 from app.providers.router import router as providers_router
 from app.ratelimit import build_store
+from app.webhooks.router import router as webhooks_router
 from app.zones.router import router as zones_router
 
 API_PREFIX = "/v1"
@@ -126,6 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engagements_router,
         reviews_router,
         provider_reviews_router,
+        events_router,
+        webhooks_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(hsds_router.router)  # HSDS 3.0 feed at /hsds: the standard's paths, not /v1's

@@ -31,6 +31,7 @@ from app.models.provider import (
     VerificationKind,
     VerificationOutcome,
 )
+from app.models.webhook import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookStatus, WebhookSubscription
 from app.models.zone import Zone, ZoneKind
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Category",
     "ContractType",
     "Delivery",
+    "DeliveryStatus",
     "DemandRequest",
     "Engagement",
     "EngagementStatus",
@@ -69,6 +71,10 @@ __all__ = [
     "Verification",
     "VerificationKind",
     "VerificationOutcome",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookStatus",
+    "WebhookSubscription",
     "Zone",
     "ZoneKind",
 ]
