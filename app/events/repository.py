@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, func, or_, select, tuple_
+from sqlalchemy import Text, and_, cast, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.events.catalogue import owner_types, public_types
@@ -46,7 +46,7 @@ async def feed_page(
     if not types:
         return []
     stmt = (
-        select(OutboxEvent, cast(OutboxEvent.xact_id, Text))
+        select(OutboxEvent, cast(OutboxEvent.xact_id, Text).label("xact_text"))
         .where(settled(), visible_to(provider_id))
         .where(OutboxEvent.type.in_(types))
         .order_by(OutboxEvent.xact_id, OutboxEvent.position)
@@ -55,7 +55,7 @@ async def feed_page(
     if after is not None:
         xact_id, position = after
         stmt = stmt.where(
-            tuple_(OutboxEvent.xact_id, OutboxEvent.position) > tuple_(cast(str(xact_id), Xid8()), position)
+            tuple_(OutboxEvent.xact_id, OutboxEvent.position) > tuple_(literal(xact_id, Xid8()), position)
         )
     rows = (await session.execute(stmt)).all()
     return [(event, int(xact)) for event, xact in rows]

@@ -58,4 +58,4 @@ class OutboxEvent(UUIDPk, Base):
     aggregate_id: Mapped[uuid.UUID]
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     published_at: Mapped[datetime | None]
-    xact_id: Mapped[int] = mapped_column(Xid8(), server_default=text("pg_current_xact_id()"))
+    xact_id: Mapped[int] = mapped_column(Xid8(), server_default=text("pg_current_xact_id()"), deferred=True)
