@@ -69,6 +69,24 @@ class PoolSettings(BaseModel):
     suggestion_token_hours: int = 24
 
 
+class WebhookSettings(BaseModel):
+    # Tests and local development only: deliver to loopback/private addresses and over plain http.
+    # Production keeps both off (OWASP API7: SSRF).
+    allow_private_targets: bool = False
+    allow_http: bool = False
+    timeout_seconds: float = 10.0  # whole attempt: connect, send, read (slower counts as failed)
+    max_response_bytes: int = 65_536  # read at most this much of a receiver's answer
+    lease_seconds: int = 60  # a claimed delivery is retried by another worker after this
+    backoff_base_seconds: int = 30  # 30 s, 1 min, 2 min, ... (x2 per attempt, +/-20 % jitter)
+    backoff_max_seconds: int = 6 * 3600
+    max_age_hours: int = 24  # after this, a delivery still failing is marked dead
+    disable_after_failures: int = 15  # consecutive failed attempts that disable a subscription
+    poll_interval_seconds: float = 1.0
+    batch_size: int = 50  # deliveries claimed per worker round
+    concurrency: int = 10  # sends in flight per worker
+    secret_rotation_grace_hours: int = 24  # the previous secret keeps signing this long
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_nested_delimiter="__", extra="ignore", case_sensitive=False)
 
@@ -81,6 +99,7 @@ class Settings(BaseSettings):
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     pools: PoolSettings = Field(default_factory=PoolSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     def check_production_safety(self) -> None:
         """Refuse to run in production with development defaults."""
@@ -92,6 +111,8 @@ class Settings(BaseSettings):
             raise RuntimeError("AUTH__SECRET_KEY must be at least 32 characters")
         if not self.database_url:
             raise RuntimeError("DATABASE_URL must be set in production (no embedded database)")
+        if self.webhooks.allow_private_targets or self.webhooks.allow_http:
+            raise RuntimeError("WEBHOOKS__ALLOW_PRIVATE_TARGETS / WEBHOOKS__ALLOW_HTTP are for tests, not production")
 
 
 @lru_cache

@@ -25,6 +25,7 @@ from app.demand.router import (
     reviews_router,
 )
 from app.errors import PROBLEM_JSON, BodyLimitMiddleware, install_error_handlers
+from app.events.router import router as events_router
 from app.hsds import router as hsds_router
 from app.hubs.router import router as hubs_router
 from app.initiatives.router import rides_router, volunteers_router
@@ -38,6 +39,7 @@ from app.pools.router import pool_offers_router
 from app.pools.router import router as pools_router
 from app.providers.router import router as providers_router
 from app.ratelimit import build_store
+from app.webhooks.router import router as webhooks_router
 from app.zones.router import router as zones_router
 
 API_PREFIX = "/v1"
@@ -147,6 +149,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         initiatives_router,
         volunteers_router,
         rides_router,
+        events_router,
+        webhooks_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(hsds_router.router)  # HSDS 3.0 feed at /hsds: the standard's paths, not /v1's

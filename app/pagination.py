@@ -97,17 +97,26 @@ def encode_cursor(scope: str, values: Sequence[Any]) -> str:
     return f"{body}.{_sign(payload.encode())}"
 
 
-def decode_cursor(cursor: str, scope: str, order: Sequence[SortKey]) -> list[Any]:
+def decode_cursor_values(cursor: str, scope: str, count: int) -> list[Any]:
+    """The raw JSON values of a signed cursor of list `scope` (for lists that read their own keys)."""
     try:
         body, signature = cursor.split(".", 1)
         payload = _b64decode(body)
         if not hmac.compare_digest(signature, _sign(payload)):
             raise ValueError("bad signature")
         data = json.loads(payload)
-        if data["s"] != scope or len(data["k"]) != len(order):
+        if data["s"] != scope or not isinstance(data["k"], list) or len(data["k"]) != count:
             raise ValueError("cursor of another list or order")
-        return [_decode_value(key.column, raw) for key, raw in zip(order, data["k"], strict=True)]
+        return data["k"]
     except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+        raise InvalidCursor("The cursor is invalid or belongs to another list; start again without it.") from exc
+
+
+def decode_cursor(cursor: str, scope: str, order: Sequence[SortKey]) -> list[Any]:
+    values = decode_cursor_values(cursor, scope, len(order))
+    try:
+        return [_decode_value(key.column, raw) for key, raw in zip(order, values, strict=True)]
+    except (ValueError, KeyError, TypeError) as exc:
         raise InvalidCursor("The cursor is invalid or belongs to another list; start again without it.") from exc
 
 

@@ -4,6 +4,11 @@ Each sweep expires open requests past their validity (and closes their pending o
 idempotency records past their retention and refresh tokens past expiry, and ends pool memberships
 and pool closings whose notice ran out. Each
 sweep runs in its own short transaction; several workers may run at once (deletes are idempotent).
+
+Alongside, the webhook loop (`app.webhooks.delivery`) runs a delivery round every
+WEBHOOKS__POLL_INTERVAL_SECONDS (at once again while rounds find work): fan-out of new outbox
+events, leasing of due deliveries with SKIP LOCKED, sends outside any transaction. Any number of
+workers may run; a worker killed mid-send only delays its deliveries by WEBHOOKS__LEASE_SECONDS.
 """
 
 import asyncio
@@ -13,7 +18,7 @@ import signal
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import get_settings
 from app.db import build_engine, build_sessionmaker
@@ -22,6 +27,7 @@ from app.idempotency import prune_expired
 from app.models import RefreshToken
 from app.observability import configure_logging
 from app.pools import membership as pool_membership
+from app.webhooks import delivery as webhook_delivery
 
 log = logging.getLogger("app.worker")
 SWEEP_EVERY_S = 300
@@ -43,18 +49,38 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
     }
 
 
+async def _sweeps(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            async with sessionmaker() as session, session.begin():
+                log.info("sweep", extra=await sweep(session))
+        except Exception:  # keep the worker alive through database outages
+            log.exception("sweep failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), SWEEP_EVERY_S)
+
+
+async def _webhooks(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event) -> None:
+    settings = get_settings().webhooks
+    while not stop.is_set():
+        busy = False
+        try:
+            counts = await webhook_delivery.run_once(sessionmaker, settings)
+            busy = counts["sent"] > 0 or counts["events_fanned_out"] > 0
+            if busy:
+                log.info("webhooks", extra=counts)
+        except Exception:  # keep the worker alive through database outages
+            log.exception("webhook round failed")
+        if not busy:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), settings.poll_interval_seconds)
+
+
 async def run(stop: asyncio.Event) -> None:
     engine = build_engine(get_settings())
     sessionmaker = build_sessionmaker(engine)
     try:
-        while not stop.is_set():
-            try:
-                async with sessionmaker() as session, session.begin():
-                    log.info("sweep", extra=await sweep(session))
-            except Exception:  # keep the worker alive through database outages
-                log.exception("sweep failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), SWEEP_EVERY_S)
+        await asyncio.gather(_sweeps(sessionmaker, stop), _webhooks(sessionmaker, stop))
     finally:
         await engine.dispose()
 

@@ -54,6 +54,7 @@ from app.models.provider import (
     VerificationKind,
     VerificationOutcome,
 )
+from app.models.webhook import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookStatus, WebhookSubscription
 from app.models.zone import Zone, ZoneKind
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "CourseStatus",
     "CredentialStatus",
     "Delivery",
+    "DeliveryStatus",
     "DemandRequest",
     "Engagement",
     "EngagementStatus",
@@ -119,6 +121,10 @@ __all__ = [
     "Volunteer",
     "VolunteerCredential",
     "VolunteerStatus",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookStatus",
+    "WebhookSubscription",
     "Zone",
     "ZoneKind",
 ]

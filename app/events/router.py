@@ -1,0 +1,41 @@
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from app.auth import CurrentPrincipal, require_scope
+from app.db import SessionDep
+from app.errors import Forbidden, InvalidCursor, NotAuthenticated, ValidationFailed, error_responses
+from app.events import service as event_service
+from app.events.schemas import EventPage, EventTypeList
+from app.models import PartnerClient, PartnerScope
+from app.routing import api_router
+
+router = api_router(prefix="/events", tags=["events"])
+EventReader = Annotated[PartnerClient, Depends(require_scope(PartnerScope.events_read.value))]
+
+
+@router.get("/types", response_model=EventTypeList, responses=error_responses(NotAuthenticated))
+async def list_event_types(principal: CurrentPrincipal) -> EventTypeList:
+    """The event types partners can receive (feed and webhooks), and who sees each."""
+    return event_service.event_types()
+
+
+@router.get(
+    "",
+    response_model=EventPage,
+    responses=error_responses(NotAuthenticated, Forbidden, InvalidCursor, ValidationFailed),
+)
+async def list_events(
+    session: SessionDep,
+    partner: EventReader,
+    after: Annotated[
+        str | None, Query(max_length=1024, description="`next_cursor` of the previous page; omit to start")
+    ] = None,
+    types: Annotated[
+        str | None,
+        Query(max_length=1000, description="Comma-separated event types or patterns (`service.*`); default all"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Events per page (1-100)")] = 50,
+) -> EventPage:
+    """Events visible to the calling partner, oldest first, without gaps or duplicates (scope events:read)."""
+    return await event_service.read_feed(session, partner, after=after, types=types, limit=limit)

@@ -1,0 +1,162 @@
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, status
+
+from app.auth import require_scope
+from app.db import SessionDep
+from app.errors import Conflict, Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
+from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep, IdempotencyKeyReused
+from app.models import DeliveryStatus, PartnerClient, PartnerScope, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from app.pagination import Page, PageParamsDep, Paginated
+from app.ratelimit import CreationRateLimit
+from app.routing import IfMatch, api_router
+from app.webhooks import service as webhook_service
+from app.webhooks.schemas import (
+    WebhookAttemptRead,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookDeliveryRead,
+    WebhookRead,
+    WebhookSecret,
+    WebhookUpdate,
+)
+from app.webhooks.service import (
+    WebhookDeliveryNotFound,
+    WebhookDisabled,
+    WebhookLimitReached,
+    WebhookNotFound,
+    WebhookUrlNotAllowed,
+)
+
+router = api_router(prefix="/webhooks", tags=["webhooks"])
+WebhookManager = Annotated[PartnerClient, Depends(require_scope(PartnerScope.webhooks_manage.value))]
+GUARDED = (NotAuthenticated, Forbidden)
+ONE = error_responses(*GUARDED, WebhookNotFound)
+CHANGE = error_responses(*GUARDED, WebhookNotFound, PreconditionFailed)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=WebhookCreated,
+    dependencies=[IdempotencyKeyDep, CreationRateLimit],
+    responses=error_responses(
+        *GUARDED, WebhookUrlNotAllowed, WebhookLimitReached, RateLimited, IdempotencyInProgress, IdempotencyKeyReused
+    ),
+)
+async def create_webhook(data: WebhookCreate, session: SessionDep, partner: WebhookManager) -> WebhookCreated:
+    """Subscribe an https endpoint to event types; the signing secret is shown only in this response."""
+    return await webhook_service.create_subscription(session, partner, data)
+
+
+@router.get("", response_model=Page[WebhookRead], responses=error_responses(*GUARDED))
+async def list_webhooks(
+    session: SessionDep, partner: WebhookManager, page: PageParamsDep
+) -> Paginated[WebhookSubscription]:
+    """The calling partner's webhook subscriptions, oldest first."""
+    return await webhook_service.list_subscriptions(session, partner, page)
+
+
+@router.get("/{webhook_id}", response_model=WebhookRead, responses=ONE)
+async def get_webhook(webhook_id: uuid.UUID, session: SessionDep, partner: WebhookManager) -> WebhookSubscription:
+    """One of the calling partner's subscriptions."""
+    return await webhook_service.get_subscription(session, partner, webhook_id)
+
+
+@router.patch(
+    "/{webhook_id}",
+    response_model=WebhookRead,
+    responses=error_responses(*GUARDED, WebhookNotFound, PreconditionFailed, WebhookUrlNotAllowed),
+)
+async def update_webhook(
+    webhook_id: uuid.UUID, data: WebhookUpdate, session: SessionDep, partner: WebhookManager, if_match: IfMatch
+) -> WebhookSubscription:
+    """Change the URL, event types or description (only the fields sent)."""
+    return await webhook_service.update_subscription(session, partner, webhook_id, data, if_match=if_match)
+
+
+@router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CHANGE)
+async def delete_webhook(
+    webhook_id: uuid.UUID, session: SessionDep, partner: WebhookManager, if_match: IfMatch
+) -> None:
+    """Delete a subscription with its deliveries."""
+    await webhook_service.delete_subscription(session, partner, webhook_id, if_match=if_match)
+
+
+@router.post("/{webhook_id}/enable", response_model=WebhookRead, responses=CHANGE)
+async def enable_webhook(
+    webhook_id: uuid.UUID, session: SessionDep, partner: WebhookManager, if_match: IfMatch
+) -> WebhookSubscription:
+    """Re-enable a subscription (e.g. one disabled after repeated failures); its failure count restarts."""
+    return await webhook_service.set_enabled(session, partner, webhook_id, True, if_match=if_match)
+
+
+@router.post("/{webhook_id}/disable", response_model=WebhookRead, responses=CHANGE)
+async def disable_webhook(
+    webhook_id: uuid.UUID, session: SessionDep, partner: WebhookManager, if_match: IfMatch
+) -> WebhookSubscription:
+    """Pause deliveries; pending ones wait (up to their 24-hour window) until it is enabled again."""
+    return await webhook_service.set_enabled(session, partner, webhook_id, False, if_match=if_match)
+
+
+@router.post("/{webhook_id}/rotate-secret", response_model=WebhookSecret, responses=ONE)
+async def rotate_webhook_secret(webhook_id: uuid.UUID, session: SessionDep, partner: WebhookManager) -> WebhookSecret:
+    """Issue a new signing secret; the old one keeps signing alongside it for 24 hours."""
+    return await webhook_service.rotate_secret(session, partner, webhook_id)
+
+
+@router.post(
+    "/{webhook_id}/test",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=WebhookDeliveryRead,
+    responses=error_responses(*GUARDED, WebhookNotFound, WebhookDisabled),
+)
+async def test_webhook(webhook_id: uuid.UUID, session: SessionDep, partner: WebhookManager) -> WebhookDelivery:
+    """Queue a signed `webhook.ping` delivery to the endpoint."""
+    return await webhook_service.send_test(session, partner, webhook_id)
+
+
+@router.get("/{webhook_id}/deliveries", response_model=Page[WebhookDeliveryRead], responses=ONE)
+async def list_webhook_deliveries(
+    webhook_id: uuid.UUID,
+    session: SessionDep,
+    partner: WebhookManager,
+    page: PageParamsDep,
+    status: DeliveryStatus | None = None,
+) -> Paginated[WebhookDelivery]:
+    """Deliveries of one subscription, newest first."""
+    return await webhook_service.list_deliveries(session, partner, webhook_id, page, status=status)
+
+
+DELIVERY = error_responses(*GUARDED, WebhookNotFound, WebhookDeliveryNotFound)
+
+
+@router.get("/{webhook_id}/deliveries/{delivery_id}", response_model=WebhookDeliveryRead, responses=DELIVERY)
+async def get_webhook_delivery(
+    webhook_id: uuid.UUID, delivery_id: uuid.UUID, session: SessionDep, partner: WebhookManager
+) -> WebhookDelivery:
+    """One delivery."""
+    return await webhook_service.get_delivery(session, partner, webhook_id, delivery_id)
+
+
+@router.get(
+    "/{webhook_id}/deliveries/{delivery_id}/attempts", response_model=Page[WebhookAttemptRead], responses=DELIVERY
+)
+async def list_webhook_attempts(
+    webhook_id: uuid.UUID, delivery_id: uuid.UUID, session: SessionDep, partner: WebhookManager, page: PageParamsDep
+) -> Paginated[WebhookAttempt]:
+    """The HTTP attempts of one delivery, oldest first."""
+    return await webhook_service.list_attempts(session, partner, webhook_id, delivery_id, page)
+
+
+@router.post(
+    "/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    response_model=WebhookDeliveryRead,
+    responses=error_responses(*GUARDED, WebhookNotFound, WebhookDeliveryNotFound, Conflict),
+)
+async def redeliver_webhook_delivery(
+    webhook_id: uuid.UUID, delivery_id: uuid.UUID, session: SessionDep, partner: WebhookManager
+) -> WebhookDelivery:
+    """Send a dead or succeeded delivery again."""
+    return await webhook_service.redeliver(session, partner, webhook_id, delivery_id)

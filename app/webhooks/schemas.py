@@ -1,0 +1,94 @@
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.models import DeliveryStatus, WebhookStatus
+
+Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
+EventPattern = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+EVENT_TYPES_FIELD = "Event types or patterns (`service.published`, `service.*`, `*`); see GET /v1/events/types"
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://hooks.cooperativa.example/welfare",
+                    "event_types": ["service.*", "provider.accredited"],
+                    "description": "Listing sync",
+                }
+            ]
+        },
+    )
+
+    url: Url = Field(description="https URL on a public address; redirects are not followed")
+    event_types: list[EventPattern] = Field(min_length=1, max_length=50, description=EVENT_TYPES_FIELD)
+    description: Description | None = None
+
+
+class WebhookUpdate(BaseModel):
+    """Only the fields sent are changed."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"event_types": ["*"]}]})
+
+    url: Url | None = None
+    event_types: list[EventPattern] | None = Field(default=None, min_length=1, max_length=50)
+    description: Description | None = None
+
+
+class WebhookRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    url: str
+    event_types: list[str]
+    description: str | None
+    status: WebhookStatus
+    consecutive_failures: int
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class WebhookCreated(WebhookRead):
+    secret: str = Field(description="`whsec_…` signing secret, shown only in this response; store it safely")
+
+
+class WebhookSecret(BaseModel):
+    secret: str = Field(description="The new `whsec_…` signing secret, shown only in this response")
+    previous_secret_expires_at: datetime = Field(description="Until then deliveries carry both signatures")
+
+
+class WebhookDeliveryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID = Field(description="Sent as `webhook-id`; the same on every retry")
+    subscription_id: uuid.UUID
+    event_id: uuid.UUID | None = Field(description="Null for test pings")
+    event_type: str
+    status: DeliveryStatus
+    attempt_count: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class WebhookAttemptRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    attempted_at: datetime
+    succeeded: bool
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+    response_excerpt: str | None = Field(description="The start of the receiver's answer (up to 1,000 characters)")
