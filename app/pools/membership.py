@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.concurrency import ensure_version
 from app.demand import requests as demand_requests
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.models import Pool, PoolMember, PoolMemberStatus, PoolState, Role, SplitRule, User
 from app.pools import access, lifecycle
 from app.pools import repository as repo
-from app.pools.schemas import PoolJoin, PoolRead
+from app.pools.schemas import PoolJoin, PoolRead, PoolUpdate
 from app.pools.service import read_pools
 
 
@@ -150,6 +151,38 @@ async def leave_pool(session: AsyncSession, user: User, pool_id: uuid.UUID) -> P
         await session.flush()
         lifecycle.record(session, user.id, pool, "member.left", member_id=membership.id)
         await lifecycle.after_departure(session, pool, user.id)
+    return await _read(session, user, pool)
+
+
+async def update_pool(
+    session: AsyncSession, user: User, pool_id: uuid.UUID, data: PoolUpdate, if_match: list[int] | None
+) -> PoolRead:
+    pool, viewer, _ = await _locked(session, user, pool_id)
+    if not access.can_coordinate(viewer, pool):
+        raise Forbidden("Only the pool's coordinators change it.")
+    ensure_version(pool, if_match)
+    if pool.state in (PoolState.closing, PoolState.closed):
+        raise PoolClosed(f"The pool is {pool.state.value}.", current_state=pool.state.value)
+    seats = len((await repo.members_of(session, [pool.id]))[pool.id])
+    in_pool = len(await lifecycle.in_pool(session, pool))
+    low = data.min_members if data.min_members is not None else pool.min_members
+    high = data.max_members if data.max_members is not None else pool.max_members
+    if high < low:
+        raise ValidationFailed("max_members must be at least min_members.", pointer="/max_members")
+    if high < seats:
+        raise ValidationFailed(
+            f"{seats} households are in or invited: max_members cannot be lower.", pointer="/max_members"
+        )
+    if pool.state == PoolState.active and low > in_pool:
+        raise ValidationFailed("The running pool would fall below this minimum.", pointer="/min_members")
+    for name in ("title", "description", "notice_days"):
+        if getattr(data, name) is not None:
+            setattr(pool, name, getattr(data, name))
+    pool.min_members, pool.max_members = low, high
+    pool.updated_at = datetime.now(UTC)
+    await session.flush()
+    lifecycle.record(session, user.id, pool, "pool.updated", fields=sorted(data.model_fields_set))
+    await lifecycle.maybe_activate(session, pool, user.id)  # a lower minimum may be met now
     return await _read(session, user, pool)
 
 

@@ -20,6 +20,7 @@ from app.pools.schemas import (
     PoolOfferCreate,
     PoolOfferRead,
     PoolRead,
+    PoolUpdate,
     SuggestionList,
 )
 from app.providers.access import ProviderNotFound
@@ -99,6 +100,18 @@ async def list_pools(
 async def get_pool(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> PoolRead:
     """One pool, with each household's exact share and saving once priced (members, coordinators)."""
     return await service.read_one(session, user, pool_id)
+
+
+@router.patch(
+    "/{pool_id}",
+    response_model=PoolRead,
+    responses=error_responses(NotAuthenticated, Forbidden, PoolNotFound, membership.PoolClosed, PreconditionFailed),
+)
+async def update_pool(
+    pool_id: uuid.UUID, data: PoolUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch
+) -> PoolRead:
+    """Change a pool's title, description, member bounds or notice (coordinators); send If-Match."""
+    return await membership.update_pool(session, user, pool_id, data, if_match)
 
 
 @router.get(

@@ -59,6 +59,17 @@ class PoolCreate(Strict):
         return self
 
 
+class PoolUpdate(Strict):
+    """What coordinators may change: the words, the bounds (not below the households already in or
+    invited, nor a minimum the running pool no longer meets) and the notice."""
+
+    title: Title | None = None
+    description: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    min_members: int | None = Field(default=None, ge=2, le=50)
+    max_members: int | None = Field(default=None, ge=2, le=50)
+    notice_days: int | None = Field(default=None, ge=0, le=90)
+
+
 class PoolJoin(Strict):
     weekly_minutes: int | None = Field(
         default=None, ge=30, le=10080, description="Required when the pool splits by hours: the minutes you use"

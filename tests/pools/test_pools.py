@@ -338,3 +338,53 @@ async def test_providers_see_running_pools_but_not_the_shares(client, session, h
 
     assert seen.status_code == 200
     assert seen.json()["shares"] is None and seen.json()["category_id"] == str(TATA)
+
+
+# --- changing a pool -------------------------------------------------------------------------------
+
+
+async def test_a_coordinator_changes_a_pool_with_a_fresh_etag_and_not_below_its_households(
+    client, session, hood, citizen_a, citizen_b
+):
+    pool = await create_pool(client, auth_headers(citizen_a), max_members=4)
+    await join(client, pool["id"], citizen_b)
+    await join(client, pool["id"], await make_user(session))
+    url, etag = f"{POOLS_URL}/{pool['id']}", f'"{pool["version"]}"'
+
+    by_member = await client.patch(url, json={"title": "Mia"}, headers=auth_headers(citizen_b))
+    below_households = await client.patch(url, json={"max_members": 2}, headers=auth_headers(citizen_a))
+    changed = await client.patch(
+        url, json={"title": "Tata del martedì", "max_members": 5}, headers=auth_headers(citizen_a) | {"If-Match": etag}
+    )
+    stale = await client.patch(url, json={"title": "Altro"}, headers=auth_headers(citizen_a) | {"If-Match": etag})
+
+    assert by_member.status_code == 403
+    assert below_households.status_code == 422 and below_households.json()["errors"][0]["pointer"] == "/max_members"
+    assert changed.status_code == 200
+    assert (changed.json()["title"], changed.json()["max_members"], changed.json()["seats_left"]) == (
+        "Tata del martedì",
+        5,
+        2,
+    )
+    assert stale.status_code == 412
+
+
+async def test_lowering_the_minimum_of_a_priced_pool_activates_it(client, session, hood, citizen_a):
+    pool = await create_pool(client, auth_headers(citizen_a), min_members=3)
+    await join(client, pool["id"], await make_user(session))
+    proposed = await offer(client, pool["id"], hood)
+    await client.post(f"/v1/pool-offers/{proposed['id']}/accept", headers=auth_headers(citizen_a))
+
+    lowered = await client.patch(f"{POOLS_URL}/{pool['id']}", json={"min_members": 2}, headers=auth_headers(citizen_a))
+
+    assert lowered.status_code == 200 and lowered.json()["state"] == "active"
+
+
+async def test_an_active_pool_cannot_raise_its_minimum_above_its_households(
+    client, session, hood, citizen_a, citizen_b
+):
+    pool = await _active_pool(client, session, hood, citizen_a, citizen_b)
+
+    response = await client.patch(f"{POOLS_URL}/{pool['id']}", json={"min_members": 3}, headers=auth_headers(citizen_a))
+
+    assert response.status_code == 422 and response.json()["errors"][0]["pointer"] == "/min_members"
