@@ -54,8 +54,8 @@ def seed(*, demo: bool) -> None:
         if demo:
             counts |= await seed_demo(session)
             counts |= await seed_catalog_demo(session)
+            counts |= await seed_sharing_demo(session)  # hubs first: operators act in their NILs
             counts |= await seed_demand_demo(session)
-            counts |= await seed_sharing_demo(session)
             counts |= await seed_community_demo(session)  # last: it needs the sharing demo's hubs
         return counts
 

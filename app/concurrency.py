@@ -22,8 +22,9 @@ def parse_if_match(value: str) -> list[int]:
     versions = []
     for tag in value.split(","):
         tag = tag.strip()
-        if tag.startswith('"') and tag.endswith('"') and tag[1:-1].isdigit():
-            versions.append(int(tag[1:-1]))
+        digits = tag[1:-1]
+        if tag.startswith('"') and tag.endswith('"') and digits.isascii() and digits.isdigit():
+            versions.append(int(digits))
     return versions
 
 

@@ -53,16 +53,21 @@ class TooManyOpenRequests(Conflict):
 
 
 async def _acts_for(session: AsyncSession, user: User, request: DemandRequest) -> bool:
-    """The household, or a hub operator acting for it: the one who made the request for an offline
-    citizen, or an operator of a hub serving the request's NIL on an operator-mode request (the
-    citizen asked the hubs of their neighbourhood to handle it)."""
+    """The household, or a hub operator acting for it within the NILs their hubs serve: on the
+    requests they made for offline citizens, and on operator-mode requests (the citizen asked the
+    hubs of their neighbourhood to handle it). An operator who leaves a hub stops acting there."""
     if request.citizen_id == user.id:
         return True
     if user.role != Role.hub_operator:
         return False
-    if request.created_by_id == user.id:
-        return True
-    return request.mode == RequestMode.operator and request.nil_id in await hub_service.operated_nil_ids(session, user)
+    if request.created_by_id != user.id and request.mode != RequestMode.operator:
+        return False
+    return request.nil_id in await hub_service.operated_nil_ids(session, user)
+
+
+async def _check_operator_zone(session: AsyncSession, user: User, request: DemandRequest) -> None:
+    if user.role == Role.hub_operator and request.nil_id not in await hub_service.operated_nil_ids(session, user):
+        raise Forbidden("Hub operators act for households in the NILs their hubs serve.")
 
 
 async def get_owned(
@@ -169,6 +174,7 @@ async def create_request(session: AsyncSession, user: User, data: RequestCreate)
     )
     await _apply(session, request, data)
     _check(request)
+    await _check_operator_zone(session, user, request)
     session.add(request)
     await session.flush()
     ledger.audit(
@@ -352,6 +358,7 @@ async def update_request(
     with session.no_autoflush:
         await _apply(session, request, data)
         _check(request)
+        await _check_operator_zone(session, user, request)
     request.updated_at = datetime.now(UTC)
     await session.flush()
     return (await read_requests(session, [request]))[0]

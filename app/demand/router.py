@@ -80,7 +80,7 @@ async def get_request(request_id: uuid.UUID, session: SessionDep, user: CurrentU
     return await requests.get_request(session, user, request_id)
 
 
-@requests_router.patch("/{request_id:uuid}", response_model=RequestRead, responses=OWNER)
+@requests_router.patch("/{request_id:uuid}", response_model=RequestRead, responses=OWNER | error_responses(Forbidden))
 async def update_request(
     request_id: uuid.UUID, data: RequestUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> RequestRead:

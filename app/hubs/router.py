@@ -42,10 +42,8 @@ async def list_hubs(
     active: bool | None = None,
 ) -> Paginated[HubRead]:
     """Hubs by name; public."""
-    if operated_by_me and user is None:
-        raise NotAuthenticated("Sign in to list the hubs you operate.")
     return await hub_service.list_hubs(
-        session, page, zone_id=zone_id, operated_by=user if operated_by_me else None, active=active
+        session, page, user, zone_id=zone_id, operated_by_me=operated_by_me, active=active
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import ledger
 from app.accounts import service as account_service
 from app.concurrency import ensure_version
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from app.hubs import repository as repo
 from app.hubs.schemas import (
     BANDS,
@@ -189,11 +189,15 @@ async def get_hub(session: AsyncSession, hub_id: uuid.UUID) -> HubRead:
 async def list_hubs(
     session: AsyncSession,
     page: PageParams,
+    user: User | None,
     *,
     zone_id: uuid.UUID | None,
-    operated_by: User | None,
+    operated_by_me: bool,
     active: bool | None,
 ) -> Paginated[HubRead]:
+    if operated_by_me and user is None:
+        raise NotAuthenticated("Sign in to list the hubs you operate.")
+    operated_by = user if operated_by_me else None
     nils = (
         await zone_service.expand_to_nils(session, [zone_id], pointer="zone_id", location="query") if zone_id else None
     )

@@ -6,8 +6,8 @@
   them (404).
 * Providers' staff and workers: pools still running (they make offers to them) and the pools their
   providers serve; never the members' identities.
-* Coordinators (accept offers, close, read members): the pool's creator, the operators of its hub,
-  admins.
+* Coordinators (accept offers, change, close): the pool's creator, the operators of its hub,
+  admins. Who the members are: only the operators of its hub and admins.
 """
 
 import uuid
@@ -82,6 +82,12 @@ def can_view(viewer: Viewer, pool: Pool, membership: PoolMember | None) -> bool:
 
 def can_coordinate(viewer: Viewer, pool: Pool) -> bool:
     return viewer.is_admin or pool.created_by_id == viewer.user.id or pool.hub_id in viewer.hub_ids
+
+
+def can_see_members(viewer: Viewer, pool: Pool) -> bool:
+    """Who the households are: the city's staff only (admins, operators of the pool's hub), never
+    another citizen, not even the one who formed it from a suggestion."""
+    return viewer.is_admin or pool.hub_id in viewer.hub_ids
 
 
 async def get_visible(

@@ -194,7 +194,7 @@ async def close_pool(session: AsyncSession, user: User, pool_id: uuid.UUID) -> P
     if pool.state in (PoolState.closing, PoolState.closed):
         raise PoolClosed(f"The pool is already {pool.state.value}.", current_state=pool.state.value)
     now = datetime.now(UTC)
-    members = await lifecycle.in_pool(session, pool)
+    members = (await repo.members_of(session, [pool.id]))[pool.id]  # invited households are told too
     if pool.state == PoolState.active and pool.notice_days > 0:
         pool.state, pool.closes_at = PoolState.closing, now + timedelta(days=pool.notice_days)
         await session.flush()
@@ -214,22 +214,25 @@ async def _close_now(session: AsyncSession, pool: Pool, actor_id: uuid.UUID | No
 
 
 async def sweep(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
-    """Worker: end the memberships and closings whose notice ran out (rows locked, SKIP LOCKED)."""
+    """Worker: end the memberships and closings whose notice ran out. Pools busy with an API call
+    are skipped (SKIP LOCKED) until the next sweep."""
     now = now or datetime.now(UTC)
-    departures = await repo.due_departures(session, now)
-    pool_ids = sorted({m.pool_id for m in departures})
-    for member in departures:
-        member.status, member.left_at = PoolMemberStatus.left, now
-    await session.flush()
-    for pool_id in pool_ids:
-        pool = await repo.get_pool(session, pool_id, for_update=True)
-        if pool is not None:
-            for member in (m for m in departures if m.pool_id == pool_id):
-                lifecycle.record(session, None, pool, "member.left", member_id=member.id)
-            await lifecycle.after_departure(session, pool, None)
+    departures = 0
+    for pool_id in await repo.pools_with_due_departures(session, now):
+        pool = await repo.get_pool(session, pool_id, for_update=True, skip_locked=True)
+        if pool is None:
+            continue
+        leaving = await repo.due_departures(session, pool_id, now)
+        for member in leaving:
+            member.status, member.left_at = PoolMemberStatus.left, now
+        await session.flush()
+        for member in leaving:
+            lifecycle.record(session, None, pool, "member.left", member_id=member.id)
+        await lifecycle.after_departure(session, pool, None)
+        departures += len(leaving)
     closings = await repo.due_closings(session, now)
     for pool in closings:
-        members = await lifecycle.in_pool(session, pool)
+        told = (await repo.members_of(session, [pool.id]))[pool.id]
         await _close_now(session, pool, None, now)
-        lifecycle.tell(session, members, pool, "pool.closed")
-    return {"pool_departures": len(departures), "pools_closed": len(closings)}
+        lifecycle.tell(session, told, pool, "pool.closed")
+    return {"pool_departures": departures, "pools_closed": len(closings)}

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.concurrency import ensure_version
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.models import AccreditationState, PoolOffer, PoolOfferStatus, PoolState, User
+from app.models import AccreditationState, Pool, PoolOffer, PoolOfferStatus, PoolState, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.pools import access, lifecycle
 from app.pools import repository as repo
@@ -100,6 +100,17 @@ async def _offer(session: AsyncSession, offer_id: uuid.UUID) -> PoolOffer:
     return offer
 
 
+async def _pool_of(
+    session: AsyncSession, user: User, pool_id: uuid.UUID, *, for_update: bool
+) -> tuple[Pool, access.Viewer]:
+    """The offer's pool, locked; an offer on a pool the caller cannot see does not exist for them."""
+    try:
+        pool, viewer, _ = await access.get_visible(session, user, pool_id, for_update=for_update)
+    except access.PoolNotFound as exc:
+        raise PoolOfferNotFound("No pool offer with this id.") from exc
+    return pool, viewer
+
+
 def _require_pending(offer: PoolOffer, action: str) -> None:
     if offer.status != PoolOfferStatus.pending:
         raise InvalidPoolOfferTransition(
@@ -111,7 +122,7 @@ async def accept_offer(session: AsyncSession, user: User, offer_id: uuid.UUID, i
     pre = await repo.get_offer(session, offer_id)
     if pre is None:
         raise PoolOfferNotFound("No pool offer with this id.")
-    pool, viewer, _ = await access.get_visible(session, user, pre.pool_id, for_update=True)  # lock the pool first
+    pool, viewer = await _pool_of(session, user, pre.pool_id, for_update=True)  # lock the pool first
     if not access.can_coordinate(viewer, pool):
         raise Forbidden("Only the pool's coordinators accept offers.")
     offer = await _offer(session, offer_id)

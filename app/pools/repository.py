@@ -27,10 +27,12 @@ LIVE = (PoolMemberStatus.invited, PoolMemberStatus.active, PoolMemberStatus.leav
 IN_POOL = (PoolMemberStatus.active, PoolMemberStatus.leaving)
 
 
-async def get_pool(session: AsyncSession, pool_id: uuid.UUID, *, for_update: bool = False) -> Pool | None:
+async def get_pool(
+    session: AsyncSession, pool_id: uuid.UUID, *, for_update: bool = False, skip_locked: bool = False
+) -> Pool | None:
     stmt = select(Pool).where(Pool.id == pool_id)
     if for_update:  # and re-read: a row read before the lock may have changed since
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        stmt = stmt.with_for_update(skip_locked=skip_locked).execution_options(populate_existing=True)
     return await session.scalar(stmt)
 
 
@@ -63,12 +65,21 @@ async def live_membership(session: AsyncSession, pool_id: uuid.UUID, citizen_id:
     return await session.scalar(stmt)
 
 
-async def due_departures(session: AsyncSession, now: datetime) -> list[PoolMember]:
+async def pools_with_due_departures(session: AsyncSession, now: datetime) -> list[uuid.UUID]:
+    stmt = select(PoolMember.pool_id).where(PoolMember.status == PoolMemberStatus.leaving, PoolMember.leaves_at <= now)
+    return sorted(set(await session.scalars(stmt)))
+
+
+async def due_departures(session: AsyncSession, pool_id: uuid.UUID, now: datetime) -> list[PoolMember]:
+    """A pool's members whose notice ran out (call with the pool row locked: pool first, then members,
+    as every API path does, so the worker and the API never deadlock)."""
     stmt = (
         select(PoolMember)
-        .where(PoolMember.status == PoolMemberStatus.leaving, PoolMember.leaves_at <= now)
-        .order_by(PoolMember.leaves_at)
-        .with_for_update(skip_locked=True)
+        .where(
+            PoolMember.pool_id == pool_id, PoolMember.status == PoolMemberStatus.leaving, PoolMember.leaves_at <= now
+        )
+        .order_by(PoolMember.leaves_at, PoolMember.id)
+        .with_for_update()
     )
     return list(await session.scalars(stmt))
 

@@ -120,7 +120,7 @@ async def update_pool(
     responses=error_responses(NotAuthenticated, Forbidden, PoolNotFound),
 )
 async def list_pool_members(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> list[PoolMemberRead]:
-    """Who is in the pool, invited, or left (coordinators only)."""
+    """Who is in the pool, invited, or left (operators of its hub, admins)."""
     return await service.list_members(session, user, pool_id)
 
 

@@ -143,8 +143,8 @@ async def list_pools(
 
 async def list_members(session: AsyncSession, user: User, pool_id: uuid.UUID) -> list[PoolMemberRead]:
     pool, viewer, _ = await access.get_visible(session, user, pool_id)
-    if not access.can_coordinate(viewer, pool):
-        raise Forbidden("Only the pool's coordinators see who its members are.")
+    if not access.can_see_members(viewer, pool):
+        raise Forbidden("Only the operators of the pool's hub see who its members are.")
     return [
         PoolMemberRead(
             member_id=member.id,

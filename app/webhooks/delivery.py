@@ -94,8 +94,9 @@ def backoff(attempt: int, settings: WebhookSettings, retry_after_s: float | None
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after", "")
-    return float(value) if value.isdigit() else None
+    """Delta-seconds only (ASCII digits: `"²".isdigit()` is true too); anything else is ignored."""
+    value = response.headers.get("retry-after", "").strip()
+    return float(value) if value.isascii() and value.isdigit() else None
 
 
 async def send(job: Job, settings: WebhookSettings) -> Outcome:
@@ -224,7 +225,11 @@ async def run_once(
 
     async def attempt(job: Job) -> Outcome:
         async with limit:
-            return await send(job, settings)
+            try:
+                return await send(job, settings)
+            except Exception as exc:  # one receiver's oddity must not sink the batch's outcomes
+                log.exception("webhook send failed", extra={"delivery_id": str(job.delivery_id)})
+                return Outcome(False, None, 0, error=f"internal error: {type(exc).__name__}")
 
     outcomes = await asyncio.gather(*(attempt(job) for job in jobs))
     if jobs:

@@ -320,15 +320,18 @@ async def test_closing_an_active_pool_gives_notice_and_the_worker_closes_it(
     assert {s.value for s in live} == {"left"}
 
 
-async def test_coordinators_read_members_and_members_do_not(client, session, hood, citizen_a, citizen_b):
+async def test_the_hubs_operators_read_the_members_and_citizens_even_the_creator_do_not(
+    client, session, hood, citizen_a, citizen_b
+):
     pool = await create_pool(client, auth_headers(citizen_a))
     await join(client, pool["id"], citizen_b)
 
     by_operator = await client.get(f"{POOLS_URL}/{pool['id']}/members", headers=auth_headers(hood.operator))
     by_member = await client.get(f"{POOLS_URL}/{pool['id']}/members", headers=auth_headers(citizen_b))
+    by_creator = await client.get(f"{POOLS_URL}/{pool['id']}/members", headers=auth_headers(citizen_a))
 
     assert [m["citizen_id"] for m in by_operator.json()] == [str(citizen_a.id), str(citizen_b.id)]
-    assert by_member.status_code == 403
+    assert by_member.status_code == 403 and by_creator.status_code == 403
 
 
 async def test_providers_see_running_pools_but_not_the_shares(client, session, hood, citizen_a, citizen_b):

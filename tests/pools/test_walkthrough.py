@@ -23,8 +23,8 @@ async def demo(session: AsyncSession) -> None:
     await seed_reference(session)
     await seed_demo(session)
     await seed_catalog_demo(session)
+    await seed_sharing_demo(session)  # the hubs first: the demand demo has an operator act in their NILs
     await seed_demand_demo(session)
-    await seed_sharing_demo(session)
 
 
 async def signed_in(client, email: str) -> dict[str, str]:

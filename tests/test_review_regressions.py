@@ -1,7 +1,7 @@
 # ruff: noqa: F811 - pytest fixtures imported from other conftests are redefined as parameters
-"""Review findings: each test here FAILS on the current code and shows a real bug.
+"""Regressions for bugs a code review found (each failed before its fix).
 
-The docstring of each test says what is wrong and what should happen instead.
+Each test's docstring says what was wrong and what must happen instead.
 """
 
 import uuid
