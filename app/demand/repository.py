@@ -28,6 +28,8 @@ from app.models import (
     HubZone,
     Offer,
     OfferStatus,
+    PoolMember,
+    PoolMemberStatus,
     Provider,
     ProviderStaff,
     RequestInvitation,
@@ -82,6 +84,15 @@ async def count_open_requests(session: AsyncSession, citizen_id: uuid.UUID) -> i
         )
         or 0
     )
+
+
+async def pools_of_requests(session: AsyncSession, request_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """The pool each request is linked to through a live membership (in, invited, or giving notice)."""
+    stmt = select(PoolMember.request_id, PoolMember.pool_id).where(
+        PoolMember.request_id.in_(request_ids),
+        PoolMember.status.in_([PoolMemberStatus.invited, PoolMemberStatus.active, PoolMemberStatus.leaving]),
+    )
+    return {row[0]: row[1] for row in await session.execute(stmt)}
 
 
 async def invited_provider_ids(session: AsyncSession, request_ids: list[uuid.UUID]) -> dict[uuid.UUID, list]:

@@ -390,6 +390,7 @@ async def list_requests(
 
 async def read_requests(session: AsyncSession, requests: list[DemandRequest]) -> list[RequestRead]:
     invited = await repo.invited_provider_ids(session, [r.id for r in requests])
+    pools = await repo.pools_of_requests(session, [r.id for r in requests])
     return [
         RequestRead(
             id=r.id,
@@ -417,6 +418,7 @@ async def read_requests(session: AsyncSession, requests: list[DemandRequest]) ->
             valid_until=r.valid_until,
             closed_reason=r.closed_reason,
             invited_provider_ids=invited.get(r.id, []),
+            pool_id=pools.get(r.id),
             created_at=r.created_at,
             updated_at=r.updated_at,
             version=r.version,

@@ -126,6 +126,9 @@ class RequestRead(BaseModel):
     valid_until: datetime | None
     closed_reason: str | None
     invited_provider_ids: list[uuid.UUID]
+    pool_id: uuid.UUID | None = Field(
+        default=None, description="The shared-service pool this request is in, or invited to (see /v1/pools)"
+    )
     created_at: datetime
     updated_at: datetime
     version: int

@@ -172,6 +172,8 @@ async def test_an_operator_forms_a_pool_from_a_suggestion_and_the_requesters_are
     assert accepted.json()["my_membership"]["request_id"] == first_request["id"]
     assert declined.json()["my_membership"] is None
     assert again == []  # linked requests are not suggested again
+    linked = await client.get(f"/v1/requests/{first_request['id']}", headers=auth_headers(first))
+    assert linked.json()["pool_id"] == pool["id"]
     invitations = await client.get("/v1/me/notifications", headers=auth_headers(first))
     assert invitations.json()["items"][-1]["kind"] == "pool.invitation"
 
