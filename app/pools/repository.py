@@ -215,6 +215,58 @@ async def sharing_requests(
     return list(await session.scalars(stmt.order_by(DemandRequest.opened_at, DemandRequest.id)))
 
 
+# Also run by the benchmark's raw baseline (bench/raw_app.py).
+_COMPATIBLE = """
+           other.category_id = seed.category_id
+       AND other.status = 'open'
+       AND other.open_to_sharing
+       AND other.id <> seed.id
+       AND other.citizen_id <> seed.citizen_id
+       AND (other.valid_until IS NULL OR other.valid_until > :now)
+       AND other.schedule_minutes && seed.schedule_minutes
+       AND NOT EXISTS (
+           SELECT 1 FROM pool_member AS pm
+           WHERE pm.request_id = other.id AND pm.status IN ('invited', 'active', 'leaving')
+       )
+    """
+_OVERLAP = """
+        CROSS JOIN LATERAL (
+            SELECT coalesce(sum(upper(r) - lower(r)), 0)::int AS minutes
+            FROM unnest(other.schedule_minutes * seed.schedule_minutes) AS r
+        ) AS overlap
+    """
+COMPATIBLE_PAIRS_SQL = f"""
+        WITH seed AS MATERIALIZED (
+            SELECT id, citizen_id, category_id, nil_id, lat, lon, schedule_minutes
+            FROM demand_request WHERE id = ANY(:seed_ids)
+        ), neighbour AS MATERIALIZED (  -- (seed, a co-resident household): few rows, found by index
+            SELECT DISTINCT seed.id AS seed_id, theirs.citizen_id
+            FROM seed
+            JOIN condominium_member AS mine ON mine.citizen_id = seed.citizen_id AND mine.status = 'approved'
+            JOIN condominium_member AS theirs
+              ON theirs.condominium_id = mine.condominium_id AND theirs.status = 'approved'
+        )
+        SELECT seed.id AS seed_id, other.id AS other_id, overlap.minutes
+        FROM seed
+        JOIN demand_request AS other ON other.nil_id = seed.nil_id AND {_COMPATIBLE}
+        {_OVERLAP}
+        WHERE overlap.minutes >= :min_overlap
+          AND seed.lat IS NOT NULL AND other.lat IS NOT NULL
+          AND 2 * 6371.0088 * asin(sqrt(
+                power(sin(radians(other.lat - seed.lat) / 2), 2)
+                + cos(radians(seed.lat)) * cos(radians(other.lat))
+                  * power(sin(radians(other.lon - seed.lon) / 2), 2)
+              )) <= :max_km
+        UNION
+        SELECT seed.id AS seed_id, other.id AS other_id, overlap.minutes
+        FROM neighbour
+        JOIN seed ON seed.id = neighbour.seed_id
+        JOIN demand_request AS other ON other.citizen_id = neighbour.citizen_id AND {_COMPATIBLE}
+        {_OVERLAP}
+        WHERE overlap.minutes >= :min_overlap
+"""  # noqa: S608 - fixed SQL fragments, values are bound
+
+
 async def compatible_pairs(
     session: AsyncSession,
     seed_ids: list[uuid.UUID],
@@ -233,57 +285,7 @@ async def compatible_pairs(
     subplan for every pair of the category; live pool memberships are probed through
     ix_pool_member_request_id (migration 0008). City scale, 2,554 seeds: >10 min before, ~0.5 s.
     """
-    compatible = """
-           other.category_id = seed.category_id
-       AND other.status = 'open'
-       AND other.open_to_sharing
-       AND other.id <> seed.id
-       AND other.citizen_id <> seed.citizen_id
-       AND (other.valid_until IS NULL OR other.valid_until > :now)
-       AND other.schedule_minutes && seed.schedule_minutes
-       AND NOT EXISTS (
-           SELECT 1 FROM pool_member AS pm
-           WHERE pm.request_id = other.id AND pm.status IN ('invited', 'active', 'leaving')
-       )
-    """
-    overlap = """
-        CROSS JOIN LATERAL (
-            SELECT coalesce(sum(upper(r) - lower(r)), 0)::int AS minutes
-            FROM unnest(other.schedule_minutes * seed.schedule_minutes) AS r
-        ) AS overlap
-    """
-    sql = text(
-        f"""
-        WITH seed AS MATERIALIZED (
-            SELECT id, citizen_id, category_id, nil_id, lat, lon, schedule_minutes
-            FROM demand_request WHERE id = ANY(:seed_ids)
-        ), neighbour AS MATERIALIZED (  -- (seed, a co-resident household): few rows, found by index
-            SELECT DISTINCT seed.id AS seed_id, theirs.citizen_id
-            FROM seed
-            JOIN condominium_member AS mine ON mine.citizen_id = seed.citizen_id AND mine.status = 'approved'
-            JOIN condominium_member AS theirs
-              ON theirs.condominium_id = mine.condominium_id AND theirs.status = 'approved'
-        )
-        SELECT seed.id AS seed_id, other.id AS other_id, overlap.minutes
-        FROM seed
-        JOIN demand_request AS other ON other.nil_id = seed.nil_id AND {compatible}
-        {overlap}
-        WHERE overlap.minutes >= :min_overlap
-          AND seed.lat IS NOT NULL AND other.lat IS NOT NULL
-          AND 2 * 6371.0088 * asin(sqrt(
-                power(sin(radians(other.lat - seed.lat) / 2), 2)
-                + cos(radians(seed.lat)) * cos(radians(other.lat))
-                  * power(sin(radians(other.lon - seed.lon) / 2), 2)
-              )) <= :max_km
-        UNION
-        SELECT seed.id AS seed_id, other.id AS other_id, overlap.minutes
-        FROM neighbour
-        JOIN seed ON seed.id = neighbour.seed_id
-        JOIN demand_request AS other ON other.citizen_id = neighbour.citizen_id AND {compatible}
-        {overlap}
-        WHERE overlap.minutes >= :min_overlap
-        """  # noqa: S608 - fixed SQL fragments, values are bound
-    )
+    sql = text(COMPATIBLE_PAIRS_SQL)
     rows = await session.execute(
         sql,
         {"seed_ids": seed_ids, "now": now, "min_overlap": min_overlap_minutes, "max_km": max_distance_km},
