@@ -24,14 +24,13 @@ from datetime import UTC, datetime
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from bench import steps_catalog, steps_demand, steps_people
+from bench import steps_catalog, steps_demand, steps_people, steps_sharing
 from bench.load import SCALES, Load
 from bench.world import Ids, build_world
 
 BENCH_PASSWORD = "bench-password-2026"  # every generated account signs in with it
 
-# (name, function, tables it fills). The pools step (pools, hubs, condominiums) slots in after
-# "offers" once migration 0004 creates those tables: `("pools", steps_pools.pools, ["pool", ...])`.
+# (name, function, tables it fills).
 STEPS = (
     ("users", steps_people.users, ("user_account",)),
     ("providers", steps_people.providers, ("provider",)),
@@ -41,6 +40,9 @@ STEPS = (
     ("demand_requests", steps_demand.demand_requests, ("demand_request",)),
     ("invitations", steps_demand.invitations, ("request_invitation",)),
     ("offers", steps_demand.offers, ("offer",)),
+    ("hubs", steps_sharing.hubs, ("hub", "hub_zone", "hub_operator")),
+    ("condominiums", steps_sharing.condominiums, ("condominium", "condominium_member")),
+    ("pools", steps_sharing.pools, ("pool", "pool_member", "pool_offer")),
 )
 TABLES = tuple(dict.fromkeys(t for _, _, tables in STEPS for t in tables))
 

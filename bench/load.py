@@ -18,7 +18,7 @@ class Scale:
     services: int
     requests: int
     open_requests: int
-    pools: int  # not generated yet: the pools step comes with migration 0004 (see generate.STEPS)
+    pools: int
 
 
 SCALES = {
@@ -57,7 +57,12 @@ class Load:
     home_nil: array = field(default_factory=lambda: array("H"))
     home_lat: array = field(default_factory=lambda: array("d"))
     home_lon: array = field(default_factory=lambda: array("d"))
-    operators: list = field(default_factory=list)
+    operators: list = field(default_factory=list)  # hub-operator user ids (bench.steps_sharing.hub_plan)
+    citizens_by_nil: dict[int, list[int]] = field(default_factory=dict)
+    # hubs and condominiums (bench/steps_sharing.py)
+    hubs: list = field(default_factory=list)  # HubPlan
+    nil_operators: dict[int, list[int]] = field(default_factory=dict)  # NIL index → operator numbers
+    condos: list = field(default_factory=list)  # (number, NIL index, hub index, resident citizen numbers)
     # providers
     p_kind: list = field(default_factory=list)
     p_state: list = field(default_factory=list)

@@ -23,7 +23,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.config import get_settings
-from app.schedules import parse_windows, to_multirange
+from app.pools.repository import COMPATIBLE_PAIRS_SQL
+from app.schedules import intersect, parse_windows, spans_of, to_multirange, total_minutes
 from app.tokens import InvalidToken, decode_access_token
 
 SERVICE_COLUMNS = (
@@ -332,6 +333,143 @@ async def create_request(request: Request) -> Response:
     return Response(payload, status_code=201, media_type="application/json")
 
 
+def _numbered(sql: str, names: tuple[str, ...]) -> str:
+    """`:name` placeholders (SQLAlchemy text) as asyncpg's `$n`."""
+    for n, name in enumerate(names, 1):
+        sql = sql.replace(f":{name}", f"${n}")
+    return sql
+
+
+PAIRS_SQL = _numbered(COMPATIBLE_PAIRS_SQL, ("seed_ids", "now", "min_overlap", "max_km"))
+SHARING_SQL = """
+SELECT d.* FROM demand_request d
+WHERE d.status = 'open' AND d.open_to_sharing AND (d.valid_until IS NULL OR d.valid_until > $1)
+  AND NOT EXISTS (SELECT 1 FROM pool_member pm WHERE pm.request_id = d.id
+                  AND pm.status IN ('invited', 'active', 'leaving'))
+  AND {where} ORDER BY d.opened_at, d.id
+"""
+
+
+async def pool_suggestions(request: Request) -> Response:
+    """GET /v1/pools/suggestions?hub_id= for an operator: the statements of app/pools/suggestions.py."""
+    hub_id, now = uuid.UUID(request.query_params["hub_id"]), datetime.now(UTC)
+    pools = get_settings().pools
+    minimum, args = pools.suggestion_min_overlap_minutes, (now, pools.suggestion_min_overlap_minutes)
+    async with POOL.acquire() as conn, conn.transaction():
+        user = await _user(conn, request)
+        if user is None:
+            return _json({"status": 401}, 401)
+        await conn.fetch("SELECT hub_id FROM hub_operator WHERE user_id = $1 ORDER BY hub_id", user["id"])
+        await conn.fetch("SELECT DISTINCT z.zone_id FROM hub_zone z JOIN hub_operator o ON o.hub_id = z.hub_id "
+                         "WHERE o.user_id = $1", user["id"])  # fmt: skip
+        if await conn.fetchrow("SELECT * FROM hub WHERE id = $1", hub_id) is None:
+            return _json({"status": 404}, 404)
+        if not await conn.fetchval("SELECT user_id FROM hub_operator WHERE hub_id = $1 AND user_id = $2",
+                                   hub_id, user["id"]):  # fmt: skip
+            return _json({"status": 403}, 403)
+        await conn.fetchrow("SELECT * FROM hub WHERE id = $1", hub_id)
+        nils = [r[0] for r in await conn.fetch("SELECT zone_id FROM hub_zone WHERE hub_id = $1 ORDER BY zone_id",
+                                                hub_id)]  # fmt: skip
+        seeds = await conn.fetch(SHARING_SQL.format(where="d.nil_id = ANY($2::uuid[])"), now, nils)
+        seed_ids = [r["id"] for r in seeds]
+        pairs = list(await conn.fetch(PAIRS_SQL, seed_ids, *args, pools.suggestion_max_distance_km)) if seeds else []
+        partners = sorted({r["other_id"] for r in pairs} - set(seed_ids))
+        if partners:
+            pairs += await conn.fetch(PAIRS_SQL, partners, *args, pools.suggestion_max_distance_km)
+        edges: dict = {}
+        for r in pairs:
+            edges.setdefault(r["seed_id"], {})[r["other_id"]] = r["minutes"]
+            edges.setdefault(r["other_id"], {})[r["seed_id"]] = r["minutes"]
+        involved = sorted(set(seed_ids) | set(edges))
+        rows = {r["id"]: r for r in await conn.fetch(SHARING_SQL.format(where="d.id = ANY($2::uuid[])"), now,
+                                                       involved)}  # fmt: skip
+        groups, used = [], set()
+        for seed in seeds:  # the app's greedy growth (app/pools/suggestions.py `_grow`), exclusive
+            if seed["id"] in used or seed["id"] not in rows:
+                continue
+            group, common = [seed], spans_of(seed["schedule_minutes"])
+            for other_id, _ in sorted(edges.get(seed["id"], {}).items(), key=lambda i: (-i[1], str(i[0]))):
+                other = rows.get(other_id)
+                if other is None or other_id in used or other["citizen_id"] in {g["citizen_id"] for g in group}:
+                    continue
+                if not all(other_id in edges.get(g["id"], {}) for g in group):
+                    continue
+                narrowed = intersect(common, spans_of(other["schedule_minutes"]))
+                if total_minutes(narrowed) >= minimum:
+                    group.append(other)
+                    common = narrowed
+            if len(group) >= 2:
+                groups.append((group, common))
+                used |= {g["id"] for g in group}
+        citizens = sorted({g["citizen_id"] for group, _ in groups for g in group})
+        await conn.fetch("SELECT citizen_id, condominium_id FROM condominium_member WHERE citizen_id = ANY($1::uuid[]) "
+                         "AND status = 'approved'", citizens)  # fmt: skip
+        keys = {(g[0]["category_id"], g[0]["nil_id"]) for g, _ in groups}
+        services = await conn.fetch(
+            f"SELECT {SERVICE_COLUMNS} FROM service s WHERE s.searchable AND s.category_id = ANY($1::uuid[]) "  # noqa: S608
+            "AND s.delivery = 'shared' AND s.coverage_nil_ids && $2::uuid[]",
+            sorted({c for c, _ in keys}), sorted({n for _, n in keys}),
+        )  # fmt: skip
+    items = []
+    for group, common in groups:
+        category, nil = group[0]["category_id"], group[0]["nil_id"]
+        prices = [
+            max((t for t in json.loads(s["shared_prices"]) if t["group_size"] <= len(group)),
+                key=lambda t: t["group_size"], default={}).get("price_per_person_cents")
+            for s in services if s["category_id"] == category and nil in s["coverage_nil_ids"]
+        ]  # fmt: skip
+        prices = [p for p in prices if p is not None]
+        items.append({
+            "category_id": category, "nil_ids": sorted({str(g["nil_id"]) for g in group}),
+            "common_weekly_minutes": total_minutes(common),
+            "members": [{"nil_id": g["nil_id"], "request_id": g["id"],
+                         "weekly_overlap_minutes": total_minutes(intersect(common, spans_of(g["schedule_minutes"])))}
+                        for g in group],
+            "estimated_price_per_person_cents": min(prices) if prices else None,
+        })  # fmt: skip
+    return _json({"items": items})
+
+
+NEEDS_SQL = """
+SELECT d.category_id, d.nil_id, cell.day_index, cell.band, count(*) AS requests,
+       count(*) FILTER (WHERE d.open_to_sharing) AS open_to_sharing
+FROM demand_request d JOIN (
+    SELECT (m.minute / 1440) AS day_index,
+           CASE m.minute % 1440 WHEN 0 THEN 'night' WHEN 360 THEN 'morning'
+                WHEN 720 THEN 'afternoon' ELSE 'evening' END AS band,
+           int4multirange(int4range(m.minute, m.minute + 360)) AS span
+    FROM generate_series(0, 10080 - 360, 360) AS m(minute)) AS cell ON d.schedule_minutes && cell.span
+WHERE d.status = 'open' AND (d.valid_until IS NULL OR d.valid_until > $2) AND d.nil_id = ANY($1::uuid[])
+GROUP BY d.category_id, d.nil_id, cell.day_index, cell.band
+ORDER BY d.category_id, d.nil_id, cell.day_index, cell.band
+"""
+
+
+async def hub_needs(request: Request) -> Response:
+    """GET /v1/hubs/{id}/needs for an operator of the hub (app/hubs/service.py `hub_needs`)."""
+    hub_id, now = uuid.UUID(request.path_params["hub_id"]), datetime.now(UTC)
+    async with POOL.acquire() as conn, conn.transaction():
+        user = await _user(conn, request)
+        if user is None:
+            return _json({"status": 401}, 401)
+        if await conn.fetchrow("SELECT * FROM hub WHERE id = $1", hub_id) is None:
+            return _json({"status": 404}, 404)
+        if not await conn.fetchval("SELECT user_id FROM hub_operator WHERE hub_id = $1 AND user_id = $2",
+                                   hub_id, user["id"]):  # fmt: skip
+            return _json({"status": 403}, 403)
+        nils = [r[0] for r in await conn.fetch("SELECT zone_id FROM hub_zone WHERE hub_id = $1 ORDER BY zone_id",
+                                                hub_id)]  # fmt: skip
+        cells = await conn.fetch(NEEDS_SQL, nils, now)
+        total, sharing = await conn.fetchrow(
+            "SELECT count(*), count(*) FILTER (WHERE open_to_sharing) FROM demand_request WHERE status = 'open' "
+            "AND (valid_until IS NULL OR valid_until > $2) AND nil_id = ANY($1::uuid[])", nils, now,
+        )  # fmt: skip
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    items = [{"category_id": c["category_id"], "nil_id": c["nil_id"], "day": days[c["day_index"]], "band": c["band"],
+              "requests": c["requests"], "open_to_sharing": c["open_to_sharing"]} for c in cells]  # fmt: skip
+    return _json({"hub_id": hub_id, "open_requests": total, "open_to_sharing": sharing, "cells": items})
+
+
 async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -343,6 +481,8 @@ app = Starlette(
         Route("/raw/requests/inbox", inbox),
         Route("/raw/requests/{request_id}/matches", matches),
         Route("/raw/requests", create_request, methods=["POST"]),
+        Route("/raw/pools/suggestions", pool_suggestions),
+        Route("/raw/hubs/{hub_id}/needs", hub_needs),
     ],
     lifespan=_lifespan,
 )

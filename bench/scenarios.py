@@ -23,6 +23,7 @@ QUERIES = (
 )  # fmt: skip
 RADIUS_KM = 2.0
 MATCHES_PER_SCENARIO = 2000
+BUSY_HUBS = 3  # pool suggestions and needs: the hubs with the most sharing demand
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def _tokens(auth: AuthSettings, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, st
 
 
 async def build(url: str, auth: AuthSettings, *, seed: int, size: int = 1000) -> dict[str, list[Line]]:
-    """Scenario name → requests. The pool-suggestions scenario joins when pools exist (migration 0004)."""
+    """Scenario name → requests."""
     rng = random.Random(f"bench:{seed}")  # noqa: S311
     conn = await asyncpg.connect(url)
     try:
@@ -52,10 +53,12 @@ async def build(url: str, auth: AuthSettings, *, seed: int, size: int = 1000) ->
         matches = await conn.fetch(_OPEN_REQUESTS_SQL, MATCHES_PER_SCENARIO)
         staff = await conn.fetch(_INBOX_STAFF_SQL, size)
         creators = await conn.fetch(_CREATORS_SQL, size * 5, str(rng.random()))
+        busy_hubs = await conn.fetch(_BUSY_HUBS_SQL, BUSY_HUBS)
     finally:
         await conn.close()
     tokens = _tokens(auth, [r["citizen_id"] for r in matches] + [r["user_id"] for r in staff])
     tokens |= _tokens(auth, [r["id"] for r in creators])
+    tokens |= _tokens(auth, [u for r in busy_hubs for u in r["operators"]])
 
     def cat_zone() -> Line:
         zone = rng.choice(nils) if rng.random() < 0.8 else rng.choice(zones)
@@ -79,6 +82,10 @@ async def build(url: str, auth: AuthSettings, *, seed: int, size: int = 1000) ->
     def inbox(row: asyncpg.Record) -> Line:
         return Line("GET", "/v1/requests/inbox", tokens[row["user_id"]])
 
+    def hub_call(path: str) -> Line:
+        hub = rng.choice(busy_hubs)
+        return Line("GET", path.format(hub=hub["id"]), tokens[rng.choice(hub["operators"])])
+
     start = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()
 
     def create(row: asyncpg.Record) -> Line:
@@ -98,7 +105,8 @@ async def build(url: str, auth: AuthSettings, *, seed: int, size: int = 1000) ->
         "search_fulltext": [fulltext() for _ in range(size)],
         "matches": [match(r) for r in matches],
         "inbox": [inbox(r) for r in staff],
-        # "pool_suggestions": slot for GET /v1/hubs/{id}/pool-suggestions once pools exist (migration 0004)
+        "pool_suggestions": [hub_call("/v1/pools/suggestions?hub_id={hub}") for _ in range(size)],
+        "hub_needs": [hub_call("/v1/hubs/{hub}/needs") for _ in range(size)],
         "create_request": [create(r) for r in creators],
     }
     journey = []
@@ -114,6 +122,14 @@ _WINDOWS_SQL = """
 SELECT DISTINCT (s->>'day') || ':' || (s->>'opens') || '-' || (s->>'closes') AS w
 FROM (SELECT availability FROM service WHERE searchable LIMIT 2000) x, jsonb_array_elements(x.availability) s
 ORDER BY 1
+"""
+# The hubs with the most open requests open to sharing in their NILs, with their operators.
+_BUSY_HUBS_SQL = """
+SELECT h.id, (SELECT array_agg(o.user_id ORDER BY o.user_id) FROM hub_operator o WHERE o.hub_id = h.id) AS operators
+FROM hub h JOIN hub_zone z ON z.hub_id = h.id
+JOIN demand_request d ON d.nil_id = z.zone_id AND d.status = 'open' AND d.open_to_sharing AND d.valid_until > now()
+WHERE EXISTS (SELECT 1 FROM hub_operator o WHERE o.hub_id = h.id)
+GROUP BY h.id ORDER BY count(*) DESC, h.id LIMIT $1
 """
 # Open requests whose owner is a citizen (matches is the owner's view).
 _OPEN_REQUESTS_SQL = """

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from bench.load import Load, copy, weighted
+from bench.steps_sharing import hub_plan
 from bench.world import FEATURES, FIRST_NAMES, LANGUAGE_CHOICES, LAST_NAMES, ORG_PREFIX, ORG_WORDS, STREETS, point_in
 
 EMAIL_DOMAIN = "bench.welfareditutti.example"
@@ -34,7 +35,7 @@ def _name(rng) -> str:  # noqa: ANN001
 
 
 async def users(load: Load) -> None:
-    """Citizens (each with a home in a NIL, weighted by area), hub operators and two admins."""
+    """Citizens (each with a home in a NIL, weighted by area), the hubs' operators and two admins."""
     rng, world, n = load.rng("users"), load.world, load.scale.citizens
     homes = weighted(rng, world.nil_weights, n)
 
@@ -47,7 +48,7 @@ async def users(load: Load) -> None:
             load.home_lon.append(lon)
             yield _user(load, load.ids("citizen", i), f"cittadino{i}@{EMAIL_DOMAIN}", _name(rng), "citizen",
                         rng.randint(1, 900), rng)  # fmt: skip
-        for i in range(max(2, n // 4000)):
+        for i in range(sum(len(h.operators) for h in hub_plan(load))):  # 1-3 per hub
             uid = load.ids("operator", i)
             load.operators.append(uid)
             yield _user(load, uid, f"operatore{i}@{EMAIL_DOMAIN}", _name(rng), "hub_operator", 800, rng)

@@ -1,6 +1,7 @@
 """The city generator at tiny scale: row counts, referential integrity, and that the API finds what
 it generated (which proves the denormalised search columns are filled as the app fills them)."""
 
+import json
 import os
 
 import asyncpg
@@ -45,6 +46,8 @@ async def test_tiny_scale_has_the_promised_rows(conn):
         "services": await conn.fetchval("SELECT count(*) FROM service"),
         "requests": await conn.fetchval("SELECT count(*) FROM demand_request"),
         "open": await conn.fetchval("SELECT count(*) FROM demand_request WHERE status = 'open'"),
+        "pools": await conn.fetchval("SELECT count(*) FROM pool"),
+        "hubs": await conn.fetchval("SELECT count(*) FROM hub"),
     }
 
     assert counts == {
@@ -53,7 +56,23 @@ async def test_tiny_scale_has_the_promised_rows(conn):
         "services": TINY.services,
         "requests": TINY.requests,
         "open": TINY.open_requests,
+        "pools": TINY.pools,
+        "hubs": 20,
     }
+    assert await conn.fetchval("SELECT count(*) FROM pool_member") >= TINY.pools
+    assert await conn.fetchval("SELECT count(*) FROM condominium_member") >= 2 * await conn.fetchval(
+        "SELECT count(*) FROM condominium"
+    )
+    # Every Municipio has a hub serving all its NILs, and every hub has one to three operators.
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM zone n WHERE n.kind = 'nil' "
+            "AND NOT EXISTS (SELECT 1 FROM hub_zone hz WHERE hz.zone_id = n.id)"
+        )
+        == 0
+    )
+    operators = await conn.fetch("SELECT count(*) AS n FROM hub_operator GROUP BY hub_id")
+    assert len(operators) == 20 and all(1 <= r["n"] <= 3 for r in operators)
 
 
 @pytest.mark.parametrize(
@@ -69,6 +88,20 @@ async def test_tiny_scale_has_the_promised_rows(conn):
         "SELECT count(*) FROM request_invitation i LEFT JOIN service s ON s.id = i.service_id WHERE s.id IS NULL",
         "SELECT count(*) FROM offer o LEFT JOIN demand_request d ON d.id = o.request_id WHERE d.id IS NULL",
         "SELECT count(*) FROM service s, unnest(s.coverage_nil_ids) n LEFT JOIN zone z ON z.id = n WHERE z.id IS NULL",
+        "SELECT count(*) FROM hub_operator o JOIN user_account u ON u.id = o.user_id WHERE u.role <> 'hub_operator'",
+        "SELECT count(*) FROM condominium_member m JOIN user_account u ON u.id = m.citizen_id "
+        "WHERE u.role <> 'citizen'",
+        "SELECT count(*) FROM condominium c LEFT JOIN hub h ON h.id = c.hub_id WHERE h.id IS NULL",
+        "SELECT count(*) FROM pool_member m LEFT JOIN pool p ON p.id = m.pool_id WHERE p.id IS NULL",
+        "SELECT count(*) FROM pool_member m JOIN user_account u ON u.id = m.citizen_id WHERE u.role <> 'citizen'",
+        "SELECT count(*) FROM pool_offer o JOIN service s ON s.id = o.service_id WHERE s.provider_id <> o.provider_id",
+        # a condominium pool's members are residents of the building
+        "SELECT count(*) FROM pool p JOIN pool_member m ON m.pool_id = p.id WHERE p.scope = 'condominium' AND NOT "
+        "EXISTS (SELECT 1 FROM condominium_member c WHERE c.condominium_id = p.condominium_id "
+        "AND c.citizen_id = m.citizen_id)",
+        # operator-mode requests are made by an operator of a hub serving the request's NIL
+        "SELECT count(*) FROM demand_request d WHERE d.mode = 'operator' AND NOT EXISTS (SELECT 1 FROM hub_operator o "
+        "JOIN hub_zone z ON z.hub_id = o.hub_id WHERE o.user_id = d.created_by_id AND z.zone_id = d.nil_id)",
     ],
 )
 async def test_generated_rows_reference_existing_rows(conn, orphans):
@@ -120,3 +153,69 @@ async def test_the_api_finds_generated_services_by_category_and_zone(conn, gener
     assert by_zone.status_code == 200
     assert str(row["id"]) in {item["id"] for item in by_zone.json()["items"]}
     assert by_text.status_code == 200 and by_text.json()["items"]
+
+
+async def test_pools_are_in_believable_states(conn):
+    pools = await conn.fetch(
+        """
+        SELECT p.*, (SELECT count(*) FROM pool_member m WHERE m.pool_id = p.id AND m.status IN ('active', 'leaving'))
+                    AS members,
+               (SELECT count(*) FROM pool_member m WHERE m.pool_id = p.id
+                  AND m.status IN ('invited', 'active', 'leaving')) AS live,
+               o.status AS offer_status, o.weekly_price_cents, o.provider_id AS offer_provider
+        FROM pool p LEFT JOIN pool_offer o ON o.id = p.accepted_offer_id
+        """
+    )
+    from app.schedules import WeeklySlot, to_multirange, total_minutes
+
+    assert {p["state"] for p in pools} & {"active", "closing"}
+    for p in pools:
+        slots = [WeeklySlot.model_validate(s) for s in json.loads(p["schedule"])]
+        assert [(r.lower, r.upper) for r in p["schedule_minutes"]] == [(r.lower, r.upper) for r in to_multirange(slots)]
+        assert p["weekly_minutes"] == total_minutes([s.to_range() for s in slots])
+        assert p["live"] <= p["max_members"]
+        if p["state"] in ("active", "closing"):
+            assert p["min_members"] <= p["members"] <= p["max_members"]
+            assert p["offer_status"] == "accepted" and p["weekly_price_cents"] == p["weekly_cost_cents"]
+            assert p["offer_provider"] == p["provider_id"] and p["individual_hourly_cents"] is not None
+        if p["state"] == "closing":
+            assert p["closes_at"] is not None
+        if p["state"] == "closed":
+            assert p["members"] == 0 and p["closed_at"] is not None
+
+
+async def test_a_generated_operator_gets_pool_suggestions(conn, generated_url):
+    """About 30% of the open requests are open to sharing, in clusters a hub operator is offered."""
+    sharing = await conn.fetchval("SELECT count(*) FROM demand_request WHERE status = 'open' AND open_to_sharing")
+    assert 0.2 * TINY.open_requests <= sharing <= 0.4 * TINY.open_requests
+    hub = await conn.fetchrow(
+        """
+        SELECT h.id, (SELECT o.user_id FROM hub_operator o WHERE o.hub_id = h.id ORDER BY o.user_id LIMIT 1) AS operator
+        FROM hub h JOIN hub_zone z ON z.hub_id = h.id
+        JOIN demand_request d ON d.nil_id = z.zone_id AND d.status = 'open' AND d.open_to_sharing
+        GROUP BY h.id ORDER BY count(*) DESC, h.id LIMIT 1
+        """
+    )
+    settings = get_settings()
+    from app.tokens import issue_access_token
+
+    token = issue_access_token(settings.auth, subject=hub["operator"], kind="user")
+    app = create_app(settings)
+    app.state.engine = database.make_engine(generated_url)
+    from app.db import build_sessionmaker
+
+    app.state.sessionmaker = build_sessionmaker(app.state.engine)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            response = await client.get(
+                "/v1/pools/suggestions",
+                params={"hub_id": str(hub["id"])},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+    finally:
+        await app.state.engine.dispose()
+
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert items and all(len(item["members"]) >= 2 for item in items)

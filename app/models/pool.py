@@ -103,7 +103,10 @@ class PoolMember(UUIDPk, Base):
 
     pool_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pool.id", ondelete="CASCADE"), index=True)
     citizen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("demand_request.id", ondelete="SET NULL"))
+    # Indexed: suggestions skip requests already in a live pool (and the FK's ON DELETE SET NULL).
+    request_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("demand_request.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[PoolMemberStatus] = mapped_column(Enum(PoolMemberStatus, name="pool_member_status"))
     weekly_minutes: Mapped[int | None]  # the minutes this household uses (split by hours)
     invited_at: Mapped[datetime | None]

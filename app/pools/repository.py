@@ -226,6 +226,58 @@ async def sharing_requests(
     return list(await session.scalars(stmt.order_by(DemandRequest.opened_at, DemandRequest.id)))
 
 
+# Also run by the benchmark's raw baseline (bench/raw_app.py).
+_COMPATIBLE = """
+           other.category_id = seed.category_id
+       AND other.status = 'open'
+       AND other.open_to_sharing
+       AND other.id <> seed.id
+       AND other.citizen_id <> seed.citizen_id
+       AND (other.valid_until IS NULL OR other.valid_until > :now)
+       AND other.schedule_minutes && seed.schedule_minutes
+       AND NOT EXISTS (
+           SELECT 1 FROM pool_member AS pm
+           WHERE pm.request_id = other.id AND pm.status IN ('invited', 'active', 'leaving')
+       )
+    """
+_OVERLAP = """
+        CROSS JOIN LATERAL (
+            SELECT coalesce(sum(upper(r) - lower(r)), 0)::int AS minutes
+            FROM unnest(other.schedule_minutes * seed.schedule_minutes) AS r
+        ) AS overlap
+    """
+COMPATIBLE_PAIRS_SQL = f"""
+        WITH seed AS MATERIALIZED (
+            SELECT id, citizen_id, category_id, nil_id, lat, lon, schedule_minutes
+            FROM demand_request WHERE id = ANY(:seed_ids)
+        ), neighbour AS MATERIALIZED (  -- (seed, a co-resident household): few rows, found by index
+            SELECT DISTINCT seed.id AS seed_id, theirs.citizen_id
+            FROM seed
+            JOIN condominium_member AS mine ON mine.citizen_id = seed.citizen_id AND mine.status = 'approved'
+            JOIN condominium_member AS theirs
+              ON theirs.condominium_id = mine.condominium_id AND theirs.status = 'approved'
+        )
+        SELECT seed.id AS seed_id, other.id AS other_id, overlap.minutes
+        FROM seed
+        JOIN demand_request AS other ON other.nil_id = seed.nil_id AND {_COMPATIBLE}
+        {_OVERLAP}
+        WHERE overlap.minutes >= :min_overlap
+          AND seed.lat IS NOT NULL AND other.lat IS NOT NULL
+          AND 2 * 6371.0088 * asin(sqrt(
+                power(sin(radians(other.lat - seed.lat) / 2), 2)
+                + cos(radians(seed.lat)) * cos(radians(other.lat))
+                  * power(sin(radians(other.lon - seed.lon) / 2), 2)
+              )) <= :max_km
+        UNION
+        SELECT seed.id AS seed_id, other.id AS other_id, overlap.minutes
+        FROM neighbour
+        JOIN seed ON seed.id = neighbour.seed_id
+        JOIN demand_request AS other ON other.citizen_id = neighbour.citizen_id AND {_COMPATIBLE}
+        {_OVERLAP}
+        WHERE overlap.minutes >= :min_overlap
+"""  # noqa: S608 - fixed SQL fragments, values are bound
+
+
 async def compatible_pairs(
     session: AsyncSession,
     seed_ids: list[uuid.UUID],
@@ -238,52 +290,13 @@ async def compatible_pairs(
     same category, another household, a schedule overlap of at least `min_overlap_minutes`, and
     either a condominium in common or both placed within `max_distance_km` in the same NIL.
 
-    The GiST index on open requests' schedules serves the `&&` pre-filter; the exact minutes come
-    from the multirange intersection.
+    The two ways of being close are two branches (UNION): requests of the seed's category and NIL,
+    and the requests of the seed's co-residents (condominium_member by citizen, then by building,
+    materialised first: a few rows). An OR of the two made PostgreSQL test the shared-building
+    subplan for every pair of the category; live pool memberships are probed through
+    ix_pool_member_request_id (migration 0008). City scale, 2,554 seeds: >10 min before, ~0.5 s.
     """
-    sql = text(
-        """
-        WITH seed AS (
-            SELECT * FROM demand_request WHERE id = ANY(:seed_ids)
-        ), building AS (
-            SELECT citizen_id, condominium_id FROM condominium_member WHERE status = 'approved'
-        )
-        SELECT seed.id AS seed_id, other.id AS other_id, overlap.minutes
-        FROM seed
-        JOIN demand_request AS other
-          ON other.category_id = seed.category_id
-         AND other.id <> seed.id
-         AND other.citizen_id <> seed.citizen_id
-         AND other.status = 'open'
-         AND other.open_to_sharing
-         AND (other.valid_until IS NULL OR other.valid_until > :now)
-         AND other.schedule_minutes && seed.schedule_minutes
-         AND NOT EXISTS (
-             SELECT 1 FROM pool_member AS pm
-             WHERE pm.request_id = other.id AND pm.status IN ('invited', 'active', 'leaving')
-         )
-        CROSS JOIN LATERAL (
-            SELECT coalesce(sum(upper(r) - lower(r)), 0)::int AS minutes
-            FROM unnest(other.schedule_minutes * seed.schedule_minutes) AS r
-        ) AS overlap
-        WHERE overlap.minutes >= :min_overlap
-          AND (
-            EXISTS (
-                SELECT 1 FROM building AS a JOIN building AS b ON a.condominium_id = b.condominium_id
-                WHERE a.citizen_id = seed.citizen_id AND b.citizen_id = other.citizen_id
-            )
-            OR (
-                other.nil_id = seed.nil_id
-                AND seed.lat IS NOT NULL AND other.lat IS NOT NULL
-                AND 2 * 6371.0088 * asin(sqrt(
-                    power(sin(radians(other.lat - seed.lat) / 2), 2)
-                    + cos(radians(seed.lat)) * cos(radians(other.lat))
-                      * power(sin(radians(other.lon - seed.lon) / 2), 2)
-                )) <= :max_km
-            )
-          )
-        """
-    )
+    sql = text(COMPATIBLE_PAIRS_SQL)
     rows = await session.execute(
         sql,
         {"seed_ids": seed_ids, "now": now, "min_overlap": min_overlap_minutes, "max_km": max_distance_km},
@@ -291,12 +304,15 @@ async def compatible_pairs(
     return [(row.seed_id, row.other_id, row.minutes) for row in rows]
 
 
-async def shared_services(session: AsyncSession, category_id: uuid.UUID, nil_id: uuid.UUID) -> list[Service]:
-    """Searchable shared-delivery listings of a category covering a NIL."""
+async def shared_services(
+    session: AsyncSession, category_ids: list[uuid.UUID], nil_ids: list[uuid.UUID]
+) -> list[Service]:
+    """Searchable shared-delivery listings of some categories covering any of some NILs (one query
+    for all the suggestions of a call; the caller picks each group's category and NIL)."""
     stmt = select(Service).where(
         Service.searchable.is_(True),
-        Service.category_id == category_id,
+        Service.category_id.in_(category_ids),
         Service.delivery == Delivery.shared,
-        Service.coverage_nil_ids.contains([nil_id]),
+        Service.coverage_nil_ids.overlap(nil_ids),
     )
     return list(await session.scalars(stmt))

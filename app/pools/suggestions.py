@@ -27,7 +27,7 @@ from app.condominiums import service as condominium_service
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.hubs import service as hub_service
-from app.models import DemandRequest, PoolScope, Role, User
+from app.models import DemandRequest, PoolScope, Role, Service, User
 from app.pools import access
 from app.pools import repository as repo
 from app.pools.access import Viewer
@@ -133,10 +133,22 @@ async def _buildings(session: AsyncSession, citizen_ids: list[uuid.UUID]) -> dic
     return await condominium_service.buildings_of(session, sorted(set(citizen_ids)))
 
 
-async def _estimate(session: AsyncSession, group: _Group) -> tuple[int | None, str | None]:
+async def _listings(session: AsyncSession, groups: list[_Group]) -> dict[tuple, list[Service]]:
+    """(category, NIL) → the shared listings of the category covering the NIL, for all groups at once."""
+    keys = {(g.requests[0].category_id, g.requests[0].nil_id) for g in groups}
+    if not keys:
+        return {}
+    services = await repo.shared_services(session, sorted({c for c, _ in keys}), sorted({n for _, n in keys}))
+    return {
+        (category, nil): [s for s in services if s.category_id == category and nil in s.coverage_nil_ids]
+        for category, nil in keys
+    }
+
+
+def _estimate(group: _Group, listings: dict[tuple, list[Service]]) -> tuple[int | None, str | None]:
     """The cheapest per-person price for this group size among shared listings covering the NIL."""
     size, best = len(group.requests), None
-    for service in await repo.shared_services(session, group.requests[0].category_id, group.requests[0].nil_id):
+    for service in listings[(group.requests[0].category_id, group.requests[0].nil_id)]:
         tiers = [t for t in service.shared_prices if t["group_size"] <= size]
         if not tiers:
             continue
@@ -172,8 +184,10 @@ async def suggest(
     else:
         raise Forbidden("Suggestions are for citizens (their requests) and hub operators (their zones).")
     items = []
-    for group in await _groups(session, seeds, now, exclusive=operator):
-        price, model = await _estimate(session, group)
+    groups = await _groups(session, seeds, now, exclusive=operator)
+    listings = await _listings(session, groups)
+    for group in groups:
+        price, model = _estimate(group, listings)
         items.append(
             PoolSuggestion(
                 category_id=group.requests[0].category_id,
