@@ -43,10 +43,11 @@ async def list_pool_suggestions(
     user: CurrentUser,
     hub_id: Annotated[uuid.UUID | None, Query(description="Operators: one of your hubs (default: all)")] = None,
     category_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="How many groups to return")] = 20,
 ) -> SuggestionList:
     """Groups of compatible open requests open to sharing: for an operator across their hubs' NILs,
     for a citizen around their own requests (others shown only by NIL)."""
-    return await suggestions.suggest(session, user, hub_id=hub_id, category_id=category_id)
+    return await suggestions.suggest(session, user, hub_id=hub_id, category_id=category_id, limit=limit)
 
 
 @router.post(
@@ -96,14 +97,14 @@ async def list_pools(
     )
 
 
-@router.get("/{pool_id}", response_model=PoolRead, responses=SEEN)
+@router.get("/{pool_id:uuid}", response_model=PoolRead, responses=SEEN)
 async def get_pool(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> PoolRead:
     """One pool, with each household's exact share and saving once priced (members, coordinators)."""
     return await service.read_one(session, user, pool_id)
 
 
 @router.patch(
-    "/{pool_id}",
+    "/{pool_id:uuid}",
     response_model=PoolRead,
     responses=error_responses(NotAuthenticated, Forbidden, PoolNotFound, membership.PoolClosed, PreconditionFailed),
 )
@@ -115,7 +116,7 @@ async def update_pool(
 
 
 @router.get(
-    "/{pool_id}/members",
+    "/{pool_id:uuid}/members",
     response_model=list[PoolMemberRead],
     responses=error_responses(NotAuthenticated, Forbidden, PoolNotFound),
 )
@@ -129,14 +130,14 @@ JOINING = error_responses(
 )
 
 
-@router.post("/{pool_id}/join", response_model=PoolRead, responses=JOINING)
+@router.post("/{pool_id:uuid}/join", response_model=PoolRead, responses=JOINING)
 async def join_pool(pool_id: uuid.UUID, data: PoolJoin, session: SessionDep, user: CurrentUser) -> PoolRead:
     """Join a pool for your household (citizens); with your weekly minutes when it splits by hours."""
     return await membership.join_pool(session, user, pool_id, data)
 
 
 @router.post(
-    "/{pool_id}/invitation/accept",
+    "/{pool_id:uuid}/invitation/accept",
     response_model=PoolRead,
     responses=error_responses(NotAuthenticated, PoolNotFound, membership.NotInPool, membership.PoolNotJoinable),
 )
@@ -148,7 +149,7 @@ async def accept_pool_invitation(
 
 
 @router.post(
-    "/{pool_id}/invitation/decline",
+    "/{pool_id:uuid}/invitation/decline",
     response_model=PoolRead,
     responses=error_responses(NotAuthenticated, PoolNotFound, membership.NotInPool),
 )
@@ -158,7 +159,7 @@ async def decline_pool_invitation(pool_id: uuid.UUID, session: SessionDep, user:
 
 
 @router.post(
-    "/{pool_id}/leave",
+    "/{pool_id:uuid}/leave",
     response_model=PoolRead,
     responses=error_responses(NotAuthenticated, PoolNotFound, membership.NotInPool),
 )
@@ -168,7 +169,7 @@ async def leave_pool(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser)
 
 
 @router.post(
-    "/{pool_id}/close",
+    "/{pool_id:uuid}/close",
     response_model=PoolRead,
     responses=error_responses(NotAuthenticated, Forbidden, PoolNotFound, membership.PoolClosed),
 )
@@ -178,7 +179,7 @@ async def close_pool(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser)
 
 
 @router.post(
-    "/{pool_id}/offers",
+    "/{pool_id:uuid}/offers",
     status_code=status.HTTP_201_CREATED,
     response_model=PoolOfferRead,
     dependencies=CREATING,
@@ -200,7 +201,7 @@ async def create_pool_offer(
     return await offers.create_offer(session, user, pool_id, data)
 
 
-@router.get("/{pool_id}/offers", response_model=Page[PoolOfferRead], responses=SEEN)
+@router.get("/{pool_id:uuid}/offers", response_model=Page[PoolOfferRead], responses=SEEN)
 async def list_pool_offers(
     pool_id: uuid.UUID, session: SessionDep, user: CurrentUser, page: PageParamsDep
 ) -> Paginated[PoolOffer]:

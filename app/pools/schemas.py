@@ -189,6 +189,7 @@ class PoolSuggestion(BaseModel):
 
 
 class SuggestionList(BaseModel):
-    items: list[PoolSuggestion]
+    items: list[PoolSuggestion] = Field(description="The `limit` biggest groups, most minutes in common first")
+    total: int = Field(description="How many groups were found in all")
     max_distance_km: float
     min_overlap_minutes: int

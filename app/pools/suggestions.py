@@ -162,7 +162,7 @@ def _estimate(group: _Group, listings: dict[tuple, list[Service]]) -> tuple[int 
 
 
 async def suggest(
-    session: AsyncSession, user: User, *, hub_id: uuid.UUID | None, category_id: uuid.UUID | None
+    session: AsyncSession, user: User, *, hub_id: uuid.UUID | None, category_id: uuid.UUID | None, limit: int
 ) -> SuggestionList:
     now = datetime.now(UTC)
     viewer = await access.viewer_of(session, user)
@@ -184,7 +184,10 @@ async def suggest(
     else:
         raise Forbidden("Suggestions are for citizens (their requests) and hub operators (their zones).")
     items = []
-    groups = await _groups(session, seeds, now, exclusive=operator)
+    found = await _groups(session, seeds, now, exclusive=operator)
+    # The biggest groups with the most time in common first: where a shared service helps most.
+    found.sort(key=lambda g: (-len(g.requests), -total_minutes(g.common), str(g.requests[0].id)))
+    groups = found[:limit]
     listings = await _listings(session, groups)
     for group in groups:
         price, model = _estimate(group, listings)
@@ -212,6 +215,7 @@ async def suggest(
     settings = get_settings().pools
     return SuggestionList(
         items=items,
+        total=len(found),
         max_distance_km=settings.suggestion_max_distance_km,
         min_overlap_minutes=settings.suggestion_min_overlap_minutes,
     )

@@ -213,3 +213,15 @@ async def test_a_suggestion_whose_request_was_cancelled_is_stale(client, hood, t
     response = await client.post(POOLS_URL, json={"suggestion_token": token}, headers=auth_headers(hood.operator))
 
     assert response.status_code == 409 and response.json()["code"] == "suggestion_stale"
+
+
+async def test_limit_returns_the_biggest_groups_first_and_total_counts_them_all(client, session, hood, trio):
+    colf = str(category_id("colf"))
+    for point in NEAR[:2]:
+        await sharing_request(client, session, point, category_id=colf)
+
+    response = await client.get(SUGGESTIONS_URL, params={"limit": 1}, headers=auth_headers(hood.operator))
+
+    body = response.json()
+    assert body["total"] == 2
+    assert len(body["items"]) == 1 and len(body["items"][0]["members"]) == 3
