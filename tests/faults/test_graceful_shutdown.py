@@ -5,6 +5,7 @@ so GET /v1/zones waits inside PostgreSQL until the lock is released.
 """
 
 import asyncio
+import os
 import signal
 import time
 
@@ -18,7 +19,9 @@ from tests.faults.conftest import ApiServer, libpq
 
 @pytest.fixture
 async def database_url(worker_id_name) -> str:
-    return await create_migrated_database(f"tutti_faults_sigterm_{worker_id_name}")
+    return await create_migrated_database(
+        f"{os.environ.get('TEST_DB_PREFIX', 'tutti_test')}_faults_sigterm_{worker_id_name}"
+    )
 
 
 async def test_sigterm_lets_the_request_in_flight_finish_then_exits_cleanly(database_url, api_servers):

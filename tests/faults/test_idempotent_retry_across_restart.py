@@ -3,6 +3,7 @@ exactly one resource: whether the first attempt was cut off mid-request (server 
 transaction committed) or completed before the restart (its response lost on the way back)."""
 
 import asyncio
+import os
 import signal
 import uuid
 
@@ -22,7 +23,9 @@ CITIZEN = next(login for login in DEMO_LOGINS if login.email.startswith("giulia.
 
 @pytest.fixture
 async def database_url(worker_id_name) -> str:
-    return await create_migrated_database(f"tutti_faults_idempotency_{worker_id_name}", demo=True)
+    return await create_migrated_database(
+        f"{os.environ.get('TEST_DB_PREFIX', 'tutti_test')}_faults_idem_{worker_id_name}", demo=True
+    )
 
 
 async def citizen_headers(db: asyncpg.Connection) -> dict[str, str]:
