@@ -68,9 +68,7 @@ class ApiServer:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
-                "--timeout-graceful-shutdown",
-                "20",
-            ],
+            ],  # as `tutti serve` runs it: no graceful-shutdown cap, in-flight requests finish
             cwd=ROOT,
             env=self.env,
             stdout=self.log,
