@@ -21,6 +21,7 @@ Accepted findings are in scripts/live_fuzz_baseline.json, each with its reason.
 """
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
@@ -91,18 +92,40 @@ async def _recreate(server: str) -> str:
     return f"{head}/{DATABASE}"
 
 
-def fresh_database() -> dict[str, str]:
-    """Environment for `tutti serve` pointing at a freshly created database."""
-    import asyncio
-
+def fresh_database() -> tuple[dict[str, str], str]:
+    """Environment for `tutti serve` pointing at a freshly created database, and its URL."""
     server = os.environ.get("DATABASE_URL") or LOCAL_SERVER
     if os.environ.get("DATABASE_URL") or asyncio.run(_try_server(LOCAL_SERVER)):
-        return {"DATABASE_URL": asyncio.run(_recreate(server))}
+        url = asyncio.run(_recreate(server))
+        return {"DATABASE_URL": url}, url
     import pgserver  # the embedded server `make run` uses; a database of our own in it
 
     embedded = pgserver.get_server(str(ROOT / ".pgdata"), cleanup_mode=None)
     embedded.psql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE);')
-    return {"DB__EMBEDDED_DATABASE": DATABASE}
+    return {"DB__EMBEDDED_DATABASE": DATABASE}, embedded.get_uri(DATABASE)
+
+
+# Path parameters that get the ids of the seeded demo objects half of the time (the other half stays
+# generated): without them most of `/{id}` operations only ever see 404s. The stateful phase still
+# links the objects the run creates.
+DEMO_ID_QUERIES = {
+    "request_id": "SELECT id FROM demand_request",
+    "offer_id": "SELECT id FROM offer",
+    "engagement_id": "SELECT id FROM engagement",
+    "review_id": "SELECT id FROM review",
+    "provider_id": "SELECT id FROM provider ORDER BY id LIMIT 25",
+    "service_id": "SELECT id FROM service ORDER BY id LIMIT 25",
+    "user_id": "SELECT id FROM user_account ORDER BY id LIMIT 25",
+    "partner_client_id": "SELECT id FROM partner_client",
+}
+
+
+async def _demo_ids(url: str) -> dict[str, list[str]]:
+    conn = await asyncpg.connect(url, timeout=5)
+    try:
+        return {name: [str(r[0]) for r in await conn.fetch(query)] for name, query in DEMO_ID_QUERIES.items()}
+    finally:
+        await conn.close()
 
 
 def start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -155,11 +178,15 @@ def auth_document(base: str) -> dict:
     return {"schemaVersion": "0.2.0", "auth": entries}
 
 
-def write_config(auth_path: Path) -> Path:
+def write_config(auth_path: Path, ids: dict[str, list[str]]) -> Path:
+    ids = {name: values for name, values in ids.items() if values}
     config = REPORTS / "schemathesis.toml"
     config.write_text(
         f'[auth.wfc]\npath = "{auth_path}"\npeers = {json.dumps(PEERS)}\n\n'
-        f"[checks.positive_data_acceptance]\nexpected-statuses = {json.dumps(EXPECTED_FOR_VALID_INPUT)}\n"
+        f"[checks.positive_data_acceptance]\nexpected-statuses = {json.dumps(EXPECTED_FOR_VALID_INPUT)}\n\n"
+        "[parameters]\n"
+        + "".join(f'"path.{name}" = {{ dictionary = "{name}", probability = 0.5 }}\n' for name in ids)
+        + "".join(f"\n[dictionaries.{name}]\nvalues = {json.dumps(values)}\n" for name, values in ids.items())
     )
     return config
 
@@ -176,12 +203,13 @@ def main() -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     started = time.monotonic()
-    server = start_server(port, fresh_database(), REPORTS / "server.log")
+    env, database_url = fresh_database()
+    server = start_server(port, env, REPORTS / "server.log")
     print(f"== tutti serve ready on {base} in {time.monotonic() - started:.0f} s", flush=True)
     try:
         auth_path = REPORTS / "auth.json"  # tokens: git-ignored, removed below
         auth_path.write_text(json.dumps(auth_document(base), indent=2))
-        config = write_config(auth_path)
+        config = write_config(auth_path, asyncio.run(_demo_ids(database_url)))
         baseline = REPORTS / BASELINE.name  # a copy: the run may stamp `last_seen` into it
         shutil.copy(BASELINE, baseline)
         command = [
