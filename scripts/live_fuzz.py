@@ -193,7 +193,7 @@ def write_config(auth_path: Path, ids: dict[str, list[str]]) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-examples", type=int, default=int(os.environ.get("FUZZ_MAX_EXAMPLES", "15")))
+    parser.add_argument("--max-examples", type=int, default=int(os.environ.get("FUZZ_MAX_EXAMPLES", "25")))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", "20261125")))
     parser.add_argument("--workers", default=os.environ.get("FUZZ_WORKERS", "2"))
     args = parser.parse_args()
