@@ -11,7 +11,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-only install install-test openapi lint check migrate seed worker clean-db generate bench
+.PHONY: run test test-only faults fuzz-live install install-test openapi lint check migrate seed worker clean-db generate bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,11 +36,17 @@ test: install-test test-only ## install test dependencies and run the suite
 test-only:
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
+faults: install-test ## fault checks with real processes: DB stop/restart under load, SIGTERM, retry across restart
+	TUTTI_FAULTS=1 $(BIN)/pytest -p no:cacheprovider -s -v tests/faults
+
+fuzz-live: install-test ## schemathesis CLI (all checks, several identities) against a freshly seeded live server
+	$(BIN)/python scripts/live_fuzz.py
+
 openapi: install ## regenerate openapi/openapi.json from the app
 	$(BIN)/tutti openapi
 
 lint: install-test
-	$(BIN)/ruff check app tests migrations bench
+	$(BIN)/ruff check app tests migrations bench scripts
 
 check: install-test lint ## CI-only checks: migrations match models, contract up to date
 	$(BIN)/tutti migrate  # alembic check compares the models with a database at head

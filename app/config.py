@@ -21,6 +21,9 @@ class DbSettings(BaseModel):
     max_overflow: int = 5
     # Short on purpose: a saturated pool answers 503 fast instead of hanging for 30 s.
     pool_timeout: float = 3.0
+    # Seconds to open a connection: an unreachable (not just refusing) server must not hold a
+    # request, and the pool slot it took, for long.
+    connect_timeout: float = 2.0
     statement_timeout_ms: int = 15_000
     embedded_dir: Path = PROJECT_ROOT / ".pgdata"
     embedded_database: str = "tutti"

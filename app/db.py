@@ -38,7 +38,7 @@ def build_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
                 "application_name": "welfare-di-tutti",
                 "timezone": "UTC",
             },
-            "timeout": 5,
+            "timeout": settings.db.connect_timeout,
         },
     )
 

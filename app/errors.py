@@ -8,11 +8,12 @@ client parses exactly one error format. Nothing internal (trace, SQL, path) is e
 import logging
 from typing import Any, ClassVar
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import Headers
@@ -114,6 +115,20 @@ class RateLimited(AppError):
 class ServiceUnavailable(AppError):
     status_code, code, title = 503, "service_unavailable", "Service Unavailable"
     headers = {"Retry-After": "5"}
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot be reached (down, restarting, refusing connections)."""
+
+    code = "database_unavailable"
+    headers = {"Retry-After": "5"}
+
+
+class ServiceBusy(ServiceUnavailable):
+    """Every database connection is in use (pool timeout), or a statement ran past its timeout."""
+
+    code = "service_busy"
+    headers = {"Retry-After": "1"}
 
 
 class InvalidCursor(AppError):
@@ -250,20 +265,75 @@ async def _stale_data(request: Request, exc: StaleDataError) -> JSONResponse:
     )
 
 
+# SQLSTATEs that say "the database is not there right now": connection exceptions (class 08),
+# admin/crash shutdown and "starting up" (57P01-57P03), too many connections (53300).
+_UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
+# The statement itself was cut short under load: statement_timeout (57014), lock_timeout (55P03).
+_BUSY_SQLSTATES = {"57014", "55P03"}
+
+
+# Everything a failing database can raise into a service that probes it (readiness).
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+    SQLAlchemyError,
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
+
+
+def database_failure(exc: BaseException) -> type[ServiceUnavailable] | None:
+    """DatabaseUnavailable or ServiceBusy when `exc` (or what it wraps) is a connection/capacity failure.
+
+    Looks through SQLAlchemy's wrapper (`.orig`) and the exception chain, because the same outage
+    surfaces as a raw OSError (connection refused), a raw asyncpg error (at connect time), or a
+    DBAPIError wrapping either (mid-query), depending on where it hits.
+    """
+    if isinstance(exc, PoolTimeout):
+        return ServiceBusy
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return DatabaseUnavailable
+        if isinstance(current, OSError):  # ConnectionRefusedError, TimeoutError (connect timeout), ...
+            return DatabaseUnavailable
+        sqlstate = getattr(current, "sqlstate", None)
+        if isinstance(sqlstate, str):
+            if sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES:
+                return DatabaseUnavailable
+            if sqlstate in _BUSY_SQLSTATES:
+                return ServiceBusy
+        if isinstance(current, asyncpg.InterfaceError) and "closed" in str(current):
+            return DatabaseUnavailable  # "connection is closed": the server went away under us
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return None
+
+
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
-    log.error("database unavailable", extra={"error": type(exc).__name__})
+    failure = database_failure(exc)
+    if failure is None:
+        return await _server_error(request, exc)
+    log.error(
+        "database unavailable" if failure is DatabaseUnavailable else "database busy",
+        extra={"error": type(exc).__name__},
+    )
+    detail = {
+        DatabaseUnavailable: "The database is temporarily unavailable; retry shortly.",
+        ServiceBusy: "The service is busy; retry shortly.",
+    }[failure]
     return problem_response(
         request,
         status=503,
-        code="service_unavailable",
-        title="Service Unavailable",
-        detail="The service is temporarily unavailable; retry shortly.",
-        headers={"Retry-After": "5"},
+        code=failure.code,
+        title=failure.title,
+        detail=detail,
+        headers=dict(failure.headers or {}),
     )
 
 
 async def _dbapi_error(request: Request, exc: DBAPIError) -> JSONResponse:
-    if exc.connection_invalidated or isinstance(exc.orig, OSError | ConnectionError):
+    if database_failure(exc) is not None:
         return await _unavailable(request, exc)
     if getattr(exc.orig, "sqlstate", None) in UNSTORABLE_TEXT:
         return problem_response(
@@ -340,7 +410,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StaleDataError, _stale_data)
     app.add_exception_handler(PoolTimeout, _unavailable)
-    app.add_exception_handler(ConnectionError, _unavailable)
-    app.add_exception_handler(OSError, _unavailable)
+    app.add_exception_handler(OSError, _unavailable)  # includes ConnectionError and TimeoutError
+    # Raised unwrapped when connecting: CannotConnectNowError (server starting), TooManyConnections…
+    app.add_exception_handler(asyncpg.PostgresError, _unavailable)
+    app.add_exception_handler(asyncpg.InterfaceError, _unavailable)
     app.add_exception_handler(DBAPIError, _dbapi_error)
     app.add_exception_handler(Exception, _server_error)

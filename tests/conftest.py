@@ -28,6 +28,9 @@ from app.main import create_app  # noqa: E402
 from tests import database  # noqa: E402
 from tests.factories import auth_headers, make_user  # noqa: E402
 
+# The fault checks start real servers (and stop databases): `make faults` runs them.
+collect_ignore = [] if os.environ.get("TUTTI_FAULTS") == "1" else ["faults"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # Start the embedded server once in the controller, before xdist workers race to do it.

@@ -19,9 +19,10 @@ def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def create_migrated_database(name: str, *, demo: bool = False) -> str:
-    """Drop and recreate `name`, run the migrations and seed reference (and optionally demo) data."""
-    base = make_url(server_url())
+async def create_migrated_database(name: str, *, demo: bool = False, server: str | None = None) -> str:
+    """Drop and recreate `name` (on `server`, an asyncpg URL, or the usual one), run the migrations
+    and seed reference (and optionally demo) data."""
+    base = make_url(server or server_url())
     admin = await asyncpg.connect(_libpq(base.render_as_string(hide_password=False)))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -270,7 +270,7 @@ async def test_saturated_pool_returns_503_fast_and_recovers(tiny_pool, tiny_pool
 
     assert saturated.status_code == 503
     assert saturated.headers["content-type"] == "application/problem+json"
-    assert saturated.json()["code"] == "service_unavailable"
+    assert saturated.json()["code"] == "service_busy"
     assert int(saturated.headers["retry-after"]) > 0
     assert elapsed < 5
     assert recovered.status_code == 200

@@ -19,12 +19,14 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import asyncpg
 import pytest
 import schemathesis
 from fastapi.routing import iter_route_contexts
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -32,8 +34,8 @@ from app.cli import render_openapi
 from app.config import get_settings
 from app.db import build_sessionmaker
 from app.main import create_app
-from app.models import User
-from app.seed.demo import DEMO_LOGINS
+from app.models import PartnerClient, PartnerScope, Role, User
+from app.seed.demo import DEMO_LOGINS, DEMO_PARTNER_CLIENT_ID
 from app.tokens import issue_access_token
 from tests.database import create_migrated_database
 
@@ -175,30 +177,61 @@ async def user_id(engine: AsyncEngine, email: str) -> uuid.UUID:
 
 
 @functools.cache
-def fuzz_admin_token() -> str:
-    """Build the fuzzing database once per process, point FUZZ_APP at it, return the demo admin's token.
+def fuzz_database() -> str:
+    """Build the fuzzing database once per process and point FUZZ_APP at it.
 
     Lazy, and first called while pytest collects: schemathesis builds its coverage cases (with
-    their credentials) at collection time. The token outlives a slow suite (2 h, not 15 min).
+    their credentials) at collection time.
     """
     prefix = os.environ.get("TEST_DB_PREFIX", "tutti_test")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     url = run_in_own_loop(create_migrated_database(f"{prefix}_fuzz_{worker}", demo=True))
-    admin = next(login for login in DEMO_LOGINS if login.role == "admin")
-    admin_id = run_in_own_loop(user_id(create_async_engine(url, poolclass=NullPool), admin.email))
     # Only schemathesis calls FUZZ_APP, always on its one shared event-loop thread (schemathesis
     # .python.asgi: "a single event loop thread is shared by every application"), so a pooled engine
     # is safe there, and 3x faster than opening a connection per request. The lifespan's shutdown
     # (at exit) disposes of it.
     FUZZ_APP.state.engine = create_async_engine(url, pool_size=2, max_overflow=2)
     FUZZ_APP.state.sessionmaker = build_sessionmaker(FUZZ_APP.state.engine)
+    return url
+
+
+@functools.cache
+def fuzz_token(role: str, database_url: str | None = None) -> str:
+    """A demo account's (or the demo partner's) token in the fuzzing database (or `database_url`);
+    it outlives a slow suite (2 h, not 15 min)."""
+    engine = create_async_engine(database_url or fuzz_database(), poolclass=NullPool)
     long_lived = get_settings().auth.model_copy(update={"access_token_minutes": 120})
-    return issue_access_token(long_lived, subject=admin_id, kind="user")
+    if role == "partner":
+        client_id = run_in_own_loop(partner_id(engine))
+        return issue_access_token(long_lived, subject=client_id, kind="partner", scopes=tuple(PartnerScope))
+    login = next(login for login in DEMO_LOGINS if login.role == role)
+    return issue_access_token(long_lived, subject=run_in_own_loop(user_id(engine, login.email)), kind="user")
+
+
+async def partner_id(engine: AsyncEngine) -> uuid.UUID:
+    async with build_sessionmaker(engine)() as session:
+        return await session.scalar(select(PartnerClient.id).where(PartnerClient.client_id == DEMO_PARTNER_CLIENT_ID))
+
+
+def identity_for(method: str, path: str) -> str:
+    """Who calls an operation under fuzzing: the role it is meant for, so the fuzzer gets past the
+    403s into the business rules (and the stateful chains: a citizen's request, staff's offer)."""
+    if path.startswith("/v1/partner/"):
+        return "partner"
+    if path == "/v1/requests/inbox" or (method == "POST" and path.endswith("/offers")) or path.endswith("/withdraw"):
+        return Role.provider_staff
+    if path.startswith(("/v1/requests", "/v1/offers", "/v1/engagements")):
+        return Role.citizen
+    if method != "GET" and path.startswith("/v1/services"):
+        return Role.provider_staff
+    if method == "POST" and path in ("/v1/providers", "/v1/providers/{provider_id}/submit"):
+        return Role.provider_staff
+    return Role.admin
 
 
 @pytest.fixture
 def fuzz_app():
-    fuzz_admin_token()
+    fuzz_database()
     return FUZZ_APP
 
 
@@ -207,10 +240,10 @@ def no_rate_limits(monkeypatch):
     monkeypatch.setattr(get_settings().rate_limit, "enabled", False)
 
 
-@SCHEMA.auth()
-class DemoAdmin:
+@SCHEMA.auth(refresh_interval=None)  # tokens differ per operation; fuzz_token caches them
+class DemoIdentities:
     def get(self, case, ctx):  # noqa: ANN001, ANN201
-        return fuzz_admin_token()
+        return fuzz_token(identity_for(case.method.upper(), case.operation.path))
 
     def set(self, case, data, ctx):  # noqa: ANN001, ANN201
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
@@ -220,3 +253,75 @@ class DemoAdmin:
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_every_operation_honours_the_contract_under_fuzzing(case, fuzz_app, no_rate_limits):
     case.call_and_validate()
+
+
+# --- (5) schemathesis, stateful: chains of calls along the OpenAPI links -----------------------------
+# Schemathesis infers the links from the response schemas and path parameters: every create (POST
+# /v1/requests, /v1/services, /v1/providers, /v1/partner-clients, offers, staff, PUT partner
+# services) leads to its reads, updates, actions and deletes, and so on along the lifecycle.
+# Hypothesis replays scenarios and needs each to start from the same state (else
+# FlakyStrategyDefinition), so every scenario gets a fresh copy of a template database with the
+# demo accounts and reference data (CREATE DATABASE … TEMPLATE, ~0.3 s). Seeding the demo catalogue
+# too made it 3x slower for little more depth; the live run (scripts/live_fuzz.py) has it.
+
+STATEFUL_APP = create_app(get_settings())
+STATEFUL_SCHEMA = schemathesis.openapi.from_dict(STATEFUL_APP.openapi(), config=FUZZ_CONFIG)
+STATEFUL_SCHEMA.app = STATEFUL_APP
+
+
+@functools.cache
+def stateful_template() -> str:
+    prefix = os.environ.get("TEST_DB_PREFIX", "tutti_test")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return run_in_own_loop(create_migrated_database(f"{prefix}_sfuzz_tpl_{worker}", demo=True))
+
+
+def fresh_stateful_database() -> str:
+    """Recreate the scenario database from the template and point STATEFUL_APP at it."""
+    template = make_url(stateful_template())
+    scenario = template.set(database=template.database.replace("_tpl_", "_run_"))
+
+    async def recreate() -> None:
+        admin = await asyncpg.connect(
+            template.set(drivername="postgresql", database="postgres").render_as_string(False)
+        )
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{scenario.database}" WITH (FORCE)')
+            await admin.execute(f'CREATE DATABASE "{scenario.database}" TEMPLATE "{template.database}"')
+        finally:
+            await admin.close()
+
+    run_in_own_loop(recreate())
+    url = scenario.render_as_string(hide_password=False)
+    # A connection per request (NullPool): nothing pooled survives into the next scenario's database.
+    STATEFUL_APP.state.sessionmaker = build_sessionmaker(create_async_engine(url, poolclass=NullPool))
+    return url
+
+
+@STATEFUL_SCHEMA.auth(refresh_interval=None)
+class ScenarioIdentities:
+    def get(self, case, ctx):  # noqa: ANN001, ANN201
+        # The copy keeps the template's ids, so the template's tokens are valid in every scenario.
+        return fuzz_token(identity_for(case.method.upper(), case.operation.path), stateful_template())
+
+    def set(self, case, data, ctx):  # noqa: ANN001, ANN201
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+class StatefulWorkflow(STATEFUL_SCHEMA.as_state_machine()):
+    def setup(self) -> None:
+        fresh_stateful_database()
+        get_settings().rate_limit.enabled = False
+
+    def teardown(self) -> None:
+        get_settings().rate_limit.enabled = True
+
+
+StatefulWorkflow.TestCase.settings = settings(
+    max_examples=40,
+    stateful_step_count=6,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+TestStatefulWorkflow = StatefulWorkflow.TestCase

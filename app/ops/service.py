@@ -5,10 +5,10 @@ from functools import lru_cache
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import PROJECT_ROOT
+from app.errors import DATABASE_ERRORS
 from app.ops import repository as repo
 from app.ops.schemas import Readiness
 
@@ -25,7 +25,7 @@ def head_revisions() -> frozenset[str]:
 async def readiness(session: AsyncSession) -> Readiness:
     try:
         revisions = await asyncio.wait_for(repo.current_revisions(session), READINESS_TIMEOUT_S)
-    except (SQLAlchemyError, OSError, TimeoutError):
+    except (*DATABASE_ERRORS, TimeoutError):
         return Readiness(status="not_ready", database="unreachable", migrations="unknown")
     at_head = revisions == set(head_revisions())
     return Readiness(

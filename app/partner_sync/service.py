@@ -148,6 +148,11 @@ def parse_bulk(body: bytes, content_type: str) -> list[object]:
         raise ValidationFailed("The body must be a JSON array of listings.", pointer="")
     if len(items) > MAX_BULK_ITEMS:
         raise BulkTooLarge(f"At most {MAX_BULK_ITEMS} items per request.", pointer="")
+    # The contract says every item is an object: anything else is a malformed request, refused
+    # whole (an object with bad fields is still answered on its own, in `items`).
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ValidationFailed("Every item must be a JSON object (a listing).", pointer=f"/{index}")
     return items
 
 

@@ -211,12 +211,13 @@ async def seed_catalog_demo(session: AsyncSession) -> dict[str, int]:
 
 
 async def _bind_demo_partner(session: AsyncSession) -> None:
-    """The demo partner client syncs Il Melograno's listings."""
-    from app.seed.demo import DEMO_PARTNER_CLIENT_ID
+    """The demo partner clients sync their cooperative's listings (Il Melograno, La Cordata)."""
+    from app.seed.demo import DEMO_PARTNERS
 
-    client = await session.scalar(select(PartnerClient).where(PartnerClient.client_id == DEMO_PARTNER_CLIENT_ID))
-    if client is not None and client.provider_id is None:
-        client.provider_id = demo_id("provider", "melograno")
+    for partner in DEMO_PARTNERS:
+        client = await session.scalar(select(PartnerClient).where(PartnerClient.client_id == partner.client_id))
+        if client is not None and client.provider_id is None:
+            client.provider_id = demo_id("provider", partner.provider_key)
 
 
 def _provider(

@@ -50,9 +50,30 @@ DEMO_LOGINS = (
     DemoLogin("chiara.moretti@demo.welfareditutti.it", "demo-cittadino-2026", "Chiara Moretti", Role.citizen),
     DemoLogin("luca.galli@demo.welfareditutti.it", "demo-cittadino-2026", "Luca Galli", Role.citizen),
     DemoLogin("marta.fontana@demo.welfareditutti.it", "demo-cittadino-2026", "Marta Fontana", Role.citizen),
+    # A second hub operator: two of each role let object-level authorisation be tested (live fuzzing).
+    DemoLogin(
+        "operatore.niguarda@demo.welfareditutti.it",
+        "demo-operatore-2026",
+        "Stefano Greco (Spazio WeMi Cascina Biblioteca, Niguarda)",
+        Role.hub_operator,
+    ),
 )
 DEMO_PARTNER_CLIENT_ID = "pc_demo_cooperativa"
 DEMO_PARTNER_SECRET = "pcs_demo-partner-secret-2026"
+
+
+@dataclass(frozen=True)
+class DemoPartner:
+    client_id: str
+    secret: str
+    name: str
+    provider_key: str  # the demo provider whose listings it syncs (bound by the catalogue seed)
+
+
+DEMO_PARTNERS = (
+    DemoPartner(DEMO_PARTNER_CLIENT_ID, DEMO_PARTNER_SECRET, "Cooperativa Il Melograno (demo partner)", "melograno"),
+    DemoPartner("pc_demo_cordata", "pcs_demo-cordata-secret-2026", "Cooperativa La Cordata (demo partner)", "cordata"),
+)
 
 
 async def seed_demo(session: AsyncSession) -> dict[str, int]:
@@ -68,16 +89,17 @@ async def seed_demo(session: AsyncSession) -> dict[str, int]:
                 role=login.role,
             )
             created += 1
-    if await session.scalar(select(PartnerClient.id).where(PartnerClient.client_id == DEMO_PARTNER_CLIENT_ID)) is None:
-        session.add(
-            PartnerClient(
-                name="Cooperativa Il Melograno (demo partner)",
-                client_id=DEMO_PARTNER_CLIENT_ID,
-                secret_hash=hashlib.sha256(DEMO_PARTNER_SECRET.encode()).hexdigest(),
-                scopes=sorted(s.value for s in PartnerScope),
+    for partner in DEMO_PARTNERS:
+        if await session.scalar(select(PartnerClient.id).where(PartnerClient.client_id == partner.client_id)) is None:
+            session.add(
+                PartnerClient(
+                    name=partner.name,
+                    client_id=partner.client_id,
+                    secret_hash=hashlib.sha256(partner.secret.encode()).hexdigest(),
+                    scopes=sorted(s.value for s in PartnerScope),
+                )
             )
-        )
-        created += 1
+            created += 1
     await session.flush()
     return {"demo_records_created": created}
 
@@ -86,5 +108,5 @@ def describe_logins() -> str:
     lines = ["Demo logins (password flow at /v1/auth/token, or Authorize in /docs):"]
     lines += [f"  {d.role.value:<15} {d.email:<48} {d.password}" for d in DEMO_LOGINS]
     lines.append("  worker          <name>@workers.demo.welfareditutti.it (e.g. ana-santos@…)   demo-worker-2026")
-    lines.append(f"  partner client  client_id={DEMO_PARTNER_CLIENT_ID}  client_secret={DEMO_PARTNER_SECRET}")
+    lines += [f"  partner client  client_id={p.client_id}  client_secret={p.secret}" for p in DEMO_PARTNERS]
     return "\n".join(lines)

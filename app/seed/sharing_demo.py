@@ -44,6 +44,7 @@ HUBS = (
 OPERATORS = {
     "Spazio WeMi San Gottardo": "operatore.sangottardo@demo.welfareditutti.it",
     "Spazio WeMi Agorà Quarto Oggiaro": "operatore.quartooggiaro@demo.welfareditutti.it",
+    "Spazio WeMi Cascina Biblioteca": "operatore.niguarda@demo.welfareditutti.it",
 }
 NEAR_SAN_GOTTARDO = ((45.4466, 9.1808), (45.4472, 9.1815), (45.4460, 9.1799))
 

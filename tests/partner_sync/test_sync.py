@@ -381,6 +381,16 @@ async def test_bulk_ndjson_answers_per_item_and_applies_only_the_good_items(clie
     assert sorted(await rows_of(session, provider)) == ["good-1", "good-2"]
 
 
+async def test_a_bulk_item_that_is_not_an_object_refuses_the_whole_request_with_422(
+    client, session, provider, as_partner
+):
+    response = await client.post(BULK, json=[item("good-1"), "not a listing"], headers=as_partner)
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/1"
+    assert await rows_of(session, provider) == {}
+
+
 async def test_bulk_reports_created_updated_and_unchanged(client, session, provider, as_partner):
     await client.put(PUT.format("same"), json=listing(), headers=as_partner)
     changed = await client.put(PUT.format("changed"), json=listing(), headers=as_partner)

@@ -1,0 +1,167 @@
+"""Fault tolerance, in process: a database that is not there and a pool that is full answer 503 fast.
+
+The slower checks with real server processes (SIGTERM, a database stopped and restarted, an
+idempotent retry across a restart) live in tests/faults/ and run with `make faults`.
+"""
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.config import get_settings
+from app.db import build_engine, build_sessionmaker
+from app.errors import DatabaseUnavailable, ServiceBusy, database_failure
+from app.main import create_app
+from tests.database import make_engine
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def app_on(engine: AsyncEngine) -> FastAPI:
+    app = create_app(get_settings())
+    app.state.engine = engine
+    app.state.sessionmaker = build_sessionmaker(engine)
+    return app
+
+
+@pytest.fixture
+async def app_without_database() -> AsyncIterator[FastAPI]:
+    """The app pointed at a port nobody listens on: what a stopped database looks like."""
+    engine = build_engine(get_settings(), f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/none")
+    app = await app_on(engine)
+    yield app
+    await app.state.rate_limits.close()
+    await engine.dispose()
+
+
+@pytest.mark.parametrize("path", ["/v1/zones", "/v1/categories", "/v1/services"])
+async def test_database_down_answers_503_database_unavailable_with_retry_after_fast(app_without_database, path):
+    transport = httpx.ASGITransport(app=app_without_database)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        started = time.perf_counter()
+        response = await client.get(path)
+        elapsed = time.perf_counter() - started
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "database_unavailable"
+    assert int(response.headers["retry-after"]) > 0
+    assert elapsed < get_settings().db.pool_timeout
+
+
+async def test_readyz_answers_503_unreachable_when_the_database_is_down(app_without_database):
+    transport = httpx.ASGITransport(app=app_without_database)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "not_ready", "database": "unreachable", "migrations": "unknown"}
+
+
+async def test_healthz_stays_200_when_the_database_is_down(app_without_database):
+    transport = httpx.ASGITransport(app=app_without_database)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/healthz")
+
+    assert response.status_code == 200
+
+
+@pytest.fixture
+async def one_connection_pool(test_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(test_database_url, pool_size=1, max_overflow=0, pool_timeout=0.5)
+    yield engine
+    await engine.dispose()
+
+
+async def test_many_concurrent_slow_requests_on_a_full_pool_get_503_service_busy_not_a_timeout_cascade(
+    one_connection_pool, test_database_url
+):
+    # A real slow request: another session holds an exclusive lock on `zone`, so GET /v1/zones
+    # waits in PostgreSQL while holding the pool's only connection.
+    app = await app_on(one_connection_pool)
+    locker = await asyncpg.connect(test_database_url.replace("postgresql+asyncpg", "postgresql"))
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            await locker.execute("BEGIN; LOCK TABLE zone IN ACCESS EXCLUSIVE MODE")
+            slow = asyncio.create_task(client.get("/v1/zones"))
+            await asyncio.sleep(0.2)  # it has the connection and is waiting for the lock
+
+            async def timed_get() -> tuple[httpx.Response, float]:
+                started = time.perf_counter()
+                response = await client.get("/v1/zones")
+                return response, time.perf_counter() - started
+
+            crowd = await asyncio.gather(*(timed_get() for _ in range(8)))
+            await locker.execute("ROLLBACK")
+            finished = await slow
+            after = await client.get("/v1/zones")
+    finally:
+        await locker.close()
+        await app.state.rate_limits.close()
+
+    assert finished.status_code == 200
+    assert [r.status_code for r, _ in crowd] == [503] * 8
+    assert {r.json()["code"] for r, _ in crowd} == {"service_busy"}
+    assert all(r.headers["retry-after"] == "1" for r, _ in crowd)
+    assert max(elapsed for _, elapsed in crowd) < 2.0  # pool_timeout 0.5 s, not 30 s
+    assert after.status_code == 200
+
+
+class _Wrapped(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (ConnectionRefusedError(111, "refused"), DatabaseUnavailable),
+        (TimeoutError(), DatabaseUnavailable),
+        (asyncpg.CannotConnectNowError("the database system is starting up"), DatabaseUnavailable),
+        (asyncpg.AdminShutdownError("terminating connection"), DatabaseUnavailable),
+        (asyncpg.TooManyConnectionsError("too many clients"), DatabaseUnavailable),
+        (asyncpg.ConnectionDoesNotExistError("connection was closed"), DatabaseUnavailable),
+        (asyncpg.InterfaceError("connection is closed"), DatabaseUnavailable),
+        (OperationalError("SELECT 1", {}, _Wrapped("08006")), DatabaseUnavailable),
+        (DBAPIError("SELECT 1", {}, _Wrapped("57P01")), DatabaseUnavailable),
+        (PoolTimeout("QueuePool limit reached"), ServiceBusy),
+        (DBAPIError("SELECT 1", {}, _Wrapped("57014")), ServiceBusy),
+        (DBAPIError("SELECT 1", {}, _Wrapped("23505")), None),
+        (asyncpg.InterfaceError("another operation is in progress"), None),
+        (ValueError("a bug"), None),
+    ],
+)
+def test_database_failures_are_classified_as_unavailable_busy_or_a_bug(error, expected):
+    assert database_failure(error) is expected
+
+
+async def test_statement_timeout_answers_503_service_busy(test_database_url):
+    engine = make_engine(test_database_url, connect_args={"server_settings": {"lock_timeout": "100"}})
+    app = await app_on(engine)
+    locker = await asyncpg.connect(test_database_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await locker.execute("BEGIN; LOCK TABLE zone IN ACCESS EXCLUSIVE MODE")
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            response = await client.get("/v1/zones")
+    finally:
+        await locker.close()
+        await app.state.rate_limits.close()
+        await engine.dispose()
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_busy"
