@@ -216,12 +216,20 @@ async def partner_id(engine: AsyncEngine) -> uuid.UUID:
 def identity_for(method: str, path: str) -> str:
     """Who calls an operation under fuzzing: the role it is meant for, so the fuzzer gets past the
     403s into the business rules (and the stateful chains: a citizen's request, staff's offer)."""
-    if path.startswith("/v1/partner/"):
+    if path.startswith(("/v1/partner/", "/v1/webhooks", "/v1/events")):
         return "partner"
     if path == "/v1/requests/inbox" or (method == "POST" and path.endswith("/offers")) or path.endswith("/withdraw"):
         return Role.provider_staff
-    if path.startswith(("/v1/requests", "/v1/offers", "/v1/engagements")):
+    if path.startswith(("/v1/requests", "/v1/offers", "/v1/engagements", "/v1/me/notifications", "/v1/enrolments")):
         return Role.citizen
+    if path.startswith(("/v1/pools", "/v1/pool-offers", "/v1/condominium-memberships", "/v1/rides")):
+        return Role.hub_operator if path == "/v1/pools/suggestions" else Role.citizen
+    if method == "POST" and path.endswith(("/enrolments", "/membership", "/volunteers", "/rides")):
+        return Role.citizen
+    if path.startswith(("/v1/condominiums", "/v1/courses", "/v1/initiatives", "/v1/volunteers")):
+        return Role.hub_operator
+    if path.endswith("/needs"):
+        return Role.hub_operator
     if method != "GET" and path.startswith("/v1/services"):
         return Role.provider_staff
     if method == "POST" and path in ("/v1/providers", "/v1/providers/{provider_id}/submit"):
