@@ -36,7 +36,7 @@ test: install-test test-only ## install test dependencies and run the suite
 test-only:
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
-faults: install-test ## fault checks with real processes: DB stop/restart under load, SIGTERM, retry across restart
+faults: install-test ## fault checks with real processes: DB stop/restart under load, SIGTERM, retry across restart, webhook worker killed mid-send
 	TUTTI_FAULTS=1 $(BIN)/pytest -p no:cacheprovider -s -v tests/faults
 
 fuzz-live: install-test ## schemathesis CLI (all checks, several identities) against a freshly seeded live server
