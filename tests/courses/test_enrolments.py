@@ -185,3 +185,19 @@ async def test_my_enrolments_lists_only_my_own(client, session, as_citizen_a, as
 
     assert response.status_code == 200
     assert sorted(i["course_id"] for i in response.json()["items"]) == sorted([course["id"], other["id"]])
+
+
+async def test_one_enrolment_is_read_by_its_person_and_the_hubs_operators_only(
+    client, session, as_citizen_a, as_citizen_b, as_operator, course
+):
+    enrolment = (await enrol(client, as_citizen_a, course["id"])).json()
+    stranger = await make_hub_operator(session, await make_hub(session, name="Spazio lontano"))
+    url = f"/v1/enrolments/{enrolment['id']}"
+
+    own = await client.get(url, headers=as_citizen_a)
+    by_operator = await client.get(url, headers=as_operator)
+    by_other_citizen = await client.get(url, headers=as_citizen_b)
+    by_other_hub = await client.get(url, headers=auth_headers(stranger))
+
+    assert (own.status_code, by_operator.status_code) == (200, 200)
+    assert (by_other_citizen.status_code, by_other_hub.status_code) == (404, 404)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from app.models import OutboxEvent, Ride
-from tests.factories import auth_headers, make_user
+from tests.factories import auth_headers, make_hub, make_hub_operator, make_user
 from tests.initiatives.conftest import at, join, request_ride, ride_body, verify_licence
 
 
@@ -65,6 +65,15 @@ async def test_another_citizens_ride_is_a_404(client, as_citizen_a, as_citizen_b
     cancel = await client.post(f"/v1/rides/{ride['id']}/cancel", json={}, headers=as_citizen_b)
 
     assert (read.status_code, cancel.status_code) == (404, 404)
+
+
+async def test_an_operator_of_another_hub_cannot_read_a_ride(client, session, as_citizen_a, initiative):
+    ride = await request_ride(client, as_citizen_a, initiative["id"])
+    stranger = await make_hub_operator(session, await make_hub(session, name="Spazio lontano"))
+
+    response = await client.get(f"/v1/rides/{ride['id']}", headers=auth_headers(stranger))
+
+    assert response.status_code == 404
 
 
 async def test_a_non_volunteer_claiming_a_ride_gets_404(client, as_citizen_a, as_citizen_b, initiative):
