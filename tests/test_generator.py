@@ -19,13 +19,14 @@ TINY = SCALES["tiny"]
 
 
 @pytest.fixture(scope="module")
-async def generated_url() -> str:
-    prefix = os.environ.get("TEST_DB_PREFIX", "tutti_test")
-    url = make_url(database.server_url()).set(database=f"{prefix}_generator").render_as_string(hide_password=False)
+async def generated_url(worker_id_name: str) -> str:
+    # One database per xdist worker: module fixtures run once per worker that runs a test here.
+    name = f"{os.environ.get('TEST_DB_PREFIX', 'tutti_test')}_generator_{worker_id_name}"
+    url = make_url(database.server_url()).set(database=name).render_as_string(hide_password=False)
     libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     admin = await asyncpg.connect(make_url(libpq).set(database="postgres").render_as_string(hide_password=False))
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{prefix}_generator" WITH (FORCE)')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
     await generate(libpq, "tiny", seed=11, reset=False, password_hash="$argon2id$v=19$m=8192,t=1,p=1$x$y")

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, false, or_, select, text, true, update
+from sqlalchemy import Row, Select, exists, false, or_, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import (
@@ -23,6 +23,8 @@ from app.models import (
     User,
 )
 
+# (id, citizen_id, category_id, nil_id, schedule_minutes) of an open request open to sharing.
+SharingRequest = Row[Any]
 LIVE = (PoolMemberStatus.invited, PoolMemberStatus.active, PoolMemberStatus.leaving)
 IN_POOL = (PoolMemberStatus.active, PoolMemberStatus.leaving)
 
@@ -208,8 +210,16 @@ async def sharing_requests(
     citizen_id: uuid.UUID | None = None,
     request_ids: list[uuid.UUID] | None = None,
     category_id: uuid.UUID | None = None,
-) -> list[DemandRequest]:
-    stmt = select(DemandRequest).where(
+) -> list[SharingRequest]:
+    """Open requests open to sharing and in no pool yet: only the columns grouping needs (id,
+    citizen_id, category_id, nil_id, schedule_minutes), not whole rows: a busy hub has thousands."""
+    stmt = select(
+        DemandRequest.id,
+        DemandRequest.citizen_id,
+        DemandRequest.category_id,
+        DemandRequest.nil_id,
+        DemandRequest.schedule_minutes,
+    ).where(
         DemandRequest.status == RequestStatus.open,
         DemandRequest.open_to_sharing.is_(True),
         or_(DemandRequest.valid_until.is_(None), DemandRequest.valid_until > now),
@@ -223,7 +233,7 @@ async def sharing_requests(
         stmt = stmt.where(DemandRequest.id.in_(request_ids))
     if category_id is not None:
         stmt = stmt.where(DemandRequest.category_id == category_id)
-    return list(await session.scalars(stmt.order_by(DemandRequest.opened_at, DemandRequest.id)))
+    return list((await session.execute(stmt.order_by(DemandRequest.opened_at, DemandRequest.id))).all())
 
 
 # Also run by the benchmark's raw baseline (bench/raw_app.py).

@@ -27,7 +27,7 @@ from app.condominiums import service as condominium_service
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.hubs import service as hub_service
-from app.models import DemandRequest, PoolScope, Role, Service, User
+from app.models import PoolScope, Role, Service, User
 from app.pools import access
 from app.pools import repository as repo
 from app.pools.access import Viewer
@@ -60,9 +60,12 @@ class Redeemed:
     invitees: list[Invitee]
 
 
+SharingRequest = repo.SharingRequest
+
+
 @dataclass(slots=True)
 class _Group:
-    requests: list[DemandRequest]
+    requests: list[SharingRequest]
     common: list[Span]
     condominium_id: uuid.UUID | None
 
@@ -72,7 +75,7 @@ class _Group:
 
 async def _graph(
     session: AsyncSession, seed_ids: list[uuid.UUID], now: datetime
-) -> tuple[dict[uuid.UUID, dict[uuid.UUID, int]], dict[uuid.UUID, DemandRequest]]:
+) -> tuple[dict[uuid.UUID, dict[uuid.UUID, int]], dict[uuid.UUID, SharingRequest]]:
     """Compatibility (minutes of overlap) among the seeds, their partners, and the partners' partners."""
     settings = get_settings().pools
     params = {"now": now, "max_distance_km": settings.suggestion_max_distance_km}
@@ -90,7 +93,7 @@ async def _graph(
     return edges, {r.id: r for r in rows}
 
 
-def _grow(seed: DemandRequest, edges, rows, used: set[uuid.UUID], minimum: int) -> _Group | None:
+def _grow(seed: SharingRequest, edges, rows, used: set[uuid.UUID], minimum: int) -> _Group | None:
     group, common = [seed], spans_of(seed.schedule_minutes)
     candidates = sorted(edges.get(seed.id, {}).items(), key=lambda item: (-item[1], str(item[0])))
     for other_id, _ in candidates:
@@ -106,7 +109,9 @@ def _grow(seed: DemandRequest, edges, rows, used: set[uuid.UUID], minimum: int) 
     return _Group(group, common, None) if len(group) >= 2 else None
 
 
-async def _groups(session: AsyncSession, seeds: list[DemandRequest], now: datetime, *, exclusive: bool) -> list[_Group]:
+async def _groups(
+    session: AsyncSession, seeds: list[SharingRequest], now: datetime, *, exclusive: bool
+) -> list[_Group]:
     if not seeds:
         return []
     minimum = get_settings().pools.suggestion_min_overlap_minutes
