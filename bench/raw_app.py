@@ -342,8 +342,8 @@ def _numbered(sql: str, names: tuple[str, ...]) -> str:
 
 PAIRS_SQL = _numbered(COMPATIBLE_PAIRS_SQL, ("seed_ids", "now", "min_overlap", "max_km"))
 SHARING_SQL = """
-SELECT d.* FROM demand_request d
-WHERE d.status = 'open' AND d.open_to_sharing AND (d.valid_until IS NULL OR d.valid_until > $1)
+SELECT d.id, d.citizen_id, d.category_id, d.nil_id, d.schedule_minutes FROM demand_request d
+WHERE d.status = 'open' AND d.open_to_sharing AND coalesce(d.valid_until, 'infinity') > $1
   AND NOT EXISTS (SELECT 1 FROM pool_member pm WHERE pm.request_id = d.id
                   AND pm.status IN ('invited', 'active', 'leaving'))
   AND {where} ORDER BY d.opened_at, d.id
@@ -439,7 +439,7 @@ FROM demand_request d JOIN (
                 WHEN 720 THEN 'afternoon' ELSE 'evening' END AS band,
            int4multirange(int4range(m.minute, m.minute + 360)) AS span
     FROM generate_series(0, 10080 - 360, 360) AS m(minute)) AS cell ON d.schedule_minutes && cell.span
-WHERE d.status = 'open' AND (d.valid_until IS NULL OR d.valid_until > $2) AND d.nil_id = ANY($1::uuid[])
+WHERE d.status = 'open' AND coalesce(d.valid_until, 'infinity') > $2 AND d.nil_id = ANY($1::uuid[])
 GROUP BY d.category_id, d.nil_id, cell.day_index, cell.band
 ORDER BY d.category_id, d.nil_id, cell.day_index, cell.band
 """
@@ -462,7 +462,7 @@ async def hub_needs(request: Request) -> Response:
         cells = await conn.fetch(NEEDS_SQL, nils, now)
         total, sharing = await conn.fetchrow(
             "SELECT count(*), count(*) FILTER (WHERE open_to_sharing) FROM demand_request WHERE status = 'open' "
-            "AND (valid_until IS NULL OR valid_until > $2) AND nil_id = ANY($1::uuid[])", nils, now,
+            "AND coalesce(valid_until, 'infinity') > $2 AND nil_id = ANY($1::uuid[])", nils, now,
         )  # fmt: skip
     days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
     items = [{"category_id": c["category_id"], "nil_id": c["nil_id"], "day": days[c["day_index"]], "band": c["band"],

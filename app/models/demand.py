@@ -3,7 +3,19 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    Enum,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    literal_column,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -60,6 +72,8 @@ class DemandRequest(UUIDPk, Timestamps, Versioned, Base):
     __table_args__ = (
         Index("ix_demand_request_citizen", "citizen_id", "created_at"),
         Index("ix_demand_request_open_category_nil", "category_id", "nil_id", postgresql_where="status = 'open'"),
+        # A hub's open requests (needs, pool suggestions): by NIL, whatever the category.
+        Index("ix_demand_request_open_nil", "nil_id", postgresql_where="status = 'open'"),
         Index(
             "ix_demand_request_open_schedule",
             "schedule_minutes",
@@ -100,6 +114,13 @@ class DemandRequest(UUIDPk, Timestamps, Versioned, Base):
     opened_at: Mapped[datetime | None]
     valid_until: Mapped[datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(String(500))
+
+    @classmethod
+    def unexpired(cls, now: datetime) -> ColumnElement[bool]:
+        """`valid_until` unset or after `now`, written so that the planner never trades a selective
+        index (by NIL, by category) for the expiry index on a misestimate of unexpired open requests
+        (a hub's needs: 340 ms -> 100 ms at city scale, see migration 0008)."""
+        return func.coalesce(cls.valid_until, literal_column("'infinity'::timestamptz")) > now
 
 
 class RequestInvitation(Base):

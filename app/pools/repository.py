@@ -222,7 +222,7 @@ async def sharing_requests(
     ).where(
         DemandRequest.status == RequestStatus.open,
         DemandRequest.open_to_sharing.is_(True),
-        or_(DemandRequest.valid_until.is_(None), DemandRequest.valid_until > now),
+        DemandRequest.unexpired(now),
         ~exists().where(PoolMember.request_id == DemandRequest.id, PoolMember.status.in_(LIVE)),
     )
     if nil_ids is not None:

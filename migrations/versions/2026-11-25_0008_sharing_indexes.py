@@ -1,4 +1,4 @@
-"""Sharing indexes: live pool memberships by request (pool suggestions)
+"""Sharing indexes: live pool memberships by request (pool suggestions), open requests by NIL (hub needs)
 
 Revision ID: 0008
 Revises: 0007
@@ -18,6 +18,11 @@ hub's 2,554 open sharing requests:
   rest is the two bitmap scans of the open requests (146 ms each) and 52,818 overlap aggregates.
 
 The index also serves the foreign key's ON DELETE SET NULL when a request is deleted.
+
+ix_demand_request_open_nil: a hub's needs (app/hubs/repository.py `open_needs`) for the busiest
+hub (6,566 of the 50,000 open requests): before, a bitmap scan of every open request (34,959 heap
+pages) then a NIL filter, 340-416 ms; with it (and the unexpired test written as coalesce, so the
+planner does not pick the expiry index on a misestimate), 6,241 heap pages, 100-142 ms.
 """
 
 from collections.abc import Sequence
@@ -32,7 +37,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_index(op.f('ix_pool_member_request_id'), 'pool_member', ['request_id'], unique=False)
+    op.create_index(
+        'ix_demand_request_open_nil', 'demand_request', ['nil_id'], unique=False, postgresql_where="status = 'open'"
+    )
 
 
 def downgrade() -> None:
+    op.drop_index('ix_demand_request_open_nil', table_name='demand_request', postgresql_where="status = 'open'")
     op.drop_index(op.f('ix_pool_member_request_id'), table_name='pool_member')
