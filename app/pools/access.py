@@ -6,8 +6,8 @@
   them (404).
 * Providers' staff and workers: pools still running (they make offers to them) and the pools their
   providers serve; never the members' identities.
-* Coordinators (accept offers, change, close): the pool's creator, the operators of its hub,
-  admins. Who the members are: only the operators of its hub and admins.
+* Coordinators (accept offers, change, close): the operators of its hub, admins, and the citizen
+  who formed it while they are in it. Who the members are: only the operators of its hub and admins.
 """
 
 import uuid
@@ -80,8 +80,11 @@ def can_view(viewer: Viewer, pool: Pool, membership: PoolMember | None) -> bool:
     return False
 
 
-def can_coordinate(viewer: Viewer, pool: Pool) -> bool:
-    return viewer.is_admin or pool.created_by_id == viewer.user.id or pool.hub_id in viewer.hub_ids
+def can_coordinate(viewer: Viewer, pool: Pool, membership: PoolMember | None) -> bool:
+    """Admins and the operators of the pool's hub; a citizen who formed it, while they are in it."""
+    if viewer.is_admin or pool.hub_id in viewer.hub_ids:
+        return True
+    return pool.created_by_id == viewer.user.id and viewer.user.role == Role.citizen and membership is not None
 
 
 def can_see_members(viewer: Viewer, pool: Pool) -> bool:

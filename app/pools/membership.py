@@ -157,8 +157,8 @@ async def leave_pool(session: AsyncSession, user: User, pool_id: uuid.UUID) -> P
 async def update_pool(
     session: AsyncSession, user: User, pool_id: uuid.UUID, data: PoolUpdate, if_match: list[int] | None
 ) -> PoolRead:
-    pool, viewer, _ = await _locked(session, user, pool_id)
-    if not access.can_coordinate(viewer, pool):
+    pool, viewer, mine = await _locked(session, user, pool_id)
+    if not access.can_coordinate(viewer, pool, mine):
         raise Forbidden("Only the pool's coordinators change it.")
     ensure_version(pool, if_match)
     if pool.state in (PoolState.closing, PoolState.closed):
@@ -188,8 +188,8 @@ async def update_pool(
 
 async def close_pool(session: AsyncSession, user: User, pool_id: uuid.UUID) -> PoolRead:
     """Close a forming pool at once; an active one after its notice (members are served till then)."""
-    pool, viewer, _ = await _locked(session, user, pool_id)
-    if not access.can_coordinate(viewer, pool):
+    pool, viewer, mine = await _locked(session, user, pool_id)
+    if not access.can_coordinate(viewer, pool, mine):
         raise Forbidden("Only the pool's coordinators close it.")
     if pool.state in (PoolState.closing, PoolState.closed):
         raise PoolClosed(f"The pool is already {pool.state.value}.", current_state=pool.state.value)
@@ -214,8 +214,9 @@ async def _close_now(session: AsyncSession, pool: Pool, actor_id: uuid.UUID | No
 
 
 async def sweep(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
-    """Worker: end the memberships and closings whose notice ran out. Pools busy with an API call
-    are skipped (SKIP LOCKED) until the next sweep."""
+    """Worker: end the memberships and closings whose notice ran out, and the memberships of
+    households who left a condominium in its pools. Pools busy with an API call are skipped (SKIP
+    LOCKED) until the next sweep."""
     now = now or datetime.now(UTC)
     departures = 0
     for pool_id in await repo.pools_with_due_departures(session, now):
@@ -230,9 +231,32 @@ async def sweep(session: AsyncSession, now: datetime | None = None) -> dict[str,
             lifecycle.record(session, None, pool, "member.left", member_id=member.id)
         await lifecycle.after_departure(session, pool, None)
         departures += len(leaving)
+    moved_out = 0
+    for pool_id in await repo.pools_with_moved_out_members(session):
+        pool = await repo.get_pool(session, pool_id, for_update=True, skip_locked=True)
+        if pool is not None:
+            moved_out += await _end_moved_out(session, pool, now)
     closings = await repo.due_closings(session, now)
     for pool in closings:
         told = (await repo.members_of(session, [pool.id]))[pool.id]
         await _close_now(session, pool, None, now)
         lifecycle.tell(session, told, pool, "pool.closed")
-    return {"pool_departures": departures, "pools_closed": len(closings)}
+    return {"pool_departures": departures, "pool_residents_moved_out": moved_out, "pools_closed": len(closings)}
+
+
+async def _end_moved_out(session: AsyncSession, pool: Pool, now: datetime) -> int:
+    """A household that left the building (or was removed from it) leaves the building's pools: an
+    invitation lapses; a membership ends at once while the pool forms, else after the notice."""
+    members = await repo.moved_out_members(session, pool.id)
+    for member in members:
+        if member.status == PoolMemberStatus.invited:
+            member.status, member.left_at = PoolMemberStatus.declined, now
+        elif pool.state == PoolState.active and pool.notice_days > 0:
+            member.status, member.leaves_at = PoolMemberStatus.leaving, now + timedelta(days=pool.notice_days)
+        else:
+            member.status, member.left_at = PoolMemberStatus.left, now
+    await session.flush()
+    for member in members:
+        lifecycle.record(session, None, pool, "member.moved_out", member_id=member.id, status=member.status.value)
+    await lifecycle.after_departure(session, pool, None)
+    return len(members)

@@ -83,7 +83,7 @@ async def create_offer(session: AsyncSession, user: User, pool_id: uuid.UUID, da
 async def list_offers(session: AsyncSession, user: User, pool_id: uuid.UUID, page: PageParams) -> Paginated[PoolOffer]:
     """Coordinators and members see every offer; providers' staff only their own providers'."""
     pool, viewer, membership = await access.get_visible(session, user, pool_id)
-    everyone = access.can_coordinate(viewer, pool) or membership is not None
+    everyone = access.can_coordinate(viewer, pool, membership) or membership is not None
     return await paginate(
         session,
         repo.offers_query(pool.id, None if everyone else viewer.provider_ids),
@@ -100,15 +100,19 @@ async def _offer(session: AsyncSession, offer_id: uuid.UUID) -> PoolOffer:
     return offer
 
 
-async def _pool_of(
-    session: AsyncSession, user: User, pool_id: uuid.UUID, *, for_update: bool
-) -> tuple[Pool, access.Viewer]:
-    """The offer's pool, locked; an offer on a pool the caller cannot see does not exist for them."""
+async def _coordinated_pool_of(session: AsyncSession, user: User, offer_id: uuid.UUID, action: str) -> Pool:
+    """The offer's pool, locked first (then the offer): an offer on a pool the caller cannot see does
+    not exist for them (404), and only its coordinators decide on it (403)."""
+    pre = await repo.get_offer(session, offer_id)
+    if pre is None:
+        raise PoolOfferNotFound("No pool offer with this id.")
     try:
-        pool, viewer, _ = await access.get_visible(session, user, pool_id, for_update=for_update)
+        pool, viewer, mine = await access.get_visible(session, user, pre.pool_id, for_update=True)
     except access.PoolNotFound as exc:
         raise PoolOfferNotFound("No pool offer with this id.") from exc
-    return pool, viewer
+    if not access.can_coordinate(viewer, pool, mine):
+        raise Forbidden(f"Only the pool's coordinators {action} offers.")
+    return pool
 
 
 def _require_pending(offer: PoolOffer, action: str) -> None:
@@ -119,12 +123,7 @@ def _require_pending(offer: PoolOffer, action: str) -> None:
 
 
 async def accept_offer(session: AsyncSession, user: User, offer_id: uuid.UUID, if_match: list[int] | None) -> PoolOffer:
-    pre = await repo.get_offer(session, offer_id)
-    if pre is None:
-        raise PoolOfferNotFound("No pool offer with this id.")
-    pool, viewer = await _pool_of(session, user, pre.pool_id, for_update=True)  # lock the pool first
-    if not access.can_coordinate(viewer, pool):
-        raise Forbidden("Only the pool's coordinators accept offers.")
+    pool = await _coordinated_pool_of(session, user, offer_id, "accept")
     offer = await _offer(session, offer_id)
     ensure_version(offer, if_match)
     _require_pending(offer, "accept")
@@ -158,10 +157,8 @@ async def accept_offer(session: AsyncSession, user: User, offer_id: uuid.UUID, i
 async def decline_offer(
     session: AsyncSession, user: User, offer_id: uuid.UUID, if_match: list[int] | None
 ) -> PoolOffer:
+    pool = await _coordinated_pool_of(session, user, offer_id, "decline")
     offer = await _offer(session, offer_id)
-    pool, viewer, _ = await access.get_visible(session, user, offer.pool_id)
-    if not access.can_coordinate(viewer, pool):
-        raise Forbidden("Only the pool's coordinators decline offers.")
     ensure_version(offer, if_match)
     _require_pending(offer, "decline")
     offer.status, offer.decided_at = PoolOfferStatus.declined, datetime.now(UTC)

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, exists, false, or_, select, text, true, update
+from sqlalchemy import Row, Select, and_, exists, false, or_, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import (
@@ -84,6 +84,30 @@ async def due_departures(session: AsyncSession, pool_id: uuid.UUID, now: datetim
         .with_for_update()
     )
     return list(await session.scalars(stmt))
+
+
+def _moved_out() -> Any:
+    """Invited or active members of a condominium's pool who are no longer approved residents of it."""
+    return and_(
+        PoolMember.pool_id == Pool.id,
+        Pool.scope == PoolScope.condominium,
+        PoolMember.status.in_([PoolMemberStatus.invited, PoolMemberStatus.active]),
+        ~exists().where(
+            CondominiumMember.condominium_id == Pool.condominium_id,
+            CondominiumMember.citizen_id == PoolMember.citizen_id,
+            CondominiumMember.status == MembershipStatus.approved,
+        ),
+    )
+
+
+async def pools_with_moved_out_members(session: AsyncSession) -> list[uuid.UUID]:
+    return sorted(set(await session.scalars(select(PoolMember.pool_id).where(_moved_out()))))
+
+
+async def moved_out_members(session: AsyncSession, pool_id: uuid.UUID) -> list[PoolMember]:
+    """(Call with the pool row locked, as for due_departures.)"""
+    stmt = select(PoolMember).where(PoolMember.pool_id == pool_id, _moved_out()).order_by(PoolMember.id)
+    return list(await session.scalars(stmt.with_for_update(of=PoolMember)))
 
 
 async def due_closings(session: AsyncSession, now: datetime) -> list[Pool]:

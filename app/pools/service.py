@@ -63,7 +63,7 @@ async def read_pools(session: AsyncSession, viewer: Viewer, pools: list[Pool]) -
     for pool in pools:
         members = [m for m in live[pool.id] if m.status in repo.IN_POOL]
         mine = next((m for m in live[pool.id] if m.citizen_id == viewer.user.id), None)
-        coordinates = access.can_coordinate(viewer, pool)
+        coordinates = access.can_coordinate(viewer, pool, mine)
         priced = pool.weekly_cost_cents is not None and members and (mine is not None or coordinates)
         reads.append(
             PoolRead(

@@ -391,3 +391,39 @@ async def test_an_active_pool_cannot_raise_its_minimum_above_its_households(
     response = await client.patch(f"{POOLS_URL}/{pool['id']}", json={"min_members": 3}, headers=auth_headers(citizen_a))
 
     assert response.status_code == 422 and response.json()["errors"][0]["pointer"] == "/min_members"
+
+
+# --- access that ends with its reason --------------------------------------------------------------
+
+
+async def test_a_citizen_who_formed_a_pool_stops_coordinating_it_when_they_leave(client, session, hood, citizen_a):
+    pool = await create_pool(client, auth_headers(citizen_a))
+    await join(client, pool["id"], await make_user(session))
+    proposed = await offer(client, pool["id"], hood)
+
+    await client.post(f"{POOLS_URL}/{pool['id']}/leave", headers=auth_headers(citizen_a))
+    seen = await client.get(f"{POOLS_URL}/{pool['id']}", headers=auth_headers(citizen_a))
+    accept = await client.post(f"/v1/pool-offers/{proposed['id']}/accept", headers=auth_headers(citizen_a))
+    by_operator = await client.post(f"/v1/pool-offers/{proposed['id']}/accept", headers=auth_headers(hood.operator))
+
+    assert seen.json()["can_coordinate"] is False
+    assert accept.status_code == 403
+    assert by_operator.status_code == 200
+
+
+async def test_a_household_that_leaves_the_building_leaves_its_pools_at_the_next_sweep(client, session, hood):
+    first, second = await resident(session, hood.building), await resident(session, hood.building)
+    pool = await create_pool(
+        client, auth_headers(first), scope="condominium", condominium_id=str(hood.building.id), nil_id=None
+    )
+    await join(client, pool["id"], second)
+
+    left = await client.delete(f"/v1/condominiums/{hood.building.id}/membership", headers=auth_headers(second))
+    swept = await membership.sweep(session)
+    after = (await client.get(f"{POOLS_URL}/{pool['id']}", headers=auth_headers(first))).json()
+    theirs = await client.get(f"{POOLS_URL}/{pool['id']}", headers=auth_headers(second))
+
+    assert left.status_code == 204
+    assert swept["pool_residents_moved_out"] == 1
+    assert after["members"] == 1
+    assert theirs.status_code == 404  # no longer a resident, no longer a member: the building's pool is gone
