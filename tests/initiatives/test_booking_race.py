@@ -13,6 +13,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import get_settings
+from app.initiatives import rides as ride_service
+from app.initiatives.rides import VolunteerBusy
 from app.main import create_app
 from app.models import Hub, Initiative, OutboxEvent, Ride, RideStatus, User, Volunteer
 from tests.factories import auth_headers, make_hub, make_hub_operator, make_user
@@ -63,27 +65,35 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[Committed]:
         await cleanup.commit()
 
 
+async def overlapping_rides(http: httpx.AsyncClient, committed: Committed) -> tuple[str, str, list[str]]:
+    """An initiative with the driver as a licensed volunteer, and three overlapping waiting rides
+    (09:00-11:00, 09:30-11:30, 10:00-12:00): (initiative id, volunteer id, ride ids)."""
+    as_coordinator, as_driver = auth_headers(committed.coordinator), auth_headers(committed.driver)
+    initiative = await http.post(
+        "/v1/initiatives", json={"hub_id": str(committed.hub.id), "title": "Race"}, headers=as_coordinator
+    )
+    initiative_id = initiative.json()["id"]
+    joined = await http.post(f"/v1/initiatives/{initiative_id}/volunteers", headers=as_driver)
+    volunteer_id = joined.json()["id"]
+    await verify_licence(http, as_driver, as_coordinator, volunteer_id)
+    rides = []
+    for n, citizen in enumerate(committed.citizens):
+        start = at(4, 9) + timedelta(minutes=30 * n)
+        created = await http.post(
+            f"/v1/initiatives/{initiative_id}/rides", json=ride_body(starts=start), headers=auth_headers(citizen)
+        )
+        assert created.status_code == 201, created.text
+        rides.append(created.json()["id"])
+    return initiative_id, volunteer_id, rides
+
+
 async def test_concurrent_claims_and_an_assignment_of_overlapping_rides_book_the_volunteer_once(
     engine, committing_app, committed
 ):
     as_coordinator, as_driver = auth_headers(committed.coordinator), auth_headers(committed.driver)
     transport = httpx.ASGITransport(app=committing_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        initiative = await http.post(
-            "/v1/initiatives", json={"hub_id": str(committed.hub.id), "title": "Race"}, headers=as_coordinator
-        )
-        initiative_id = initiative.json()["id"]
-        joined = await http.post(f"/v1/initiatives/{initiative_id}/volunteers", headers=as_driver)
-        volunteer_id = joined.json()["id"]
-        await verify_licence(http, as_driver, as_coordinator, volunteer_id)
-        rides = []
-        for n, citizen in enumerate(committed.citizens):  # 09:00-11:00, 09:30-11:30, 10:00-12:00
-            start = at(4, 9) + timedelta(minutes=30 * n)
-            created = await http.post(
-                f"/v1/initiatives/{initiative_id}/rides", json=ride_body(starts=start), headers=auth_headers(citizen)
-            )
-            assert created.status_code == 201, created.text
-            rides.append(created.json()["id"])
+        initiative_id, volunteer_id, rides = await overlapping_rides(http, committed)
 
         responses = await asyncio.gather(
             http.post(f"/v1/rides/{rides[0]}/claim", headers=as_driver),
@@ -100,3 +110,27 @@ async def test_concurrent_claims_and_an_assignment_of_overlapping_rides_book_the
             )
         )
     assert len(booked) == 1
+
+
+async def test_a_second_booking_of_the_same_person_waits_for_the_first_and_then_sees_it(
+    engine, committing_app, committed
+):
+    """The interleaving the lock exists for, made deterministic: booking A holds the person's lock
+    (not yet committed) while booking B of an overlapping ride starts. B must wait on that lock,
+    not check for clashes before A commits (it would find none and double-book), and then fail."""
+    transport = httpx.ASGITransport(app=committing_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        _, _, rides = await overlapping_rides(http, committed)
+    sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+    async with sessions() as first, sessions() as second:
+        await ride_service.claim(first, committed.driver, uuid.UUID(rides[0]), if_match=None)
+        blocked = asyncio.create_task(ride_service.claim(second, committed.driver, uuid.UUID(rides[1]), if_match=None))
+        await asyncio.sleep(0.5)
+        waited = not blocked.done()
+        await first.commit()
+        with pytest.raises(VolunteerBusy):
+            await blocked
+        await second.rollback()
+
+    assert waited, "the second booking did not wait for the first one's lock"
