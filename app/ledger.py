@@ -41,3 +41,26 @@ def emit(
     payload: dict[str, Any],
 ) -> None:
     session.add(OutboxEvent(type=type, aggregate_type=aggregate_type, aggregate_id=aggregate_id, payload=payload))
+
+
+def record(
+    session: AsyncSession,
+    *,
+    actor_id: uuid.UUID | None,
+    action: str,
+    target_type: str,
+    target_id: uuid.UUID,
+    payload: dict[str, Any],
+) -> None:
+    """One state change as both an audit entry and an outbox event, with the same detail: `action`
+    is the event type, the target its aggregate. No actor means the system (the worker)."""
+    audit(
+        session,
+        actor_id=actor_id,
+        actor_kind="user" if actor_id else "system",
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        detail=payload,
+    )
+    emit(session, type=action, aggregate_type=target_type, aggregate_id=target_id, payload=payload)

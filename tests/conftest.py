@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator  # noqa: E402
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker  # noqa: E402
 
 from app.config import get_settings  # noqa: E402
@@ -90,6 +91,16 @@ async def client(app, connection: AsyncConnection) -> AsyncIterator[httpx.AsyncC
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+@pytest.fixture
+async def committing_app(engine: AsyncEngine) -> AsyncIterator[FastAPI]:
+    """The app on the real engine, for race tests: every HTTP request runs and commits in its own
+    transaction (the test creates and deletes its own rows; nothing is rolled back for it)."""
+    app = create_app(get_settings())
+    app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    yield app
+    await app.state.rate_limits.close()
 
 
 @pytest.fixture

@@ -8,13 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import get_settings
 from app.idempotency import REDACTED
-from app.main import create_app
 from app.models import IdempotencyRecord, PartnerClient, RefreshToken, Role, User
 from tests.factories import auth_headers, make_user
 
@@ -201,14 +199,6 @@ async def committed_admin(engine: AsyncEngine) -> AsyncIterator[User]:
         await cleanup.execute(delete(RefreshToken).where(RefreshToken.user_id == admin.id))
         await cleanup.execute(delete(User).where(User.id == admin.id))
         await cleanup.commit()
-
-
-@pytest.fixture
-async def committing_app(engine: AsyncEngine) -> AsyncIterator[FastAPI]:
-    app = create_app(get_settings())
-    app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-    yield app
-    await app.state.rate_limits.close()
 
 
 async def test_concurrent_duplicates_create_exactly_one_client(engine, committing_app, committed_admin):

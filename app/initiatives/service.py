@@ -71,16 +71,9 @@ class VolunteerHasRides(Conflict):
 def record(session: AsyncSession, actor: User, type_: str, aggregate: str, aggregate_id: uuid.UUID, **detail: object):
     """The audit entry and the outbox event of one state change (same transaction)."""
     payload = {k: str(v) for k, v in detail.items()}
-    ledger.audit(
-        session,
-        actor_id=actor.id,
-        actor_kind="user",
-        action=type_,
-        target_type=aggregate,
-        target_id=aggregate_id,
-        detail=payload,
+    ledger.record(
+        session, actor_id=actor.id, action=type_, target_type=aggregate, target_id=aggregate_id, payload=payload
     )
-    ledger.emit(session, type=type_, aggregate_type=aggregate, aggregate_id=aggregate_id, payload=payload)
 
 
 # --- initiatives -------------------------------------------------------------------------------------

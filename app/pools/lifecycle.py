@@ -22,16 +22,7 @@ from app.pools import repository as repo
 def record(session: AsyncSession, actor_id: uuid.UUID | None, pool: Pool, event: str, **payload: Any) -> None:
     """Audit and emit `event` (pool.formed, member.joined, ...) about `pool`."""
     body = {"pool_id": str(pool.id), **{k: str(v) if isinstance(v, uuid.UUID) else v for k, v in payload.items()}}
-    ledger.audit(
-        session,
-        actor_id=actor_id,
-        actor_kind="user" if actor_id else "system",
-        action=event,
-        target_type="pool",
-        target_id=pool.id,
-        detail=body,
-    )
-    ledger.emit(session, type=event, aggregate_type="pool", aggregate_id=pool.id, payload=body)
+    ledger.record(session, actor_id=actor_id, action=event, target_type="pool", target_id=pool.id, payload=body)
 
 
 def tell(session: AsyncSession, members: list[PoolMember], pool: Pool, kind: str, **data: Any) -> None:

@@ -7,12 +7,9 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.config import get_settings
-from app.main import create_app
 from app.models import Course, CourseEnrolment, Hub, OutboxEvent, User
 from tests.courses.conftest import COURSES_URL, course_body
 from tests.factories import auth_headers, make_hub, make_hub_operator, make_user
@@ -26,15 +23,6 @@ class Committed:
     hub: Hub
     operator: User
     citizens: list[User]
-
-
-@pytest.fixture
-async def committing_app(engine: AsyncEngine) -> AsyncIterator[FastAPI]:
-    """The app on the real engine: every HTTP request runs and commits in its own transaction."""
-    app = create_app(get_settings())
-    app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-    yield app
-    await app.state.rate_limits.close()
 
 
 @pytest.fixture

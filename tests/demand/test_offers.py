@@ -9,12 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.config import get_settings
-from app.main import create_app
 from app.models import (
     AccreditationState,
     DemandRequest,
@@ -711,15 +708,6 @@ class RaceSetup:
     citizen: User
     staff: dict[str, User]
     providers: dict[str, Provider]
-
-
-@pytest.fixture
-async def committing_app(engine: AsyncEngine) -> AsyncIterator[FastAPI]:
-    """The app on the real engine: every HTTP request runs and commits in its own transaction."""
-    app = create_app(get_settings())
-    app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-    yield app
-    await app.state.rate_limits.close()
 
 
 @pytest.fixture

@@ -8,14 +8,11 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.config import get_settings
 from app.initiatives import rides as ride_service
 from app.initiatives.rides import VolunteerBusy
-from app.main import create_app
 from app.models import Hub, Initiative, OutboxEvent, Ride, RideStatus, User, Volunteer
 from tests.factories import auth_headers, make_hub, make_hub_operator, make_user
 from tests.initiatives.conftest import at, ride_body, verify_licence
@@ -27,15 +24,6 @@ class Committed:
     coordinator: User
     driver: User
     citizens: list[User]
-
-
-@pytest.fixture
-async def committing_app(engine: AsyncEngine) -> AsyncIterator[FastAPI]:
-    """The app on the real engine: every HTTP request runs and commits in its own transaction."""
-    app = create_app(get_settings())
-    app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-    yield app
-    await app.state.rate_limits.close()
 
 
 @pytest.fixture

@@ -6,26 +6,15 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.config import get_settings
-from app.main import create_app
 from app.models import Hub, Notification, OutboxEvent, Pool, PoolMember, User
 from tests.factories import auth_headers, make_hub, make_hub_operator, make_user
 from tests.pools.conftest import POOLS_URL, pool_body
 
 HOUSEHOLDS = 8
 SEATS = 3
-
-
-@pytest.fixture
-async def committing_app(engine: AsyncEngine) -> AsyncIterator[FastAPI]:
-    app = create_app(get_settings())
-    app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-    yield app
-    await app.state.rate_limits.close()
 
 
 @pytest.fixture
