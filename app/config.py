@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,13 @@ class PoolSettings(BaseModel):
 
 
 class WebhookSettings(BaseModel):
-    # Tests and local development only: deliver to loopback/private addresses and over plain http.
+    # Ports a webhook target may use (finding: any port of a public host made webhooks a port
+    # scanner, e.g. https://93.184.216.34:22). 443 only unless a deployment lists more.
+    allowed_ports: list[int] = Field(default_factory=lambda: [443])
+    # Development: a receiver on the developer's own machine (127.0.0.0/8, ::1, localhost) over http
+    # or https, on any port. Unset means on with ENV=dev and off otherwise; refused with ENV=prod.
+    allow_loopback_targets: bool | None = None
+    # Tests only: deliver to any address (loopback, private ...) on any port, and over plain http.
     # Production keeps both off (OWASP API7: SSRF).
     allow_private_targets: bool = False
     allow_http: bool = False
@@ -104,6 +110,24 @@ class Settings(BaseSettings):
     pools: PoolSettings = Field(default_factory=PoolSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
+    @model_validator(mode="after")
+    def _development_defaults(self) -> "Settings":
+        if self.webhooks.allow_loopback_targets is None:
+            self.webhooks.allow_loopback_targets = self.env == "dev"
+        return self
+
+    def relaxed_safety_warnings(self) -> list[str]:
+        """What the API and the worker log at start-up: switches that relax SSRF protection."""
+        warnings = []
+        if self.webhooks.allow_loopback_targets:
+            warnings.append(
+                "webhooks may target this machine (127.0.0.1, ::1, localhost; http or https; any port): "
+                "WEBHOOKS__ALLOW_LOOPBACK_TARGETS is on, the default with ENV=dev only"
+            )
+        if self.webhooks.allow_private_targets or self.webhooks.allow_http:
+            warnings.append("webhooks may target private addresses or plain http: test-only settings are on")
+        return warnings
+
     def check_production_safety(self) -> None:
         """Refuse to run in production with development defaults."""
         if self.env != "prod":
@@ -116,6 +140,8 @@ class Settings(BaseSettings):
             raise RuntimeError("DATABASE_URL must be set in production (no embedded database)")
         if self.webhooks.allow_private_targets or self.webhooks.allow_http:
             raise RuntimeError("WEBHOOKS__ALLOW_PRIVATE_TARGETS / WEBHOOKS__ALLOW_HTTP are for tests, not production")
+        if self.webhooks.allow_loopback_targets:
+            raise RuntimeError("WEBHOOKS__ALLOW_LOOPBACK_TARGETS is for development, not production")
 
 
 @lru_cache

@@ -1,5 +1,6 @@
 """The application factory: routers, middleware, error handlers, lifespan."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -42,6 +43,7 @@ from app.ratelimit import build_store
 from app.webhooks.router import router as webhooks_router
 from app.zones.router import router as zones_router
 
+log = logging.getLogger("app")
 API_PREFIX = "/v1"
 DESCRIPTION = """
 The API of **Welfare di Tutti**, Milan's platform for everyday care: it matches citizens' needs
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for warning in settings.relaxed_safety_warnings():
+            log.warning(warning)
         if not hasattr(app.state, "sessionmaker"):  # tests install their own
             app.state.engine = build_engine(settings)
             app.state.sessionmaker = build_sessionmaker(app.state.engine)

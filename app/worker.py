@@ -86,7 +86,11 @@ async def run(stop: asyncio.Event) -> None:
 
 
 def main() -> None:
-    configure_logging(get_settings().log_level)
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    settings.check_production_safety()  # the worker is the one that sends: same refusals as the API
+    for warning in settings.relaxed_safety_warnings():
+        log.warning(warning)
     stop = asyncio.Event()
 
     async def runner() -> None:

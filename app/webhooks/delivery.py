@@ -107,10 +107,10 @@ async def send(job: Job, settings: WebhookSettings) -> Outcome:
         return int((time.monotonic() - started) * 1000)
 
     try:
-        target = url_safety.parse(job.url, allow_http=settings.allow_http)
-        addresses = await url_safety.checked_addresses(target, allow_private=settings.allow_private_targets)
+        checked = await url_safety.check(job.url, settings)
     except url_safety.UnsafeUrl as exc:
         return Outcome(False, None, elapsed(), error=f"not sent: {exc}")
+    target, addresses = checked.target, checked.addresses
     headers = {
         "content-type": "application/json",
         "user-agent": USER_AGENT,

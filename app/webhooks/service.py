@@ -4,6 +4,7 @@ A partner only ever sees its own subscriptions (another partner's is a 404). URL
 against SSRF rules at registration (422) and again by the worker before every send.
 """
 
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -28,6 +29,7 @@ from app.webhooks import repository as repo
 from app.webhooks import signing, url_safety
 from app.webhooks.schemas import WebhookCreate, WebhookCreated, WebhookRead, WebhookSecret, WebhookUpdate
 
+log = logging.getLogger("app.webhooks")
 MAX_SUBSCRIPTIONS_PER_PARTNER = 20
 
 
@@ -52,12 +54,12 @@ class WebhookLimitReached(Conflict):
 
 
 async def _checked_url(url: str) -> str:
-    settings = get_settings().webhooks
     try:
-        target = url_safety.parse(url, allow_http=settings.allow_http)
-        await url_safety.checked_addresses(target, allow_private=settings.allow_private_targets)
+        checked = await url_safety.check(url, get_settings().webhooks)
     except url_safety.UnsafeUrl as exc:
         raise WebhookUrlNotAllowed(str(exc), pointer="/url") from exc
+    if checked.loopback:
+        log.warning("webhook target on this machine accepted (development only)", extra={"host": checked.target.host})
     return url.strip()
 
 

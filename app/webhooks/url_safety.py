@@ -1,13 +1,19 @@
 """Which webhook URLs may be called (OWASP API7, SSRF), checked at registration and at every send.
 
 Refused: schemes other than https (http only with WEBHOOKS__ALLOW_HTTP), credentials in the URL,
-and any host that is, or resolves to, a loopback, private, link-local (cloud metadata
+ports other than WEBHOOKS__ALLOWED_PORTS (443 by default: a webhook must not probe a host's other
+services, e.g. ssh on :22), and any host that is, or resolves to, a loopback, private, link-local (cloud metadata
 169.254.169.254), shared (100.64/10), multicast, reserved or otherwise non-global address, also
 when written in legacy numeric forms (`2130706433`, `0x7f.1`, `0177.0.0.1`, `127.1`) or wrapped in
 IPv6 (`::ffff:127.0.0.1`, NAT64 `64:ff9b::`, 6to4, Teredo, `::127.0.0.1`). A name resolving to
 several addresses is refused if any of them is refused. The sender connects to the address it
 checked (never resolving again), so a DNS answer changing between check and connect (rebinding)
-cannot redirect it. WEBHOOKS__ALLOW_PRIVATE_TARGETS turns the address checks off (tests only).
+cannot redirect it.
+
+Two switches relax this, neither allowed with ENV=prod: WEBHOOKS__ALLOW_LOOPBACK_TARGETS (on by
+default with ENV=dev) accepts a host whose every address is loopback, over http or https, on any
+port: a receiver on the developer's own machine. WEBHOOKS__ALLOW_PRIVATE_TARGETS turns the address
+and port checks off (tests only).
 """
 
 import asyncio
@@ -17,9 +23,12 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from app.config import WebhookSettings
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 BLOCKED_NAMES = ("localhost", "metadata", "metadata.google.internal")
 BLOCKED_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa", ".localdomain")
+LOOPBACK_NAMES = ("localhost", ".localhost")  # RFC 6761 6.3: these names are the loopback
 NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 RESOLVE_TIMEOUT_S = 5.0
 
@@ -126,18 +135,44 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos))
 
 
-async def checked_addresses(target: Target, *, allow_private: bool) -> list[IPAddress]:
-    """The addresses to connect to, each one checked; UnsafeUrl if any is refused or none exists."""
-    if not allow_private and (target.host in BLOCKED_NAMES or target.host.endswith(BLOCKED_SUFFIXES)):
+@dataclass(frozen=True, slots=True)
+class CheckedUrl:
+    target: Target
+    addresses: list[IPAddress]  # connect to these (checked), never to a second lookup's answer
+    loopback: bool  # every address is loopback (allowed by WEBHOOKS__ALLOW_LOOPBACK_TARGETS only)
+
+
+def _is_loopback_name(host: str) -> bool:
+    return host == LOOPBACK_NAMES[0] or host.endswith(LOOPBACK_NAMES[1])
+
+
+async def check(url: str, settings: WebhookSettings) -> CheckedUrl:
+    """Parse `url` and check it and every address it resolves to; UnsafeUrl says why not."""
+    allow_loopback = bool(settings.allow_loopback_targets)
+    target = parse(url, allow_http=settings.allow_http or allow_loopback)
+    internal_name = target.host in BLOCKED_NAMES or target.host.endswith(BLOCKED_SUFFIXES)
+    named_loopback = allow_loopback and _is_loopback_name(target.host)  # then its addresses must be too
+    if internal_name and not named_loopback and not settings.allow_private_targets:
         raise UnsafeUrl("The host is a local or internal name.")
     addresses = [target.ip] if target.ip is not None else await resolve(target.host, target.port)
     if not addresses:
         raise UnsafeUrl("The host name does not resolve.")
-    if not allow_private:
-        for address in addresses:
-            reason = blocked_reason(address)
-            if reason is not None:
-                raise UnsafeUrl(f"The host is or resolves to a {reason} address, which webhooks may not call.")
-        if target.legacy_ip_form:
-            raise UnsafeUrl("Write IP addresses in dotted-decimal form.")
-    return addresses
+    loopback = allow_loopback and not target.legacy_ip_form
+    loopback = loopback and all(blocked_reason(address) == "loopback" for address in addresses)
+    if not loopback and not settings.allow_private_targets:
+        _check_public(target, addresses, settings.allowed_ports)
+    if not loopback and target.scheme != "https" and not settings.allow_http:
+        raise UnsafeUrl("The URL must use https.")
+    return CheckedUrl(target, addresses, loopback)
+
+
+def _check_public(target: Target, addresses: list[IPAddress], allowed_ports: list[int]) -> None:
+    for address in addresses:
+        reason = blocked_reason(address)
+        if reason is not None:
+            raise UnsafeUrl(f"The host is or resolves to a {reason} address, which webhooks may not call.")
+    if target.legacy_ip_form:
+        raise UnsafeUrl("Write IP addresses in dotted-decimal form.")
+    if target.port not in allowed_ports:
+        allowed = ", ".join(str(port) for port in allowed_ports) or "none"
+        raise UnsafeUrl(f"Webhooks may not use port {target.port} (allowed ports: {allowed}).")
