@@ -9,6 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from app.config import get_settings
 from app.db import build_engine, build_sessionmaker, resolve_database_url
 
+# No test may wait forever on PostgreSQL. Every connection the tests open (their engines and their raw
+# asyncpg connections) gets these limits: far above anything a healthy run needs, even on a loaded
+# 2-core machine (the slowest statement of the suite takes well under a second), yet a lock that is
+# never released fails the waiting statement with "canceling statement due to lock timeout" (55P03)
+# instead of hanging the run. pytest-timeout (pyproject.toml) is the last line behind them.
+LOCK_TIMEOUT_MS = 20_000
+STATEMENT_TIMEOUT_MS = 60_000
+CONNECT_TIMEOUT_S = 10.0
+SERVER_SETTINGS = {"lock_timeout": str(LOCK_TIMEOUT_MS), "statement_timeout": str(STATEMENT_TIMEOUT_MS)}
+
 
 def server_url() -> str:
     """An asyncpg URL of DATABASE_URL's server, or of the embedded one (started if needed)."""
@@ -23,7 +33,7 @@ async def create_migrated_database(name: str, *, demo: bool = False, server: str
     """Drop and recreate `name` (on `server`, an asyncpg URL, or the usual one), run the migrations
     and seed reference (and optionally demo) data."""
     base = make_url(server or server_url())
-    admin = await asyncpg.connect(_libpq(base.render_as_string(hide_password=False)))
+    admin = await connect(base.render_as_string(hide_password=False))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{name}"')
@@ -53,5 +63,16 @@ def _migrate(url: str) -> None:
     migrate(url)
 
 
+async def connect(url: str, **server_settings: str) -> asyncpg.Connection:
+    """A raw asyncpg connection (any URL spelling) with the test limits; `server_settings` override them."""
+    return await asyncpg.connect(
+        _libpq(url), timeout=CONNECT_TIMEOUT_S, server_settings={**SERVER_SETTINGS, **server_settings}
+    )
+
+
 def make_engine(url: str, **kwargs) -> AsyncEngine:
-    return create_async_engine(url, **kwargs)
+    """An engine with the test limits; settings in `connect_args["server_settings"]` override them."""
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    connect_args["server_settings"] = {**SERVER_SETTINGS, **connect_args.get("server_settings", {})}
+    connect_args.setdefault("timeout", CONNECT_TIMEOUT_S)
+    return create_async_engine(url, connect_args=connect_args, **kwargs)

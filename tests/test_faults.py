@@ -21,7 +21,7 @@ from app.config import get_settings
 from app.db import build_engine, build_sessionmaker
 from app.errors import DatabaseUnavailable, ServiceBusy, database_failure
 from app.main import create_app
-from tests.database import make_engine
+from tests.database import connect, make_engine
 
 
 def free_port() -> int:
@@ -79,38 +79,69 @@ async def test_healthz_stays_200_when_the_database_is_down(app_without_database)
     assert response.status_code == 200
 
 
+SLOW_REQUEST = "slow-request"  # application_name of the one pooled connection, to watch it wait
+
+
 @pytest.fixture
 async def one_connection_pool(test_database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(test_database_url, pool_size=1, max_overflow=0, pool_timeout=0.5)
+    engine = make_engine(
+        test_database_url,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=0.5,
+        connect_args={"server_settings": {"application_name": SLOW_REQUEST}},
+    )
     yield engine
     await engine.dispose()
+
+
+async def wait_until_blocked_on_a_lock(url: str, application_name: str, *, within: float = 15.0) -> None:
+    """Return once a backend named `application_name` waits on a lock; fail (never hang) otherwise."""
+    watcher = await connect(url)
+    try:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            waiting = await watcher.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND application_name = $1 AND wait_event_type = 'Lock'",
+                application_name,
+            )
+            if waiting:
+                return
+            await asyncio.sleep(0.05)
+        pytest.fail(f"no connection named {application_name!r} waited on the lock within {within} s")
+    finally:
+        await watcher.close()
 
 
 async def test_many_concurrent_slow_requests_on_a_full_pool_get_503_service_busy_not_a_timeout_cascade(
     one_connection_pool, test_database_url
 ):
     # A real slow request: another session holds an exclusive lock on `zone`, so GET /v1/zones
-    # waits in PostgreSQL while holding the pool's only connection.
+    # waits in PostgreSQL while holding the pool's only connection. The crowd starts only once
+    # PostgreSQL shows that request waiting on the lock: with a fixed sleep, a loaded machine let a
+    # crowd request take the connection first, wait on the lock the test releases only after the
+    # crowd, and hang the run (17 minutes). Every wait below is bounded and fails with a message.
     app = await app_on(one_connection_pool)
-    locker = await asyncpg.connect(test_database_url.replace("postgresql+asyncpg", "postgresql"))
+    locker = await connect(test_database_url)
     transport = httpx.ASGITransport(app=app)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=30) as client:
             await locker.execute("BEGIN; LOCK TABLE zone IN ACCESS EXCLUSIVE MODE")
             slow = asyncio.create_task(client.get("/v1/zones"))
-            await asyncio.sleep(0.2)  # it has the connection and is waiting for the lock
+            await wait_until_blocked_on_a_lock(test_database_url, SLOW_REQUEST)
 
             async def timed_get() -> tuple[httpx.Response, float]:
                 started = time.perf_counter()
                 response = await client.get("/v1/zones")
                 return response, time.perf_counter() - started
 
-            crowd = await asyncio.gather(*(timed_get() for _ in range(8)))
+            crowd = await asyncio.wait_for(asyncio.gather(*(timed_get() for _ in range(8))), 30)
             await locker.execute("ROLLBACK")
-            finished = await slow
+            finished = await asyncio.wait_for(slow, 30)
             after = await client.get("/v1/zones")
     finally:
-        await locker.close()
+        await locker.close()  # also ends the lock if anything above failed
         await app.state.rate_limits.close()
 
     assert finished.status_code == 200
@@ -152,7 +183,7 @@ def test_database_failures_are_classified_as_unavailable_busy_or_a_bug(error, ex
 async def test_statement_timeout_answers_503_service_busy(test_database_url):
     engine = make_engine(test_database_url, connect_args={"server_settings": {"lock_timeout": "100"}})
     app = await app_on(engine)
-    locker = await asyncpg.connect(test_database_url.replace("postgresql+asyncpg", "postgresql"))
+    locker = await connect(test_database_url)
     try:
         await locker.execute("BEGIN; LOCK TABLE zone IN ACCESS EXCLUSIVE MODE")
         transport = httpx.ASGITransport(app=app)

@@ -4,7 +4,6 @@ it generated (which proves the denormalised search columns are filled as the app
 import json
 import os
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
@@ -24,7 +23,7 @@ async def generated_url(worker_id_name: str) -> str:
     name = f"{os.environ.get('TEST_DB_PREFIX', 'tutti_test')}_generator_{worker_id_name}"
     url = make_url(database.server_url()).set(database=name).render_as_string(hide_password=False)
     libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    admin = await asyncpg.connect(make_url(libpq).set(database="postgres").render_as_string(hide_password=False))
+    admin = await database.connect(make_url(libpq).set(database="postgres").render_as_string(hide_password=False))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -35,7 +34,7 @@ async def generated_url(worker_id_name: str) -> str:
 
 @pytest.fixture
 async def conn(generated_url: str):
-    connection = await asyncpg.connect(make_url(generated_url).set(drivername="postgresql").render_as_string(False))
+    connection = await database.connect(generated_url)
     yield connection
     await connection.close()
 

@@ -19,7 +19,6 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import asyncpg
 import pytest
 import schemathesis
 from fastapi.routing import iter_route_contexts
@@ -27,7 +26,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
 from app.cli import render_openapi
@@ -37,7 +36,7 @@ from app.main import create_app
 from app.models import PartnerClient, PartnerScope, Role, User
 from app.seed.demo import DEMO_LOGINS, DEMO_PARTNER_CLIENT_ID
 from app.tokens import issue_access_token
-from tests.database import create_migrated_database
+from tests.database import connect, create_migrated_database, make_engine
 
 CONTRACT = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
 DOCS_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
@@ -190,7 +189,7 @@ def fuzz_database() -> str:
     # .python.asgi: "a single event loop thread is shared by every application"), so a pooled engine
     # is safe there, and 3x faster than opening a connection per request. The lifespan's shutdown
     # (at exit) disposes of it.
-    FUZZ_APP.state.engine = create_async_engine(url, pool_size=2, max_overflow=2)
+    FUZZ_APP.state.engine = make_engine(url, pool_size=2, max_overflow=2)
     FUZZ_APP.state.sessionmaker = build_sessionmaker(FUZZ_APP.state.engine)
     return url
 
@@ -199,7 +198,7 @@ def fuzz_database() -> str:
 def fuzz_token(role: str, database_url: str | None = None) -> str:
     """A demo account's (or the demo partner's) token in the fuzzing database (or `database_url`);
     it outlives a slow suite (2 h, not 15 min)."""
-    engine = create_async_engine(database_url or fuzz_database(), poolclass=NullPool)
+    engine = make_engine(database_url or fuzz_database(), poolclass=NullPool)
     long_lived = get_settings().auth.model_copy(update={"access_token_minutes": 120})
     if role == "partner":
         client_id = run_in_own_loop(partner_id(engine))
@@ -290,9 +289,7 @@ def fresh_stateful_database() -> str:
     scenario = template.set(database=template.database.replace("_tpl_", "_run_"))
 
     async def recreate() -> None:
-        admin = await asyncpg.connect(
-            template.set(drivername="postgresql", database="postgres").render_as_string(False)
-        )
+        admin = await connect(template.set(database="postgres").render_as_string(False))
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{scenario.database}" WITH (FORCE)')
             await admin.execute(f'CREATE DATABASE "{scenario.database}" TEMPLATE "{template.database}"')
@@ -302,7 +299,7 @@ def fresh_stateful_database() -> str:
     run_in_own_loop(recreate())
     url = scenario.render_as_string(hide_password=False)
     # A connection per request (NullPool): nothing pooled survives into the next scenario's database.
-    STATEFUL_APP.state.sessionmaker = build_sessionmaker(create_async_engine(url, poolclass=NullPool))
+    STATEFUL_APP.state.sessionmaker = build_sessionmaker(make_engine(url, poolclass=NullPool))
     return url
 
 
@@ -332,4 +329,5 @@ StatefulWorkflow.TestCase.settings = settings(
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-TestStatefulWorkflow = StatefulWorkflow.TestCase
+# 40 scenarios of 6 calls each run as one test: longer than the suite's default per-test limit.
+TestStatefulWorkflow = pytest.mark.timeout(900)(StatefulWorkflow.TestCase)
