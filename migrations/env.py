@@ -1,9 +1,17 @@
-"""Alembic environment: async engine, URL from the app's settings unless one is passed in."""
+"""Alembic environment: async engine, URL from the app's settings unless one is passed in.
+
+Migrations run under a PostgreSQL advisory lock, so that replicas (or `tutti migrate` jobs) starting
+together apply each migration once: the first takes the lock and migrates; the others wait for it,
+then find the database at head and do nothing. The lock is session-level (it outlives the commit of
+the migrations' transaction) and PostgreSQL releases it if the migrating process dies.
+"""
 
 import asyncio
+import logging
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -16,6 +24,13 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata
+log = logging.getLogger("alembic.env")
+
+# The advisory lock's key: any bigint the application uses for nothing else ("tutti" in ASCII hex).
+MIGRATION_LOCK_KEY = 0x7475747469
+# How long a migrator waits for another one to finish before giving up (the lock wait is a lock
+# wait: lock_timeout applies). Generous: a slow migration on a big table may take minutes.
+MIGRATION_LOCK_TIMEOUT = "10min"
 
 
 def _url() -> str:
@@ -36,9 +51,26 @@ def _run(connection: Connection) -> None:
 
 async def _run_async() -> None:
     engine = create_async_engine(_url())
-    async with engine.connect() as connection:
-        await connection.run_sync(_run)
-    await engine.dispose()
+    try:
+        async with engine.connect() as connection:
+            await _take_migration_lock(connection)
+            try:
+                await connection.run_sync(_run)
+            finally:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+async def _take_migration_lock(connection) -> None:  # noqa: ANN001 - an AsyncConnection
+    await connection.execute(text(f"SET lock_timeout = '{MIGRATION_LOCK_TIMEOUT}'"))
+    if not await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}):
+        log.info("another process is migrating this database: waiting for it")
+        await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    await connection.execute(text("RESET lock_timeout"))
+    # End the implicit transaction: Alembic opens its own; the session-level lock stays held.
+    await connection.commit()
 
 
 def run_migrations_online() -> None:
