@@ -25,6 +25,7 @@ from app.demand.router import (
     requests_router,
     reviews_router,
 )
+from app.docs import install_docs
 from app.errors import PROBLEM_JSON, BodyLimitMiddleware, install_error_handlers
 from app.events.router import router as events_router
 from app.hsds import router as hsds_router
@@ -103,11 +104,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
+        docs_url=None,  # FastAPI's own pages load a CDN: app.docs serves them offline instead
+        redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
-        swagger_ui_parameters={"persistAuthorization": True},
     )
+    if docs:
+        install_docs(app, openapi_url="/openapi.json", swagger_ui_parameters={"persistAuthorization": True})
     app.state.rate_limits = build_store(settings.redis_url)
     install_error_handlers(app)
     app.add_middleware(

@@ -39,7 +39,7 @@ from app.tokens import issue_access_token
 from tests.database import connect, create_migrated_database, make_engine
 
 CONTRACT = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
-DOCS_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+DOCS_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/docs/assets/{path}"}
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 PROBLEM_JSON = "application/problem+json"
 # /readyz answers 503 with its readiness report (application/json), for probes and load balancers.

@@ -1,0 +1,70 @@
+"""Swagger UI and ReDoc served by the app itself: no CDN, no web fonts from elsewhere.
+
+FastAPI's own /docs and /redoc pages load their scripts and styles from a CDN, and ReDoc loads
+Google Fonts: on a government network or an offline laptop both pages stay blank. The assets come
+from the `fastapi-offline` package (Swagger UI 5 and ReDoc 2 bundles, refreshed with each release);
+we serve its asset folder and build the pages with FastAPI's own HTML helpers, so that the pages stay
+what FastAPI users know, the app keeps deciding whether docs are on (off with ENV=prod), and the
+routes stay plain Starlette routes outside the API (as FastAPI's built-in ones are).
+"""
+
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.staticfiles import StaticFiles
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+DOCS_URL = "/docs"
+REDOC_URL = "/redoc"
+OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
+ASSETS_URL = "/docs/assets"
+# The bundles fastapi-offline ships; checked when the docs are installed, so that a package release
+# that moves them fails at start-up (and in tests), not as a blank page.
+ASSET_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js", "favicon.png")
+
+
+def assets_dir() -> Path:
+    folder = Path(str(files("fastapi_offline") / "static"))
+    missing = [name for name in ASSET_FILES if not (folder / name).is_file()]
+    if missing:
+        raise RuntimeError(f"fastapi-offline no longer ships {missing} in {folder}: pin the version that does")
+    return folder
+
+
+def install_docs(app: FastAPI, *, openapi_url: str, swagger_ui_parameters: dict[str, Any] | None = None) -> None:
+    """Serve /docs (Swagger UI), /docs/oauth2-redirect and /redoc with assets from this app."""
+    app.mount(ASSETS_URL, StaticFiles(directory=assets_dir()), name="docs-assets")
+
+    def asset(request: Request, name: str) -> str:
+        return f"{request.scope.get('root_path', '')}{ASSETS_URL}/{name}"
+
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=f"{request.scope.get('root_path', '')}{openapi_url}",
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=OAUTH2_REDIRECT_URL,
+            swagger_js_url=asset(request, "swagger-ui-bundle.js"),
+            swagger_css_url=asset(request, "swagger-ui.css"),
+            swagger_favicon_url=asset(request, "favicon.png"),
+            swagger_ui_parameters=swagger_ui_parameters,
+        )
+
+    async def oauth2_redirect(request: Request) -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    async def redoc(request: Request) -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=f"{request.scope.get('root_path', '')}{openapi_url}",
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=asset(request, "redoc.standalone.js"),
+            redoc_favicon_url=asset(request, "favicon.png"),
+            with_google_fonts=False,  # ReDoc's default <link> to Google Fonts: the page uses system fonts
+        )
+
+    app.add_route(DOCS_URL, swagger_ui, include_in_schema=False)
+    app.add_route(OAUTH2_REDIRECT_URL, oauth2_redirect, include_in_schema=False)
+    app.add_route(REDOC_URL, redoc, include_in_schema=False)
