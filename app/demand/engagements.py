@@ -10,6 +10,7 @@ from app import ledger
 from app.accounts import service as account_service
 from app.concurrency import ensure_version
 from app.demand import repository as repo
+from app.demand.requests import milan_today
 from app.demand.schemas import EngagementRead, PartyContacts, RequestAddress
 from app.errors import Conflict, NotFound
 from app.models import Engagement, EngagementStatus, RequestStatus, Role, User
@@ -25,6 +26,12 @@ class EngagementNotFound(NotFound):
 
 class InvalidEngagementTransition(Conflict):
     code, title = "invalid_transition", "Invalid State Transition"
+
+
+class EngagementNotStarted(Conflict):
+    """Work that has not begun cannot be done: completing (and so reviewing) waits for the start date."""
+
+    code, title = "engagement_not_started", "Engagement Not Started"
 
 
 async def _party(session: AsyncSession, user: User, engagement: Engagement) -> str | None:
@@ -119,6 +126,13 @@ async def _close(
     if engagement.status != EngagementStatus.active:
         raise InvalidEngagementTransition(
             f"The engagement is already {engagement.status.value}.", current_state=engagement.status.value
+        )
+    if target == EngagementStatus.completed and milan_today() < engagement.start_date:
+        # Dates are Milan calendar dates (as the request's); a review needs a completed engagement,
+        # so this also keeps reviews of work that never happened out of a provider's rating.
+        raise EngagementNotStarted(
+            f"The engagement starts on {engagement.start_date.isoformat()}; it can be completed from then.",
+            current_state=engagement.status.value,
         )
     now = datetime.now(UTC)
     engagement.status = target

@@ -210,11 +210,22 @@ async def get_engagement(engagement_id: uuid.UUID, session: SessionDep, user: Cu
     return await engagements.get_engagement(session, user, engagement_id)
 
 
-@engagements_router.post("/{engagement_id}/complete", response_model=EngagementRead, responses=ENGAGEMENT)
+@engagements_router.post(
+    "/{engagement_id}/complete",
+    response_model=EngagementRead,
+    responses=error_responses(
+        NotAuthenticated,
+        engagements.EngagementNotFound,
+        PreconditionFailed,
+        engagements.InvalidEngagementTransition,
+        engagements.EngagementNotStarted,
+    ),
+)
 async def complete_engagement(
     engagement_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> EngagementRead:
-    """Mark the engagement completed (either party); the request is fulfilled and can be reviewed."""
+    """Mark the engagement completed (either party, on or after its start date); the request is fulfilled
+    and can be reviewed."""
     return await engagements.complete(session, user, engagement_id, if_match=if_match)
 
 

@@ -8,15 +8,10 @@ as long as it is compatible with every member and the group's common schedule ke
 
 Operators get the groups across their hubs' NILs, each request in one group at most, with request
 ids; a citizen gets one group per own request, showing the others only by NIL. Each suggestion
-carries a signed token, bound to the caller and valid for a day, that POST /v1/pools redeems after
-checking the group again.
+carries a sealed token (encrypted, see suggestion_tokens: it reveals no request id), bound to the
+caller and valid for a day, that POST /v1/pools redeems after checking the group again.
 """
 
-import base64
-import hashlib
-import hmac
-import json
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +23,7 @@ from app.config import get_settings
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.hubs import service as hub_service
 from app.models import PoolScope, Role, Service, User
-from app.pools import access
+from app.pools import access, suggestion_tokens
 from app.pools import repository as repo
 from app.pools.access import Viewer
 from app.pools.schemas import PoolSuggestion, SuggestionList, SuggestionMember
@@ -226,34 +221,19 @@ async def suggest(
     )
 
 
-def _mac(payload: bytes) -> str:
-    key = get_settings().auth.secret_key.get_secret_value().encode()
-    digest = hmac.new(key, b"pool-suggestion:" + payload, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
 def _sign(user_id: uuid.UUID, request_ids: list[uuid.UUID]) -> str:
-    expires = int(time.time()) + get_settings().pools.suggestion_token_hours * 3600
-    body = json.dumps({"u": str(user_id), "r": sorted(map(str, request_ids)), "e": expires}, separators=(",", ":"))
-    payload = body.encode()
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + _mac(payload)
+    return suggestion_tokens.seal(user_id, request_ids, ttl_seconds=get_settings().pools.suggestion_token_hours * 3600)
 
 
 def _verify(token: str, user_id: uuid.UUID) -> list[uuid.UUID]:
-    invalid = SuggestionInvalid(
-        "The suggestion token is invalid or expired; ask for suggestions again.", pointer="/suggestion_token"
-    )
     try:
-        encoded, mac = token.split(".")
-        payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-        if not hmac.compare_digest(mac, _mac(payload)):
-            raise invalid
-        body = json.loads(payload)
-        ids = [uuid.UUID(r) for r in body["r"]]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise invalid from exc
-    if body.get("u") != str(user_id) or body.get("e", 0) < time.time() or len(ids) < 2:
-        raise invalid
+        ids = suggestion_tokens.open_sealed(token, user_id)
+    except suggestion_tokens.TokenRejected:
+        ids = []
+    if len(ids) < 2:
+        raise SuggestionInvalid(
+            "The suggestion token is invalid or expired; ask for suggestions again.", pointer="/suggestion_token"
+        )
     return ids
 
 

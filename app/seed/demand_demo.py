@@ -104,12 +104,13 @@ async def seed_demand_demo(session: AsyncSession) -> dict[str, int]:
 
     # 3. Ahmed, Calvairate: home assistance, open mode; Il Melograno answers, he accepts, it is done
     #    and reviewed, and the review is approved (so the provider has a public rating).
+    #    It starts today: an engagement is completed (and reviewed) only from its start date on.
     care = await requests.create_request(
         session,
         ahmed,
         RequestCreate(
             category_id=(await _category(session, "assistenza-domiciliare")).id,
-            start_date=start,
+            start_date=requests.milan_today(),
             mode="open",
             description="Assistenza al mattino per mia madre dopo un'operazione.",
             nil_id=nil28.id,

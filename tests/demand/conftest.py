@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.demand import requests as requests_service
 from app.models import AccreditationState, DemandRequest, ProviderKind, Role, VerificationKind
 from app.models import ZoneKind as K
 from app.seed.reference import category_id, zone_id
@@ -66,6 +67,11 @@ DEFAULT_SCHEDULE = [slot("tue", "16:00", "19:00"), slot("thu", "16:00", "19:00")
 
 def in_days(days: int) -> str:
     return (date.today() + timedelta(days=days)).isoformat()
+
+
+def milan_today() -> str:
+    """Today in Milan: the first start date an engagement can be completed on."""
+    return requests_service.milan_today().isoformat()
 
 
 def request_body(**overrides: Any) -> dict[str, Any]:

@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 
 from app.models import DemandRequest, Engagement, EngagementStatus, RequestStatus
-from tests.demand.conftest import INBOX_URL, PRIVATE_NOTES, PRIVATE_POSTCODE, PRIVATE_STREET, REQUESTS_URL
+from tests.demand.conftest import (
+    INBOX_URL,
+    PRIVATE_NOTES,
+    PRIVATE_POSTCODE,
+    PRIVATE_STREET,
+    REQUESTS_URL,
+    in_days,
+    milan_today,
+)
 from tests.demand.offer_helpers import (
     audit_entries,
     engaged,
@@ -60,7 +68,7 @@ def leaked(response_body: Any, personal: dict[str, str]) -> list[str]:
 @pytest.fixture
 async def engagement(client, as_citizen_a, catalogue, contacts) -> dict[str, Any]:
     """Citizen A's request, aurora's offer accepted (dalia invited and answered too, and lost)."""
-    request = await invited_request(client, as_citizen_a, catalogue, "aurora", "dalia")
+    request = await invited_request(client, as_citizen_a, catalogue, "aurora", "dalia", start_date=milan_today())
     winner = await make_offer(client, catalogue, "aurora", request["id"])
     await make_offer(client, catalogue, "dalia", request["id"])
     response = await offer_action(client, as_citizen_a, winner["id"], "accept")
@@ -254,7 +262,7 @@ async def test_list_of_a_hub_operator_is_empty(client, as_hub_operator, two_enga
 
 
 async def test_list_filters_by_status(client, as_citizen_a, catalogue):
-    done = await engaged(client, as_citizen_a, catalogue, "aurora")
+    done = await engaged(client, as_citizen_a, catalogue, "aurora", start_date=milan_today())
     active = await engaged(client, as_citizen_a, catalogue, "dalia")
     await client.post(engagement_url(done["id"], "complete"), headers=as_citizen_a)
 
@@ -285,6 +293,34 @@ async def test_either_party_completes_the_engagement_and_the_request_is_fulfille
     assert response.json()["completed_at"] is not None
     assert (await fresh(session, Engagement, engagement["id"])).status == EngagementStatus.completed
     assert (await fresh(session, DemandRequest, engagement["request_id"])).status == RequestStatus.fulfilled
+
+
+@pytest.mark.parametrize("party", ["citizen", "provider"])
+async def test_completing_before_the_start_date_returns_409_engagement_not_started(
+    client, session, as_citizen_a, catalogue, party
+):
+    future = await engaged(client, as_citizen_a, catalogue, "aurora", start_date=in_days(14))
+
+    response = await client.post(
+        engagement_url(future["id"], "complete"), headers=party_headers(party, as_citizen_a, catalogue)
+    )
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "engagement_not_started"
+    assert (await fresh(session, Engagement, future["id"])).status == EngagementStatus.active
+    assert (await fresh(session, DemandRequest, future["request_id"])).status == RequestStatus.accepted
+
+
+async def test_an_engagement_that_has_not_started_cannot_be_reviewed(client, as_citizen_a, catalogue):
+    future = await engaged(client, as_citizen_a, catalogue, "aurora", start_date=in_days(14))
+    await client.post(engagement_url(future["id"], "complete"), headers=as_citizen_a)
+
+    response = await client.post(
+        engagement_url(future["id"], "review"), json={"rating": 5, "text": "ok"}, headers=as_citizen_a
+    )
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "engagement_not_completed"
 
 
 async def test_completing_writes_engagement_completed_event_and_audit_entry(client, session, catalogue, engagement):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.demand.reviews import PRIOR_MEAN, PRIOR_WEIGHT
 from app.models import Provider, Review, ReviewStatus
-from tests.demand.conftest import post_request
+from tests.demand.conftest import milan_today, post_request
 from tests.demand.offer_helpers import audit_entries, engaged, event_types, fresh
 
 REVIEWS_URL = "/v1/reviews"
@@ -27,7 +27,7 @@ def bayesian(*ratings: int) -> float:
 
 async def completed(client: httpx.AsyncClient, headers: dict[str, str], catalogue: Any, name: str) -> dict[str, Any]:
     """A new engagement of the caller with `name`, completed."""
-    engagement = await engaged(client, headers, catalogue, name)
+    engagement = await engaged(client, headers, catalogue, name, start_date=milan_today())
     response = await client.post(f"/v1/engagements/{engagement['id']}/complete", headers=headers)
     assert response.status_code == 200, response.text
     return response.json()

@@ -1,5 +1,12 @@
 """Pool suggestions: which open requests group together, who sees what, and forming a pool from one."""
 
+import base64
+import binascii
+import contextlib
+import json
+import uuid
+import zlib
+
 import pytest
 
 from app.config import get_settings
@@ -104,6 +111,52 @@ async def test_a_citizen_sees_the_others_only_by_nil(client, hood, trio):
     assert all(m["request_id"] is None for m in members if not m["yours"])
     assert {m["nil_id"] for m in members} == {str(NIL_22)}
     assert "citizen_id" not in str(items)
+
+
+def every_reading(token: str) -> list[bytes]:
+    """Whatever a curious client can decode a token into: the token itself, then each part split on
+    dots (and on nothing), as standard and URL-safe base64 (padded or not), base32, hex; each
+    decoding also inflated (zlib) and parsed as JSON when it is."""
+    parts = [token, *token.split("."), *token.split("_"), *token.split("-")]
+    readings: list[bytes] = [token.encode()]
+    for part in filter(None, parts):
+        padded = part + "=" * (-len(part) % 4)
+        for decode in (
+            base64.b64decode,
+            base64.urlsafe_b64decode,
+            lambda p: base64.b32decode(p + "=" * (-len(p) % 8), casefold=True),
+            bytes.fromhex,
+        ):
+            for text in (part, padded):
+                with contextlib.suppress(binascii.Error, ValueError):
+                    readings.append(decode(text))
+    for raw in list(readings):
+        with contextlib.suppress(zlib.error):
+            readings.append(zlib.decompress(raw))
+    for raw in list(readings):
+        with contextlib.suppress(ValueError, UnicodeDecodeError):
+            readings.append(json.dumps(json.loads(raw)).encode())
+    return readings
+
+
+def traces_of(request_id: str) -> list[bytes]:
+    """A request id as text (with and without dashes, either case) and as its 16 raw bytes."""
+    rid = uuid.UUID(request_id)
+    return [str(rid).encode(), rid.hex.encode(), str(rid).upper().encode(), rid.hex.upper().encode(), rid.bytes]
+
+
+async def test_a_suggestion_token_reveals_no_request_id_however_it_is_decoded(client, hood, trio):
+    citizen, _ = trio[0]
+    suggestion = (await client.get(SUGGESTIONS_URL, headers=auth_headers(citizen))).json()["items"][0]
+    readings = every_reading(suggestion["suggestion_token"])
+
+    leaks = [
+        request["id"] for _, request in trio for trace in traces_of(request["id"]) if any(trace in r for r in readings)
+    ]
+
+    assert len(readings) > 1  # the decoders did read something: the check is not vacuous
+    assert leaks == []
+    assert all(m["request_id"] is None for m in suggestion["members"] if not m["yours"])
 
 
 async def test_a_citizen_without_sharing_requests_gets_none_and_others_are_refused(client, session, hood, trio):
