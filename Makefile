@@ -11,7 +11,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-only faults fuzz-live install install-test openapi lint check check-migrations check-contract migrate seed worker clean-db generate bench
+.PHONY: run test test-only faults fuzz-live install install-test openapi lint check check-migrations check-contract publiccode migrate seed worker clean-db generate bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,9 @@ check-migrations: install-test
 
 check-contract: install
 	$(BIN)/tutti openapi --check
+
+publiccode: install-test ## publiccode.yml against the publiccode.yml standard (JSON Schema + the parser's offline rules)
+	$(BIN)/python scripts/check_publiccode.py
 
 migrate: install
 	$(BIN)/tutti migrate
