@@ -1,11 +1,70 @@
-"""Pydantic building blocks shared by the domains' schemas (one definition, one OpenAPI component)."""
+"""Pydantic building blocks shared by the domains' schemas (one definition, one OpenAPI component).
 
-from typing import Annotated
+Lengths and patterns in the contract apply to the value exactly as sent, and the server checks that
+same value before it normalises anything, so a value the contract calls valid is never refused
+because normalising it changed its length (the audit: a 3-character reason ending in a space was
+trimmed to 2 and refused; a 300-character URL got a trailing slash and was refused at 301).
+"""
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]  # ISO 639-1
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ]{5,19}$")]
+
+# Unicode White_Space (the characters the pattern engines' `\s` matches: pydantic's Rust regex and
+# JSON Schema's ECMA-262). Python's bare str.strip() would also drop U+001C-U+001F, which `\s` does
+# not match, and could then trim a value below the length its pattern promised.
+WHITESPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+WHITESPACE += "\u2028\u2029\u202f\u205f\u3000"
+
+
+def _trim(value: str) -> str:
+    return value.strip(WHITESPACE)
+
+
+def trimmed(max_length: int, *, min_length: int = 1) -> Any:
+    """A text field stored without surrounding whitespace.
+
+    The contract's maxLength bounds the value as sent (trimming only shortens it), and a pattern
+    asks for `min_length` characters from the first non-space to the last, so trimming a valid value
+    always leaves at least `min_length`."""
+    if min_length <= 0:
+        return Annotated[str, Field(max_length=max_length), AfterValidator(_trim)]
+    span = r"\S" if min_length == 1 else rf"\S[\s\S]{{{min_length - 2},}}\S"
+    return Annotated[str, Field(min_length=min_length, max_length=max_length, pattern=span), AfterValidator(_trim)]
+
+
+def coded(pattern: str, *, max_length: int, upper: bool = False) -> Any:
+    """A code (phone number, tax code, join code) that may arrive with spaces around it.
+
+    `pattern` describes the code itself; the contract allows surrounding whitespace so that what it
+    calls valid is what the server accepts, and the stored value is the trimmed code."""
+    around = rf"^\s*{pattern}\s*$"
+    steps = [AfterValidator(_trim)] + ([AfterValidator(str.upper)] if upper else [])
+    return Annotated[str, Field(max_length=max_length, pattern=around), *steps]
+
+
+_HTTP_URL = TypeAdapter(AnyHttpUrl)
+
+
+def _http_url(value: str) -> str:
+    _HTTP_URL.validate_python(value)  # a scheme, a host, a valid port: ValueError -> 422
+    return value
+
+
+def http_url(max_length: int) -> Any:
+    """An http(s) URL, stored exactly as sent: pydantic's URL type would normalise it (a trailing
+    slash, percent-encoding, punycode) and the stored value could outgrow the limit its sender
+    respected. Printable ASCII only, as RFC 3986 requires."""
+    return Annotated[
+        str,
+        Field(max_length=max_length, pattern=r"^[hH][tT][tT][pP][sS]?://[!-~]+$", json_schema_extra={"format": "uri"}),
+        AfterValidator(_http_url),
+    ]
+
+
+Phone = coded(r"\+?[0-9][0-9 ]{4,18}[0-9]", max_length=32)  # 6-20 digits and spaces
 
 
 class Strict(BaseModel):

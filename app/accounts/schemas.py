@@ -2,13 +2,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from app.models import Language, Role
-from app.shared_schemas import Phone, Strict
+from app.shared_schemas import Phone, Strict, trimmed
 
 Password = Annotated[str, Field(min_length=10, max_length=128, description="10 to 128 characters")]
-FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+FullName = trimmed(200)
 
 
 class RegistrationCreate(Strict):

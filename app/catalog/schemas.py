@@ -2,13 +2,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.models import Delivery, PriceModel, ProviderKind, ServiceStatus, VerificationKind
 from app.schedules import WeeklySlot
-from app.shared_schemas import LanguageCode
+from app.shared_schemas import LanguageCode, trimmed
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=160)]
+Title = trimmed(160, min_length=3)
 Cents = Annotated[int, Field(ge=0, le=10_000_000, description="Integer euro cents")]
 
 

@@ -1,18 +1,17 @@
 import uuid
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, EmailStr, Field
 
 from app.hubs.schemas import Address, Name
 from app.models import MembershipStatus
-from app.shared_schemas import Phone, PointIn, Strict
+from app.shared_schemas import Phone, PointIn, Strict, coded, trimmed
 
-JoinCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=8, max_length=8)]
+JoinCode = coded(r"[A-Za-z0-9]{8}", max_length=16, upper=True)  # as printed on the notice; case-insensitive
 
 
 class BuildingAdministrator(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    name: trimmed(200, min_length=0) | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
 

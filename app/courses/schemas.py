@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, StringConstraints, model_validator
 
 from app.models import CourseStatus, EnrolmentStatus
-from app.shared_schemas import LanguageCode, Strict
+from app.shared_schemas import LanguageCode, Strict, trimmed
 
 
 def _rfc3339(value: object) -> object:
@@ -16,7 +16,7 @@ def _rfc3339(value: object) -> object:
 
 
 Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+Title = trimmed(200, min_length=3)
 Description = Annotated[str, StringConstraints(max_length=4000)]
 
 

@@ -16,9 +16,9 @@ from app.models import (
     VerificationKind,
 )
 from app.schedules import WeeklySlot
-from app.shared_schemas import LanguageCode, PointIn, Strict
+from app.shared_schemas import LanguageCode, PointIn, Strict, trimmed
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+Reason = trimmed(500, min_length=3)
 CcnlLevel = Literal["A", "AS", "B", "BS", "C", "CS", "D", "DS"]
 Cents = Annotated[int, Field(ge=0, le=10_000_000, description="Integer euro cents")]
 
@@ -26,7 +26,7 @@ Cents = Annotated[int, Field(ge=0, le=10_000_000, description="Integer euro cent
 class RequestAddress(Strict):
     """Where the service happens (Milan): private to the citizen until an engagement."""
 
-    street: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    street: trimmed(200)
     postcode: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
 
 
@@ -90,7 +90,7 @@ class RequestCreate(RequestFields):
     citizen_id: uuid.UUID | None = Field(
         default=None, description="Hub operators acting for an offline citizen: that citizen's id"
     )
-    consent_note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)] | None = Field(
+    consent_note: trimmed(500, min_length=3) | None = Field(
         default=None, description="Required with citizen_id: how the citizen gave consent"
     )
     open_now: bool = Field(default=True, description="Open at once (else stays a draft)")
@@ -221,7 +221,7 @@ class OfferCreate(Strict):
     price_model: PriceModel
     schedule: Annotated[list[WeeklySlot], Field(min_length=1, max_length=30)]
     message: Annotated[str, Field(max_length=2000)] = ""
-    proposed_worker_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    proposed_worker_name: trimmed(200, min_length=0) | None = None
     contract_type: ContractType
     ccnl_level: CcnlLevel | None = None
     weekly_hours: float | None = Field(default=None, gt=0, le=54, description="CCNL: contracted weekly hours")

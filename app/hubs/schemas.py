@@ -2,13 +2,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from app.schedules import Day, WeeklySlot
-from app.shared_schemas import Phone, PointIn, Strict
+from app.shared_schemas import Phone, PointIn, Strict, http_url, trimmed
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
-Street = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+Name = trimmed(200, min_length=2)
+Street = trimmed(200, min_length=3)
 Postcode = Annotated[str, StringConstraints(pattern=r"^201\d\d$")]  # Milan's CAPs are 201xx
 
 Band = Literal["night", "morning", "afternoon", "evening"]
@@ -31,7 +31,7 @@ class HubFields(Strict):
     opening_hours: Annotated[list[WeeklySlot], Field(max_length=28)] | None = None
     phone: Phone | None = None
     email: EmailStr | None = None
-    website: HttpUrl | None = None
+    website: http_url(300) | None = None
 
 
 class HubCreate(HubFields):

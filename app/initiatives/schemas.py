@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 from app.models import Assistance, CredentialStatus, RideStatus, VolunteerStatus
-from app.shared_schemas import PointIn, Strict
+from app.shared_schemas import PointIn, Strict, trimmed
 
 
 def _rfc3339(value: object) -> object:
@@ -16,8 +16,8 @@ def _rfc3339(value: object) -> object:
 
 
 Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-AddressText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+Title = trimmed(200, min_length=3)
+AddressText = trimmed(200, min_length=3)
 CredentialKind = Literal["driving_licence", "insurance"]
 
 
@@ -40,7 +40,7 @@ class InitiativeRead(BaseModel):
 
 class CredentialCreate(Strict):
     kind: CredentialKind
-    evidence_ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = Field(
+    evidence_ref: trimmed(300) | None = Field(
         default=None, description="Where the hub can see the document (e.g. 'shown at the desk'); not the number"
     )
 
@@ -88,7 +88,7 @@ class RideCreate(Strict):
     dropoff_point: PointIn | None = None
     assistance: Annotated[list[Assistance], Field(max_length=3)] = Field(default_factory=list)
     needs_car: bool = Field(default=True, description="False for an accompaniment on foot or by public transport")
-    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = Field(
+    notes: trimmed(500, min_length=0) | None = Field(
         default=None, description="Practical notes only (e.g. 'third floor, no lift'); no health data"
     )
 
@@ -103,7 +103,7 @@ class RideAssign(Strict):
 
 
 class RideCancel(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    reason: trimmed(500, min_length=0) | None = None
 
 
 class PersonContact(BaseModel):

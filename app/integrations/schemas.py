@@ -1,10 +1,10 @@
 import uuid
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.models import PartnerScope
+from app.shared_schemas import trimmed
 
 
 class PartnerClientCreate(BaseModel):
@@ -17,7 +17,7 @@ class PartnerClientCreate(BaseModel):
         },
     )
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: trimmed(200)
     scopes: list[PartnerScope] = Field(min_length=1, max_length=10)
     provider_id: uuid.UUID | None = Field(
         default=None, description="The provider organisation whose listings the client syncs (listings:write)"

@@ -6,9 +6,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from app.models import PoolMemberStatus, PoolOfferStatus, PoolScope, PoolState, SplitRule
 from app.schedules import WeeklySlot
-from app.shared_schemas import Strict
+from app.shared_schemas import Strict, trimmed
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+Title = trimmed(200, min_length=3)
 Cents = Annotated[int, Field(ge=1, le=10_000_000)]
 Schedule = Annotated[list[WeeklySlot], Field(min_length=1, max_length=21)]
 

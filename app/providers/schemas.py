@@ -2,29 +2,29 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from app.models import AccreditationState, ProviderKind, StaffRole, VerificationKind, VerificationOutcome
-from app.shared_schemas import LanguageCode, Phone, PointIn, Strict
+from app.shared_schemas import LanguageCode, Phone, PointIn, Strict, coded, http_url, trimmed
 
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=1000)]
-Url = Annotated[AnyHttpUrl, Field(max_length=300)]
+Text200 = trimmed(200)
+DisplayName = trimmed(120)
+Reason = trimmed(1000, min_length=3)
+Url = http_url(300)
 
 
 class AddressIn(Strict):
-    street: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    street: trimmed(200)
     postcode: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
-    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)] = "Milano"
+    city: trimmed(80) = "Milano"
 
 
 class ProviderFields(Strict):
     legal_name: Text200 | None = None
     display_name: DisplayName | None = None
     tax_code: (
-        Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=11, max_length=16)] | None
-    ) = None
+        coded(r"[A-Za-z0-9]{11,16}", max_length=24, upper=True) | None
+    ) = None  # the check character is verified by the service
     vat_number: Annotated[str, StringConstraints(pattern=r"^\d{11}$")] | None = None
     description: Annotated[str, Field(max_length=4000)] | None = None
     email: Annotated[EmailStr, Field(max_length=254)] | None = None
@@ -168,7 +168,7 @@ class VerificationCreate(Strict):
 
     kind: VerificationKind
     outcome: VerificationOutcome
-    evidence_ref: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    evidence_ref: trimmed(300, min_length=0) | None = None
     note: Annotated[str, Field(max_length=1000)] | None = None
     verified_at: datetime | None = Field(default=None, description="Defaults to now; never in the future")
     expires_at: datetime | None = None

@@ -1,14 +1,14 @@
 import uuid
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.models import DeliveryStatus, WebhookStatus
+from app.shared_schemas import trimmed
 
-Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
-EventPattern = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Url = trimmed(2048)
+EventPattern = trimmed(80)
+Description = trimmed(200, min_length=0)
 EVENT_TYPES_FIELD = "Event types or patterns (`service.published`, `service.*`, `*`); see GET /v1/events/types"
 
 
