@@ -7,7 +7,6 @@ import pytest
 from jsonschema import Draft202012Validator
 
 
-
 def contract_property(app, schema: str, field: str) -> Draft202012Validator:
     """A validator for one property of a component schema, as the published contract states it."""
     spec = app.openapi()

@@ -29,7 +29,9 @@ async def test_a_url_without_a_path_is_stored_without_an_added_slash(client, ses
     assert response.json()["contacts"]["website"] == "https://melograno.example"
 
 
-@pytest.mark.parametrize("url", ["https://" + "a" * 293, "ftp://melograno.example/", "https://", "https://exa mple.org"])
+@pytest.mark.parametrize(
+    "url", ["https://" + "a" * 293, "ftp://melograno.example/", "https://", "https://exa mple.org"]
+)
 async def test_a_url_the_contract_refuses_is_a_422(app, client, provider_x, as_staff_x, url):
     assert not contract_property(app, "ProviderUpdate", "logo_url").is_valid(url)
 
