@@ -19,18 +19,31 @@ from app.config import get_settings
 from app.db import SessionDep
 from app.errors import Forbidden, MissingCredentials, NotAuthenticated
 from app.integrations import service as partner_service
-from app.models import PartnerClient, Role, User
+from app.models import PartnerClient, PartnerScope, Role, User
 from app.tokens import InvalidToken, decode_access_token
 
 TOKEN_URL = "/v1/auth/token"
+SCHEME_NAME = "OAuth2"
+
+# What each partner scope lets a client-credentials token do; the contract lists them in the flow,
+# and every operation guarded by `require_scope` declares the one it needs.
+PARTNER_SCOPES: dict[str, str] = {
+    PartnerScope.listings_write: "Create, replace and delete the partner's own service listings",
+    PartnerScope.events_read: "Read the event feed (what changed, for systems that poll instead of receiving webhooks)",
+    PartnerScope.webhooks_manage: "Manage the partner's webhook subscriptions, their secrets and their deliveries",
+}
 
 oauth2_scheme = OAuth2(
     flows=OAuthFlows(
-        password=OAuthFlowPassword(tokenUrl=TOKEN_URL),
-        clientCredentials=OAuthFlowClientCredentials(tokenUrl=TOKEN_URL),
+        # People's sessions rotate a refresh token at the same endpoint (grant_type=refresh_token).
+        password=OAuthFlowPassword(tokenUrl=TOKEN_URL, refreshUrl=TOKEN_URL),
+        clientCredentials=OAuthFlowClientCredentials(tokenUrl=TOKEN_URL, scopes=PARTNER_SCOPES),
     ),
-    scheme_name="OAuth2",
-    description="Citizens and staff: password flow. Partner systems: client credentials.",
+    scheme_name=SCHEME_NAME,
+    description=(
+        "Citizens and staff: password flow. Partner systems: client credentials. Access tokens are "
+        "short-lived JWTs issued and verified following RFC8725 (JWT Best Current Practices)."
+    ),
     auto_error=False,
 )
 
@@ -122,6 +135,7 @@ def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, PartnerClient
         return principal.partner
 
     guard.__name__ = f"require_scope_{scope.replace(':', '_')}"
+    guard.oauth_scope = scope  # type: ignore[attr-defined]  # read by app.contract: the operation's scope
     return guard
 
 

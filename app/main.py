@@ -15,6 +15,8 @@ from app.categories.router import router as categories_router
 from app.condominiums.router import memberships_router as condominium_memberships_router
 from app.condominiums.router import router as condominiums_router
 from app.config import Settings, get_settings
+from app.contract import CONTACT, LICENSE, SERVERS
+from app.contract import finish as finish_contract
 from app.courses.router import enrolments_router
 from app.courses.router import router as courses_router
 from app.db import build_engine, build_sessionmaker
@@ -26,13 +28,14 @@ from app.demand.router import (
     reviews_router,
 )
 from app.docs import install_docs
-from app.errors import PROBLEM_JSON, BodyLimitMiddleware, install_error_handlers
+from app.errors import BodyLimitMiddleware, install_error_handlers
 from app.events.router import router as events_router
 from app.hsds import router as hsds_router
 from app.hubs.router import router as hubs_router
 from app.initiatives.router import rides_router, volunteers_router
 from app.initiatives.router import router as initiatives_router
 from app.integrations.router import router as partner_clients_router
+from app.methods import MethodsMiddleware
 from app.notifications.router import router as notifications_router
 from app.observability import RequestContextMiddleware, configure_logging
 from app.ops.router import router as ops_router
@@ -57,28 +60,14 @@ monitored supply, and lets families share a service.
   or `If-None-Match` on reads (304).
 * Creating POSTs accept `Idempotency-Key` (24 h per caller).
 * Sign in with the **Authorize** button (password flow for people, client credentials for partners).
+  Operations with `security: []` are public: anyone may call them, and a token, when sent,
+  may widen what they show (e.g. one's own unpublished rows). Partner operations name the
+  OAuth2 scope they need.
 """
-
-
-PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
 def _operation_id(route: APIRoute) -> str:
     return route.name  # endpoint function names are verb_noun and unique
-
-
-def _problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
-    """Document Problem bodies as application/problem+json, which is what they are sent as, also on
-    routes with another media type (/metrics: text/plain). Other error bodies (the /readyz report)
-    keep the media type they are sent with."""
-    for path_item in schema.get("paths", {}).values():
-        for operation in path_item.values():
-            for status, response in operation.get("responses", {}).items():
-                content = response.get("content", {})
-                problem = next((body for body in content.values() if body.get("schema") == PROBLEM_REF), None)
-                if status[0] in "45" and problem is not None:
-                    response["content"] = {PROBLEM_JSON: problem}
-    return schema
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -102,6 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Welfare di Tutti API",
         version="0.1.0",
         description=DESCRIPTION,
+        servers=SERVERS,
+        contact=CONTACT,
+        license_info=LICENSE,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         docs_url=None,  # FastAPI's own pages load a CDN: app.docs serves them offline instead
@@ -112,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         install_docs(app, openapi_url="/openapi.json", swagger_ui_parameters={"persistAuthorization": True})
     app.state.rate_limits = build_store(settings.redis_url)
     install_error_handlers(app)
+    app.add_middleware(MethodsMiddleware)  # inside CORS: a preflight is CORS's, a plain OPTIONS ours
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_size=settings.api.max_body_bytes,
@@ -164,7 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = FastAPI.openapi(app)
-            app.openapi_schema = _problem_media_type(schema)
+            app.openapi_schema = finish_contract(app, schema)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

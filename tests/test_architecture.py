@@ -273,7 +273,7 @@ PUBLIC_OPERATIONS = {
     ("GET", "/v1/initiatives/{initiative_id}"),
 }
 # Reference data, and the open HSDS feed (DESIGN §5: read-only, for anyone): every GET under these.
-PUBLIC_READ_PREFIXES = ("/v1/zones", "/v1/categories", "/hsds/")
+PUBLIC_READ_PREFIXES = ("/v1/zones", "/v1/categories", "/hsds")
 
 
 def is_public(method: str, path: str) -> bool:

@@ -142,9 +142,6 @@ def test_every_route_is_in_the_openapi_document_and_vice_versa(app):
 FUZZ_CONFIG = SchemathesisConfig.from_dict(
     {
         "checks": {
-            # Starlette answers 405 with the `Allow` methods of the first route matching the path only
-            # (OPTIONS /v1/me → `Allow: GET`, without PATCH): a framework limit, not our contract.
-            "allow_header_conformance": {"enabled": False},
             # Schema-valid input may still be refused for reasons JSON Schema cannot express, by design:
             # a cursor we did not sign or a wrong current password (400), a stale If-Match (412),
             # an Idempotency-Key reused with another body, cross-field rules, reserved e-mail domains

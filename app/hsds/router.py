@@ -72,9 +72,12 @@ def _id(what: str) -> Any:
     return Path(description=f"The {what}'s id")
 
 
-@router.get("/", response_model=HsdsApiInfo, **_hsds())
+# At /hsds, not /hsds/: no path of the contract ends in a slash. HSDS clients that build the root
+# as base + "/" still get here: /hsds/ answers 307 with `Location: .../hsds` (Starlette's slash
+# redirect), as the description says, so no partner using the old path breaks.
+@router.get("", response_model=HsdsApiInfo, **_hsds())
 async def get_hsds_root() -> HsdsApiInfo:
-    """The HSDS version and OpenAPI document this feed implements."""
+    """The HSDS version and OpenAPI document this feed implements (the old `/hsds/` redirects here)."""
     return hsds_service.api_info()
 
 

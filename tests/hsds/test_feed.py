@@ -6,7 +6,7 @@ from tests.factories import make_provider, make_service
 from tests.hsds.official import hsds_errors
 
 HSDS_PATHS = {
-    "/hsds/",
+    "/hsds",
     "/hsds/services",
     "/hsds/services/{service_id}",
     "/hsds/organizations",
@@ -28,7 +28,7 @@ async def _services(session, count: int) -> list:
 
 
 async def test_root_is_valid_hsds_and_names_version_and_openapi(client):
-    response = await client.get("/hsds/")
+    response = await client.get("/hsds")
 
     assert response.status_code == 200
     assert hsds_errors("/", response.json()) == []
@@ -36,6 +36,14 @@ async def test_root_is_valid_hsds_and_names_version_and_openapi(client):
         "version": "3.0",
         "openapi_url": "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json",
     }
+
+
+async def test_old_root_path_with_a_trailing_slash_redirects_to_the_root(client):
+    response = await client.get("/hsds/")
+
+    assert response.status_code == 307
+    assert response.headers["location"].endswith("/hsds")
+    assert (await client.get(response.headers["location"])).status_code == 200
 
 
 async def test_feed_serves_exactly_the_hsds_read_paths_and_nothing_about_requests(app):
