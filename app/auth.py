@@ -80,7 +80,8 @@ async def optional_principal(
     except InvalidToken as exc:
         raise NotAuthenticated("The access token is invalid or expired.") from exc
     if claims.kind == "user":
-        user = await account_service.get_user_for_token(session, claims.subject, claims.epoch)
+        assert claims.session_id is not None  # decode_access_token requires it of people's tokens
+        user = await account_service.get_user_for_token(session, claims.subject, claims.epoch, claims.session_id)
         if user is None:
             raise NotAuthenticated("The access token is no longer valid.")
         principal = Principal(kind="user", id=user.id, user=user)

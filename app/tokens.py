@@ -3,6 +3,10 @@
 Hardening (RFC 8725): one algorithm from settings, passed explicitly; the header is checked before
 verification (wrong `alg`, any `crit` → refused: we understand no critical extensions); `exp`,
 `iat`, `sub`, `iss` and `aud` are all required and verified; no leeway.
+
+A person's access token also names its sign-in session (`sid`: the refresh-token family it was
+issued with), so that logging out, or a family revoked for reuse, ends it at once (checked on every
+request by `accounts.service.get_user_for_token`, in the same statement that loads the user).
 """
 
 import base64
@@ -30,6 +34,7 @@ class AccessClaims:
     issued_at: datetime
     scopes: tuple[str, ...]
     epoch: int
+    session_id: uuid.UUID | None  # people only: the sign-in session (refresh-token family)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +53,10 @@ def issue_access_token(
     kind: PrincipalKind,
     scopes: tuple[str, ...] = (),
     epoch: int = 0,
+    session_id: uuid.UUID | None = None,
 ) -> str:
+    if (kind == "user") != (session_id is not None):
+        raise ValueError("a person's access token names its session; a partner's has none")
     now = datetime.now(UTC)
     claims = {
         "sub": str(subject),
@@ -62,6 +70,8 @@ def issue_access_token(
     }
     if scopes:
         claims["scope"] = " ".join(scopes)
+    if session_id is not None:
+        claims["sid"] = str(session_id)
     return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=settings.algorithm)
 
 
@@ -97,6 +107,8 @@ def decode_access_token(settings: AuthSettings, token: str) -> AccessClaims:
             issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
             scopes=tuple(str(claims.get("scope", "")).split()),
             epoch=_int_claim(claims, "epoch"),
+            # A person's token without a session could not be logged out: refused.
+            session_id=uuid.UUID(claims["sid"]) if kind == "user" else None,
         )
     except (JWTError, ValueError, TypeError, KeyError) as exc:
         raise InvalidToken("invalid token") from exc

@@ -38,7 +38,7 @@ class Line:
 
 
 def _tokens(auth: AuthSettings, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    return {u: issue_access_token(auth, subject=u, kind="user") for u in user_ids}
+    return {u: issue_access_token(auth, subject=u, kind="user", session_id=uuid.uuid4()) for u in user_ids}
 
 
 async def build(url: str, auth: AuthSettings, *, seed: int, size: int = 1000) -> dict[str, list[Line]]:

@@ -68,7 +68,10 @@ async def make_partner_client(
 
 
 def auth_headers(user: User) -> dict[str, str]:
-    token = issue_access_token(get_settings().auth, subject=user.id, kind="user", epoch=user.token_epoch)
+    # A session of its own that no one revokes (no refresh-token family): as a fresh sign-in.
+    token = issue_access_token(
+        get_settings().auth, subject=user.id, kind="user", epoch=user.token_epoch, session_id=uuid.uuid4()
+    )
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -95,6 +98,8 @@ def access_claims(
         "jti": uuid.uuid4().hex,
         "epoch": 0,
     }
+    if kind == "user":
+        claims["sid"] = str(uuid.uuid4())
     claims.update(overrides)
     return claims
 

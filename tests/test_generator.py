@@ -3,6 +3,7 @@ it generated (which proves the denormalised search columns are filled as the app
 
 import json
 import os
+import uuid
 
 import httpx
 import pytest
@@ -199,7 +200,7 @@ async def test_a_generated_operator_gets_pool_suggestions(conn, generated_url):
     settings = get_settings()
     from app.tokens import issue_access_token
 
-    token = issue_access_token(settings.auth, subject=hub["operator"], kind="user")
+    token = issue_access_token(settings.auth, subject=hub["operator"], kind="user", session_id=uuid.uuid4())
     app = create_app(settings)
     app.state.engine = database.make_engine(generated_url)
     from app.db import build_sessionmaker

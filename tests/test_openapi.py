@@ -201,7 +201,8 @@ def fuzz_token(role: str, database_url: str | None = None) -> str:
         client_id = run_in_own_loop(partner_id(engine))
         return issue_access_token(long_lived, subject=client_id, kind="partner", scopes=tuple(PartnerScope))
     login = next(login for login in DEMO_LOGINS if login.role == role)
-    return issue_access_token(long_lived, subject=run_in_own_loop(user_id(engine, login.email)), kind="user")
+    subject = run_in_own_loop(user_id(engine, login.email))
+    return issue_access_token(long_lived, subject=subject, kind="user", session_id=uuid.uuid4())
 
 
 async def partner_id(engine: AsyncEngine) -> uuid.UUID:

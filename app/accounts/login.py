@@ -3,6 +3,9 @@
 Refresh tokens are opaque, stored as SHA-256, rotated on every use. A token that was already used
 (or belongs to a revoked family) revokes its whole family: whoever holds the newer token loses it
 too, which is the point: one of the two holders is an attacker.
+
+Access tokens carry their family as `sid`: revoking a family (logout, reuse) ends its access tokens
+at once, not when they expire.
 """
 
 import hashlib
@@ -39,7 +42,9 @@ async def _issue_for_user(session: AsyncSession, user: User, family_id: uuid.UUI
     )
     await session.flush()
     return IssuedTokens(
-        access_token=issue_access_token(settings, subject=user.id, kind="user", epoch=user.token_epoch),
+        access_token=issue_access_token(
+            settings, subject=user.id, kind="user", epoch=user.token_epoch, session_id=family_id
+        ),
         expires_in=settings.access_token_minutes * 60,
         refresh_token=raw_refresh,
     )
@@ -70,7 +75,8 @@ async def refresh_grant(session: AsyncSession, *, refresh_token: str) -> IssuedT
 
 
 async def logout(session: AsyncSession, *, refresh_token: str) -> None:
-    """Revoke the token's family. Unknown tokens are ignored: logout reveals nothing."""
+    """Revoke the token's family, and with it every access token of that sign-in. Unknown tokens are
+    ignored: logout reveals nothing."""
     token = await repo.get_refresh_token_for_update(session, hash_token(refresh_token))
     if token is not None:
         await repo.revoke_family(session, token.family_id, datetime.now(UTC))

@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import RefreshToken, Role, User
@@ -9,6 +9,14 @@ from app.models import RefreshToken, Role, User
 
 async def get_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
+
+
+async def get_user_in_live_session(session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID) -> User | None:
+    """The user, unless their sign-in session (refresh-token family) was revoked. Revocation marks
+    every token of the family, so one marked row is enough: an index probe on
+    ix_refresh_token_family_id, in the statement that loads the user (no second round trip)."""
+    revoked = exists().where(RefreshToken.family_id == session_id, RefreshToken.revoked_at.is_not(None))
+    return await session.scalar(select(User).where(User.id == user_id, ~revoked))
 
 
 async def get_by_email(session: AsyncSession, email: str) -> User | None:

@@ -69,9 +69,12 @@ async def create_user(session: AsyncSession, *, email: str, password: str, full_
     return user
 
 
-async def get_user_for_token(session: AsyncSession, user_id: uuid.UUID, epoch: int) -> User | None:
-    """The active user an access token names, unless its epoch ended (password change, deactivation)."""
-    user = await repo.get_by_id(session, user_id)
+async def get_user_for_token(
+    session: AsyncSession, user_id: uuid.UUID, epoch: int, session_id: uuid.UUID
+) -> User | None:
+    """The active user an access token names, unless its epoch ended (password change, deactivation)
+    or its sign-in session was revoked (logout, refresh-token reuse). One statement per request."""
+    user = await repo.get_user_in_live_session(session, user_id, session_id)
     if user is None or not user.is_active or user.token_epoch != epoch:
         return None
     return user

@@ -170,6 +170,61 @@ async def test_logout_leaves_other_sign_ins_working(client, citizen_a):
     assert response.status_code == 200
 
 
+async def test_logout_ends_the_access_token_of_that_sign_in_at_once(client, citizen_a):
+    tokens = await sign_in(client, "citizen.a@example.org")
+    assert (await client.get("/v1/me", headers=bearer(tokens["access_token"]))).status_code == 200
+
+    await client.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+
+    response = await client.get("/v1/me", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+async def test_logout_ends_the_access_tokens_issued_by_every_rotation_of_the_sign_in(client, citizen_a):
+    first = await sign_in(client, "citizen.a@example.org")
+    second = (await refresh(client, first["refresh_token"])).json()
+
+    await client.post("/v1/auth/logout", json={"refresh_token": second["refresh_token"]})
+
+    for access_token in (first["access_token"], second["access_token"]):
+        response = await client.get("/v1/me", headers=bearer(access_token))
+        assert response.status_code == 401
+        assert response.json()["code"] == "not_authenticated"
+
+
+async def test_logout_leaves_the_access_tokens_of_other_sign_ins_working(client, citizen_a):
+    phone = await sign_in(client, "citizen.a@example.org")
+    laptop = await sign_in(client, "citizen.a@example.org")
+
+    await client.post("/v1/auth/logout", json={"refresh_token": phone["refresh_token"]})
+
+    assert (await client.get("/v1/me", headers=bearer(laptop["access_token"]))).status_code == 200
+
+
+async def test_a_family_revoked_for_reuse_ends_its_access_tokens(client, citizen_a):
+    first = await sign_in(client, "citizen.a@example.org")
+    second = (await refresh(client, first["refresh_token"])).json()
+
+    reuse = await refresh(client, first["refresh_token"])
+
+    assert reuse.json()["code"] == "invalid_grant"
+    for access_token in (first["access_token"], second["access_token"]):
+        response = await client.get("/v1/me", headers=bearer(access_token))
+        assert response.status_code == 401
+        assert response.json()["code"] == "not_authenticated"
+
+
+async def test_a_persons_access_token_without_a_session_id_returns_401(client, citizen_a):
+    claims = access_claims(citizen_a.id)
+    del claims["sid"]
+
+    response = await client.get("/v1/me", headers=bearer(sign_claims(claims)))
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
 async def test_logout_with_an_unknown_token_returns_204(client):
     response = await client.post("/v1/auth/logout", json={"refresh_token": "rt_never-issued"})
 

@@ -30,7 +30,7 @@ async def database_url(worker_id_name) -> str:
 
 async def citizen_headers(db: asyncpg.Connection) -> dict[str, str]:
     user_id = await db.fetchval("SELECT id FROM user_account WHERE email = $1", CITIZEN.email)
-    token = issue_access_token(get_settings().auth, subject=user_id, kind="user")
+    token = issue_access_token(get_settings().auth, subject=user_id, kind="user", session_id=uuid.uuid4())
     return {"Authorization": f"Bearer {token}"}
 
 
