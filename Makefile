@@ -11,7 +11,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-only faults fuzz-live install install-test openapi lint check check-migrations check-contract publiccode migrate seed worker clean-db generate bench
+.PHONY: run test test-only faults fuzz-live install install-test openapi lint check check-migrations check-contract publiccode migrate seed worker clean-db generate bench contract-lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,3 +79,12 @@ bench: install ## load-test the API on tutti_bench_$(SCALE) (generated if empty)
 clean-db: ## stop and delete the embedded database
 	-$(BIN)/python -c "import pgserver; pgserver.get_server('.pgdata', cleanup_mode='delete').cleanup()"
 	rm -rf .pgdata
+
+# Outside linters (Node 20 + npm): pinned in .ci/package.json and .ci/package-lock.json, installed
+# into the git-ignored .ci/node_modules.
+.ci/node_modules/.installed: .ci/package.json .ci/package-lock.json
+	cd .ci && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+contract-lint: install .ci/node_modules/.installed ## Redocly (recommended) and Spectral (oas + OWASP) on the contract: 0 errors
+	$(BIN)/python scripts/contract_lint.py
