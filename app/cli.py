@@ -5,7 +5,9 @@ import asyncio
 import getpass
 import json
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from app.config import PROJECT_ROOT, get_settings
@@ -101,17 +103,42 @@ def write_openapi(path: Path = OPENAPI_PATH, *, check: bool = False) -> None:
     print(f"wrote {path}")
 
 
+def metrics_directory() -> tuple[Path, bool]:
+    """An empty PROMETHEUS_MULTIPROC_DIR for this run, so that /metrics adds up every process's values
+    (app/metrics.py): the configured one, emptied (an earlier run's files would add its counts), or a
+    new temporary one (returned with True: remove it at exit). Must run before anything imports
+    prometheus_client, which reads the variable once."""
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    path = Path(configured) if configured else Path(tempfile.mkdtemp(prefix="tutti-metrics-"))
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path, not configured
+
+
 def serve(host: str, port: int, workers: int, demo: bool) -> None:
     import uvicorn
 
+    metrics_dir, temporary = metrics_directory()
     url = _database_url()
     os.environ["DATABASE_URL"] = url  # workers reuse the resolved (possibly embedded) server
     get_settings.cache_clear()
     migrate(url)
     seed(demo=demo)
-    uvicorn.run(
-        "app.main:build_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True, log_config=None
-    )
+    try:
+        uvicorn.run(
+            "app.main:build_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            log_config=None,
+        )
+    finally:
+        if temporary:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _generator_arguments(parser: argparse.ArgumentParser) -> None:

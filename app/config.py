@@ -62,6 +62,9 @@ class ApiSettings(BaseModel):
     # A GeoJSON FeatureCollection of NIL polygons (property ID_NIL); when set, /zones/locate places a
     # point by polygon instead of by nearest centroid. E.g. ../shared/data/milan/nil.geojson
     nil_geojson_path: Path | None = None
+    # Bearer token a Prometheus scraper sends to /metrics. Unset: /metrics is public in dev and
+    # test, and not served (404) with ENV=prod.
+    metrics_token: SecretStr | None = None
 
 
 class PoolSettings(BaseModel):

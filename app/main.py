@@ -36,6 +36,7 @@ from app.initiatives.router import rides_router, volunteers_router
 from app.initiatives.router import router as initiatives_router
 from app.integrations.router import router as partner_clients_router
 from app.methods import MethodsMiddleware
+from app.metrics import instrument_pool
 from app.notifications.router import router as notifications_router
 from app.observability import RequestContextMiddleware, configure_logging
 from app.ops.router import router as ops_router
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning(warning)
         if not hasattr(app.state, "sessionmaker"):  # tests install their own
             app.state.engine = build_engine(settings)
+            instrument_pool(app.state.engine, "api")
             app.state.sessionmaker = build_sessionmaker(app.state.engine)
         yield
         await app.state.rate_limits.close()
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     if docs:
         install_docs(app, openapi_url="/openapi.json", swagger_ui_parameters={"persistAuthorization": True})
+    app.state.settings = settings
     app.state.rate_limits = build_store(settings.redis_url)
     install_error_handlers(app)
     app.add_middleware(MethodsMiddleware)  # inside CORS: a preflight is CORS's, a plain OPTIONS ours

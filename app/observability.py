@@ -1,4 +1,5 @@
-"""Request ids, JSON logs, Prometheus metrics and security headers, as one pure-ASGI middleware."""
+"""Request ids, JSON logs, Prometheus metrics (app/metrics.py) and security headers, as one pure-ASGI
+middleware."""
 
 import json
 import logging
@@ -8,22 +9,14 @@ import time
 import uuid
 from contextvars import ContextVar
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.metrics import observe_request
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 
-REGISTRY = CollectorRegistry(auto_describe=True)
-REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"], registry=REGISTRY)
-LATENCY = Histogram(
-    "http_request_duration_seconds",
-    "HTTP request latency",
-    ["method", "route"],
-    registry=REGISTRY,
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-)
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -78,12 +71,13 @@ class RequestContextMiddleware:
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         started = time.perf_counter()
-        status = 500
+        status, template = 500, None
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, template
             if message["type"] == "http.response.start":
                 status = message["status"]
+                template = route_template(scope)  # now: FastAPI clears its route context afterwards
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-ID"] = request_id
                 for name, value in SECURITY_HEADERS.items():
@@ -96,18 +90,15 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_headers)
         except BaseException:
             # Keep the request id set: the outer error handler renders the 500 with it.
-            self._record(scope, 500, started)
+            self._record(scope, 500, template or route_template(scope), started)
             raise
-        self._record(scope, status, started)
+        self._record(scope, status, template or route_template(scope), started)
         request_id_var.reset(token)
 
     @staticmethod
-    def _record(scope: Scope, status: int, started: float) -> None:
+    def _record(scope: Scope, status: int, template: str, started: float) -> None:
         elapsed = time.perf_counter() - started
-        route = scope.get("route")
-        template = getattr(route, "path_format", None) or "unmatched"
-        REQUESTS.labels(scope["method"], template, str(status)).inc()
-        LATENCY.labels(scope["method"], template).observe(elapsed)
+        observe_request(scope["method"], template, status, elapsed)
         access_log.info(
             "request",
             extra={
@@ -117,3 +108,16 @@ class RequestContextMiddleware:
                 "duration_ms": round(elapsed * 1000, 2),
             },
         )
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's full template (`/v1/zones/{zone_id}`). FastAPI mounts an included router
+    lazily: `scope["route"]` is the route as declared in its router (`/zones/{zone_id}`, no prefix),
+    while its effective context, present while the route runs, carries the path with the prefix."""
+    fastapi_scope = scope.get("fastapi")
+    context = fastapi_scope.get("effective_route_context") if isinstance(fastapi_scope, dict) else None
+    for candidate in (context, scope.get("route")):
+        template = getattr(candidate, "path_format", None)
+        if template:
+            return template
+    return "unmatched"

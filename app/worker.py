@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
@@ -24,6 +25,7 @@ from app.config import get_settings
 from app.db import build_engine, build_sessionmaker
 from app.demand import requests as demand_requests
 from app.idempotency import prune_expired
+from app.metrics import DELIVERIES_PENDING, DELIVERIES_SETTLED, JOB_DURATION, OUTBOX_LAG, instrument_pool
 from app.models import RefreshToken
 from app.observability import configure_logging
 from app.pools import membership as pool_membership
@@ -31,6 +33,7 @@ from app.webhooks import delivery as webhook_delivery
 
 log = logging.getLogger("app.worker")
 SWEEP_EVERY_S = 300
+BACKLOG_EVERY_S = 15  # how often the worker refreshes the pending-deliveries and outbox-lag gauges
 
 
 async def sweep(session: AsyncSession) -> dict[str, int]:
@@ -52,8 +55,9 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
 async def _sweeps(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
-            async with sessionmaker() as session, session.begin():
-                log.info("sweep", extra=await sweep(session))
+            with JOB_DURATION.labels("sweep").time():
+                async with sessionmaker() as session, session.begin():
+                    log.info("sweep", extra=await sweep(session))
         except Exception:  # keep the worker alive through database outages
             log.exception("sweep failed")
         with contextlib.suppress(TimeoutError):
@@ -62,10 +66,17 @@ async def _sweeps(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.
 
 async def _webhooks(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event) -> None:
     settings = get_settings().webhooks
+    measured_at = float("-inf")
     while not stop.is_set():
         busy = False
         try:
-            counts = await webhook_delivery.run_once(sessionmaker, settings)
+            with JOB_DURATION.labels("webhooks").time():
+                counts = await webhook_delivery.run_once(sessionmaker, settings)
+            DELIVERIES_SETTLED.labels("succeeded").inc(counts["succeeded"])
+            DELIVERIES_SETTLED.labels("dead").inc(counts["dead"] + counts["expired"])
+            if time.monotonic() - measured_at >= BACKLOG_EVERY_S:
+                measured_at = time.monotonic()
+                await measure_backlog(sessionmaker)
             busy = counts["sent"] > 0 or counts["events_fanned_out"] > 0
             if busy:
                 log.info("webhooks", extra=counts)
@@ -76,8 +87,15 @@ async def _webhooks(sessionmaker: async_sessionmaker[AsyncSession], stop: asynci
                 await asyncio.wait_for(stop.wait(), settings.poll_interval_seconds)
 
 
+async def measure_backlog(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    pending, lag = await webhook_delivery.backlog(sessionmaker, now=datetime.now(UTC))
+    DELIVERIES_PENDING.set(pending)
+    OUTBOX_LAG.set(lag)
+
+
 async def run(stop: asyncio.Event) -> None:
     engine = build_engine(get_settings())
+    instrument_pool(engine, "worker")
     sessionmaker = build_sessionmaker(engine)
     try:
         await asyncio.gather(_sweeps(sessionmaker, stop), _webhooks(sessionmaker, stop))

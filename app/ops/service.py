@@ -1,14 +1,17 @@
-"""Liveness and readiness: the process answers; the database answers and its schema is current."""
+"""Liveness and readiness: the process answers; the database answers and its schema is current.
+And who may read the metrics."""
 
 import asyncio
+import hmac
 from functools import lru_cache
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config import PROJECT_ROOT
-from app.errors import DATABASE_ERRORS
+from app import metrics
+from app.config import PROJECT_ROOT, Settings
+from app.errors import DATABASE_ERRORS, NotAuthenticated, NotFound
 from app.ops import repository as repo
 from app.ops.schemas import Readiness
 
@@ -33,3 +36,30 @@ async def readiness(session: AsyncSession) -> Readiness:
         database="ok",
         migrations="at_head" if at_head else "behind",
     )
+
+
+class MetricsTokenRequired(NotAuthenticated):
+    """/metrics has a token (API__METRICS_TOKEN) and the request did not bring it."""
+
+    code = "metrics_token_required"
+    headers = {"WWW-Authenticate": 'Bearer realm="metrics"'}
+
+
+class MetricsNotPublic(NotFound):
+    """ENV=prod without API__METRICS_TOKEN: /metrics is not served at all."""
+
+    code = "not_found"
+
+
+def metrics_text(settings: Settings, token: str | None) -> bytes:
+    """The Prometheus exposition. Public in dev and test; with API__METRICS_TOKEN set, only to a bearer
+    of that token; in prod without a token, to nobody (metrics reveal traffic and routes)."""
+    expected = settings.api.metrics_token
+    if expected is None:
+        if settings.env == "prod":
+            raise MetricsNotPublic("Not Found")
+        return metrics.render()
+    given = (token or "").encode()
+    if not hmac.compare_digest(given, expected.get_secret_value().encode()):
+        raise MetricsTokenRequired("A valid metrics token is required (Authorization: Bearer ...).")
+    return metrics.render()

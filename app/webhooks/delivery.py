@@ -159,8 +159,9 @@ async def send(job: Job, settings: WebhookSettings) -> Outcome:
 
 async def record(
     session: AsyncSession, job: Job, outcome: Outcome, settings: WebhookSettings, *, now: datetime
-) -> None:
-    """Store the attempt; settle the delivery (succeeded / retry later / dead); count failures."""
+) -> DeliveryStatus:
+    """Store the attempt; settle the delivery (succeeded / retry later / dead); count failures.
+    Returns the delivery's new status (pending: it will be retried)."""
     repo.add_attempt(
         session,
         delivery_id=job.delivery_id,
@@ -176,7 +177,7 @@ async def record(
         values = {"status": DeliveryStatus.succeeded, "completed_at": now, **common}
         await repo.settle(session, delivery_id=job.delivery_id, attempt=job.attempt, values=values)
         await repo.reset_failures(session, job.subscription_id)
-        return
+        return DeliveryStatus.succeeded
     next_at = now + backoff(job.attempt, settings, outcome.retry_after_s)
     if outcome.gone or next_at > job.created_at + timedelta(hours=settings.max_age_hours):
         values = {"status": DeliveryStatus.dead, "completed_at": now, **common}
@@ -187,6 +188,7 @@ async def record(
         await repo.disable(session, job.subscription_id, now=now, reason="the endpoint answered 410 Gone")
     elif await repo.count_failure(session, job.subscription_id, threshold=settings.disable_after_failures, now=now):
         log.warning("webhook subscription disabled", extra={"subscription_id": str(job.subscription_id)})
+    return values.get("status", DeliveryStatus.pending)
 
 
 async def claim(sessions: async_sessionmaker[AsyncSession], settings: WebhookSettings, *, now: datetime) -> list[Job]:
@@ -232,9 +234,23 @@ async def run_once(
                 return Outcome(False, None, 0, error=f"internal error: {type(exc).__name__}")
 
     outcomes = await asyncio.gather(*(attempt(job) for job in jobs))
+    settled: list[DeliveryStatus] = []
     if jobs:
         async with sessions() as session, session.begin():
             for job, outcome in zip(jobs, outcomes, strict=True):
-                await record(session, job, outcome, settings, now=clock())
-    succeeded = sum(o.succeeded for o in outcomes)
-    return {"events_fanned_out": fanned, "expired": expired, "sent": len(jobs), "succeeded": succeeded}
+                settled.append(await record(session, job, outcome, settings, now=clock()))
+    return {
+        "events_fanned_out": fanned,
+        "expired": expired,
+        "sent": len(jobs),
+        "succeeded": settled.count(DeliveryStatus.succeeded),
+        "dead": settled.count(DeliveryStatus.dead),
+    }
+
+
+async def backlog(sessions: async_sessionmaker[AsyncSession], *, now: datetime) -> tuple[int, float]:
+    """Deliveries pending, and the age in seconds of the oldest event not yet fanned out (0 if none)."""
+    async with sessions() as session, session.begin():
+        pending = await repo.count_pending(session)
+        oldest = await repo.oldest_unpublished_at(session)
+    return pending, max(0.0, (now - oldest).total_seconds()) if oldest else 0.0

@@ -112,6 +112,17 @@ async def fan_out(session: AsyncSession, *, batch: int) -> int:
     return len(ids)
 
 
+async def count_pending(session: AsyncSession) -> int:
+    # Answered from the partial index ix_webhook_delivery_due (status = 'pending').
+    stmt = select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.status == DeliveryStatus.pending)
+    return await session.scalar(stmt) or 0
+
+
+async def oldest_unpublished_at(session: AsyncSession) -> datetime | None:
+    # Answered from the partial index ix_outbox_event_unpublished (published_at IS NULL).
+    return await session.scalar(select(func.min(OutboxEvent.occurred_at)).where(OutboxEvent.published_at.is_(None)))
+
+
 async def expire_stale(session: AsyncSession, *, now: datetime, oldest: datetime) -> int:
     """Deliveries created before `oldest` and not being attempted: dead (e.g. while disabled)."""
     result = await session.execute(
