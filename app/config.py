@@ -9,10 +9,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NIL_GEOJSON = Path(__file__).resolve().parent / "zones" / "data" / "nil.geojson"
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"  # 32+ bytes; refused when env=prod
 
 
@@ -59,12 +60,20 @@ class ApiSettings(BaseModel):
     # Swagger UI, ReDoc and /openapi.json; unset means on, except with ENV=prod (OWASP API8).
     docs_enabled: bool | None = None
     idempotency_ttl_hours: int = 24
-    # A GeoJSON FeatureCollection of NIL polygons (property ID_NIL); when set, /zones/locate places a
-    # point by polygon instead of by nearest centroid. E.g. ../shared/data/milan/nil.geojson
-    nil_geojson_path: Path | None = None
+    # A GeoJSON FeatureCollection of NIL polygons (property ID_NIL) that /zones/locate places points
+    # in. By default the simplified polygons shipped with the app (app/zones/data/README.md).
+    nil_geojson_path: Path = NIL_GEOJSON
     # Bearer token a Prometheus scraper sends to /metrics. Unset: /metrics is public in dev and
     # test, and not served (404) with ENV=prod.
     metrics_token: SecretStr | None = None
+
+    @field_validator("nil_geojson_path")
+    @classmethod
+    def _nil_geojson_exists(cls, path: Path) -> Path:
+        # A missing file is a start-up error naming the setting, never a failure at request time.
+        if not path.is_file():
+            raise ValueError(f"API__NIL_GEOJSON_PATH: no such file: {path}")
+        return path
 
 
 class PoolSettings(BaseModel):

@@ -46,6 +46,7 @@ from app.pools.router import router as pools_router
 from app.providers.router import router as providers_router
 from app.ratelimit import build_store
 from app.webhooks.router import router as webhooks_router
+from app.zones.geometry import load_nil_map
 from app.zones.router import router as zones_router
 
 log = logging.getLogger("app")
@@ -71,9 +72,19 @@ def _operation_id(route: APIRoute) -> str:
     return route.name  # endpoint function names are verb_noun and unique
 
 
+def _check_nil_polygons(settings: Settings) -> None:
+    """Read the NIL polygons now: a file that is not one stops the start, naming the setting,
+    instead of failing every /v1/zones/locate later."""
+    try:
+        load_nil_map(settings.api.nil_geojson_path)
+    except ValueError as exc:
+        raise RuntimeError(f"API__NIL_GEOJSON_PATH: {exc}") from exc
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production_safety()
+    _check_nil_polygons(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

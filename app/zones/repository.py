@@ -24,19 +24,6 @@ async def get_by_code(session: AsyncSession, kind: ZoneKind, code: int) -> Zone 
     return await session.scalar(select(Zone).where(Zone.kind == kind, Zone.code == code))
 
 
-async def nearest_nil_within_reach(session: AsyncSession, lat: float, lon: float) -> tuple[Zone, float] | None:
-    distance = haversine_km_sql(Zone.centroid_lat, Zone.centroid_lon, lat, lon).label("distance")
-    row = (
-        await session.execute(
-            select(Zone, distance)
-            .where(Zone.kind == ZoneKind.nil, distance <= Zone.reach_km)
-            .order_by(distance, Zone.code)
-            .limit(1)
-        )
-    ).first()
-    return (row[0], float(row[1])) if row else None
-
-
 async def get_many(session: AsyncSession, zone_ids: list[uuid.UUID]) -> list[Zone]:
     if not zone_ids:
         return []

@@ -27,6 +27,10 @@ class ZoneLocation(BaseModel):
     nil: ZoneRead
     municipio: ZoneRead
     method: Literal["centroid", "polygon"] = Field(
-        description="centroid: nearest NIL centroid within reach; polygon: the NIL boundary contains the point"
+        description=(
+            "polygon: the NIL boundary contains the point; centroid: the point lies in a thin gap between the"
+            " simplified NIL boundaries (within their simplification tolerance), placed in the nearest NIL"
+            " centroid of the NILs that close"
+        )
     )
     distance_km: float = Field(description="Distance from the point to the NIL centroid")

@@ -10,7 +10,7 @@ from app.geo import haversine_km
 from app.models import Zone, ZoneKind
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.zones import repository as repo
-from app.zones.geometry import nil_containing
+from app.zones.geometry import load_nil_map, place
 from app.zones.schemas import ZoneLocation, ZoneRead
 
 
@@ -43,26 +43,19 @@ async def get_zone(session: AsyncSession, zone_id: uuid.UUID) -> Zone:
 
 
 async def locate(session: AsyncSession, *, lat: float, lon: float) -> ZoneLocation:
-    """The NIL and Municipio of a point: by polygon when a NIL GeoJSON is configured, else by the
-    nearest NIL centroid whose reach covers the point. Outside Milan is a 404, never a guess."""
-    polygons = get_settings().api.nil_geojson_path
-    if polygons is not None:
-        code = nil_containing(polygons, lat, lon)
-        nil = await repo.get_by_code(session, ZoneKind.nil, code) if code is not None else None
-        method = "polygon"
-        distance = haversine_km(lat, lon, nil.centroid_lat, nil.centroid_lon) if nil else 0.0
-    else:
-        found = await repo.nearest_nil_within_reach(session, lat, lon)
-        nil, distance = found if found else (None, 0.0)
-        method = "centroid"
+    """The NIL and Municipio of a point: the NIL polygon containing it; in a thin gap left by the
+    simplified polygons, the nearest NIL centroid (see app/zones/geometry.py). Outside Milan is a
+    404, never a guess."""
+    placement = place(load_nil_map(get_settings().api.nil_geojson_path), lat, lon)
+    nil = await repo.get_by_code(session, ZoneKind.nil, placement.code) if placement else None
     if nil is None or nil.parent_id is None:
         raise PointOutsideMilan(f"The point ({lat}, {lon}) is not in any NIL of Milan.")
     municipio = await get_zone(session, nil.parent_id)
     return ZoneLocation(
         nil=ZoneRead.model_validate(nil),
         municipio=ZoneRead.model_validate(municipio),
-        method=method,
-        distance_km=round(distance, 3),
+        method=placement.method,
+        distance_km=round(haversine_km(lat, lon, nil.centroid_lat, nil.centroid_lon), 3),
     )
 
 

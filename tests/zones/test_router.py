@@ -1,30 +1,34 @@
-"""Milan's zones over HTTP, checked against the city's own facts in ../shared/data/milan."""
+"""Milan's zones over HTTP, checked against the city's own facts shipped in app/zones/data."""
 
 import csv
 import json
 import uuid
-from pathlib import Path
 
 import pytest
 
-from app.config import get_settings
+from app.config import NIL_GEOJSON, get_settings
 
-MILAN_DATA = Path(__file__).parents[2] / ".." / "shared" / "data" / "milan"
-NIL_GEOJSON = MILAN_DATA / "nil.geojson"
+NIL_CSV = NIL_GEOJSON.with_name("nil.csv")
 PIAZZA_DEL_DUOMO = (45.4642, 9.1900)
 STAZIONE_CENTRALE = (45.4860, 9.2040)  # NIL 10 "STAZIONE CENTRALE - PONTE SEVESO", Municipio 2
 STADIO_SAN_SIRO = (45.4781, 9.1240)  # NIL 60 "STADIO - IPPODROMI", Municipio 7
-OUTSIDE_MILAN = [(45.1847, 9.1582), (0.0, 0.0)]  # Pavia; the Gulf of Guinea
+# Inside NIL 14 by the city's full polygons, but in no simplified polygon: 2 m beyond the simplified
+# northern edge of the city (found with tests/zones/test_simplified_polygons.py's data).
+GAP_OF_THE_SIMPLIFICATION = (45.529182, 9.204533)
+JUST_NORTH_OF_MILAN = (45.5310, 9.2045)  # 200 m north of that point, past the city limit
+OUTSIDE_MILAN = [(45.1847, 9.1582), (0.0, 0.0), JUST_NORTH_OF_MILAN]  # Pavia; the Gulf of Guinea
 
 
 def nil_facts() -> dict[int, dict[str, str]]:
-    with (MILAN_DATA / "nil.csv").open(encoding="utf-8") as f:
+    with NIL_CSV.open(encoding="utf-8") as f:
         return {int(row["nil_id"]): row for row in csv.DictReader(f)}
 
 
 def nil_polygons() -> dict[int, list[list[list[float]]]]:
+    """The outer ring and holes of each shipped NIL (each is one polygon)."""
     features = json.loads(NIL_GEOJSON.read_text(encoding="utf-8"))["features"]
-    return {int(f["properties"]["ID_NIL"]): f["geometry"]["coordinates"] for f in features}
+    assert all(len(f["geometry"]["coordinates"]) == 1 for f in features)
+    return {int(f["properties"]["ID_NIL"]): f["geometry"]["coordinates"][0] for f in features}
 
 
 def interior_point(rings: list[list[list[float]]], lat: float) -> tuple[float, float]:
@@ -41,21 +45,11 @@ def interior_point(rings: list[list[list[float]]], lat: float) -> tuple[float, f
     return lat, (west + east) / 2
 
 
-@pytest.fixture
-def centroid_mode(monkeypatch):
-    monkeypatch.setattr(get_settings().api, "nil_geojson_path", None)
-
-
-@pytest.fixture
-def polygon_mode(monkeypatch):
-    monkeypatch.setattr(get_settings().api, "nil_geojson_path", NIL_GEOJSON.resolve())
-
-
 async def locate(client, lat: float, lon: float):
     return await client.get("/v1/zones/locate", params={"lat": lat, "lon": lon})
 
 
-async def test_locate_piazza_del_duomo_by_centroid_returns_nil_1_in_municipio_1(client, centroid_mode):
+async def test_locate_piazza_del_duomo_returns_nil_1_in_municipio_1_by_polygon(client):
     response = await locate(client, *PIAZZA_DEL_DUOMO)
 
     assert response.status_code == 200
@@ -63,97 +57,36 @@ async def test_locate_piazza_del_duomo_by_centroid_returns_nil_1_in_municipio_1(
     assert (body["nil"]["kind"], body["nil"]["code"], body["nil"]["name"]) == ("nil", 1, "DUOMO")
     assert (body["municipio"]["kind"], body["municipio"]["code"]) == ("municipio", 1)
     assert body["nil"]["parent_id"] == body["municipio"]["id"]
-    assert body["method"] == "centroid"
+    assert body["method"] == "polygon"
     assert 0 <= body["distance_km"] < 1
 
 
 @pytest.mark.parametrize(
     ("point", "nil_code", "municipio_code"), [(STAZIONE_CENTRALE, 10, 2), (STADIO_SAN_SIRO, 60, 7)]
 )
-async def test_locate_landmark_by_centroid_returns_its_nil_and_municipio_from_nil_csv(
-    client, centroid_mode, point, nil_code, municipio_code
-):
+async def test_locate_landmark_returns_its_nil_and_municipio_from_nil_csv(client, point, nil_code, municipio_code):
     facts = nil_facts()[nil_code]
 
     response = await locate(client, *point)
 
     assert response.status_code == 200
     body = response.json()
-    assert (body["nil"]["code"], body["nil"]["name"]) == (nil_code, facts["name"])
+    assert (body["nil"]["code"], body["nil"]["name"], body["method"]) == (nil_code, facts["name"], "polygon")
     assert body["municipio"]["code"] == int(facts["municipio_by_centroid"]) == municipio_code
 
 
-async def test_locate_each_nil_centroid_by_centroid_returns_that_nil(client, centroid_mode):
-    facts = nil_facts()
-
-    found = {
-        code: (await locate(client, float(f["centroid_lat"]), float(f["centroid_lon"]))).json()
-        for code, f in facts.items()
-    }
-
-    # A NIL's centroid is at distance 0 from itself, so the nearest-centroid rule places all 88
-    # exactly (the approximation of centroid mode only shows near NIL borders).
-    assert len(facts) == 88
-    assert {code: body["nil"]["code"] for code, body in found.items()} == {code: code for code in facts}
-    assert all(body["distance_km"] == 0 for body in found.values())
-    assert all(body["municipio"]["code"] == int(facts[code]["municipio_by_centroid"]) for code, body in found.items())
-
-
-@pytest.mark.parametrize(("lat", "lon"), OUTSIDE_MILAN)
-async def test_locate_point_outside_milan_by_centroid_returns_404_problem(client, centroid_mode, lat, lon):
-    response = await locate(client, lat, lon)
-
-    assert response.status_code == 404
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["code"] == "point_outside_milan"
-
-
-async def test_locate_with_a_subnormal_latitude_returns_404_not_a_server_error(client, centroid_mode):
-    # Found by schemathesis: PostgreSQL refused radians(5e-324) with "value out of range: underflow".
-    response = await locate(client, 5e-324, 1.1)
-
-    assert response.status_code == 404
-    assert response.json()["code"] == "point_outside_milan"
-
-
-async def test_locate_with_latitude_above_90_returns_422_pointing_at_lat(client):
-    response = await locate(client, 95, 9.19)
-
-    assert response.status_code == 422
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["code"] == "validation_error"
-    assert [(e["location"], e["pointer"]) for e in response.json()["errors"]] == [("query", "/lat")]
-
-
-async def test_locate_piazza_del_duomo_by_polygon_returns_nil_1(client, polygon_mode):
-    response = await locate(client, *PIAZZA_DEL_DUOMO)
-
-    assert response.status_code == 200
-    body = response.json()
-    assert (body["nil"]["code"], body["nil"]["name"], body["municipio"]["code"]) == (1, "DUOMO", 1)
-    assert body["method"] == "polygon"
-
-
-@pytest.mark.parametrize(("point", "nil_code"), [(STAZIONE_CENTRALE, 10), (STADIO_SAN_SIRO, 60)])
-async def test_locate_landmark_by_polygon_returns_its_nil(client, polygon_mode, point, nil_code):
-    response = await locate(client, *point)
-
-    assert response.status_code == 200
-    assert response.json()["nil"]["code"] == nil_code
-    assert response.json()["method"] == "polygon"
-
-
-async def test_locate_a_point_inside_each_nil_polygon_by_polygon_returns_that_nil(client, polygon_mode):
+async def test_locate_a_point_inside_each_nil_polygon_returns_that_nil(client):
     facts, polygons = nil_facts(), nil_polygons()
     points = {code: interior_point(polygons[code], float(facts[code]["centroid_lat"])) for code in facts}
 
-    found = {code: (await locate(client, *point)).json()["nil"]["code"] for code, point in points.items()}
+    found = {code: (await locate(client, *point)).json() for code, point in points.items()}
 
     assert len(points) == 88
-    assert found == {code: code for code in points}
+    assert {code: body["nil"]["code"] for code, body in found.items()} == {code: code for code in points}
+    assert {body["method"] for body in found.values()} == {"polygon"}
 
 
-async def test_locate_each_nil_centroid_by_polygon_returns_that_nil_for_almost_all(client, polygon_mode):
+async def test_locate_each_nil_centroid_returns_that_nil_for_almost_all(client):
     facts = nil_facts()
 
     found = {
@@ -168,13 +101,55 @@ async def test_locate_each_nil_centroid_by_polygon_returns_that_nil_for_almost_a
     assert all(body["method"] == "polygon" for body in found.values())
 
 
+async def test_locate_point_in_a_gap_of_the_simplified_polygons_falls_back_to_the_nearest_centroid(client):
+    response = await locate(client, *GAP_OF_THE_SIMPLIFICATION)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["nil"]["code"], body["nil"]["name"]) == (14, nil_facts()[14]["name"])
+    assert body["method"] == "centroid"
+
+
+async def test_locate_with_full_polygons_configured_has_no_centroid_fallback(client, tmp_path, monkeypatch):
+    # A file without a simplification tolerance (such as the city's full polygons) is taken as
+    # exact: a point in none of its polygons is outside Milan.
+    exact = json.loads(NIL_GEOJSON.read_text(encoding="utf-8"))
+    del exact["simplification"]
+    path = tmp_path / "nil.geojson"
+    path.write_text(json.dumps(exact), encoding="utf-8")
+    monkeypatch.setattr(get_settings().api, "nil_geojson_path", path)
+
+    inside = await locate(client, *PIAZZA_DEL_DUOMO)
+    gap = await locate(client, *GAP_OF_THE_SIMPLIFICATION)
+
+    assert (inside.status_code, inside.json()["nil"]["code"]) == (200, 1)
+    assert (gap.status_code, gap.json()["code"]) == (404, "point_outside_milan")
+
+
 @pytest.mark.parametrize(("lat", "lon"), OUTSIDE_MILAN)
-async def test_locate_point_outside_milan_by_polygon_returns_404_problem(client, polygon_mode, lat, lon):
+async def test_locate_point_outside_milan_returns_404_problem(client, lat, lon):
     response = await locate(client, lat, lon)
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "point_outside_milan"
+
+
+async def test_locate_with_a_subnormal_latitude_returns_404_not_a_server_error(client):
+    # Found by schemathesis: PostgreSQL refused radians(5e-324) with "value out of range: underflow".
+    response = await locate(client, 5e-324, 1.1)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "point_outside_milan"
+
+
+async def test_locate_with_latitude_above_90_returns_422_pointing_at_lat(client):
+    response = await locate(client, 95, 9.19)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "validation_error"
+    assert [(e["location"], e["pointer"]) for e in response.json()["errors"]] == [("query", "/lat")]
 
 
 async def test_list_zones_of_kind_municipio_returns_the_9_municipi(client):
