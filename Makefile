@@ -45,8 +45,9 @@ fuzz-live: install-test ## schemathesis CLI (all checks, several identities) aga
 openapi: install ## regenerate openapi/openapi.json from the app
 	$(BIN)/tutti openapi
 
-lint: install-test
+lint: install-test ## ruff, and mypy over app/ (configured in pyproject.toml)
 	$(BIN)/ruff check app tests migrations bench scripts
+	$(BIN)/mypy
 
 check: lint check-migrations check-contract ## CI-only checks: lint, migrations match models, contract up to date
 

@@ -6,6 +6,7 @@ client parses exactly one error format. Nothing internal (trace, SQL, path) is e
 """
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ClassVar
 
 import asyncpg
@@ -151,7 +152,7 @@ def problem_response(
     code: str,
     title: str,
     detail: str,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     body = {
@@ -403,16 +404,25 @@ class BodyLimitMiddleware:
         return f"The request body is larger than {limit} bytes."
 
 
+# Starlette types every handler as taking any Exception; each of ours takes the class it is registered
+# for, which Starlette guarantees, so the table types the handlers' second argument as Any.
+_ExceptionHandler = Callable[[Request, Any], Awaitable[JSONResponse]]
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(AppError, _app_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(StaleDataError, _stale_data)
-    app.add_exception_handler(PoolTimeout, _unavailable)
-    app.add_exception_handler(OSError, _unavailable)  # includes ConnectionError and TimeoutError
-    # Raised unwrapped when connecting: CannotConnectNowError (server starting), TooManyConnections…
-    app.add_exception_handler(asyncpg.PostgresError, _unavailable)
-    app.add_exception_handler(asyncpg.InterfaceError, _unavailable)
-    app.add_exception_handler(DBAPIError, _dbapi_error)
-    app.add_exception_handler(Exception, _server_error)
+    handlers: list[tuple[type[Exception], _ExceptionHandler]] = [
+        (AppError, _app_error),
+        (RequestValidationError, _validation_error),
+        (StarletteHTTPException, _http_error),
+        (IntegrityError, _integrity_error),
+        (StaleDataError, _stale_data),
+        (PoolTimeout, _unavailable),
+        (OSError, _unavailable),  # includes ConnectionError and TimeoutError
+        # Raised unwrapped when connecting: CannotConnectNowError (server starting), TooManyConnections…
+        (asyncpg.PostgresError, _unavailable),
+        (asyncpg.InterfaceError, _unavailable),
+        (DBAPIError, _dbapi_error),
+        (Exception, _server_error),
+    ]
+    for exception_class, handler in handlers:
+        app.add_exception_handler(exception_class, handler)

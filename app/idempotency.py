@@ -15,11 +15,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import Response
 from sqlalchemy import delete, func, text
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import CurrentPrincipal
@@ -141,4 +142,4 @@ async def prune_expired(session: AsyncSession, ttl_hours: int) -> int:
     result = await session.execute(
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at < func.now() - timedelta(hours=ttl_hours))
     )
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0

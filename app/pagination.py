@@ -132,12 +132,12 @@ def _after(order: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[boo
 
 async def paginate(
     session: AsyncSession,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     page: PageParams,
     *,
     order: Sequence[SortKey],
     scope: str,
-    item: Callable[[Row[Any]], Any] = lambda row: row[0],
+    item: Callable[[Row[*tuple[Any, ...]]], Any] = lambda row: row[0],
 ) -> Paginated[Any]:
     """Run `stmt` one page at a time; `scope` names the list and its order (cursors are bound to it).
 

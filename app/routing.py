@@ -8,6 +8,7 @@
 """
 
 import json
+from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -20,8 +21,8 @@ from app.idempotency import IdempotentReplay, store_response
 
 
 def _has_version_field(model: Any) -> bool:
-    fields = getattr(model, "model_fields", None)
-    return bool(fields) and "version" in fields
+    fields = getattr(model, "model_fields", None) or {}
+    return "version" in fields
 
 
 class ApiRoute(APIRoute):
@@ -77,7 +78,7 @@ def _not_modified_if_current(request: Request, response: Response) -> Response:
     return response
 
 
-def api_router(*, prefix: str, tags: list[str], **kwargs: Any) -> APIRouter:
+def api_router(*, prefix: str, tags: list[str | Enum], **kwargs: Any) -> APIRouter:
     """An APIRouter using ApiRoute and documenting the problems every route may return."""
     return APIRouter(prefix=prefix, tags=tags, route_class=ApiRoute, responses=COMMON_RESPONSES, **kwargs)
 

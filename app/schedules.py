@@ -67,7 +67,7 @@ def parse_windows(text: str) -> list[WeeklySlot]:
         match = _WINDOW.match(part.strip())
         if not match:
             raise ValueError(f"{part.strip()!r} is not day:HH:MM-HH:MM")
-        slots.append(WeeklySlot(day=match[1], opens=match[2], closes=match[3]))  # type: ignore[arg-type]
+        slots.append(WeeklySlot(day=match[1], opens=match[2], closes=match[3]))
     return slots
 
 

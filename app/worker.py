@@ -17,8 +17,10 @@ import logging
 import signal
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import delete
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import get_settings
@@ -46,7 +48,7 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
     pools = await pool_membership.sweep(session)
     return {
         "idempotency_records": idempotency,
-        "refresh_tokens": tokens.rowcount or 0,
+        "refresh_tokens": cast(CursorResult[Any], tokens).rowcount or 0,
         "requests_expired": expired,
         **pools,
     }

@@ -8,6 +8,7 @@
   test can see, and nothing survives the test.
 """
 
+import contextlib
 import os
 
 # Fast password hashing and a fixed environment, before the app reads its settings.
@@ -17,11 +18,12 @@ os.environ.setdefault("AUTH__ARGON2_MEMORY_KIB", "8192")
 os.environ.setdefault("AUTH__ARGON2_PARALLELISM", "1")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-from collections.abc import AsyncIterator  # noqa: E402
+from collections.abc import AsyncIterator, Iterator  # noqa: E402
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker  # noqa: E402
 
 from app.config import get_settings  # noqa: E402
@@ -71,6 +73,37 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
             yield conn
         finally:
             await transaction.rollback()
+
+
+class StatementLog:
+    """The SQL statements run on the test's connection while `counting()` is open (the app's
+    request sessions join that connection). SAVEPOINT plumbing is left out: it is how the harness
+    nests each request in the test's transaction, not work the app asked for."""
+
+    PLUMBING = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection.sync_connection
+        self.statements: list[str] = []
+
+    def _record(self, conn, cursor, statement: str, *args) -> None:  # noqa: ANN001 - SQLAlchemy's event signature
+        if not statement.lstrip().upper().startswith(self.PLUMBING):
+            self.statements.append(statement)
+
+    @contextlib.contextmanager
+    def counting(self) -> Iterator[list[str]]:
+        self.statements = []
+        event.listen(self._connection, "before_cursor_execute", self._record)
+        try:
+            yield self.statements
+        finally:
+            event.remove(self._connection, "before_cursor_execute", self._record)
+
+
+@pytest.fixture
+def statements(connection: AsyncConnection) -> StatementLog:
+    """Counts SQL statements: `with statements.counting() as log: ...; len(log)`."""
+    return StatementLog(connection)
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ async def revoke_all_for_user(session: AsyncSession, user_id: uuid.UUID, at: dat
     )
 
 
-def users_query(*, role: Role | None, email_prefix: str | None) -> Select[tuple[User]]:
+def users_query(*, role: Role | None, email_prefix: str | None) -> Select[User]:
     stmt = select(User)
     if role is not None:
         stmt = stmt.where(User.role == role)

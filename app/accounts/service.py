@@ -137,7 +137,7 @@ async def update_user(
     if user.id == admin.id and data.model_fields_set & {"role", "is_active"}:
         # An admin demoting or deactivating themselves could lock the city out of its own platform.
         raise OwnAccountProtected("Admins cannot change their own role or deactivate themselves.")
-    changes = {}
+    changes: dict[str, list[str] | list[bool]] = {}
     if "role" in data.model_fields_set and data.role is not None and data.role != user.role:
         changes["role"] = [user.role.value, data.role.value]
         user.role = data.role

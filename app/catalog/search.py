@@ -133,7 +133,7 @@ async def search_services(
         if status not in (None, ServiceStatus.published):
             raise Forbidden("Only a provider's staff may list its unpublished services.")
         # Plain `searchable`, the partial indexes' own predicate: `IS TRUE` would not match them.
-        conditions.append(Service.searchable)
+        conditions.append(Service.searchable.expression)
         if provider_id is not None:
             conditions.append(Service.provider_id == provider_id)
 

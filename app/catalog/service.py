@@ -264,6 +264,10 @@ async def confirm_service(
     return (await read_services(session, [service]))[0]
 
 
+def _rounded_km(distance: float | None) -> float | None:
+    return round(distance, 3) if distance is not None else None
+
+
 async def read_services(
     session: AsyncSession, services: list[Service], distances: list[float | None] | None = None
 ) -> list[ServiceRead]:
@@ -311,7 +315,7 @@ async def read_services(
                 created_at=s.created_at,
                 updated_at=s.updated_at,
                 version=s.version,
-                distance_km=round(distances[index], 3) if distances and distances[index] is not None else None,
+                distance_km=_rounded_km(distances[index] if distances else None),
             )
         )
     return views

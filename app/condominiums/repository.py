@@ -26,7 +26,7 @@ def condominiums_query(
     hub_ids: list[uuid.UUID] | None,
     nil_id: uuid.UUID | None,
     member_id: uuid.UUID | None,
-) -> Select[tuple[Condominium]]:
+) -> Select[Condominium]:
     stmt = select(Condominium)
     if hub_ids is not None:
         stmt = stmt.where(Condominium.hub_id.in_(hub_ids))

@@ -23,7 +23,7 @@ def courses_query(
     category_id: uuid.UUID | None,
     status: CourseStatus | None,
     ending_after: datetime | None,
-) -> Select[tuple[Course]]:
+) -> Select[Course]:
     stmt = select(Course)
     if hub_id is not None:
         stmt = stmt.where(Course.hub_id == hub_id)
@@ -102,7 +102,7 @@ async def waitlist_positions(session: AsyncSession, course_ids: list[uuid.UUID])
     return {row[0]: row[1] for row in await session.execute(stmt)}
 
 
-def enrolments_of_course_query(course_id: uuid.UUID, status: EnrolmentStatus | None) -> Select[tuple[CourseEnrolment]]:
+def enrolments_of_course_query(course_id: uuid.UUID, status: EnrolmentStatus | None) -> Select[CourseEnrolment, User]:
     stmt = select(CourseEnrolment, User).join(User, User.id == CourseEnrolment.citizen_id)
     stmt = stmt.where(CourseEnrolment.course_id == course_id)
     if status is not None:
@@ -112,7 +112,7 @@ def enrolments_of_course_query(course_id: uuid.UUID, status: EnrolmentStatus | N
 
 def enrolments_of_citizen_query(
     citizen_id: uuid.UUID, status: EnrolmentStatus | None
-) -> Select[tuple[CourseEnrolment]]:
+) -> Select[CourseEnrolment]:
     stmt = select(CourseEnrolment).where(CourseEnrolment.citizen_id == citizen_id)
     if status is not None:
         stmt = stmt.where(CourseEnrolment.status == status)

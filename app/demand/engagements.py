@@ -7,17 +7,14 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
-from app.accounts import service as account_service
 from app.concurrency import ensure_version
 from app.demand import repository as repo
 from app.demand.requests import milan_today
-from app.demand.schemas import EngagementRead, PartyContacts, RequestAddress
+from app.demand.schemas import EngagementRead
+from app.demand.views import engagement_views
 from app.errors import Conflict, NotFound
 from app.models import Engagement, EngagementStatus, RequestStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
-from app.providers import access as provider_access
-from app.providers import service as provider_service
-from app.schedules import WeeklySlot
 
 
 class EngagementNotFound(NotFound):
@@ -57,37 +54,7 @@ async def get_for_party(
 
 
 async def read_engagement(session: AsyncSession, engagement: Engagement) -> EngagementRead:
-    citizen = await account_service.get_user(session, engagement.citizen_id)
-    provider = await provider_access.get_provider_by_id(session, engagement.provider_id)
-    request = await repo.get_request(session, engagement.request_id)
-    assert provider is not None and request is not None
-    provider_name, provider_email, provider_phone = await provider_service.engagement_contact(session, provider)
-    return EngagementRead(
-        id=engagement.id,
-        request_id=engagement.request_id,
-        offer_id=engagement.offer_id,
-        provider_id=engagement.provider_id,
-        service_id=engagement.service_id,
-        category_id=engagement.category_id,
-        schedule=[WeeklySlot(**s) for s in engagement.schedule],
-        price_cents=engagement.price_cents,
-        price_model=engagement.price_model,
-        start_date=engagement.start_date,
-        end_date=engagement.end_date,
-        contract_type=engagement.contract_type,
-        ccnl_level=engagement.ccnl_level,
-        weekly_hours=engagement.weekly_hours,
-        status=engagement.status,
-        completed_at=engagement.completed_at,
-        cancelled_reason=engagement.cancelled_reason,
-        citizen=PartyContacts(name=citizen.full_name, email=citizen.email, phone=citizen.phone),
-        provider=PartyContacts(name=provider_name, email=provider_email, phone=provider_phone),
-        address=RequestAddress(street=request.address_street, postcode=request.address_postcode)
-        if request.address_street and request.address_postcode
-        else None,
-        created_at=engagement.created_at,
-        version=engagement.version,
-    )
+    return (await engagement_views(session, [engagement]))[0]
 
 
 async def get_engagement(session: AsyncSession, user: User, engagement_id: uuid.UUID) -> EngagementRead:
@@ -109,7 +76,7 @@ async def list_engagements(
         scope="engagements",
         order=[SortKey(Engagement.created_at, descending=True), SortKey(Engagement.id, descending=True)],
     )
-    return Paginated(items=[await read_engagement(session, e) for e in result.items], next_cursor=result.next_cursor)
+    return Paginated(items=await engagement_views(session, result.items), next_cursor=result.next_cursor)
 
 
 async def _close(

@@ -133,7 +133,10 @@ async def ranked_matches(
     """Candidates by score; by default only each provider's best service (a list of 5 services of one
     provider would hide the other 4 choices a family needs to compare)."""
     need = weekly_minutes(request)
-    point = (request.lat, request.lon) if request.lat is not None else await _nil_centroid(session, request)
+    if request.lat is not None and request.lon is not None:
+        point: tuple[float, float] | None = (request.lat, request.lon)
+    else:
+        point = await _nil_centroid(session, request)
     rows = await repo.match_candidates(
         session,
         category_id=request.category_id,
@@ -167,8 +170,10 @@ async def ranked_matches(
         )
     matches.sort(key=lambda m: (-m.score, -m.overlap_minutes, str(m.service_id)))
     if best_per_provider:
-        seen: set[uuid.UUID] = set()
-        matches = [m for m in matches if not (m.provider_id in seen or seen.add(m.provider_id))]
+        best: dict[uuid.UUID, MatchRead] = {}
+        for m in matches:  # sorted best first: keep each provider's first
+            best.setdefault(m.provider_id, m)
+        matches = list(best.values())
     return matches[:limit]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     exists,
+    false,
     func,
     literal_column,
     or_,
@@ -51,12 +52,26 @@ async def get_request(
     )
 
 
-def requests_for_citizen(citizen_id: uuid.UUID, status: RequestStatus | None) -> Select[tuple[DemandRequest]]:
+async def requests_by_id(session: AsyncSession, request_ids: set[uuid.UUID]) -> dict[uuid.UUID, DemandRequest]:
+    rows = await session.scalars(select(DemandRequest).where(DemandRequest.id.in_(request_ids)))
+    return {request.id: request for request in rows}
+
+
+async def users_by_id(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, User]:
+    return {user.id: user for user in await session.scalars(select(User).where(User.id.in_(user_ids)))}
+
+
+async def providers_by_id(session: AsyncSession, provider_ids: set[uuid.UUID]) -> dict[uuid.UUID, Provider]:
+    rows = await session.scalars(select(Provider).where(Provider.id.in_(provider_ids)))
+    return {provider.id: provider for provider in rows}
+
+
+def requests_for_citizen(citizen_id: uuid.UUID, status: RequestStatus | None) -> Select[DemandRequest]:
     stmt = select(DemandRequest).where(DemandRequest.citizen_id == citizen_id)
     return stmt if status is None else stmt.where(DemandRequest.status == status)
 
 
-def requests_for_operator(operator_id: uuid.UUID, status: RequestStatus | None) -> Select[tuple[DemandRequest]]:
+def requests_for_operator(operator_id: uuid.UUID, status: RequestStatus | None) -> Select[DemandRequest]:
     """Those the operator made for citizens, and the operator-mode requests of the NILs their hubs
     serve (the hubs' queue)."""
     served = (
@@ -92,7 +107,8 @@ async def pools_of_requests(session: AsyncSession, request_ids: list[uuid.UUID])
         PoolMember.request_id.in_(request_ids),
         PoolMember.status.in_([PoolMemberStatus.invited, PoolMemberStatus.active, PoolMemberStatus.leaving]),
     )
-    return {row[0]: row[1] for row in await session.execute(stmt)}
+    # request_id is nullable (members may join without a request) but IN never matches NULL.
+    return {row[0]: row[1] for row in await session.execute(stmt) if row[0] is not None}
 
 
 async def invited_provider_ids(session: AsyncSession, request_ids: list[uuid.UUID]) -> dict[uuid.UUID, list]:
@@ -178,7 +194,7 @@ def _may_answer(provider_id: uuid.UUID) -> ColumnElement[bool]:
     return or_(invited, eligible_open)
 
 
-def inbox_query(provider_id: uuid.UUID, now: datetime) -> Select[tuple[DemandRequest]]:
+def inbox_query(provider_id: uuid.UUID, now: datetime) -> Select[DemandRequest]:
     """Open, unexpired requests this provider may answer: the rule of `_may_answer`, as a set.
 
     `id IN (invited ∪ open-mode requests in one of the provider's (category, NIL) pairs)` rather
@@ -231,7 +247,7 @@ async def get_offer(session: AsyncSession, offer_id: uuid.UUID, *, for_update: b
     )
 
 
-def offers_query(request_id: uuid.UUID, provider_ids: list[uuid.UUID] | None) -> Select[tuple[Offer]]:
+def offers_query(request_id: uuid.UUID, provider_ids: list[uuid.UUID] | None) -> Select[Offer]:
     stmt = select(Offer).where(Offer.request_id == request_id)
     if provider_ids is not None:
         stmt = stmt.where(Offer.provider_id.in_(provider_ids))
@@ -265,13 +281,13 @@ async def get_engagement(
     )
 
 
-def engagements_query(*, citizen_id: uuid.UUID | None, provider_ids: list[uuid.UUID]) -> Select[tuple[Engagement]]:
-    clauses = []
+def engagements_query(*, citizen_id: uuid.UUID | None, provider_ids: list[uuid.UUID]) -> Select[Engagement]:
+    clauses: list[ColumnElement[bool]] = []
     if citizen_id is not None:
         clauses.append(Engagement.citizen_id == citizen_id)
     if provider_ids:
         clauses.append(Engagement.provider_id.in_(provider_ids))
-    return select(Engagement).where(or_(*clauses) if clauses else False)
+    return select(Engagement).where(or_(*clauses) if clauses else false())
 
 
 async def get_review(session: AsyncSession, review_id: uuid.UUID, *, for_update: bool = False) -> Review | None:
@@ -281,7 +297,7 @@ async def get_review(session: AsyncSession, review_id: uuid.UUID, *, for_update:
     )
 
 
-def reviews_query(*, provider_id: uuid.UUID | None, status: ReviewStatus | None) -> Select[tuple[Review]]:
+def reviews_query(*, provider_id: uuid.UUID | None, status: ReviewStatus | None) -> Select[Review]:
     stmt = select(Review)
     if provider_id is not None:
         stmt = stmt.where(Review.provider_id == provider_id)
@@ -324,7 +340,7 @@ async def expire_pending_offers(
         .values(status=OfferStatus.declined, decided_at=now, version=Offer.version + 1)
         .returning(Offer.id, Offer.provider_id, Offer.request_id)
     )
-    return [tuple(row) for row in result]
+    return [(row[0], row[1], row[2]) for row in result]
 
 
 async def lock_citizen(session: AsyncSession, citizen_id: uuid.UUID) -> None:

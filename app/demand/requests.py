@@ -430,9 +430,9 @@ async def read_requests(session: AsyncSession, requests: list[DemandRequest]) ->
 def preferences_of(request: DemandRequest) -> Preferences:
     return Preferences(
         languages=request.languages,
-        provider_kinds=request.provider_kinds,  # type: ignore[arg-type]
+        provider_kinds=request.provider_kinds,
         required_badges=request.required_badges,
-    )  # type: ignore[arg-type]
+    )
 
 
 async def expire_due(session: AsyncSession) -> int:

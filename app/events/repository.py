@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Text, and_, cast, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.events.catalogue import owner_types, public_types
@@ -17,7 +17,7 @@ def visible_to(provider_id: Any) -> Any:
     The one place the rule of `app.events.catalogue` becomes SQL; used by the feed (a bound id) and
     by the webhook fan-out (the subscriber's column).
     """
-    clauses = [OutboxEvent.type.in_(public_types())]
+    clauses: list[ColumnElement[bool]] = [OutboxEvent.type.in_(public_types())]
     if provider_id is not None:
         clauses.append(and_(OutboxEvent.type.in_(owner_types("provider")), OutboxEvent.aggregate_id == provider_id))
         listings = select(Service.id).where(Service.provider_id == provider_id)

@@ -71,6 +71,7 @@ async def read_feed(
     rows = await repo.feed_page(session, provider_id=partner.provider_id, types=wanted, after=position, limit=limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
+    next_cursor: str | None
     if rows:
         last, xact_id = rows[-1]
         next_cursor = encode_cursor(CURSOR_SCOPE, [str(xact_id), last.position])

@@ -48,9 +48,9 @@ def has_location_sql() -> ColumnElement[bool]:
     )
 
 
-def _services(f: ServiceFilter) -> Select[tuple[Service]]:
+def _services(f: ServiceFilter) -> Select[Service]:
     # `searchable` is true only for published services of accredited providers (catalog.indexing).
-    conditions: list[ColumnElement[bool]] = [Service.searchable]
+    conditions: list[ColumnElement[bool]] = [Service.searchable.expression]
     if f.search:
         conditions.append(Service.search_vector.op("@@")(_tsquery(f.search)))
     if f.taxonomy_term_id is not None:  # the term or, for an area, any of its categories
@@ -67,7 +67,7 @@ def _services(f: ServiceFilter) -> Select[tuple[Service]]:
     return select(Service).where(*conditions)
 
 
-async def _count(session: AsyncSession, stmt: Select[Any]) -> int:
+async def _count(session: AsyncSession, stmt: Select[*tuple[Any, ...]]) -> int:
     return await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
@@ -96,7 +96,7 @@ async def public_services_of(session: AsyncSession, provider_ids: Iterable[uuid.
     return list((await session.scalars(stmt.order_by(Service.title, Service.id))).all())
 
 
-def _organizations(search: str | None) -> Select[tuple[Provider]]:
+def _organizations(search: str | None) -> Select[Provider]:
     stmt = select(Provider).where(Provider.accreditation_state == AccreditationState.accredited)
     return stmt.where(Provider.search_vector.op("@@")(_tsquery(search))) if search else stmt
 
@@ -125,7 +125,7 @@ async def providers_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> di
     return {p.id: p for p in (await session.scalars(select(Provider).where(Provider.id.in_(wanted)))).all()}
 
 
-def _terms(f: TermFilter) -> Select[tuple[Category]]:
+def _terms(f: TermFilter) -> Select[Category]:
     stmt = select(Category)
     if f.search:
         stmt = stmt.where(

@@ -1,8 +1,9 @@
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, delete, exists, func, literal_column, select, text
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import DemandRequest, Hub, HubOperator, HubZone, RequestStatus, User
@@ -30,7 +31,7 @@ async def replace_zones(session: AsyncSession, hub_id: uuid.UUID, zone_ids: list
 
 def hubs_query(
     *, nil_ids: list[uuid.UUID] | None, operator_id: uuid.UUID | None, active: bool | None
-) -> Select[tuple[Hub]]:
+) -> Select[Hub]:
     stmt = select(Hub)
     if nil_ids is not None:
         stmt = stmt.where(exists().where(HubZone.hub_id == Hub.id, HubZone.zone_id.in_(nil_ids)))
@@ -96,7 +97,7 @@ async def remove_operator(session: AsyncSession, hub_id: uuid.UUID, user_id: uui
     result = await session.execute(
         delete(HubOperator).where(HubOperator.hub_id == hub_id, HubOperator.user_id == user_id)
     )
-    return bool(result.rowcount)
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 async def open_needs(

@@ -21,7 +21,7 @@ async def get_initiative(session: AsyncSession, initiative_id: uuid.UUID) -> Ini
     return await session.get(Initiative, initiative_id)
 
 
-def initiatives_query(*, hub_id: uuid.UUID | None) -> Select[tuple[Initiative]]:
+def initiatives_query(*, hub_id: uuid.UUID | None) -> Select[Initiative]:
     stmt = select(Initiative).where(Initiative.is_active.is_(True))
     if hub_id is not None:
         stmt = stmt.where(Initiative.hub_id == hub_id)
@@ -85,7 +85,7 @@ async def overlapping_booking(
     return (await session.scalars(stmt)).first()
 
 
-def volunteers_query(initiative_id: uuid.UUID) -> Select[tuple[Volunteer, User]]:
+def volunteers_query(initiative_id: uuid.UUID) -> Select[Volunteer, User]:
     return (
         select(Volunteer, User)
         .join(User, User.id == Volunteer.user_id)
@@ -93,7 +93,7 @@ def volunteers_query(initiative_id: uuid.UUID) -> Select[tuple[Volunteer, User]]
     )
 
 
-def volunteers_of_user_query(user_id: uuid.UUID) -> Select[tuple[Volunteer]]:
+def volunteers_of_user_query(user_id: uuid.UUID) -> Select[Volunteer]:
     return select(Volunteer).where(Volunteer.user_id == user_id)
 
 
@@ -138,20 +138,20 @@ async def get_ride(session: AsyncSession, ride_id: uuid.UUID, *, for_update: boo
     return (await session.scalars(stmt)).one_or_none()
 
 
-def rides_of_initiative_query(initiative_id: uuid.UUID, status: RideStatus | None) -> Select[tuple[Ride]]:
+def rides_of_initiative_query(initiative_id: uuid.UUID, status: RideStatus | None) -> Select[Ride]:
     stmt = select(Ride).where(Ride.initiative_id == initiative_id)
     if status is not None:
         stmt = stmt.where(Ride.status == status)
     return stmt
 
 
-def open_rides_query(initiative_id: uuid.UUID, now: datetime) -> Select[tuple[Ride]]:
+def open_rides_query(initiative_id: uuid.UUID, now: datetime) -> Select[Ride]:
     return select(Ride).where(
         Ride.initiative_id == initiative_id, Ride.status == RideStatus.requested, Ride.starts_at > now
     )
 
 
-def my_rides_query(user_id: uuid.UUID) -> Select[tuple[Ride]]:
+def my_rides_query(user_id: uuid.UUID) -> Select[Ride]:
     mine_as_volunteer = select(Volunteer.id).where(Volunteer.user_id == user_id)
     return select(Ride).where(or_(Ride.requester_id == user_id, Ride.volunteer_id.in_(mine_as_volunteer)))
 

@@ -126,6 +126,15 @@ async def _visible(session: AsyncSession, user: User, ride_id: uuid.UUID) -> tup
     return ride, initiative, viewer
 
 
+async def _locked(session: AsyncSession, ride_id: uuid.UUID) -> Ride:
+    """The ride, locked and reloaded; rides are never deleted while their initiative exists, but a
+    missing row is a 404 rather than an assertion (asserts vanish under `python -O`)."""
+    ride = await repo.get_ride(session, ride_id, for_update=True)
+    if ride is None:
+        raise RideNotFound("No ride with this id.")
+    return ride
+
+
 async def get_ride(session: AsyncSession, user: User, ride_id: uuid.UUID) -> RideRead:
     ride, _, viewer = await _visible(session, user, ride_id)
     return (await _reads(session, [ride], [viewer]))[0]
@@ -230,8 +239,7 @@ async def _book(
 ) -> Ride:
     """Assign `volunteer` to the ride; see the module docstring for the locking."""
     await repo.lock_person(session, volunteer.user_id)
-    ride = await repo.get_ride(session, ride_id, for_update=True)
-    assert ride is not None  # rides are never deleted while their initiative exists
+    ride = await _locked(session, ride_id)
     ensure_version(ride, if_match)
     now = datetime.now(UTC)
     if ride.status != RideStatus.requested:
@@ -279,8 +287,7 @@ async def complete(session: AsyncSession, user: User, ride_id: uuid.UUID, *, if_
     ride, _, viewer = await _visible(session, user, ride_id)
     if viewer == "requester":
         raise Forbidden("The volunteer or the coordinators mark a ride done.")
-    ride = await repo.get_ride(session, ride.id, for_update=True)
-    assert ride is not None
+    ride = await _locked(session, ride.id)
     ensure_version(ride, if_match)
     now = datetime.now(UTC)
     if ride.status != RideStatus.assigned:
@@ -300,8 +307,7 @@ async def cancel(
     ride, _, viewer = await _visible(session, user, ride_id)
     if viewer == "volunteer":
         raise Forbidden("Ask the coordinators to reassign the ride.")
-    ride = await repo.get_ride(session, ride.id, for_update=True)
-    assert ride is not None
+    ride = await _locked(session, ride.id)
     ensure_version(ride, if_match)
     if ride.status not in (RideStatus.requested, RideStatus.assigned):
         raise InvalidRideTransition(f"The ride is {ride.status.value}.", current_state=ride.status.value)

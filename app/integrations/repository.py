@@ -14,7 +14,7 @@ async def get_by_client_id(session: AsyncSession, client_id: str) -> PartnerClie
     return await session.scalar(select(PartnerClient).where(PartnerClient.client_id == client_id))
 
 
-def clients_query(*, active: bool | None) -> Select[tuple[PartnerClient]]:
+def clients_query(*, active: bool | None) -> Select[PartnerClient]:
     stmt = select(PartnerClient)
     if active is not None:
         stmt = stmt.where(PartnerClient.is_active.is_(active))

@@ -42,4 +42,5 @@ class Versioned:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:
-        return {"version_id_col": cls.__table__.c.version}
+        # Only mapped subclasses use this, and they have a table; the mixin itself has none.
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]

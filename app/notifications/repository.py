@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import Notification
 
 
-def for_user(user_id: uuid.UUID, *, unread: bool | None) -> Select[tuple[Notification]]:
+def for_user(user_id: uuid.UUID, *, unread: bool | None) -> Select[Notification]:
     stmt = select(Notification).where(Notification.user_id == user_id)
     if unread is not None:
         stmt = stmt.where(Notification.read_at.is_(None) if unread else Notification.read_at.is_not(None))

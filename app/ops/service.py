@@ -25,10 +25,14 @@ def head_revisions() -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(config).get_heads())
 
 
+# A database that errors or does not answer in time is unreachable, for readiness.
+UNREACHABLE: tuple[type[BaseException], ...] = (*DATABASE_ERRORS, TimeoutError)
+
+
 async def readiness(session: AsyncSession) -> Readiness:
     try:
         revisions = await asyncio.wait_for(repo.current_revisions(session), READINESS_TIMEOUT_S)
-    except (*DATABASE_ERRORS, TimeoutError):
+    except UNREACHABLE:
         return Readiness(status="not_ready", database="unreachable", migrations="unknown")
     at_head = revisions == set(head_revisions())
     return Readiness(

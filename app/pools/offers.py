@@ -178,5 +178,6 @@ async def withdraw_offer(
     offer.status, offer.decided_at = PoolOfferStatus.withdrawn, datetime.now(UTC)
     await session.flush()
     pool = await repo.get_pool(session, offer.pool_id)
+    assert pool is not None  # offer.pool_id is a non-null foreign key
     lifecycle.record(session, user.id, pool, "pool.offer.withdrawn", offer_id=offer.id)
     return offer

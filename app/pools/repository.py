@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, exists, false, or_, select, text, true, update
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, false, or_, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import (
@@ -140,7 +140,7 @@ def visible_pools(
     """The WHERE clause of the pools a caller may see (see app.pools.access for the rules)."""
     if everything:
         return true()
-    clauses = []
+    clauses: list[ColumnElement[bool]] = []
     if citizen_id is not None:
         clauses.append(
             exists().where(
@@ -170,7 +170,7 @@ def pools_query(
     condominium_id: uuid.UUID | None,
     state: PoolState | None,
     member_id: uuid.UUID | None,
-) -> Select[tuple[Pool]]:
+) -> Select[Pool]:
     stmt = select(Pool).where(visibility)
     for column, value in (
         (Pool.category_id, category_id),
@@ -207,7 +207,7 @@ async def get_offer(session: AsyncSession, offer_id: uuid.UUID, *, for_update: b
     return await session.scalar(stmt)
 
 
-def offers_query(pool_id: uuid.UUID, provider_ids: list[uuid.UUID] | None) -> Select[tuple[PoolOffer]]:
+def offers_query(pool_id: uuid.UUID, provider_ids: list[uuid.UUID] | None) -> Select[PoolOffer]:
     stmt = select(PoolOffer).where(PoolOffer.pool_id == pool_id)
     if provider_ids is not None:
         stmt = stmt.where(PoolOffer.provider_id.in_(provider_ids))

@@ -73,13 +73,16 @@ async def _graph(
 ) -> tuple[dict[uuid.UUID, dict[uuid.UUID, int]], dict[uuid.UUID, SharingRequest]]:
     """Compatibility (minutes of overlap) among the seeds, their partners, and the partners' partners."""
     settings = get_settings().pools
-    params = {"now": now, "max_distance_km": settings.suggestion_max_distance_km}
-    params["min_overlap_minutes"] = settings.suggestion_min_overlap_minutes
+    max_km, min_minutes = settings.suggestion_max_distance_km, settings.suggestion_min_overlap_minutes
     edges: dict[uuid.UUID, dict[uuid.UUID, int]] = {}
-    pairs = await repo.compatible_pairs(session, seed_ids, **params)
+    pairs = await repo.compatible_pairs(
+        session, seed_ids, now=now, max_distance_km=max_km, min_overlap_minutes=min_minutes
+    )
     partners = sorted({b for _, b, _ in pairs} - set(seed_ids))
     if partners:
-        pairs += await repo.compatible_pairs(session, partners, **params)
+        pairs += await repo.compatible_pairs(
+            session, partners, now=now, max_distance_km=max_km, min_overlap_minutes=min_minutes
+        )
     for a, b, minutes in pairs:
         edges.setdefault(a, {})[b] = minutes
         edges.setdefault(b, {})[a] = minutes

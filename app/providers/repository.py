@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -33,7 +33,7 @@ async def get_staff(session: AsyncSession, provider_id: uuid.UUID, user_id: uuid
     return await session.get(ProviderStaff, (provider_id, user_id))
 
 
-def staff_query(provider_id: uuid.UUID) -> Select[tuple[ProviderStaff, User]]:
+def staff_query(provider_id: uuid.UUID) -> Select[ProviderStaff, User]:
     return (
         select(ProviderStaff, User)
         .join(User, User.id == ProviderStaff.user_id)
@@ -82,11 +82,11 @@ async def verifications_of(session: AsyncSession, provider_ids: list[uuid.UUID])
     return list((await session.scalars(stmt)).all())
 
 
-def verifications_query(provider_id: uuid.UUID) -> Select[tuple[Verification]]:
+def verifications_query(provider_id: uuid.UUID) -> Select[Verification]:
     return select(Verification).where(Verification.provider_id == provider_id)
 
 
-def transitions_query(provider_id: uuid.UUID) -> Select[tuple[AccreditationTransition]]:
+def transitions_query(provider_id: uuid.UUID) -> Select[AccreditationTransition]:
     return select(AccreditationTransition).where(AccreditationTransition.provider_id == provider_id)
 
 
@@ -111,7 +111,7 @@ def has_badge(provider_id_column, kind: VerificationKind, now: datetime):  # noq
     )
 
 
-def public_point():  # noqa: ANN201 - SQL expressions
+def public_point() -> tuple[ColumnElement[float], ColumnElement[float]]:
     """(lat, lon) that search may reveal: an organisation's own point, but only the centroid of an
     individual worker's NIL, so distances can never be used to triangulate a person's home."""
     centroid = select(Zone.centroid_lat, Zone.centroid_lon).where(Zone.id == Provider.nil_id)
@@ -121,12 +121,14 @@ def public_point():  # noqa: ANN201 - SQL expressions
     return lat, lon
 
 
-async def individual_owner(session: AsyncSession, provider_id: uuid.UUID) -> User | None:
-    return await session.scalar(
-        select(User)
-        .join(ProviderStaff, ProviderStaff.user_id == User.id)
-        .where(ProviderStaff.provider_id == provider_id)
+async def individual_owners(session: AsyncSession, provider_ids: list[uuid.UUID]) -> dict[uuid.UUID, User]:
+    """provider id → its staff user, for individual providers (a worker is their provider's only staff)."""
+    stmt = (
+        select(ProviderStaff.provider_id, User)
+        .join(User, User.id == ProviderStaff.user_id)
+        .where(ProviderStaff.provider_id.in_(provider_ids))
     )
+    return {provider_id: user for provider_id, user in await session.execute(stmt)}
 
 
 async def lock_user(session: AsyncSession, user_id: uuid.UUID) -> None:

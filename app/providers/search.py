@@ -66,6 +66,7 @@ def _visibility(user: User | None, *, mine: bool, state: AccreditationState | No
         if user is not None
         else None
     )
+    visible: ColumnElement[bool]
     if mine:
         if own is None:
             raise ValidationFailed("`mine` needs a signed-in caller.", pointer="/mine", location="query")

@@ -13,6 +13,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models import Provider, ProviderKind, ProviderStaff, Role, StaffRole, User, Verification
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers import repository as repo
+from app.providers import views as provider_views
 from app.providers.access import get_managed, get_visible
 from app.providers.badges import badges_by_provider
 from app.providers.identifiers import is_valid_partita_iva, is_valid_tax_code
@@ -284,7 +285,4 @@ async def remove_staff(session: AsyncSession, user: User, provider_id: uuid.UUID
 
 async def engagement_contact(session: AsyncSession, provider: Provider) -> tuple[str, str | None, str | None]:
     """(name, e-mail, phone) a client sees once engaged: the organisation's, or the worker's own."""
-    if provider.kind != ProviderKind.individual:
-        return provider.display_name, provider.email, provider.phone
-    worker = await repo.individual_owner(session, provider.id)
-    return provider.display_name, worker.email if worker else None, worker.phone if worker else None
+    return (await provider_views.engagement_contacts(session, [provider]))[provider.id]

@@ -371,7 +371,7 @@ async def _services(
         )
         title = TITLES[slug][(index // len(specialties)) % len(TITLES[slug])]
         chosen = slots if index < len(specialties) else rng.sample(slots, max(1, len(slots) - 1))
-        weekly = [WeeklySlot(day=d, opens=o, closes=c) for d, o, c in chosen]  # type: ignore[arg-type]
+        weekly = [WeeklySlot(day=d, opens=o, closes=c) for d, o, c in chosen]
         price_cents = None if price is None else int(round(price * rng.uniform(0.85, 1.25), -1))
         shared_prices = []
         if delivery == Delivery.shared and price_cents is not None and persons is not None:

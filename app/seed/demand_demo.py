@@ -29,7 +29,7 @@ async def _nil(session: AsyncSession, code: int) -> Zone:
 
 
 def _slots(*triples: tuple[str, str, str]) -> list[WeeklySlot]:
-    return [WeeklySlot(day=d, opens=o, closes=c) for d, o, c in triples]  # type: ignore[arg-type]
+    return [WeeklySlot(day=d, opens=o, closes=c) for d, o, c in triples]
 
 
 async def seed_demand_demo(session: AsyncSession) -> dict[str, int]:

@@ -25,7 +25,7 @@ from app.shared_schemas import PointIn
 from app.zones import service as zone_service
 
 OFFICE_HOURS = [
-    WeeklySlot(day=day, opens=opens, closes=closes)  # type: ignore[arg-type]
+    WeeklySlot(day=day, opens=opens, closes=closes)
     for day in ("mon", "tue", "wed", "thu", "fri")
     for opens, closes in (("09:00", "13:00"), ("14:00", "17:00"))
 ]
@@ -77,7 +77,7 @@ async def _hubs(session: AsyncSession, admin: User) -> dict[str, Hub]:
                 description=f"Spazio WeMi: orientamento ai servizi di cura del Municipio {location.municipio.code}.",
             ),
         )
-        hubs[name] = await session.get(Hub, read.id)
+        hubs[name] = await session.get_one(Hub, read.id)
         if name in OPERATORS:
             operator = await _user(session, OPERATORS[name])
             await hub_service.add_operator(session, admin, read.id, operator.id)
@@ -109,7 +109,7 @@ async def seed_sharing_demo(session: AsyncSession) -> dict[str, int]:
             administrator=BuildingAdministrator(name="Studio Amministrazioni Navigli", email="navigli@example.org"),
         ),
     )
-    building = await session.get(Condominium, read.id)
+    building = await session.get_one(Condominium, read.id)
     for resident in (elena, paolo, luca):
         await condominium_service.join_by_code(session, resident, building.join_code)
 
@@ -135,7 +135,7 @@ async def seed_sharing_demo(session: AsyncSession) -> dict[str, int]:
                 mode="open",
                 description="Doposcuola e compiti per un bambino di 8 anni; va bene anche in piccolo gruppo.",
                 point=PointIn(lat=lat, lon=lon),
-                schedule=[WeeklySlot(day=d, opens=o, closes=c) for d, o, c in slots],  # type: ignore[arg-type]
+                schedule=[WeeklySlot(day=d, opens=o, closes=c) for d, o, c in slots],
                 budget_cents=1000,
                 budget_model="hourly",
                 open_to_sharing=True,
@@ -169,7 +169,7 @@ async def seed_sharing_demo(session: AsyncSession) -> dict[str, int]:
             scope="hub",
             hub_id=san_gottardo.id,
             schedule=[
-                WeeklySlot(day=d, opens="16:00", closes="19:00")  # type: ignore[arg-type]
+                WeeklySlot(day=d, opens="16:00", closes="19:00")
                 for d in ("mon", "tue", "thu")
             ],
             min_members=2,

@@ -2,10 +2,11 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, func, literal, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.events import repository as event_repo
@@ -24,7 +25,7 @@ async def get_subscription(session: AsyncSession, subscription_id: uuid.UUID) ->
     return await session.get(WebhookSubscription, subscription_id)
 
 
-def subscriptions_query(partner_id: uuid.UUID) -> Select[tuple[WebhookSubscription]]:
+def subscriptions_query(partner_id: uuid.UUID) -> Select[WebhookSubscription]:
     return select(WebhookSubscription).where(WebhookSubscription.partner_client_id == partner_id)
 
 
@@ -43,12 +44,12 @@ async def get_delivery(
     )
 
 
-def deliveries_query(subscription_id: uuid.UUID, status: DeliveryStatus | None) -> Select[tuple[WebhookDelivery]]:
+def deliveries_query(subscription_id: uuid.UUID, status: DeliveryStatus | None) -> Select[WebhookDelivery]:
     stmt = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)
     return stmt if status is None else stmt.where(WebhookDelivery.status == status)
 
 
-def attempts_query(delivery_id: uuid.UUID) -> Select[tuple[WebhookAttempt]]:
+def attempts_query(delivery_id: uuid.UUID) -> Select[WebhookAttempt]:
     return select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id)
 
 
@@ -134,7 +135,7 @@ async def expire_stale(session: AsyncSession, *, now: datetime, oldest: datetime
         )
         .values(status=DeliveryStatus.dead, completed_at=now, locked_until=None, last_error="expired")
     )
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 async def claim_due(
@@ -194,7 +195,7 @@ async def settle(
         )
         .values(locked_until=None, **values)
     )
-    return bool(result.rowcount)
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 async def count_failure(session: AsyncSession, subscription_id: uuid.UUID, *, threshold: int, now: datetime) -> bool:
@@ -222,7 +223,7 @@ async def disable(session: AsyncSession, subscription_id: uuid.UUID, *, now: dat
             updated_at=now,
         )
     )
-    return bool(result.rowcount)
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 async def reset_failures(session: AsyncSession, subscription_id: uuid.UUID) -> None:

@@ -132,7 +132,7 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
         infos = await asyncio.wait_for(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout=RESOLVE_TIMEOUT_S)
     except (OSError, TimeoutError):
         return []
-    return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos))
+    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos))
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from app.geo import haversine_km_sql
 from app.models import Zone, ZoneKind
 
 
-def zones_query(*, kind: ZoneKind | None, parent_id: uuid.UUID | None) -> Select[tuple[Zone]]:
+def zones_query(*, kind: ZoneKind | None, parent_id: uuid.UUID | None) -> Select[Zone]:
     stmt = select(Zone)
     if kind is not None:
         stmt = stmt.where(Zone.kind == kind)

@@ -1,0 +1,131 @@
+"""The query-count guard: a list costs the same number of statements for 1 row and for 20.
+
+Every list operation of the contract is found in openapi/openapi.json (a GET whose 200 body is an
+array, or an object holding an `items` or `contents` array), so a new list is covered as soon as it
+exists: `test_every_list_operation_has_data` fails until tests/list_seeders.py can fill it. An N+1
+(a query per row in a response builder) shows as a count that grows with the page.
+
+The heavy writes have a ceiling written here; a change that adds statements to them must raise the
+ceiling in the same commit, with the reason.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.demand.conftest import catalogue, post_request, request_body  # noqa: F401 - `catalogue` is a fixture
+from tests.demand.offer_helpers import make_offer, offer_action
+from tests.factories import auth_headers, make_user
+from tests.list_seeders import FIXED_LISTS, SEEDERS, Scope
+
+CONTRACT = json.loads((Path(__file__).parents[1] / "openapi" / "openapi.json").read_text())
+PAGE_ROWS = 20
+
+
+def _schema(ref_or_schema: dict[str, Any]) -> dict[str, Any]:
+    ref = ref_or_schema.get("$ref")
+    return CONTRACT["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else ref_or_schema
+
+
+def _items_key(operation: dict[str, Any]) -> str | None:
+    """Where the rows of a list response are: "" (the body is the array), a key, or None."""
+    content = operation.get("responses", {}).get("200", {}).get("content", {})
+    schema = content.get("application/json", {}).get("schema")
+    if not schema:
+        return None
+    schema = _schema(schema)
+    if schema.get("type") == "array":
+        return ""
+    properties = schema.get("properties", {})
+    return next((key for key in ("items", "contents") if properties.get(key, {}).get("type") == "array"), None)
+
+
+LIST_OPERATIONS = {
+    operation["operationId"]: key
+    for path_item in CONTRACT["paths"].values()
+    for method, operation in path_item.items()
+    if method == "get" and (key := _items_key(operation)) is not None
+}
+
+
+def _rows(body: Any, key: str) -> list[Any]:
+    return body if key == "" else body[key]
+
+
+def test_every_list_operation_has_data():
+    assert len(LIST_OPERATIONS) >= 40  # the derivation itself still finds the contract's lists
+    missing = sorted(set(LIST_OPERATIONS) - set(SEEDERS) - set(FIXED_LISTS))
+    assert missing == [], f"add a seeder in tests/list_seeders.py for {missing}"
+    stale = sorted((set(SEEDERS) | set(FIXED_LISTS)) - set(LIST_OPERATIONS))
+    assert stale == [], f"no such list operation in the contract: {stale}"
+
+
+async def _count(client, statements, url: str, headers: dict[str, str], key: str, rows: int) -> int:
+    await client.get(url, headers=headers)  # warm: first-use caches are not the list's cost
+    with statements.counting() as log:
+        response = await client.get(url, headers=headers)
+    assert response.status_code == 200, f"{url}: {response.text}"
+    assert len(_rows(response.json(), key)) == rows, f"{url} listed the wrong rows: {response.text[:500]}"
+    return len(log)
+
+
+@pytest.mark.parametrize("operation_id", sorted(SEEDERS))
+async def test_a_list_runs_as_many_statements_for_20_rows_as_for_1(operation_id, client, session, statements):
+    seed = SEEDERS[operation_id]
+    scope = Scope(client=client, session=session)
+    key = LIST_OPERATIONS[operation_id]
+
+    url, headers = await seed(scope, 1)
+    for_one = await _count(client, statements, url, headers, key, 1)
+    url, headers = await seed(scope, PAGE_ROWS - 1)
+    for_twenty = await _count(client, statements, url, headers, key, PAGE_ROWS)
+
+    assert for_twenty == for_one, f"{operation_id}: {for_one} statements for 1 row, {for_twenty} for {PAGE_ROWS}"
+
+
+# A fixed list's statements, at most (caches may make them fewer).
+FIXED_LIST_CEILING = 3
+
+
+@pytest.mark.parametrize("operation_id", sorted(FIXED_LISTS))
+async def test_a_fixed_list_runs_a_bounded_number_of_statements(operation_id, client, statements, as_admin):
+    url, _reason = FIXED_LISTS[operation_id]
+
+    with statements.counting() as log:
+        response = await client.get(url, headers=as_admin)
+
+    assert response.status_code == 200, response.text
+    assert _rows(response.json(), LIST_OPERATIONS[operation_id]), "the fixed list is empty"
+    assert len(log) <= FIXED_LIST_CEILING, log
+
+
+# --- the heavy writes: ceilings ----------------------------------------------------------------------
+
+# POST /v1/requests: the caller, the zone lookup, the insert, its audit entry and event, the idempotency
+# bookkeeping and the response (measured: see the commit that set the figure).
+CREATE_REQUEST_CEILING = 14
+# POST /v1/offers/{id}/accept: locks (request, offer), the engagement insert, declining the other
+# offers, audit and events, and the response.
+ACCEPT_OFFER_CEILING = 30
+
+
+async def test_creating_a_request_stays_under_its_statement_ceiling(client, statements, as_citizen_a):
+    with statements.counting() as log:
+        response = await client.post("/v1/requests", json=request_body(), headers=as_citizen_a)
+
+    assert response.status_code == 201, response.text
+    assert len(log) <= CREATE_REQUEST_CEILING, "\n".join(log)
+
+
+async def test_accepting_an_offer_stays_under_its_statement_ceiling(client, session, statements, catalogue):  # noqa: F811
+    citizen = await make_user(session)
+    request = await post_request(client, auth_headers(citizen), mode="open")
+    offer = await make_offer(client, catalogue, "aurora", request["id"])
+
+    with statements.counting() as log:
+        response = await offer_action(client, auth_headers(citizen), offer["id"], "accept")
+
+    assert response.status_code == 200, response.text
+    assert len(log) <= ACCEPT_OFFER_CEILING, "\n".join(log)
