@@ -188,7 +188,7 @@ async def record(
         await repo.disable(session, job.subscription_id, now=now, reason="the endpoint answered 410 Gone")
     elif await repo.count_failure(session, job.subscription_id, threshold=settings.disable_after_failures, now=now):
         log.warning("webhook subscription disabled", extra={"subscription_id": str(job.subscription_id)})
-    return values.get("status", DeliveryStatus.pending)
+    return DeliveryStatus.dead if "status" in values else DeliveryStatus.pending
 
 
 async def claim(sessions: async_sessionmaker[AsyncSession], settings: WebhookSettings, *, now: datetime) -> list[Job]:
