@@ -48,7 +48,7 @@ async def locate(session: AsyncSession, *, lat: float, lon: float) -> ZoneLocati
     404, never a guess."""
     placement = place(load_nil_map(get_settings().api.nil_geojson_path), lat, lon)
     nil = await repo.get_by_code(session, ZoneKind.nil, placement.code) if placement else None
-    if nil is None or nil.parent_id is None:
+    if placement is None or nil is None or nil.parent_id is None:
         raise PointOutsideMilan(f"The point ({lat}, {lon}) is not in any NIL of Milan.")
     municipio = await get_zone(session, nil.parent_id)
     return ZoneLocation(
