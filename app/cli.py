@@ -141,6 +141,15 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
+def check_worker() -> None:
+    from app import heartbeat
+
+    settings = get_settings().worker
+    alive, line = heartbeat.check(settings.heartbeat_path, settings.heartbeat_max_age_seconds)
+    print(line)
+    sys.exit(0 if alive else 1)
+
+
 def _generator_arguments(parser: argparse.ArgumentParser) -> None:
     try:
         from bench.generate import add_arguments
@@ -165,7 +174,10 @@ def main(argv: list[str] | None = None) -> None:
     p_admin.add_argument("--name", default="Administrator")
     p_openapi = sub.add_parser("openapi", help="write openapi/openapi.json")
     p_openapi.add_argument("--check", action="store_true", help="fail if the file is out of date")
-    sub.add_parser("worker", help="run the background worker")
+    p_worker = sub.add_parser("worker", help="run the background worker")
+    p_worker.add_argument(
+        "--check", action="store_true", help="exit 0 if a worker's heartbeat is fresh, else 1 (a healthcheck)"
+    )
     p_generate = sub.add_parser("generate", help="fill a database with a synthetic Milan (bench/generate.py)")
     _generator_arguments(p_generate)
     args = parser.parse_args(argv)
@@ -184,6 +196,8 @@ def main(argv: list[str] | None = None) -> None:
         from bench.generate import run
 
         run(args)
+    elif args.command == "worker" and args.check:
+        check_worker()
     elif args.command == "worker":
         from app.worker import main as worker_main
 

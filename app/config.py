@@ -108,6 +108,14 @@ class WebhookSettings(BaseModel):
     secret_rotation_grace_hours: int = 24  # the previous secret keeps signing this long
 
 
+class WorkerSettings(BaseModel):
+    # The worker touches this file after every webhook round; `tutti worker --check` fails when it is
+    # older than the limit (app/heartbeat.py). The limit is well above a slow round (webhook sends
+    # time out after WEBHOOKS__TIMEOUT_SECONDS).
+    heartbeat_path: Path = Path("/tmp/tutti-worker.heartbeat")  # noqa: S108 - one per host/container
+    heartbeat_max_age_seconds: float = 60.0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_nested_delimiter="__", extra="ignore", case_sensitive=False)
 
@@ -121,6 +129,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     pools: PoolSettings = Field(default_factory=PoolSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
 
     @model_validator(mode="after")
     def _development_defaults(self) -> "Settings":

@@ -23,6 +23,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import heartbeat
 from app.config import get_settings
 from app.db import build_engine, build_sessionmaker
 from app.demand import requests as demand_requests
@@ -68,8 +69,10 @@ async def _sweeps(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.
 
 async def _webhooks(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event) -> None:
     settings = get_settings().webhooks
+    heartbeat_path = get_settings().worker.heartbeat_path
     measured_at = float("-inf")
     while not stop.is_set():
+        heartbeat.beat(heartbeat_path)  # liveness: this loop still turns (`tutti worker --check`)
         busy = False
         try:
             with JOB_DURATION.labels("webhooks").time():
