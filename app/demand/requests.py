@@ -5,7 +5,9 @@
       └──cancel──▶ cancelled ◀──cancel──┘          open ──(valid_until passes, worker)──▶ expired
 
 The owner is the citizen; a hub operator may create and manage a request for a citizen who is not
-online, with the citizen's consent recorded. Everyone else gets 404 (existence does not leak).
+online, with the citizen's consent recorded. Operator mode (the hub's operators propose candidates)
+is only ever made that way: by an operator of the NIL's hub, with consent recorded. Everyone else
+gets 404 (existence does not leak).
 """
 
 import uuid
@@ -52,10 +54,18 @@ class TooManyOpenRequests(Conflict):
     code = "too_many_open_requests"
 
 
+class OperatorModeNotAllowed(Forbidden):
+    """Operator mode lets every operator of the NIL's hubs read and act on the request, so it needs
+    the household's recorded consent: only a hub operator of that NIL, acting for a citizen with
+    `citizen_id` and `consent_note`, may create one (the database holds the consent rule too)."""
+
+    code, title = "operator_mode_not_allowed", "Operator Mode Not Allowed"
+
+
 async def _acts_for(session: AsyncSession, user: User, request: DemandRequest) -> bool:
     """The household, or a hub operator acting for it within the NILs their hubs serve: on the
-    requests they made for offline citizens, and on operator-mode requests (the citizen asked the
-    hubs of their neighbourhood to handle it). An operator who leaves a hub stops acting there."""
+    requests they made for offline citizens, and on operator-mode requests (made by an operator of
+    the hub with the citizen's recorded consent). An operator who leaves a hub stops acting there."""
     if request.citizen_id == user.id:
         return True
     if user.role != Role.hub_operator:
@@ -192,6 +202,10 @@ async def create_request(session: AsyncSession, user: User, data: RequestCreate)
 
 
 async def _for_whom(session: AsyncSession, user: User, data: RequestCreate) -> tuple[uuid.UUID, datetime | None]:
+    if data.mode == RequestMode.operator and user.role != Role.hub_operator:
+        raise OperatorModeNotAllowed(
+            "Operator mode is for hub operators acting for a citizen, with the citizen's consent recorded."
+        )
     if user.role == Role.citizen:
         if data.citizen_id not in (None, user.id) or data.consent_note is not None:
             raise Forbidden("Citizens create requests for themselves.")

@@ -46,11 +46,17 @@ CREATING = [IdempotencyKeyDep, CreationRateLimit]
     response_model=RequestRead,
     dependencies=CREATING,
     responses=error_responses(
-        NotAuthenticated, Forbidden, requests.TooManyOpenRequests, RateLimited, IdempotencyInProgress
+        NotAuthenticated,
+        Forbidden,
+        requests.OperatorModeNotAllowed,
+        requests.TooManyOpenRequests,
+        RateLimited,
+        IdempotencyInProgress,
     ),
 )
 async def create_request(data: RequestCreate, session: SessionDep, user: CurrentUser) -> RequestRead:
-    """Post a need (citizens; hub operators for an offline citizen, with consent). Opens at once by default."""
+    """Post a need (citizens; hub operators for an offline citizen, with consent; operator mode only
+    then). Opens at once by default."""
     return await requests.create_request(session, user, data)
 
 

@@ -82,6 +82,9 @@ class DemandRequest(UUIDPk, Timestamps, Versioned, Base):
         ),
         Index("ix_demand_request_expiry", "valid_until", postgresql_where="status = 'open'"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),
+        # Operator mode opens the request to every operator of the NIL's hubs: only with the
+        # household's recorded consent (migration 0009 checked the rows made before this rule).
+        CheckConstraint("mode <> 'operator' OR consent_recorded_at IS NOT NULL", name="operator_mode_has_consent"),
     )
 
     citizen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.demand import requests as requests_service
-from app.models import AccreditationState, DemandRequest, ProviderKind, Role, VerificationKind
+from app.models import AccreditationState, DemandRequest, Hub, HubOperator, ProviderKind, Role, VerificationKind
 from app.models import ZoneKind as K
 from app.seed.reference import category_id, zone_id
 from tests.factories import (
@@ -129,6 +129,23 @@ async def hub_operator(session):
 @pytest.fixture
 def as_hub_operator(hub_operator) -> dict[str, str]:
     return auth_headers(hub_operator)
+
+
+async def post_operator_mode_request(
+    client: httpx.AsyncClient, session: AsyncSession, hub_operator: Any, citizen: Any, **overrides: Any
+) -> dict[str, Any]:
+    """An operator-mode request for `citizen`, made (with consent) by a colleague of `hub_operator`
+    at the same hub: `hub_operator` reaches it through the mode, not as its author."""
+    hub_id = await session.scalar(select(HubOperator.hub_id).where(HubOperator.user_id == hub_operator.id))
+    colleague = await make_hub_operator(session, await session.get(Hub, hub_id))
+    return await post_request(
+        client,
+        auth_headers(colleague),
+        mode="operator",
+        citizen_id=str(citizen.id),
+        consent_note="Consenso raccolto allo sportello",
+        **overrides,
+    )
 
 
 @pytest.fixture

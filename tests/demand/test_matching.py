@@ -32,6 +32,7 @@ from tests.demand.conftest import (
     REQUESTS_URL,
     fetch_request,
     invite,
+    post_operator_mode_request,
     post_request,
     slot,
 )
@@ -417,9 +418,9 @@ async def test_a_match_exposes_the_provider_name_and_no_private_provider_field(
 
 
 async def test_a_hub_operator_sees_matches_of_an_operator_mode_request(
-    client, catalogue, as_citizen_a, as_hub_operator
+    client, session, catalogue, citizen_a, hub_operator, as_hub_operator
 ):
-    request = await post_request(client, as_citizen_a, mode="operator")
+    request = await post_operator_mode_request(client, session, hub_operator, citizen_a)
 
     response = await get_matches(client, as_hub_operator, request["id"])
 
@@ -605,9 +606,9 @@ async def test_another_citizen_inviting_on_a_request_gets_404_and_nothing_is_add
 
 
 async def test_a_hub_operator_proposes_candidates_on_an_operator_mode_request(
-    client, session, catalogue, hub_operator, as_citizen_a, as_hub_operator
+    client, session, catalogue, hub_operator, citizen_a, as_hub_operator
 ):
-    request = await post_request(client, as_citizen_a, mode="operator")
+    request = await post_operator_mode_request(client, session, hub_operator, citizen_a)
 
     response = await invite(client, as_hub_operator, request["id"], catalogue.services["dalia_thursday"])
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.demand import requests as demand_requests
 from app.models import (
@@ -16,10 +17,12 @@ from app.models import (
     OfferStatus,
     OutboxEvent,
     PriceModel,
+    RequestMode,
     RequestStatus,
     Role,
 )
 from app.models import ZoneKind as K
+from app.schedules import WeeklySlot, to_multirange
 from app.seed.reference import category_id, zone_id
 from tests.demand.conftest import (
     CITTA_STUDI,
@@ -29,6 +32,7 @@ from tests.demand.conftest import (
     fetch_request,
     in_days,
     invite,
+    post_operator_mode_request,
     post_request,
     request_body,
     slot,
@@ -243,6 +247,37 @@ async def test_a_citizen_sending_a_consent_note_gets_403(client, session, citize
 
     assert response.status_code == 403
     assert await requests_of(session, citizen_a.id) == []
+
+
+async def test_a_citizen_creating_an_operator_mode_request_gets_403_operator_mode_not_allowed(
+    client, session, citizen_a, as_citizen_a
+):
+    session.expunge_all()
+
+    response = await client.post(REQUESTS_URL, json=request_body(mode="operator"), headers=as_citizen_a)
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "operator_mode_not_allowed"
+    assert await requests_of(session, citizen_a.id) == []
+
+
+async def test_an_operator_mode_request_without_recorded_consent_is_refused_by_the_database(
+    session, citizen_a, hub_operator
+):
+    row = DemandRequest(
+        citizen_id=citizen_a.id,
+        created_by_id=hub_operator.id,
+        category_id=category_id("tata-babysitter"),
+        nil_id=NIL_22,
+        start_date=date.today(),
+        schedule_minutes=to_multirange([WeeklySlot(day="tue", opens="16:00", closes="19:00")]),
+        mode=RequestMode.operator,
+    )
+    session.add(row)
+
+    with pytest.raises(IntegrityError, match="operator_mode_has_consent"):
+        async with session.begin_nested():
+            await session.flush()
 
 
 async def test_a_citizen_naming_themself_as_the_beneficiary_is_accepted(client, session, citizen_a, as_citizen_a):
@@ -671,6 +706,30 @@ async def test_hub_operator_without_citizen_id_or_consent_note_gets_422_at_citiz
     assert await session.scalar(select(func.count()).select_from(DemandRequest)) == 0
 
 
+async def test_hub_operator_of_the_nil_creates_an_operator_mode_request_with_consent_recorded(
+    client, session, citizen_a, hub_operator, as_hub_operator
+):
+    response = await client.post(REQUESTS_URL, json=on_behalf(citizen_a, mode="operator"), headers=as_hub_operator)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["mode"] == "operator"
+    assert response.json()["consent_recorded_at"] is not None
+
+
+async def test_an_operator_of_a_hub_not_serving_the_nil_cannot_create_an_operator_mode_request(
+    client, session, citizen_a
+):
+    elsewhere = await make_hub_operator(session, await make_hub(session, nil_codes=(76,)))
+
+    response = await client.post(
+        REQUESTS_URL, json=on_behalf(citizen_a, mode="operator"), headers=auth_headers(elsewhere)
+    )
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+    assert await requests_of(session, citizen_a.id) == []
+
+
 async def test_hub_operator_acting_for_a_non_citizen_account_gets_422_at_citizen_id(
     client, session, hub_operator, as_hub_operator
 ):
@@ -962,5 +1021,5 @@ async def test_operators_of_hubs_not_serving_the_nil_neither_list_nor_read_opera
 
 
 @pytest.fixture
-async def request_body_operator_mode(client, as_citizen_a):
-    return await post_request(client, as_citizen_a, mode="operator")
+async def request_body_operator_mode(client, session, hub_operator, citizen_a):
+    return await post_operator_mode_request(client, session, hub_operator, citizen_a)
