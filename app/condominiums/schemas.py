@@ -35,10 +35,14 @@ class CondominiumUpdate(CondominiumFields):
 
 
 class CondominiumRead(BaseModel):
+    """A building taking part. Its street, exact point, administrator, join code and resident count
+    are for its approved residents, its hub's operators and admins; anyone else signed in sees the
+    name, NIL and hub (enough to find it and ask to join), with the private fields null."""
+
     id: uuid.UUID
     name: str
-    address: Address
-    point: PointIn
+    address: Address | None = Field(description="The street: for residents and the hub's operators only")
+    point: PointIn | None = Field(description="The exact point: for residents and the hub's operators only")
     nil_id: uuid.UUID
     hub_id: uuid.UUID
     administrator: BuildingAdministrator | None = Field(
@@ -47,7 +51,9 @@ class CondominiumRead(BaseModel):
     join_code: str | None = Field(
         description="The code residents join with: for residents and the hub's operators only"
     )
-    residents: int = Field(description="Approved resident households")
+    residents: int | None = Field(
+        description="Approved resident households: for residents and the hub's operators only"
+    )
     my_membership: MembershipStatus | None = Field(description="The caller's own membership, if any")
     version: int
     created_at: datetime

@@ -1,8 +1,12 @@
 """Condominium welfare: buildings looked after by a hub, and the resident households who joined.
 
 A resident joins at once with the building's join code (posted in the building), or asks to join
-and an operator of the building's hub decides. Only approved residents see the building's private
-details (administrator, join code) and its pools; everyone signed in sees that the building takes part.
+and an operator of the building's hub decides. Only approved residents, the hub's operators and
+admins see the building's private details (street, exact point, resident count, administrator, join
+code) and its pools; everyone else signed in sees only that it takes part: its name, NIL and hub.
+Why: a street with a point and a count of households is where vulnerable people live (the audit
+found it open to provider staff and to operators of other hubs); a citizen looking for their own
+building needs no more than the name and NIL to ask to join, and then learns the rest once approved.
 """
 
 import secrets
@@ -70,8 +74,8 @@ async def _read(session: AsyncSession, user: User, rows: list[Condominium]) -> l
             CondominiumRead(
                 id=row.id,
                 name=row.name,
-                address=Address(street=row.address_street, postcode=row.address_postcode),
-                point=PointIn(lat=row.lat, lon=row.lon),
+                address=Address(street=row.address_street, postcode=row.address_postcode) if insider else None,
+                point=PointIn(lat=row.lat, lon=row.lon) if insider else None,
                 nil_id=row.nil_id,
                 hub_id=row.hub_id,
                 administrator=BuildingAdministrator(
@@ -80,7 +84,7 @@ async def _read(session: AsyncSession, user: User, rows: list[Condominium]) -> l
                 if insider
                 else None,
                 join_code=row.join_code if insider else None,
-                residents=counts.get(row.id, 0),
+                residents=counts.get(row.id, 0) if insider else None,
                 my_membership=mine.get(row.id),
                 version=row.version,
                 created_at=row.created_at,

@@ -157,3 +157,44 @@ async def test_update_needs_a_fresh_etag(client, condominium, operator):
 
     assert first.status_code == 200 and first.json()["name"] == "Condominio Pascoli"
     assert stale.status_code == 412
+
+
+PRIVATE = ("address", "point", "residents", "administrator", "join_code")
+
+
+@pytest.mark.parametrize("who", ["provider_staff", "other_hub_operator", "citizen", "pending_citizen", "worker"])
+async def test_outsiders_see_a_building_by_name_and_nil_without_street_point_or_resident_count(
+    client, session, condominium, citizen_a, who
+):
+    await client.post(JOIN_URL, json={"join_code": condominium["join_code"]}, headers=auth_headers(citizen_a))
+    if who == "other_hub_operator":
+        viewer = await make_hub_operator(session, await make_hub(session, nil_codes=(76,)))
+    else:
+        role = {"provider_staff": Role.provider_staff, "worker": Role.worker}.get(who, Role.citizen)
+        viewer = await make_user(session, role=role)
+    if who == "pending_citizen":
+        await client.post(f"{URL}/{condominium['id']}/membership", headers=auth_headers(viewer))
+
+    one = await client.get(f"{URL}/{condominium['id']}", headers=auth_headers(viewer))
+    listed = await client.get(URL, headers=auth_headers(viewer))
+
+    (item,) = [c for c in listed.json()["items"] if c["id"] == condominium["id"]]
+    for body in (one.json(), item):
+        assert {field: body[field] for field in PRIVATE} == dict.fromkeys(PRIVATE)
+        assert (body["name"], body["nil_id"]) == ("Condominio Pascoli 12", str(NIL_22))
+    assert "via Giovanni" not in listed.text and "45.4781" not in listed.text
+
+
+@pytest.mark.parametrize("who", ["resident", "operator", "admin"])
+async def test_residents_the_hubs_operators_and_admins_see_street_point_and_resident_count(
+    client, session, condominium, operator, citizen_a, who
+):
+    await client.post(JOIN_URL, json={"join_code": condominium["join_code"]}, headers=auth_headers(citizen_a))
+    viewer = {"resident": citizen_a, "operator": operator}.get(who) or await make_user(session, role=Role.admin)
+
+    response = await client.get(f"{URL}/{condominium['id']}", headers=auth_headers(viewer))
+
+    body = response.json()
+    assert body["address"] == {"street": "via Giovanni Pascoli 12", "postcode": "20133"}
+    assert body["point"] == {"lat": 45.4781, "lon": 9.2265}
+    assert body["residents"] == 1
