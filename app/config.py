@@ -114,6 +114,11 @@ class WorkerSettings(BaseModel):
     # time out after WEBHOOKS__TIMEOUT_SECONDS).
     heartbeat_path: Path = Path("/tmp/tutti-worker.heartbeat")  # noqa: S108 - one per host/container
     heartbeat_max_age_seconds: float = 60.0
+    # A worker run on its own (`tutti worker`, e.g. its own container) serves its Prometheus metrics
+    # on this port when set; beside the API (`tutti serve`) they are in the API's /metrics instead.
+    # Bind to an address only the scraper reaches: the port has no authentication.
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
 
 class Settings(BaseSettings):

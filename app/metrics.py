@@ -16,10 +16,14 @@ What is measured:
 * db_pool_connections_in_use, db_pool_overflow_in_use {pool}: per kind of engine ("api",
   "worker"), summed over the live processes and their engines.
 * worker_job_duration_seconds{job}, webhook_deliveries_pending, webhook_deliveries_total{outcome},
-  outbox_lag_seconds: see app/worker.py.
+  outbox_lag_seconds: see app/worker.py. A worker beside the API (`tutti serve`) shares its
+  directory, so the API's /metrics shows them; a worker on its own serves them on
+  WORKER__METRICS_PORT.
 """
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, values
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server, values
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -75,13 +79,24 @@ OUTBOX_LAG = Gauge(
 )
 
 
-def render() -> bytes:
-    """The exposition text: every process's values in multiprocess mode, else this process's."""
+def exposed_registry() -> CollectorRegistry:
+    """Every process's values in multiprocess mode, else this process's."""
     if values.ValueClass is values.MutexValue:  # prometheus_client was imported without the directory
-        return generate_latest(REGISTRY)
+        return REGISTRY
     registry = CollectorRegistry()
     MultiProcessCollector(registry)
-    return generate_latest(registry)
+    return registry
+
+
+def render() -> bytes:
+    return generate_latest(exposed_registry())
+
+
+def serve_on_port(host: str, port: int) -> WSGIServer:
+    """A worker running in its own container (no API beside it) shows its metrics on a port of its
+    own (WORKER__METRICS_PORT), in a daemon thread; `shutdown()` stops it."""
+    server, _thread = start_http_server(port, addr=host, registry=exposed_registry())
+    return server
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:

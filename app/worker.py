@@ -28,7 +28,14 @@ from app.config import get_settings
 from app.db import build_engine, build_sessionmaker
 from app.demand import requests as demand_requests
 from app.idempotency import prune_expired
-from app.metrics import DELIVERIES_PENDING, DELIVERIES_SETTLED, JOB_DURATION, OUTBOX_LAG, instrument_pool
+from app.metrics import (
+    DELIVERIES_PENDING,
+    DELIVERIES_SETTLED,
+    JOB_DURATION,
+    OUTBOX_LAG,
+    instrument_pool,
+    serve_on_port,
+)
 from app.models import RefreshToken
 from app.observability import configure_logging
 from app.pools import membership as pool_membership
@@ -114,6 +121,10 @@ def main() -> None:
     settings.check_production_safety()  # the worker is the one that sends: same refusals as the API
     for warning in settings.relaxed_safety_warnings():
         log.warning(warning)
+    if settings.worker.metrics_port is not None:
+        host, port = settings.worker.metrics_host, settings.worker.metrics_port
+        serve_on_port(host, port)
+        log.info("metrics on a port", extra={"host": host, "port": port})
     stop = asyncio.Event()
 
     async def runner() -> None:
