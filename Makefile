@@ -11,7 +11,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-only faults fuzz-live install install-test openapi lint check check-migrations check-contract publiccode migrate seed worker clean-db generate bench contract-lint
+.PHONY: run test test-only faults fuzz-live clients install install-test openapi lint check check-migrations check-contract publiccode migrate seed worker clean-db generate bench contract-lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ test-only:
 
 faults: install-test ## fault checks with real processes: DB stop/restart under load, SIGTERM, retry across restart, webhook worker killed mid-send
 	TUTTI_FAULTS=1 $(BIN)/pytest -p no:cacheprovider -s -v tests/faults
+
+# CI-only: the generators are pinned in clients/ts/package-lock.json and clients/python/requirements.txt,
+# installed into git-ignored folders (clients/ts/node_modules, clients/.venv).
+clients: install-test ## openapi-typescript + tsc --strict, and openapi-python-client's citizen journey against tutti serve
+	cd clients/ts && npm ci --no-audit --no-fund --loglevel=error
+	test -x clients/.venv/bin/python || $(PYTHON) -m venv clients/.venv
+	clients/.venv/bin/pip install --quiet -r clients/python/requirements.txt
+	TUTTI_CLIENTS=1 $(BIN)/pytest -p no:cacheprovider -v tests/clients
 
 fuzz-live: install-test ## schemathesis CLI (all checks, several identities) against a freshly seeded live server
 	$(BIN)/python scripts/live_fuzz.py

@@ -45,6 +45,7 @@ from app.pools.router import pool_offers_router
 from app.pools.router import router as pools_router
 from app.providers.router import router as providers_router
 from app.ratelimit import build_store
+from app.request_defaults import describe_request_defaults
 from app.webhooks.router import router as webhooks_router
 from app.zones.geometry import load_nil_map
 from app.zones.router import router as zones_router
@@ -171,7 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = FastAPI.openapi(app)
-            app.openapi_schema = finish_contract(app, schema)
+            app.openapi_schema = describe_request_defaults(finish_contract(app, schema))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -33,6 +33,9 @@ from tests.factories import auth_headers, make_user  # noqa: E402
 
 # The fault checks start real servers (and stop databases): `make faults` runs them.
 collect_ignore = [] if os.environ.get("TUTTI_FAULTS") == "1" else ["faults"]
+# The generated clients need node, npm packages and openapi-python-client: `make clients` runs them.
+if os.environ.get("TUTTI_CLIENTS") != "1":
+    collect_ignore.append("clients")
 
 
 def pytest_configure(config: pytest.Config) -> None:

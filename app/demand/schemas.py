@@ -60,6 +60,10 @@ class RequestFields(Strict):
 
 
 class RequestCreate(RequestFields):
+    """A request needs a place as well: `point` or `nil_id` (neither: 422 at /point)."""
+
+    # Not a schema-level anyOf: openapi-python-client turns such a body into two models that keep
+    # only `point` or only `nil_id`, dropping every other field.
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
