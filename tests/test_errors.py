@@ -135,6 +135,7 @@ async def test_invalid_query_parameter_error_has_query_location_and_pointer(clie
     response = await client.get("/v1/zones", params={"limit": "many"})
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     [error] = response.json()["errors"]
     assert error["location"] == "query"
     assert error["pointer"] == "/limit"
@@ -145,6 +146,7 @@ async def test_validation_error_never_echoes_the_submitted_value(client):
     response = await client.post("/v1/auth/register", json={**VALID_REGISTRATION, "phone": SECRET})
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/phone"
     assert SECRET not in response.text
 

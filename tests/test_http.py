@@ -59,6 +59,7 @@ async def test_request_id_of_a_problem_matches_its_header(client):
     response = await client.get("/v1/me", headers={"X-Request-ID": "trace-me-1"})
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
     assert response.json()["request_id"] == "trace-me-1"
 
 

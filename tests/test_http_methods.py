@@ -26,6 +26,7 @@ async def test_method_not_allowed_on_a_post_only_path_lists_post_and_options(cli
     response = await client.get("/v1/auth/register")
 
     assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
     assert allow(response) == {"POST", "OPTIONS"}
 
 
@@ -75,6 +76,7 @@ async def test_head_on_a_path_without_get_is_405(client):
     response = await client.head("/v1/auth/register")
 
     assert response.status_code == 405
+    assert response.content == b""  # HEAD: no body, so no problem code to check
     assert allow(response) == {"POST", "OPTIONS"}
 
 

@@ -136,6 +136,7 @@ async def test_failed_request_is_not_stored_so_the_key_can_be_retried(client, se
     response = await client.post(URL, json=NEW_CLIENT, headers=headers)
 
     assert failed.status_code == 422
+    assert failed.json()["code"] == "validation_error"
     assert response.status_code == 201
     assert "idempotent-replayed" not in response.headers
     assert await clients_created_by(session, admin.id) == 1
@@ -175,6 +176,7 @@ async def test_malformed_key_returns_422_and_creates_nothing(client, session, ad
     response = await client.post(URL, json=NEW_CLIENT, headers={**as_admin, "Idempotency-Key": key})
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["location"] == "header"
     assert await clients_created_by(session, admin.id) == 0
 

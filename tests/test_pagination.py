@@ -58,6 +58,7 @@ async def test_limit_outside_1_to_100_returns_422(client, limit):
     response = await client.get("/v1/zones", params={"limit": limit})
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/limit"
     assert response.json()["errors"][0]["location"] == "query"
 

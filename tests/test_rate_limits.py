@@ -53,6 +53,7 @@ async def test_limited_account_is_refused_even_with_the_right_password(client, c
     response = await login(client, "citizen.a@example.org", DEFAULT_PASSWORD)
 
     assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
     assert "access_token" not in response.json()
 
 
@@ -64,6 +65,7 @@ async def test_per_account_limit_counts_every_spelling_of_the_email(client, citi
     response = await login(client, "Citizen.a@example.org")
 
     assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
 
 
 async def test_per_account_limit_leaves_other_accounts_working(client, citizen_a, citizen_b, login_limits):
@@ -81,6 +83,7 @@ async def test_per_account_limit_applies_to_unknown_emails_too(client, login_lim
     response = await login(client, "nobody@example.org")
 
     assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
 
 
 async def test_per_account_limit_applies_to_partner_client_ids(client, session, login_limits):
@@ -97,7 +100,9 @@ async def test_per_account_limit_applies_to_partner_client_ids(client, session, 
 async def test_login_over_the_per_ip_limit_returns_429_with_retry_after(client, citizen_a, login_limits, monkeypatch):
     monkeypatch.setattr(login_limits, "login_per_ip_per_minute", IP_LIMIT)
     for n in range(IP_LIMIT):
-        assert (await login(client, f"someone{n}@example.org")).status_code == 400
+        refused = await login(client, f"someone{n}@example.org")
+        assert refused.status_code == 400
+        assert refused.json()["code"] == "invalid_grant"
 
     response = await login(client, "citizen.a@example.org", DEFAULT_PASSWORD)
 

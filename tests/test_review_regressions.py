@@ -85,6 +85,7 @@ async def test_if_match_with_a_non_ascii_digit_is_a_client_error_not_a_500(lenie
 
     assert response.status_code != 500
     assert response.status_code in (400, 404, 412, 422)
+    assert response.json()["code"] == "pool_offer_not_found"
 
 
 async def test_a_receiver_sending_a_unicode_digit_retry_after_does_not_crash_the_delivery_round(
@@ -139,6 +140,7 @@ async def test_an_operator_removed_from_their_hub_no_longer_acts_for_the_citizen
     response = await client.get(f"/v1/requests/{created.json()['id']}", headers=auth_headers(operator))
 
     assert response.status_code == 404
+    assert response.json()["code"] == "request_not_found"
 
 
 async def test_an_operator_cannot_create_a_request_outside_the_nils_of_their_hubs(client, session, citizen_a):
@@ -156,3 +158,4 @@ async def test_an_operator_cannot_create_a_request_outside_the_nils_of_their_hub
     response = await client.post("/v1/requests", json=body, headers=auth_headers(operator))
 
     assert response.status_code in (403, 422), response.text
+    assert response.json()["code"] == "forbidden"

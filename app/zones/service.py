@@ -10,7 +10,7 @@ from app.geo import haversine_km
 from app.models import Zone, ZoneKind
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.zones import repository as repo
-from app.zones.geometry import load_nil_map, place
+from app.zones.geometry import Placement, load_nil_map, place
 from app.zones.schemas import ZoneLocation, ZoneRead
 
 
@@ -42,15 +42,24 @@ async def get_zone(session: AsyncSession, zone_id: uuid.UUID) -> Zone:
     return zone
 
 
+async def _placed_nil(session: AsyncSession, *, lat: float, lon: float) -> tuple[Placement, Zone, uuid.UUID] | None:
+    """How a point was placed, its NIL and the NIL's Municipio id; None outside Milan."""
+    placement = place(load_nil_map(get_settings().api.nil_geojson_path), lat, lon)
+    nil = await repo.get_by_code(session, ZoneKind.nil, placement.code) if placement else None
+    if placement is None or nil is None or nil.parent_id is None:
+        return None
+    return placement, nil, nil.parent_id
+
+
 async def locate(session: AsyncSession, *, lat: float, lon: float) -> ZoneLocation:
     """The NIL and Municipio of a point: the NIL polygon containing it; in a thin gap left by the
     simplified polygons, the nearest NIL centroid (see app/zones/geometry.py). Outside Milan is a
     404, never a guess."""
-    placement = place(load_nil_map(get_settings().api.nil_geojson_path), lat, lon)
-    nil = await repo.get_by_code(session, ZoneKind.nil, placement.code) if placement else None
-    if placement is None or nil is None or nil.parent_id is None:
+    placed = await _placed_nil(session, lat=lat, lon=lon)
+    if placed is None:
         raise PointOutsideMilan(f"The point ({lat}, {lon}) is not in any NIL of Milan.")
-    municipio = await get_zone(session, nil.parent_id)
+    placement, nil, municipio_id = placed
+    municipio = await get_zone(session, municipio_id)
     return ZoneLocation(
         nil=ZoneRead.model_validate(nil),
         municipio=ZoneRead.model_validate(municipio),
@@ -83,8 +92,7 @@ async def nils_within(session: AsyncSession, *, lat: float, lon: float, radius_k
 
 
 async def nil_of_point(session: AsyncSession, *, lat: float, lon: float) -> uuid.UUID | None:
-    """The NIL containing a point, or None outside Milan (providers may sit outside the city)."""
-    try:
-        return (await locate(session, lat=lat, lon=lon)).nil.id
-    except PointOutsideMilan:
-        return None
+    """The NIL containing a point, or None outside Milan (providers may sit outside the city).
+    Writes store only the NIL, so the Municipio `locate` also reads is not looked up."""
+    placed = await _placed_nil(session, lat=lat, lon=lon)
+    return placed[1].id if placed is not None else None

@@ -80,6 +80,7 @@ async def test_family_revocation_on_reuse_is_stored_despite_the_error(client, se
     reuse = await refresh(client, first["refresh_token"])
 
     assert reuse.status_code == 400
+    assert reuse.json()["code"] == "invalid_grant"
     rows = await refresh_rows(session, citizen_a.id)
     assert len(rows) == 2
     assert all(revoked_at is not None for _, revoked_at in rows)
@@ -158,6 +159,7 @@ async def test_logout_with_an_already_rotated_token_ends_the_whole_sign_in(clien
 
     response = await refresh(client, second["refresh_token"])
     assert response.status_code == 400
+    assert response.json()["code"] == "invalid_grant"
 
 
 async def test_logout_leaves_other_sign_ins_working(client, citizen_a):
@@ -235,6 +237,7 @@ async def test_logout_with_an_empty_token_returns_422(client):
     response = await client.post("/v1/auth/logout", json={"refresh_token": ""})
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/refresh_token"]
 
 
@@ -253,7 +256,9 @@ async def test_password_change_with_wrong_current_password_returns_400_and_keeps
     assert response.status_code == 400
     assert response.json()["code"] == "wrong_password"
     assert (await password_grant(client, DEFAULT_PASSWORD)).status_code == 200
-    assert (await password_grant(client, NEW_PASSWORD)).status_code == 400
+    refused = await password_grant(client, NEW_PASSWORD)
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "invalid_grant"
 
 
 async def test_password_change_returns_204_and_replaces_the_password(client, citizen_a, as_citizen_a):
@@ -265,7 +270,9 @@ async def test_password_change_returns_204_and_replaces_the_password(client, cit
 
     assert response.status_code == 204
     assert (await password_grant(client, NEW_PASSWORD)).status_code == 200
-    assert (await password_grant(client, DEFAULT_PASSWORD)).status_code == 400
+    refused = await password_grant(client, DEFAULT_PASSWORD)
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "invalid_grant"
 
 
 async def test_password_change_revokes_existing_refresh_tokens(client, citizen_a):
@@ -296,6 +303,7 @@ async def test_access_token_issued_before_password_change_returns_401(client, se
     assert change.status_code == 204
     response = await client.get("/v1/me", headers=old_headers)
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
@@ -320,6 +328,7 @@ async def test_password_change_to_a_short_password_returns_422_and_keeps_the_old
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/new_password"]
     assert (await password_grant(client, DEFAULT_PASSWORD)).status_code == 200
 
@@ -330,4 +339,5 @@ async def test_password_change_without_a_token_returns_401(client, citizen_a):
     )
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
     assert response.headers["www-authenticate"].startswith("Bearer")

@@ -140,6 +140,7 @@ async def test_registering_with_a_9_character_password_returns_422_without_echoi
     response = await client.post(REGISTER_URL, json=registration(password="abcdefghi"))
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/password"]
     assert "abcdefghi" not in response.text
     assert await count_users(session, "giulia.rossi@example.org") == 0
@@ -159,6 +160,7 @@ async def test_registering_without_a_required_field_returns_422(client, missing)
     response = await client.post(REGISTER_URL, json=body)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == [f"/{missing}"]
 
 
@@ -166,6 +168,7 @@ async def test_registering_with_an_invalid_email_returns_422(client):
     response = await client.post(REGISTER_URL, json=registration(email="not-an-email"))
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/email"]
 
 

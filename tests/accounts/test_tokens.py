@@ -159,6 +159,7 @@ async def test_inactive_user_with_correct_password_is_refused_like_a_wrong_passw
     inactive = await client.post(TOKEN_URL, data=password_form("gone@example.org", DEFAULT_PASSWORD))
 
     assert inactive.status_code == 400
+    assert inactive.json()["code"] == "invalid_grant"
     assert without_request_specifics(inactive.json()) == without_request_specifics(wrong_password.json())
 
 

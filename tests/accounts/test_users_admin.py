@@ -84,6 +84,7 @@ async def test_user_list_with_unknown_role_returns_422(client, admin, as_admin):
     response = await client.get("/v1/users", params={"role": "superuser"}, headers=as_admin)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
 
 
 async def test_user_list_never_exposes_password_hashes(client, admin, as_admin, citizen_a):
@@ -121,6 +122,7 @@ async def test_malformed_user_id_returns_422(client, admin, as_admin):
     response = await client.get("/v1/users/not-a-uuid", headers=as_admin)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
 
 
 # --- changing --------------------------------------------------------------------------------------
@@ -167,6 +169,7 @@ async def test_deactivation_makes_the_users_access_token_fail_with_401(
     response = await client.get("/v1/me", headers=as_citizen_a)
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
@@ -278,6 +281,7 @@ async def test_citizen_cannot_promote_themselves_to_admin(client, session, citiz
     response = await client.patch(f"/v1/users/{citizen_a.id}", json={"role": "admin"}, headers=as_citizen_a)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     await session.refresh(citizen_a)
     assert citizen_a.role == Role.citizen
 
@@ -289,6 +293,7 @@ async def test_partner_on_users_routes_returns_403(client, session, citizen_b, m
     response = await client.request(method, path.format(id=citizen_b.id), json=body, headers=partner_headers(partner))
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 @pytest.mark.parametrize(("method", "path", "body"), USERS_ROUTES)
@@ -296,4 +301,5 @@ async def test_anonymous_on_users_routes_returns_401(client, citizen_b, method, 
     response = await client.request(method, path.format(id=citizen_b.id), json=body)
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
     assert response.headers["www-authenticate"].startswith("Bearer")

@@ -270,7 +270,9 @@ async def test_suspending_a_provider_makes_its_services_vanish_from_search_at_on
     assert response.status_code == 200
     assert await found(client, catalogue) == PUBLIC - {"s1", "s2"}
     assert await found(client, catalogue, q="badante") == set()
-    assert (await client.get(f"/v1/services/{catalogue.id_of('s1')}")).status_code == 404
+    hidden = await client.get(f"/v1/services/{catalogue.id_of('s1')}")
+    assert hidden.status_code == 404
+    assert hidden.json()["code"] == "service_not_found"
 
 
 async def test_reinstating_a_provider_brings_its_published_services_back(client, catalogue, as_admin):
@@ -637,6 +639,7 @@ async def test_staff_asking_for_another_providers_drafts_gets_403(client, catalo
     )
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 # --- malformed queries ---------------------------------------------------------------------------------------

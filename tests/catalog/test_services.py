@@ -158,6 +158,7 @@ async def test_anonymous_creating_a_service_gets_401(client, session, provider):
     response = await client.post("/v1/services", json=listing(provider))
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
     assert await services_of(session, provider) == []
 
 
@@ -167,6 +168,7 @@ async def test_partner_token_on_the_people_endpoint_gets_403(client, session, pr
     response = await client.post("/v1/services", json=listing(provider), headers=partner_headers(partner))
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert await services_of(session, provider) == []
 
 
@@ -301,6 +303,7 @@ async def test_a_radius_without_the_providers_point_returns_422_at_radius_km(cli
     response = await client.post("/v1/services", json=listing(pointless, radius_km=3), headers=as_staff)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/radius_km"
     assert await services_of(session, pointless) == []
 
@@ -465,6 +468,7 @@ async def test_patching_a_field_that_is_not_editable_returns_422_and_changes_not
     response = await client.patch(f"/v1/services/{draft_service.id}", json=change, headers=as_staff)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/" + next(iter(change))
     row = await stored(session, draft_service.id)
     assert (row.status, row.searchable, row.version) == (ServiceStatus.draft, False, version)
@@ -477,6 +481,7 @@ async def test_patch_is_checked_against_the_merged_listing(client, session, draf
 
     # The stored price is still there, so "free" alone contradicts it.
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/price_cents"
     assert (await stored(session, draft_service.id)).price_model.value == "hourly"
 
@@ -494,6 +499,7 @@ async def test_an_invalid_patch_touching_zones_is_a_422_not_a_constraint_conflic
 
     # Nothing may reach the database before the merged listing passed the rules.
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/price_cents"
     row = await stored(session, draft_service.id)
     assert (row.price_model.value, row.zones_served, row.version) == ("hourly", [nil(1)], draft_service.version)
@@ -520,6 +526,7 @@ async def test_patch_with_an_overlapping_slot_returns_422_and_keeps_the_schedule
     response = await client.patch(f"/v1/services/{draft_service.id}", json={"availability": slots}, headers=as_staff)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/availability/1"
     assert (await stored(session, draft_service.id)).availability == draft_service.availability
 
@@ -545,6 +552,7 @@ async def test_a_citizen_patching_a_service_gets_404(client, session, provider, 
     response = await client.patch(f"/v1/services/{service.id}", json={"title": "Mine now"}, headers=as_citizen_a)
 
     assert response.status_code == 404
+    assert response.json()["code"] == "service_not_found"
     assert (await stored(session, service.id)).title == "Doposcuola al Duomo"
 
 
@@ -621,7 +629,9 @@ async def test_pausing_a_published_service_hides_it_from_search(client, session,
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["searchable"]) == ("paused", False)
     assert (await client.get("/v1/services", params={"zone_id": str(nil(1))})).json()["items"] == []
-    assert (await client.get(f"/v1/services/{service.id}")).status_code == 404
+    hidden = await client.get(f"/v1/services/{service.id}")
+    assert hidden.status_code == 404
+    assert hidden.json()["code"] == "service_not_found"
 
 
 async def test_a_paused_service_can_be_published_again(client, session, provider, as_staff):
@@ -694,6 +704,7 @@ async def test_a_status_change_with_a_stale_if_match_returns_412(client, session
     )
 
     assert response.status_code == 412
+    assert response.json()["code"] == "precondition_failed"
     assert (await stored(session, draft_service.id)).status == ServiceStatus.draft
 
 
@@ -701,6 +712,7 @@ async def test_a_status_change_by_anonymous_returns_401(client, draft_service):
     response = await client.post(f"/v1/services/{draft_service.id}/publish")
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
 
 
 async def test_confirming_sets_last_verified_at_to_now(client, session, provider, as_staff):
@@ -724,6 +736,7 @@ async def test_confirming_an_archived_service_returns_409(client, session, provi
     response = await client.post(f"/v1/services/{service.id}/confirm", headers=as_staff)
 
     assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
     assert response.json()["current_state"] == "archived"
 
 
@@ -738,4 +751,6 @@ async def test_suspending_the_provider_hides_its_services_at_once(client, sessio
     assert response.status_code == 200
     row = await stored(session, service.id)
     assert (row.status, row.searchable) == (ServiceStatus.published, False)
-    assert (await client.get(f"/v1/services/{service.id}")).status_code == 404
+    hidden = await client.get(f"/v1/services/{service.id}")
+    assert hidden.status_code == 404
+    assert hidden.json()["code"] == "service_not_found"

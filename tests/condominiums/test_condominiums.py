@@ -65,6 +65,7 @@ async def test_a_building_outside_milan_is_a_422(client, hub, operator):
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/point"
 
 
@@ -99,6 +100,7 @@ async def test_only_citizens_join(client, session, condominium):
     response = await client.post(JOIN_URL, json={"join_code": condominium["join_code"]}, headers=auth_headers(worker))
 
     assert response.status_code == 403
+    assert response.json()["code"] == "citizens_only"
 
 
 async def test_asking_to_join_waits_for_an_operator_of_the_hub(client, session, condominium, operator, citizen_a):
@@ -116,6 +118,7 @@ async def test_asking_to_join_waits_for_an_operator_of_the_hub(client, session, 
     assert asked.status_code == 201 and asked.json()["status"] == "pending"
     assert pending_view.json()["join_code"] is None
     assert by_stranger.status_code == 403
+    assert by_stranger.json()["code"] == "forbidden"
     assert approved.json()["status"] == "approved"
     assert [(r["citizen_id"], r["status"]) for r in residents.json()] == [(str(citizen_a.id), "approved")]
 
@@ -126,6 +129,7 @@ async def test_citizens_cannot_read_the_residents(client, condominium, as_citize
     response = await client.get(f"{URL}/{condominium['id']}/residents", headers=as_citizen_a)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_rotating_the_code_stops_the_old_one(client, condominium, operator, as_citizen_a):
@@ -135,6 +139,7 @@ async def test_rotating_the_code_stops_the_old_one(client, condominium, operator
 
     assert rotated.json()["join_code"] != condominium["join_code"]
     assert old.status_code == 404
+    assert old.json()["code"] == "join_code_invalid"
 
 
 async def test_a_resident_leaves(client, condominium, as_citizen_a):
@@ -157,6 +162,7 @@ async def test_update_needs_a_fresh_etag(client, condominium, operator):
 
     assert first.status_code == 200 and first.json()["name"] == "Condominio Pascoli"
     assert stale.status_code == 412
+    assert stale.json()["code"] == "precondition_failed"
 
 
 PRIVATE = ("address", "point", "residents", "administrator", "join_code")

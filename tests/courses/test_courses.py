@@ -45,12 +45,15 @@ async def test_an_admin_may_create_a_course_at_any_hub(client, as_admin, hub):
     response = await client.post(COURSES_URL, json=course_body(hub.id), headers=as_admin)
 
     assert response.status_code == 201
+    assert response.json()["hub_id"] == str(hub.id)
+    assert (await client.get(f"{COURSES_URL}/{response.json()['id']}")).json()["status"] == "published"
 
 
 async def test_a_citizen_creating_a_course_gets_403(client, as_citizen_a, hub):
     response = await client.post(COURSES_URL, json=course_body(hub.id), headers=as_citizen_a)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_an_operator_of_another_hub_creating_a_course_gets_403(client, session, hub):
@@ -59,6 +62,7 @@ async def test_an_operator_of_another_hub_creating_a_course_gets_403(client, ses
     response = await client.post(COURSES_URL, json=course_body(hub.id), headers=auth_headers(elsewhere))
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_a_course_in_an_area_instead_of_a_category_is_a_422(client, session, as_operator, hub):
@@ -69,6 +73,7 @@ async def test_a_course_in_an_area_instead_of_a_category_is_a_422(client, sessio
     )
 
     assert response.status_code in (422,)
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/category_id"
 
 
@@ -79,6 +84,7 @@ async def test_a_session_in_the_past_is_a_422(client, as_operator, hub):
     response = await client.post(COURSES_URL, json=course_body(hub.id, sessions=sessions), headers=as_operator)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/sessions/0/starts_at"
 
 
@@ -89,6 +95,7 @@ async def test_a_session_ending_before_it_starts_is_a_422(client, as_operator, h
     response = await client.post(COURSES_URL, json=course_body(hub.id, sessions=sessions), headers=as_operator)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
 
 
 async def test_a_session_without_an_offset_is_a_422(client, as_operator, hub):
@@ -97,6 +104,7 @@ async def test_a_session_without_an_offset_is_a_422(client, as_operator, hub):
     response = await client.post(COURSES_URL, json=course_body(hub.id, sessions=sessions), headers=as_operator)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
 
 
 async def test_overlapping_sessions_are_a_422(client, as_operator, hub):
@@ -109,6 +117,7 @@ async def test_overlapping_sessions_are_a_422(client, as_operator, hub):
     response = await client.post(COURSES_URL, json=course_body(hub.id, sessions=sessions), headers=as_operator)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/sessions/1/starts_at"
 
 
@@ -116,6 +125,7 @@ async def test_zero_capacity_is_a_422(client, as_operator, hub):
     response = await client.post(COURSES_URL, json=course_body(hub.id, capacity=0), headers=as_operator)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
 
 
 async def test_anyone_lists_published_courses_filtered_by_hub_and_category(client, session, as_operator, hub):
@@ -175,12 +185,14 @@ async def test_editing_with_a_stale_if_match_returns_412(client, as_operator, co
     )
 
     assert response.status_code == 412
+    assert response.json()["code"] == "precondition_failed"
 
 
 async def test_a_citizen_editing_a_course_gets_403(client, as_citizen_a, course):
     response = await client.patch(f"{COURSES_URL}/{course['id']}", json={"title": "Mio"}, headers=as_citizen_a)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_lowering_capacity_below_the_enrolled_is_a_409(client, session, as_operator, course):
@@ -210,4 +222,5 @@ async def test_cancelling_a_cancelled_course_is_a_409(client, as_operator, cours
     response = await client.post(f"{COURSES_URL}/{course['id']}/cancel", headers=as_operator)
 
     assert response.status_code == 409
+    assert response.json()["code"] == "course_not_open"
     assert response.json()["current_state"] == "cancelled"

@@ -54,6 +54,7 @@ async def test_an_operator_cannot_enrol(client, as_operator, course):
     response = await enrol(client, as_operator, course["id"])
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_enrolling_in_a_cancelled_course_is_a_409(client, as_operator, as_citizen_a, course):
@@ -116,6 +117,7 @@ async def test_cancelling_with_a_stale_if_match_returns_412(client, as_citizen_a
     )
 
     assert response.status_code == 412
+    assert response.json()["code"] == "precondition_failed"
 
 
 async def test_cancelling_twice_is_a_409(client, as_citizen_a, course):
@@ -125,6 +127,7 @@ async def test_cancelling_twice_is_a_409(client, as_citizen_a, course):
     response = await client.post(f"/v1/enrolments/{enrolment['id']}/cancel", headers=as_citizen_a)
 
     assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
     assert response.json()["current_state"] == "cancelled"
 
 
@@ -143,6 +146,9 @@ async def test_the_hubs_operator_may_cancel_an_enrolment(client, as_operator, as
     response = await client.post(f"/v1/enrolments/{enrolment['id']}/cancel", headers=as_operator)
 
     assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    mine = await client.get(f"/v1/enrolments/{enrolment['id']}", headers=as_citizen_a)
+    assert mine.json()["status"] == "cancelled"
 
 
 async def test_operators_list_enrolments_with_identities_in_queue_order(client, session, as_operator, course):
@@ -165,6 +171,7 @@ async def test_a_citizen_reading_a_courses_enrolments_gets_403(client, as_citize
     response = await client.get(f"{COURSES_URL}/{course['id']}/enrolments", headers=as_citizen_a)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_an_operator_of_another_hub_reading_enrolments_gets_403(client, session, course):
@@ -173,6 +180,7 @@ async def test_an_operator_of_another_hub_reading_enrolments_gets_403(client, se
     response = await client.get(f"{COURSES_URL}/{course['id']}/enrolments", headers=auth_headers(stranger))
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_my_enrolments_lists_only_my_own(client, session, as_citizen_a, as_citizen_b, as_operator, hub, course):

@@ -158,6 +158,7 @@ async def test_before_acceptance_the_provider_cannot_read_the_request_itself(cli
     response = await client.get(f"{REQUESTS_URL}/{request['id']}", headers=catalogue.headers("aurora"))
 
     assert response.status_code == 404
+    assert response.json()["code"] == "request_not_found"
     assert leaked(response.json(), contacts) == []
 
 
@@ -382,6 +383,7 @@ async def test_cancelling_a_completed_engagement_returns_409_and_keeps_the_reque
     )
 
     assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
     assert response.json()["current_state"] == "completed"
     assert (await fresh(session, DemandRequest, engagement["request_id"])).status == RequestStatus.fulfilled
 
@@ -393,6 +395,7 @@ async def test_cancelling_without_a_reason_returns_422_and_keeps_it_active(
     response = await client.post(engagement_url(engagement["id"], "cancel"), json=body, headers=as_citizen_a)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/reason"
     assert (await fresh(session, Engagement, engagement["id"])).status == EngagementStatus.active
 

@@ -332,6 +332,7 @@ async def test_staff_of_two_providers_must_say_which_one_with_provider_id(
     response = await inbox(client, catalogue.headers("aurora"))
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/provider_id"
     assert response.json()["errors"][0]["location"] == "query"
 
@@ -382,6 +383,7 @@ async def test_a_citizen_naming_a_provider_in_the_inbox_gets_403(client, catalog
     response = await inbox(client, as_citizen_b, provider_id=catalogue.provider_id("aurora"))
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert "items" not in response.json()
 
 
@@ -389,3 +391,4 @@ async def test_anonymous_calling_the_inbox_gets_401(client, catalogue):
     response = await client.get(INBOX_URL)
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"

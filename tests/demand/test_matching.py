@@ -388,6 +388,7 @@ async def test_a_limit_outside_1_to_50_returns_422_at_limit(client, request_a, a
     response = await get_matches(client, as_citizen_a, request_a["id"], limit=limit)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/limit"
     assert response.json()["errors"][0]["location"] == "query"
 
@@ -441,6 +442,7 @@ async def test_provider_staff_get_404_on_matches(client, catalogue, request_a):
     response = await get_matches(client, catalogue.headers("aurora"), request_a["id"])
 
     assert response.status_code == 404
+    assert response.json()["code"] == "request_not_found"
 
 
 # --- invitations ---------------------------------------------------------------------------------------
@@ -519,6 +521,7 @@ async def test_more_than_5_service_ids_in_one_call_return_422_at_service_ids(
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/service_ids"
     assert await invitations_of(session, request_a["id"]) == []
 
@@ -544,6 +547,7 @@ async def test_inviting_a_service_that_does_not_match_returns_422_at_its_index(
     response = await invite(client, as_citizen_a, request_a["id"], catalogue.services[name])
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/service_ids/0"
     assert await invitations_of(session, request_a["id"]) == []
 
@@ -556,6 +560,7 @@ async def test_one_non_matching_service_among_matching_ones_invites_none(
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/service_ids/1"
     assert await invitations_of(session, request_a["id"]) == []
 
@@ -582,6 +587,7 @@ async def test_inviting_on_a_request_that_is_not_open_returns_409_with_its_state
     response = await invite(client, as_citizen_a, request_a["id"], catalogue.services["aurora_full"])
 
     assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
     assert response.json()["current_state"] == state.value
     assert await invitations_of(session, request_a["id"]) == []
 
@@ -592,6 +598,7 @@ async def test_inviting_with_a_stale_if_match_returns_412(client, session, catal
     response = await invite(client, stale, request_a["id"], catalogue.services["aurora_full"])
 
     assert response.status_code == 412
+    assert response.json()["code"] == "precondition_failed"
     assert await invitations_of(session, request_a["id"]) == []
 
 
@@ -624,6 +631,7 @@ async def test_a_hub_operator_inviting_on_someone_elses_quote_mode_request_gets_
     response = await invite(client, as_hub_operator, request_a["id"], catalogue.services["aurora_full"])
 
     assert response.status_code == 404
+    assert response.json()["code"] == "request_not_found"
     assert await invitations_of(session, request_a["id"]) == []
 
 

@@ -229,6 +229,7 @@ async def test_offer_valid_until_in_the_past_returns_422(client, session, as_cit
     response = await post_offer(client, catalogue, "aurora", request["id"], valid_until=yesterday)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/valid_until"
     assert await offer_count(session, request["id"]) == 0
 
@@ -323,6 +324,7 @@ async def test_ccnl_fields_on_a_non_ccnl_contract_return_422(
     response = await post_offer(client, catalogue, "dalia", request["id"], contract_type=contract_type, **extra)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/ccnl_level"
     assert await offer_count(session, request["id"]) == 0
 
@@ -333,6 +335,7 @@ async def test_unknown_ccnl_level_returns_422(client, as_citizen_a, catalogue):
     response = await post_offer(client, catalogue, "dalia", request["id"], **ccnl("E", 2000))
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/ccnl_level"
 
 
@@ -470,6 +473,7 @@ async def test_withdrawing_an_accepted_offer_returns_409(client, session, as_cit
     response = await offer_action(client, catalogue.headers("aurora"), offers["aurora"]["id"], "withdraw")
 
     assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
     assert response.json()["current_state"] == "accepted"
     assert len(await engagements_on(session, request["id"])) == 1
 
@@ -623,6 +627,7 @@ async def test_accepting_a_second_offer_after_one_was_accepted_returns_409(clien
     response = await offer_action(client, as_citizen_a, offers["aurora"]["id"], "accept")
 
     assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
     assert response.json()["current_state"] == "declined"
     assert len(await engagements_on(session, request["id"])) == 1
 
@@ -679,13 +684,18 @@ async def test_accept_with_stale_if_match_returns_412_and_changes_nothing(client
     assert (await fresh(session, Offer, offers["aurora"]["id"])).status.value == "pending"
 
 
-async def test_accept_with_the_current_etag_succeeds(client, as_citizen_a, three_offers):
-    _, offers = three_offers
+async def test_accept_with_the_current_etag_succeeds(client, session, as_citizen_a, three_offers):
+    request, offers = three_offers
     etag = f'"{offers["aurora"]["version"]}"'
 
     response = await offer_action(client, as_citizen_a, offers["aurora"]["id"], "accept", if_match=etag)
 
     assert response.status_code == 200
+    (engagement,) = await engagements_on(session, request["id"])
+    assert response.json()["id"] == str(engagement.id)
+    assert engagement.offer_id == uuid.UUID(offers["aurora"]["id"])
+    assert response.headers["ETag"] == f'"{engagement.version}"'  # the engagement's own, for its next change
+    assert (await fresh(session, Offer, offers["aurora"]["id"])).status.value == "accepted"
 
 
 async def test_withdraw_with_stale_if_match_returns_412(client, session, catalogue, three_offers):
@@ -697,6 +707,7 @@ async def test_withdraw_with_stale_if_match_returns_412(client, session, catalog
     )
 
     assert response.status_code == 412
+    assert response.json()["code"] == "precondition_failed"
     assert (await fresh(session, Offer, offers["aurora"]["id"])).status.value == "pending"
 
 
@@ -801,6 +812,7 @@ async def test_accepting_an_offer_of_a_provider_suspended_since_returns_409_and_
     response = await offer_action(client, as_citizen_a, offers["aurora"]["id"], "accept")
 
     assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
     assert response.json()["current_state"] == "suspended"
     assert await engagements_on(session, request["id"]) == []
 
@@ -811,4 +823,5 @@ async def test_a_municipal_admin_cannot_accept_an_offer_for_a_household(client, 
     response = await offer_action(client, as_admin, offers["aurora"]["id"], "accept")
 
     assert response.status_code == 404
+    assert response.json()["code"] == "offer_not_found"
     assert await engagements_on(session, request["id"]) == []

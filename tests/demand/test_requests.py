@@ -128,6 +128,7 @@ async def test_neither_point_nor_nil_id_returns_422_at_point(client, session, ci
     response = await client.post(REQUESTS_URL, json=request_body(point=None), headers=as_citizen_a)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/point"
     assert await requests_of(session, citizen_a.id) == []
 
@@ -151,6 +152,7 @@ async def test_an_area_category_returns_422_at_category_id(client, session, citi
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/category_id"
     assert await requests_of(session, citizen_a.id) == []
 
@@ -162,6 +164,7 @@ async def test_overlapping_slots_return_422_pointing_at_the_later_slot(client, s
     response = await client.post(REQUESTS_URL, json=request_body(schedule=schedule), headers=as_citizen_a)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/schedule/1"
     assert await requests_of(session, citizen_a.id) == []
 
@@ -174,6 +177,7 @@ async def test_end_date_before_start_date_returns_422_at_end_date(client, sessio
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/end_date"
     assert await requests_of(session, citizen_a.id) == []
 
@@ -184,6 +188,7 @@ async def test_start_date_in_the_past_returns_422_at_start_date(client, session,
     response = await client.post(REQUESTS_URL, json=request_body(start_date=in_days(-1)), headers=as_citizen_a)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/start_date"
     assert await requests_of(session, citizen_a.id) == []
 
@@ -199,6 +204,7 @@ async def test_a_budget_without_its_model_or_the_reverse_returns_422_at_budget_m
     response = await client.post(REQUESTS_URL, json=request_body(**budget), headers=as_citizen_a)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/budget_model"
     assert await requests_of(session, citizen_a.id) == []
 
@@ -221,6 +227,7 @@ async def test_server_owned_or_unknown_fields_in_the_body_return_422_at_that_fie
     response = await client.post(REQUESTS_URL, json=request_body(**{field: value}), headers=as_citizen_a)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert f"/{field}" in [e["pointer"] for e in response.json()["errors"]]
     assert await requests_of(session, citizen_a.id) == []
 
@@ -246,6 +253,7 @@ async def test_a_citizen_sending_a_consent_note_gets_403(client, session, citize
     )
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert await requests_of(session, citizen_a.id) == []
 
 
@@ -299,6 +307,7 @@ async def test_a_municipio_as_nil_id_returns_422_at_nil_id(client, session, citi
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/nil_id"
     assert await requests_of(session, citizen_a.id) == []
 
@@ -321,6 +330,7 @@ async def test_anonymous_creating_a_request_gets_401(client, session):
     response = await client.post(REQUESTS_URL, json=request_body())
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
@@ -466,6 +476,7 @@ async def test_cancelling_twice_returns_409_the_second_time(client, session, req
 
     assert first.status_code == 200
     assert second.status_code == 409
+    assert second.json()["code"] == "invalid_transition"
     assert second.json()["current_state"] == "cancelled"
     assert (await outbox_types(session, request_a["id"])).count("request.cancelled") == 1
 
@@ -474,6 +485,7 @@ async def test_a_cancel_without_a_reason_returns_422_at_reason(client, session, 
     response = await client.post(url(request_a["id"], "/cancel"), json={}, headers=as_citizen_a)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/reason"
     assert (await fetch_request(session, request_a["id"])).status == RequestStatus.open
 
@@ -526,6 +538,7 @@ async def test_an_edit_that_breaks_a_rule_returns_422_and_changes_nothing(client
     response = await client.patch(url(request_a["id"]), json={"end_date": in_days(1)}, headers=as_citizen_a)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/end_date"
     row = await fetch_request(session, request_a["id"])
     assert (row.end_date.isoformat(), row.version) == (request_a["end_date"], request_a["version"])
@@ -535,6 +548,7 @@ async def test_moving_the_start_date_into_the_past_returns_422_at_start_date(cli
     response = await client.patch(url(request_a["id"]), json={"start_date": in_days(-1)}, headers=as_citizen_a)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/start_date"
     assert (await fetch_request(session, request_a["id"])).start_date.isoformat() == request_a["start_date"]
 
@@ -556,6 +570,7 @@ async def test_an_edit_cannot_change_the_status(client, session, request_a, as_c
     response = await client.patch(url(request_a["id"]), json={"status": "fulfilled"}, headers=as_citizen_a)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/status"
     assert (await fetch_request(session, request_a["id"])).status == RequestStatus.open
 
@@ -615,6 +630,7 @@ async def test_another_citizen_opening_a_draft_gets_404_and_it_stays_a_draft(
     response = await client.post(url(draft["id"], "/open"), headers=as_citizen_b)
 
     assert response.status_code == 404
+    assert response.json()["code"] == "request_not_found"
     assert (await fetch_request(session, draft["id"])).status == RequestStatus.draft
 
 
@@ -636,6 +652,7 @@ async def test_provider_staff_reading_a_request_by_id_gets_404(client, catalogue
     response = await client.get(url(request_a["id"]), headers=catalogue.headers("aurora"))
 
     assert response.status_code == 404
+    assert response.json()["code"] == "request_not_found"
 
 
 async def test_listing_shows_only_ones_own_requests_even_with_a_citizen_id_filter(
@@ -702,6 +719,7 @@ async def test_hub_operator_without_citizen_id_or_consent_note_gets_422_at_citiz
     response = await client.post(REQUESTS_URL, json=body, headers=as_hub_operator)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/citizen_id"
     assert await session.scalar(select(func.count()).select_from(DemandRequest)) == 0
 
@@ -739,6 +757,7 @@ async def test_hub_operator_acting_for_a_non_citizen_account_gets_422_at_citizen
     response = await client.post(REQUESTS_URL, json=on_behalf(staff), headers=as_hub_operator)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/citizen_id"
     assert await session.scalar(select(func.count()).select_from(DemandRequest)) == 0
 
@@ -749,6 +768,7 @@ async def test_hub_operator_acting_for_themself_gets_422(client, session, hub_op
     response = await client.post(REQUESTS_URL, json=on_behalf(hub_operator), headers=as_hub_operator)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/citizen_id"
 
 
@@ -759,6 +779,7 @@ async def test_hub_operator_acting_for_an_unknown_account_gets_422_at_citizen_id
 
     # Same answer as for a non-citizen account: operators cannot probe which accounts exist.
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/citizen_id"
 
 
@@ -835,6 +856,7 @@ async def test_hub_operator_cannot_read_a_request_a_citizen_made_themself(client
     response = await client.get(url(request_a["id"]), headers=as_hub_operator)
 
     assert response.status_code == 404
+    assert response.json()["code"] == "request_not_found"
 
 
 # --- the open-requests cap (OWASP API6) --------------------------------------------------------------
@@ -872,6 +894,7 @@ async def test_cancelled_requests_do_not_count_towards_the_cap(client, session, 
     response = await client.post(REQUESTS_URL, json=request_body(), headers=as_citizen_a)
 
     assert response.status_code == 201
+    assert (await fetch_request(session, response.json()["id"])).status == RequestStatus.open
 
 
 # --- expiry (the worker job) -------------------------------------------------------------------------
@@ -961,6 +984,7 @@ async def test_editing_an_open_request_past_its_validity_returns_409_expired_bef
     response = await client.patch(f"/v1/requests/{request_a['id']}", json={"description": "x"}, headers=as_citizen_a)
 
     assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
     assert response.json()["current_state"] == "expired"
 
 
@@ -974,6 +998,7 @@ async def test_changing_the_category_after_invitations_returns_409_and_keeps_it(
     )
 
     assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
     stored = await session.get(DemandRequest, uuid.UUID(request_a["id"]))
     await session.refresh(stored)
     assert stored.category_id == category_id("tata-babysitter")
@@ -1003,6 +1028,7 @@ async def test_a_municipal_admin_reads_a_request_but_cannot_cancel_it(client, se
 
     assert read.status_code == 200
     assert cancel.status_code == 404
+    assert cancel.json()["code"] == "request_not_found"
     assert (await fetch_request(session, request_a["id"])).status == RequestStatus.open
 
 
@@ -1018,6 +1044,7 @@ async def test_operators_of_hubs_not_serving_the_nil_neither_list_nor_read_opera
 
         assert listed.json()["items"] == []
         assert read.status_code == 404
+        assert read.json()["code"] == "request_not_found"
 
 
 @pytest.fixture

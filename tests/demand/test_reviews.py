@@ -113,6 +113,7 @@ async def test_reviewing_a_cancelled_engagement_returns_409_engagement_not_compl
     response = await client.post(review_url(engagement["id"]), json={"rating": 1}, headers=as_citizen_a)
 
     assert response.status_code == 409
+    assert response.json()["code"] == "engagement_not_completed"
     assert response.json()["current_state"] == "cancelled"
     assert await review_count(session, engagement["id"]) == 0
 
@@ -150,6 +151,7 @@ async def test_rating_outside_1_to_5_returns_422(client, session, as_citizen_a, 
     response = await client.post(review_url(done["id"]), json={"rating": rating}, headers=as_citizen_a)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/rating"
     assert await review_count(session, done["id"]) == 0
 
@@ -159,6 +161,7 @@ async def test_rating_at_the_bounds_is_accepted(client, as_citizen_a, done, rati
     response = await client.post(review_url(done["id"]), json={"rating": rating}, headers=as_citizen_a)
 
     assert response.status_code == 201
+    assert (response.json()["rating"], response.json()["status"]) == (rating, "pending")
 
 
 # --- moderation and the rating -----------------------------------------------------------------------
@@ -257,6 +260,7 @@ async def test_rejecting_without_a_reason_returns_422(client, session, as_citize
     response = await client.post(f"{REVIEWS_URL}/{review['id']}/reject", json={}, headers=as_admin)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/reason"
     assert (await fresh(session, Review, review["id"])).status == ReviewStatus.pending
 
@@ -278,6 +282,7 @@ async def test_moderation_by_the_reviewed_providers_staff_returns_403(client, se
     response = await moderate(client, catalogue.headers("cedro"), review["id"], "reject")
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert (await fresh(session, Review, review["id"])).status == ReviewStatus.pending
 
 
@@ -311,6 +316,7 @@ async def test_approving_with_a_stale_if_match_returns_412(client, session, as_c
     response = await moderate(client, {**as_admin, "If-Match": stale}, review["id"], "approve")
 
     assert response.status_code == 412
+    assert response.json()["code"] == "precondition_failed"
     assert (await fresh(session, Review, review["id"])).status == ReviewStatus.pending
 
 

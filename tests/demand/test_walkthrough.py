@@ -130,7 +130,9 @@ async def test_new_citizen_walk_from_request_to_engagement_on_the_demo_data(clie
         item = next(i for i in inbox.json()["items"] if i["id"] == request["id"])
         assert (item["invited"], item["has_offered"]) == (True, False)
         assert personal_data_in(inbox.json()) == []
-        assert (await client.get(f"/v1/requests/{request['id']}", headers=as_worker)).status_code == 404
+        hidden = await client.get(f"/v1/requests/{request['id']}", headers=as_worker)
+        assert hidden.status_code == 404
+        assert hidden.json()["code"] == "request_not_found"
 
         offer = await client.post(
             f"/v1/requests/{request['id']}/offers",
@@ -176,9 +178,9 @@ async def test_new_citizen_walk_from_request_to_engagement_on_the_demo_data(clie
 
     # The others' offers are declined, and they still see neither the engagement nor her data.
     for provider_id in others:
-        assert (
-            await client.get(f"/v1/engagements/{engagement['id']}", headers=workers[provider_id])
-        ).status_code == 404
+        hidden = await client.get(f"/v1/engagements/{engagement['id']}", headers=workers[provider_id])
+        assert hidden.status_code == 404
+        assert hidden.json()["code"] == "engagement_not_found"
         theirs = await client.get(f"/v1/requests/{request['id']}/offers", headers=workers[provider_id])
         assert [o["status"] for o in theirs.json()["items"]] == ["declined"]
         assert personal_data_in(theirs.json()) == []

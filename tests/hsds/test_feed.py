@@ -67,6 +67,7 @@ async def test_problem_responses_also_allow_any_origin(client):
     )
 
     assert response.status_code == 404
+    assert response.json()["code"] == "service_not_found"
     assert response.headers["access-control-allow-origin"] == "*"
 
 
@@ -169,6 +170,7 @@ async def test_per_page_above_200_is_a_422_problem(client):
     response = await client.get("/hsds/services", params={"per_page": 201})
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"][0]["pointer"] == "/per_page"
 
@@ -185,6 +187,7 @@ async def test_modified_after_without_a_time_zone_is_a_422_problem(client):
     response = await client.get("/hsds/services", params={"modified_after": "2026-01-31T09:00:00"})
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/modified_after"
 
 
@@ -192,6 +195,7 @@ async def test_a_malformed_id_is_a_422_problem(client):
     response = await client.get("/hsds/services/not-a-uuid")
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["location"] == "path"
 
 

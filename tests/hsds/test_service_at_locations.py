@@ -99,6 +99,7 @@ async def test_an_individual_workers_services_have_no_service_at_location(client
 
     assert listed.json()["total_items"] == 0
     assert by_id.status_code == 404
+    assert by_id.json()["code"] == "service_at_location_not_found"
     assert full_service.json()["service_at_locations"] == []
     for text in (listed.text, full_service.text):
         assert "Via Privata" not in text and "45.4781" not in text
@@ -132,6 +133,7 @@ async def test_an_unknown_service_at_location_is_a_404_problem(client):
     response = await client.get(f"/hsds/service_at_locations/{UNKNOWN_ID}")
 
     assert response.status_code == 404
+    assert response.json()["code"] == "service_at_location_not_found"
     assert response.headers["content-type"] == "application/problem+json"
 
 

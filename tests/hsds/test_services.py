@@ -65,6 +65,7 @@ async def test_minimal_and_full_together_is_a_422_problem(client):
     response = await client.get("/hsds/services", params={"minimal": "true", "full": "true"})
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/minimal"
 
 

@@ -52,18 +52,23 @@ async def test_a_municipio_among_zone_ids_stands_for_all_its_nils(client, as_adm
 
 
 @pytest.mark.parametrize(
-    ("override", "pointer"),
+    ("override", "pointer", "code"),
     [
-        ({"point": {"lat": 41.9, "lon": 12.5}}, "/point"),  # Rome
-        ({"zone_ids": ["00000000-0000-0000-0000-000000000001"]}, "/zone_ids"),
-        ({"opening_hours": [slot("tue", "09:00", "13:00"), slot("tue", "12:00", "14:00")]}, "/opening_hours/1"),
+        ({"point": {"lat": 41.9, "lon": 12.5}}, "/point", "validation_error"),  # Rome
+        ({"zone_ids": ["00000000-0000-0000-0000-000000000001"]}, "/zone_ids", "unknown_zones"),
+        (
+            {"opening_hours": [slot("tue", "09:00", "13:00"), slot("tue", "12:00", "14:00")]},
+            "/opening_hours/1",
+            "validation_error",
+        ),
     ],
     ids=["outside-milan", "unknown-zone", "overlapping-hours"],
 )
-async def test_bad_hub_input_is_a_422_pointing_at_the_field(client, as_admin, override, pointer):
+async def test_bad_hub_input_is_a_422_pointing_at_the_field(client, as_admin, override, pointer, code):
     response = await client.post(HUBS_URL, json=hub_body(**override), headers=as_admin)
 
     assert response.status_code == 422
+    assert response.json()["code"] == code
     assert response.json()["errors"][0]["pointer"] == pointer
 
 
@@ -106,6 +111,7 @@ async def test_an_operator_lists_the_hubs_they_work_at(client, session):
 
     assert [hub["name"] for hub in response.json()["items"]] == ["Mine"]
     assert anonymous.status_code == 401
+    assert anonymous.json()["code"] == "not_authenticated"
 
 
 async def test_update_needs_a_fresh_etag_and_replaces_the_zones(client, session, as_admin):
@@ -120,6 +126,7 @@ async def test_update_needs_a_fresh_etag_and_replaces_the_zones(client, session,
     assert updated.json()["zone_ids"] == [str(NIL_21)]
     assert updated.json()["version"] > int(etag.strip('"'))
     assert stale.status_code == 412
+    assert stale.json()["code"] == "precondition_failed"
 
 
 async def test_admin_manages_operators_and_only_hub_operator_accounts_qualify(client, session, as_admin):
@@ -222,6 +229,7 @@ async def test_non_operators_cannot_read_a_hubs_exact_needs(client, session, as_
 
     assert [r.status_code for r in responses] == [403, 403, 403]
     assert anonymous.status_code == 401
+    assert anonymous.json()["code"] == "not_authenticated"
 
 
 async def test_admins_read_any_hubs_needs(client, session, as_admin):

@@ -22,6 +22,7 @@ async def test_a_citizen_creating_an_initiative_gets_403(client, as_citizen_a, h
     response = await client.post("/v1/initiatives", json={"hub_id": str(hub.id), "title": "Mia"}, headers=as_citizen_a)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_an_operator_of_another_hub_creating_an_initiative_gets_403(client, session, hub):
@@ -32,6 +33,7 @@ async def test_an_operator_of_another_hub_creating_an_initiative_gets_403(client
     )
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_a_citizen_joins_as_volunteer_and_the_event_is_written(client, session, as_citizen_a, initiative):
@@ -49,6 +51,8 @@ async def test_a_worker_may_volunteer(client, worker, initiative):
     response = await client.post(f"/v1/initiatives/{initiative['id']}/volunteers", headers=auth_headers(worker))
 
     assert response.status_code == 201
+    assert response.json()["status"] == "active"
+    assert (await client.get(f"/v1/initiatives/{initiative['id']}")).json()["volunteers"] == 1
 
 
 async def test_joining_twice_is_a_409(client, as_citizen_a, initiative):
@@ -105,6 +109,7 @@ async def test_verifying_without_a_future_expiry_is_a_422(client, as_citizen_a, 
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/expires_at"
 
 
@@ -122,6 +127,7 @@ async def test_a_volunteer_cannot_verify_their_own_licence(client, as_citizen_a,
     )
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_another_persons_volunteer_record_is_a_404(client, as_citizen_a, as_citizen_b, initiative):
@@ -130,6 +136,7 @@ async def test_another_persons_volunteer_record_is_a_404(client, as_citizen_a, a
     response = await client.get(f"/v1/volunteers/{volunteer['id']}", headers=as_citizen_b)
 
     assert response.status_code == 404
+    assert response.json()["code"] == "volunteer_not_found"
 
 
 async def test_coordinators_list_volunteers_with_contacts(client, as_coordinator, driver, driver_volunteer, initiative):
@@ -145,6 +152,7 @@ async def test_a_citizen_listing_volunteers_gets_403(client, as_citizen_a, initi
     response = await client.get(f"/v1/initiatives/{initiative['id']}/volunteers", headers=as_citizen_a)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_a_volunteer_leaves_with_if_match_and_a_stale_one_is_a_412(client, as_citizen_a, initiative):
@@ -156,4 +164,5 @@ async def test_a_volunteer_leaves_with_if_match_and_a_stale_one_is_a_412(client,
     )
 
     assert stale.status_code == 412
+    assert stale.json()["code"] == "precondition_failed"
     assert (fresh.status_code, fresh.json()["status"]) == (200, "left")

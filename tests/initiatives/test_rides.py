@@ -30,6 +30,7 @@ async def test_a_ride_in_the_past_is_a_422(client, as_citizen_a, initiative):
     response = await client.post(f"/v1/initiatives/{initiative['id']}/rides", json=body, headers=as_citizen_a)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
 
 
 async def test_an_unknown_assistance_kind_is_a_422(client, as_citizen_a, initiative):
@@ -38,6 +39,7 @@ async def test_an_unknown_assistance_kind_is_a_422(client, as_citizen_a, initiat
     response = await client.post(f"/v1/initiatives/{initiative['id']}/rides", json=body, headers=as_citizen_a)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
 
 
 async def test_notes_longer_than_500_characters_are_a_422(client, as_citizen_a, initiative):
@@ -46,6 +48,7 @@ async def test_notes_longer_than_500_characters_are_a_422(client, as_citizen_a, 
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
 
 
 async def test_a_replayed_idempotency_key_returns_the_same_ride(client, as_citizen_a, initiative):
@@ -74,6 +77,7 @@ async def test_an_operator_of_another_hub_cannot_read_a_ride(client, session, as
     response = await client.get(f"/v1/rides/{ride['id']}", headers=auth_headers(stranger))
 
     assert response.status_code == 404
+    assert response.json()["code"] == "ride_not_found"
 
 
 async def test_a_non_volunteer_claiming_a_ride_gets_404(client, as_citizen_a, as_citizen_b, initiative):
@@ -82,6 +86,7 @@ async def test_a_non_volunteer_claiming_a_ride_gets_404(client, as_citizen_a, as
     response = await client.post(f"/v1/rides/{ride['id']}/claim", headers=as_citizen_b)
 
     assert response.status_code == 404
+    assert response.json()["code"] == "ride_not_found"
 
 
 async def test_volunteers_see_waiting_rides_without_names_or_addresses(
@@ -101,6 +106,7 @@ async def test_a_citizen_who_is_not_a_volunteer_cannot_list_waiting_rides(client
     response = await client.get(f"/v1/initiatives/{initiative['id']}/open-rides", headers=as_citizen_b)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_a_verified_volunteer_claims_and_contacts_are_revealed_both_ways(
@@ -133,6 +139,7 @@ async def test_claiming_with_a_stale_if_match_returns_412(
     response = await client.post(f"/v1/rides/{ride['id']}/claim", headers={**as_driver, "If-Match": '"77"'})
 
     assert response.status_code == 412
+    assert response.json()["code"] == "precondition_failed"
 
 
 async def test_a_volunteer_without_a_verified_licence_cannot_take_a_car_ride(
@@ -200,6 +207,7 @@ async def test_a_citizen_assigning_a_ride_gets_403_or_404(client, as_citizen_a, 
     )
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_an_overlapping_second_booking_of_one_volunteer_is_a_409(
@@ -272,6 +280,7 @@ async def test_completing_a_ride_before_it_starts_is_a_409(
     response = await client.post(f"/v1/rides/{ride['id']}/complete", headers=as_driver)
 
     assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
 
 
 async def test_the_requester_cancels_and_the_volunteer_is_free_again(
@@ -335,3 +344,4 @@ async def test_a_citizen_listing_all_rides_of_an_initiative_gets_403(client, as_
     response = await client.get(f"/v1/initiatives/{initiative['id']}/rides", headers=as_citizen_a)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"

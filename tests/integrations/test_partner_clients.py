@@ -119,6 +119,7 @@ async def test_non_admin_on_partner_client_routes_returns_403(client, session, r
     response = await client.request(method, path.format(id=partner.id), headers=auth_headers(caller))
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     await session.refresh(partner)
     assert partner.is_active is True
 
@@ -129,6 +130,7 @@ async def test_partner_cannot_create_partner_clients(client, session):
     response = await create_client(client, partner_headers(partner))
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert await count_clients(session, "Cooperativa Il Girasole") == 0
 
 
@@ -221,6 +223,7 @@ async def test_partner_token_from_grant_gets_past_authentication(client, session
     response = await client.get("/v1/me", headers=bearer(token))
 
     assert response.status_code == 403  # authenticated, but /v1/me is for people
+    assert response.json()["code"] == "forbidden"
 
 
 OWN = "<the client's own id>"
@@ -270,6 +273,7 @@ async def test_wrong_basic_auth_is_not_rescued_by_correct_form_credentials(clien
     )
 
     assert response.status_code == 401
+    assert response.json()["code"] == "invalid_client"
 
 
 async def test_wrong_secret_and_unknown_client_give_the_same_answer(client, session):

@@ -209,6 +209,7 @@ async def test_put_an_invalid_listing_returns_422_with_pointer_and_stores_nothin
     response = await client.put(PUT.format("ext-1"), json=listing(**change), headers=as_partner)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert pointer in [e["pointer"] for e in response.json()["errors"]]
     assert await rows_of(session, provider) == {}
 
@@ -221,6 +222,7 @@ async def test_put_an_invalid_replacement_keeps_the_stored_listing(client, sessi
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/price_cents"
     row = (await rows_of(session, provider))["ext-1"]
     assert (row.price_cents, row.capacity, row.zones_served, row.version) == (145000, 4, [nil(1)], before["version"])
@@ -241,6 +243,7 @@ async def test_put_with_a_malformed_external_id_returns_422_in_the_path(
     response = await client.put(PUT.format(external_id), json=listing(), headers=as_partner)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert {"pointer": "/external_id", "location": "path"} in [
         {"pointer": e["pointer"], "location": e["location"]} for e in response.json()["errors"]
     ]
@@ -291,6 +294,7 @@ async def test_a_partner_client_without_the_listings_write_scope_gets_403(
     response = await client.request(method, path, json=body, headers=partner_headers(reader))
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert "listings:write" in response.json()["detail"]
     assert await rows_of(session, provider) == {}
 
@@ -301,6 +305,7 @@ async def test_a_token_issued_without_the_scope_gets_403_even_if_the_client_has_
     )
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert await rows_of(session, provider) == {}
 
 
@@ -311,6 +316,7 @@ async def test_a_persons_token_gets_403_even_for_the_providers_own_staff(
     response = await client.request(method, path, json=body, headers=auth_headers(staff))
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert await rows_of(session, provider) == {}
 
 
@@ -319,6 +325,7 @@ async def test_anonymous_gets_401(client, session, provider, method, path, body)
     response = await client.request(method, path, json=body)
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
     assert await rows_of(session, provider) == {}
 
 
@@ -329,6 +336,7 @@ async def test_a_revoked_partner_client_gets_401(client, session, provider, part
     response = await client.put(PUT.format("ext-1"), json=listing(), headers=as_partner)
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
     assert await rows_of(session, provider) == {}
 
 
@@ -387,6 +395,7 @@ async def test_a_bulk_item_that_is_not_an_object_refuses_the_whole_request_with_
     response = await client.post(BULK, json=[item("good-1"), "not a listing"], headers=as_partner)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/1"
     assert await rows_of(session, provider) == {}
 
@@ -475,6 +484,7 @@ async def test_a_non_bulk_body_over_1_mib_is_still_413(client, session, provider
     )
 
     assert response.status_code == 413
+    assert response.json()["code"] == "body_too_large"
     assert await rows_of(session, provider) == {}
 
 
@@ -489,6 +499,7 @@ async def test_a_bulk_body_that_is_not_a_list_of_items_returns_422(
     response = await client.post(BULK, content=body, headers={**as_partner, "Content-Type": content_type})
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert await rows_of(session, provider) == {}
 
 

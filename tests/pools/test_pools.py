@@ -67,6 +67,7 @@ async def test_a_citizen_cannot_read_or_find_another_buildings_pools(client, ses
     assert read.status_code == 404 and read.json()["code"] == "pool_not_found"
     assert listed.json()["items"] == []
     assert joined.status_code == 404
+    assert joined.json()["code"] == "pool_not_found"
     assert by_fellow_resident.status_code == 200
 
 
@@ -77,12 +78,14 @@ async def test_operators_of_other_zones_do_not_see_a_hubs_pools(client, session,
     response = await client.get(f"{POOLS_URL}/{pool['id']}", headers=auth_headers(stranger))
 
     assert response.status_code == 404
+    assert response.json()["code"] == "pool_not_found"
 
 
 async def test_providers_and_workers_do_not_form_pools(client, hood):
     response = await client.post(POOLS_URL, json=pool_body(), headers=auth_headers(hood.staff))
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_a_hand_made_pool_needs_its_target_and_a_leaf_category(client, citizen_a, hood):
@@ -95,6 +98,7 @@ async def test_a_hand_made_pool_needs_its_target_and_a_leaf_category(client, cit
     assert no_nil.status_code == 422 and no_nil.json()["errors"][0]["pointer"] == "/nil_id"
     assert area.status_code == 422 and area.json()["errors"][0]["pointer"] == "/category_id"
     assert bounds.status_code == 422
+    assert bounds.json()["code"] == "validation_error"
 
 
 # --- joining ---------------------------------------------------------------------------------------
@@ -118,6 +122,7 @@ async def test_joining_twice_is_a_409_and_only_citizens_join(client, session, ho
 
     assert again.status_code == 409 and again.json()["code"] == "already_in_pool"
     assert by_staff.status_code == 403
+    assert by_staff.json()["code"] == "forbidden"
 
 
 async def test_a_by_hours_pool_needs_each_households_minutes_within_the_schedule(client, session, hood, citizen_a):
@@ -130,6 +135,7 @@ async def test_a_by_hours_pool_needs_each_households_minutes_within_the_schedule
 
     assert missing.status_code == 422 and missing.json()["errors"][0]["pointer"] == "/weekly_minutes"
     assert too_many.status_code == 422
+    assert too_many.json()["code"] == "validation_error"
     assert fine.status_code == 200 and fine.json()["my_membership"]["weekly_minutes"] == 120
 
 
@@ -218,6 +224,7 @@ async def test_only_coordinators_accept_offers_and_others_are_declined(client, s
     listed = await client.get(f"{POOLS_URL}/{pool['id']}/offers", headers=auth_headers(citizen_b))
 
     assert by_member.status_code == 403
+    assert by_member.json()["code"] == "forbidden"
     assert by_operator.status_code == 200  # the operators of the pool's hub coordinate it too
     assert {o["id"]: o["status"] for o in listed.json()["items"]} == {
         first["id"]: "declined",
@@ -234,6 +241,7 @@ async def test_a_suspended_providers_offer_cannot_be_accepted(client, session, h
     response = await client.post(f"/v1/pool-offers/{proposed['id']}/accept", headers=auth_headers(citizen_a))
 
     assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
 
 
 async def test_a_second_pending_offer_of_one_provider_is_a_409_and_a_stale_etag_a_412(client, hood, citizen_a):
@@ -251,6 +259,7 @@ async def test_a_second_pending_offer_of_one_provider_is_a_409_and_a_stale_etag_
 
     assert again.status_code == 409 and again.json()["code"] == "pool_offer_exists"
     assert stale.status_code == 412
+    assert stale.json()["code"] == "precondition_failed"
 
 
 # --- leaving and closing ---------------------------------------------------------------------------
@@ -315,6 +324,7 @@ async def test_closing_an_active_pool_gives_notice_and_the_worker_closes_it(
     live = list(await session.scalars(select(PoolMember.status).where(PoolMember.pool_id == after["id"])))
 
     assert by_member.status_code == 403
+    assert by_member.json()["code"] == "forbidden"
     assert closing.json()["state"] == "closing" and closing.json()["closes_at"] is not None
     assert swept["pools_closed"] == 1 and after["state"] == "closed"
     assert {s.value for s in live} == {"left"}
@@ -362,6 +372,7 @@ async def test_a_coordinator_changes_a_pool_with_a_fresh_etag_and_not_below_its_
     stale = await client.patch(url, json={"title": "Altro"}, headers=auth_headers(citizen_a) | {"If-Match": etag})
 
     assert by_member.status_code == 403
+    assert by_member.json()["code"] == "forbidden"
     assert below_households.status_code == 422 and below_households.json()["errors"][0]["pointer"] == "/max_members"
     assert changed.status_code == 200
     assert (changed.json()["title"], changed.json()["max_members"], changed.json()["seats_left"]) == (
@@ -370,6 +381,7 @@ async def test_a_coordinator_changes_a_pool_with_a_fresh_etag_and_not_below_its_
         2,
     )
     assert stale.status_code == 412
+    assert stale.json()["code"] == "precondition_failed"
 
 
 async def test_lowering_the_minimum_of_a_priced_pool_activates_it(client, session, hood, citizen_a):
@@ -408,6 +420,7 @@ async def test_a_citizen_who_formed_a_pool_stops_coordinating_it_when_they_leave
 
     assert seen.json()["can_coordinate"] is False
     assert accept.status_code == 403
+    assert accept.json()["code"] == "forbidden"
     assert by_operator.status_code == 200
 
 
@@ -427,3 +440,4 @@ async def test_a_household_that_leaves_the_building_leaves_its_pools_at_the_next
     assert swept["pool_residents_moved_out"] == 1
     assert after["members"] == 1
     assert theirs.status_code == 404  # no longer a resident, no longer a member: the building's pool is gone
+    assert theirs.json()["code"] == "pool_not_found"

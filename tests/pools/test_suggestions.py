@@ -254,6 +254,7 @@ async def test_a_suggestion_token_works_only_for_whom_it_was_made(client, hood, 
 
     assert by_other.status_code == 422 and by_other.json()["code"] == "suggestion_invalid"
     assert tampered.status_code == 422
+    assert tampered.json()["code"] == "suggestion_invalid"
 
 
 async def test_a_suggestion_whose_request_was_cancelled_is_stale(client, hood, trio):

@@ -282,6 +282,7 @@ async def test_anonymous_reading_accreditation_history_gets_401(client, provider
     response = await client.get(f"/v1/providers/{provider_x.id}/accreditation-history")
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
 
 
 # --- illegal transitions ---------------------------------------------------------------------------
@@ -310,6 +311,7 @@ async def test_withdrawn_is_final(client, session, staff_x, actors, action):
     response = await act(client, provider.id, action, actors[action][1])
 
     assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
     assert response.json()["current_state"] == "withdrawn"
     assert await state_of(session, provider.id) == S.withdrawn
 
@@ -344,6 +346,7 @@ async def test_citizen_with_no_tie_to_the_provider_deciding_on_accreditation_get
     response = await act(client, provider.id, action, as_citizen_a)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert await state_of(session, provider.id) == state
 
 
@@ -355,6 +358,7 @@ async def test_operator_submitting_or_withdrawing_gets_403(client, session, acti
     response = await act(client, provider.id, action, auth_headers(operator))
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert await state_of(session, provider.id) == S.draft
 
 
@@ -376,6 +380,7 @@ async def test_another_providers_admin_withdrawing_an_accredited_provider_gets_4
     response = await act(client, provider_x.id, Action.withdraw, as_staff_y)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert await state_of(session, provider_x.id) == S.accredited
 
 
@@ -383,6 +388,7 @@ async def test_anonymous_transition_gets_401(client, session, provider_x):
     response = await client.post(path_of(provider_x.id, Action.suspend), json={"reason": REASON})
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
     assert await state_of(session, provider_x.id) == S.accredited
 
 
@@ -412,6 +418,7 @@ async def test_transition_body_with_a_target_state_returns_422(client, session, 
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert await state_of(session, provider.id) == S.draft
 
 
@@ -500,6 +507,7 @@ async def test_suspended_providers_service_is_404_for_anonymous(client, provider
     response = await client.get(f"/v1/services/{published_service['id']}")
 
     assert response.status_code == 404
+    assert response.json()["code"] == "service_not_found"
 
 
 async def test_suspended_provider_vanishes_from_the_provider_list_and_view(client, provider_x, as_admin):
@@ -510,6 +518,7 @@ async def test_suspended_provider_vanishes_from_the_provider_list_and_view(clien
 
     assert str(provider_x.id) not in {p["id"] for p in listed.json()["items"]}
     assert viewed.status_code == 404
+    assert viewed.json()["code"] == "provider_not_found"
 
 
 async def test_reinstating_brings_the_services_back(client, provider_x, published_service, as_admin):

@@ -150,6 +150,7 @@ async def test_anonymous_creating_a_provider_returns_401(client, session):
     response = await client.post("/v1/providers", json=org_body())
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
     assert await provider_count(session) == 0
 
 
@@ -206,6 +207,7 @@ async def test_individual_provider_without_a_codice_fiscale_returns_422(client, 
     response = await client.post("/v1/providers", json=individual_body(tax_code=None), headers=as_worker)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/tax_code"]
     assert await provider_count(session) == 0
 
@@ -222,6 +224,7 @@ async def test_provider_staff_creating_an_individual_provider_returns_403(client
     response = await client.post("/v1/providers", json=individual_body(), headers=as_staff_x)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert await provider_count(session) == 0
 
 
@@ -251,6 +254,7 @@ async def test_organisation_tax_code_of_non_ascii_digits_returns_422_at_tax_code
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/tax_code"]
     assert await provider_count(session) == 0
 
@@ -259,6 +263,7 @@ async def test_organisation_without_vat_number_or_tax_code_returns_422(client, s
     response = await client.post("/v1/providers", json=org_body(vat_number=None), headers=as_staff_x)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/vat_number"]
     assert await provider_count(session) == 0
 
@@ -547,6 +552,7 @@ async def test_patch_with_a_bad_vat_number_returns_422_and_changes_nothing(clien
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/vat_number"]
     assert (await session.get(Provider, provider_x.id)).vat_number == "01114601006"
 
@@ -558,6 +564,7 @@ async def test_patch_giving_an_individual_an_organisations_tax_code_returns_422(
     response = await client.patch(f"/v1/providers/{provider.id}", json={"tax_code": "01114601006"}, headers=as_worker)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/tax_code"]
     assert (await session.get(Provider, provider.id)).tax_code == "RSSMRA85T10A562S"
 
@@ -571,6 +578,7 @@ async def test_patch_clearing_an_organisations_last_identifier_returns_422(clien
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/vat_number"]
     assert (await session.get(Provider, provider.id)).vat_number == "01114601006"
 
@@ -595,6 +603,7 @@ async def test_patch_clearing_an_individuals_codice_fiscale_returns_422(client, 
     response = await client.patch(f"/v1/providers/{provider.id}", json={"tax_code": None}, headers=as_worker)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/tax_code"]
     assert (await session.get(Provider, provider.id)).tax_code == "RSSMRA85T10A562S"
 
@@ -674,6 +683,7 @@ async def test_citizen_patching_a_provider_gets_403(client, session, provider_x,
     response = await client.patch(f"/v1/providers/{provider_x.id}", json={"display_name": "X"}, headers=as_citizen_a)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert (await session.get(Provider, provider_x.id)).display_name == "Il Melograno"
 
 
@@ -683,6 +693,7 @@ async def test_anonymous_patching_a_provider_gets_401(client, session, provider_
     response = await client.patch(f"/v1/providers/{provider_x.id}", json={"display_name": "X"})
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
     assert (await session.get(Provider, provider_x.id)).display_name == "Il Melograno"
 
 
@@ -732,6 +743,7 @@ async def test_outsider_listing_an_accredited_providers_staff_gets_403(client, p
     response = await client.get(f"/v1/providers/{provider_x.id}/staff", headers=as_citizen_a)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert "staff.x@example.org" not in response.text
 
 
@@ -741,6 +753,7 @@ async def test_another_providers_staff_listing_a_drafts_staff_gets_404(client, s
     response = await client.get(f"/v1/providers/{draft.id}/staff", headers=as_staff_y)
 
     assert response.status_code == 404
+    assert response.json()["code"] == "provider_not_found"
 
 
 async def test_provider_admin_adds_a_provider_staff_account_as_operator(
@@ -782,6 +795,7 @@ async def test_adding_an_unregistered_email_returns_422(client, session, provide
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/email"]
     count = await session.scalar(select(func.count()).where(ProviderStaff.provider_id == provider_x.id))
     assert count == 1
@@ -826,6 +840,7 @@ async def test_operator_adding_staff_returns_403(client, session, provider_x):
     )
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert await session.get(ProviderStaff, (provider_x.id, newcomer.id)) is None
 
 
@@ -839,6 +854,7 @@ async def test_adding_staff_to_an_individual_workers_profile_returns_403(client,
     )
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert await session.get(ProviderStaff, (provider.id, newcomer.id)) is None
 
 
@@ -904,6 +920,7 @@ async def test_operator_removing_staff_returns_403(client, session, provider_x, 
     response = await client.delete(f"/v1/providers/{provider_x.id}/staff/{staff_x.id}", headers=auth_headers(operator))
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert await session.get(ProviderStaff, (provider_x.id, staff_x.id)) is not None
 
 
@@ -915,6 +932,7 @@ async def test_another_providers_admin_removing_staff_returns_403(client, sessio
     response = await client.delete(f"/v1/providers/{provider_x.id}/staff/{second.id}", headers=as_staff_y)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
     assert await session.get(ProviderStaff, (provider_x.id, second.id)) is not None
 
 
@@ -968,6 +986,7 @@ async def test_mine_without_signing_in_returns_422(client):
     response = await client.get("/v1/providers", params={"mine": "true"})
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/mine"]
 
 
@@ -1100,6 +1119,7 @@ async def test_sorting_by_relevance_without_q_returns_422(client):
     response = await client.get("/v1/providers", params={"sort": "relevance"})
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/sort"]
 
 

@@ -169,6 +169,7 @@ async def test_anonymous_recording_a_check_gets_401(client, session, provider_x)
     response = await client.post(f"/v1/providers/{provider_x.id}/verifications", json=check())
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
     assert await verification_count(session) == 0
 
 
@@ -187,6 +188,7 @@ async def test_verified_at_in_the_future_returns_422(client, session, as_admin, 
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/verified_at"]
     assert await verification_count(session) == 0
 
@@ -202,6 +204,7 @@ async def test_expires_at_not_after_verified_at_returns_422(client, session, as_
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == ["/expires_at"]
     assert await verification_count(session) == 0
 
@@ -215,6 +218,7 @@ async def test_instant_without_a_time_zone_returns_422(client, session, as_admin
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert [e["pointer"] for e in response.json()["errors"]] == [f"/{field}"]
     assert await verification_count(session) == 0
 
@@ -493,6 +497,7 @@ async def test_unknown_badge_in_the_filter_returns_422(client):
     response = await client.get("/v1/providers", params={"badge": "horoscope"})
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
 
 
 async def publish_service(client, provider_id, headers) -> str:

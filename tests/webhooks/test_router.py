@@ -85,6 +85,7 @@ async def test_unknown_or_internal_event_types_are_refused(client, as_p1, public
     response = await client.post("/v1/webhooks", json={"url": HOOK, "event_types": types}, headers=as_p1)
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == pointer
 
 
@@ -110,6 +111,7 @@ async def test_a_citizen_token_is_forbidden(client, as_citizen_a):
     response = await client.get("/v1/webhooks", headers=as_citizen_a)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_a_partner_without_the_webhooks_scope_is_forbidden(client, session):
@@ -118,12 +120,14 @@ async def test_a_partner_without_the_webhooks_scope_is_forbidden(client, session
     response = await client.get("/v1/webhooks", headers=partner_headers(reader))
 
     assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
 
 
 async def test_no_token_is_401(client):
     response = await client.get("/v1/webhooks")
 
     assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
 
 
 async def test_update_rechecks_the_url_and_honours_if_match(client, session, partner_p1, as_p1, public_dns):

@@ -197,4 +197,5 @@ async def test_get_zone_with_malformed_id_returns_422(client):
     response = await client.get("/v1/zones/not-a-uuid")
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/zone_id"
