@@ -17,5 +17,6 @@ COPY app ./app
 USER tutti
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
-# `serve` applies migrations and reference data (idempotent), then starts uvicorn.
-CMD ["tutti", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--no-demo"]
+# `serve` applies migrations and reference data (idempotent), then starts uvicorn. The worker runs
+# apart in production: the same image with `tutti worker` (see docker-compose.yml).
+CMD ["tutti", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--no-demo", "--no-worker"]

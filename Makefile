@@ -28,7 +28,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-run: install ## serve on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL is set)
+run: install ## the API on http://127.0.0.1:8000 and the background worker beside it; Ctrl-C stops both (embedded PostgreSQL unless DATABASE_URL is set)
 	$(BIN)/tutti serve
 
 test: install-test test-only ## install test dependencies and run the suite
@@ -75,7 +75,7 @@ migrate: install
 seed: install
 	$(BIN)/tutti seed
 
-worker: install
+worker: install ## the background worker alone (for `tutti serve --no-worker`; `make run` already runs one)
 	$(BIN)/tutti worker
 
 SCALE ?= city

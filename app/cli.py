@@ -1,16 +1,21 @@
-"""`tutti`: serve, migrate, seed, create-admin, openapi, worker, generate."""
+"""`tutti`: serve, migrate, seed, create-admin, openapi, worker, generate.
+
+`tutti serve` (what `make run` runs) migrates, seeds, and runs the API with the worker beside it;
+`tutti serve --no-worker` and `tutti worker` run them apart (production)."""
 
 import argparse
 import asyncio
 import getpass
 import json
+import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
 
-from app.config import PROJECT_ROOT, get_settings
+from app.config import PROJECT_ROOT, Settings, get_settings
 
 OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
 
@@ -21,12 +26,14 @@ def _database_url() -> str:
     return resolve_database_url(get_settings())
 
 
-def migrate(database_url: str | None = None) -> None:
+def migrate(database_url: str | None = None, *, own_logging: bool = True) -> None:
+    """Apply the migrations; `own_logging=False` keeps the caller's log set-up (JSON lines)."""
     from alembic import command
     from alembic.config import Config
 
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.attributes["database_url"] = database_url or _database_url()
+    config.attributes["configure_logging"] = own_logging
     command.upgrade(config, "head")
 
 
@@ -43,7 +50,7 @@ async def _with_session(work):  # noqa: ANN001, ANN202 - small CLI helper
         await engine.dispose()
 
 
-def seed(*, demo: bool) -> None:
+def seed(*, demo: bool, quiet: bool = False) -> dict[str, int]:
     from app.seed.catalog_demo import seed_catalog_demo
     from app.seed.community_demo import seed_community_demo
     from app.seed.demand_demo import seed_demand_demo
@@ -63,9 +70,12 @@ def seed(*, demo: bool) -> None:
 
     if demo and get_settings().env == "prod":
         sys.exit("refusing to seed demo accounts with ENV=prod")
-    print(json.dumps(asyncio.run(_with_session(work))))
-    if demo:
-        print(describe_logins())
+    counts = asyncio.run(_with_session(work))
+    if not quiet:
+        print(json.dumps(counts))
+        if demo:
+            print(describe_logins())
+    return counts
 
 
 def create_admin(email: str, full_name: str) -> None:
@@ -117,16 +127,38 @@ def metrics_directory() -> tuple[Path, bool]:
     return path, not configured
 
 
-def serve(host: str, port: int, workers: int, demo: bool) -> None:
+class Stopped(Exception):
+    """SIGINT or SIGTERM reached `tutti serve` (after uvicorn's graceful shutdown, or before it ran)."""
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
+def serve(host: str, port: int, workers: int, *, demo: bool, with_worker: bool) -> None:
+    """Migrate, seed, then run the API (uvicorn) and, unless told not to, the worker beside it."""
     import uvicorn
 
-    metrics_dir, temporary = metrics_directory()
+    metrics_dir, temporary = metrics_directory()  # before anything imports prometheus_client
+    from app.observability import configure_logging
+    from app.worker_process import WorkerProcess
+
     url = _database_url()
-    os.environ["DATABASE_URL"] = url  # workers reuse the resolved (possibly embedded) server
+    os.environ["DATABASE_URL"] = url  # the API's and the worker's processes reuse the resolved server
     get_settings.cache_clear()
-    migrate(url)
-    seed(demo=demo)
+    settings = get_settings()
+    configure_logging(settings.log_level, process="api")
+    migrate(url, own_logging=False)
+    logging.getLogger("app.cli").info("seeded", extra=seed(demo=demo, quiet=True))
+    # uvicorn handles SIGINT/SIGTERM while it serves and raises them again once it has shut down:
+    # these handlers turn them into Stopped, so the worker is always stopped after the API.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _raise_stopped)
+    worker = None
     try:
+        if with_worker:
+            worker = WorkerProcess(dict(os.environ), stop_timeout=settings.webhooks.timeout_seconds).start()
+        print(startup_banner(settings, host, port, demo=demo, worker_pid=worker.pid if worker else None), flush=True)
         uvicorn.run(
             "app.main:build_app",
             factory=True,
@@ -135,10 +167,44 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
             workers=workers,
             proxy_headers=True,
             log_config=None,
+            server_header=False,  # audit: no Server header naming the software (and its version)
         )
+    except Stopped:
+        pass
     finally:
+        if worker is not None:
+            worker.stop()  # first: the worker writes its metrics into metrics_dir until it ends
         if temporary:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+    print("tutti serve: stopped" + (" (API and worker)" if worker is not None else ""), flush=True)
+
+
+def startup_banner(settings: Settings, host: str, port: int, *, demo: bool, worker_pid: int | None) -> str:
+    """What a newcomer needs after `make run`: where to click, who to log in as, what runs, how to stop."""
+    from app.seed.demo import describe_logins
+
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a display choice
+    base = f"http://[{shown_host}]:{port}" if ":" in shown_host else f"http://{shown_host}:{port}"
+    docs_on = settings.api.docs_enabled if settings.api.docs_enabled is not None else settings.env != "prod"
+    lines = ["", f"Welfare di Tutti API: {base}  (ENV={settings.env})"]
+    if docs_on:
+        lines.append(f"  Docs:    {base}/docs  (Swagger UI; ReDoc at {base}/redoc)")
+    else:
+        lines.append("  Docs:    off (ENV=prod or API__DOCS_ENABLED=false)")
+    if worker_pid is not None:
+        lines.append(
+            f"  Worker:  running beside the API (pid {worker_pid}): webhook delivery, request expiry, pool notice"
+        )
+        lines.append(f"           sweeps every {settings.worker.sweep_interval_seconds:g} s")
+    else:
+        lines.append("  Worker:  not started here (--no-worker): run `tutti worker` for webhooks, expiry, sweeps")
+    if settings.webhooks.allow_loopback_targets:
+        lines.append("  Webhooks: receivers on this machine are allowed (ENV=dev), e.g. http://127.0.0.1:9000/hook")
+    lines.append('  Logs:    one JSON object a line; "process" says "api" or "worker"')
+    lines.append("  Stop:    Ctrl-C (or SIGTERM) stops the API" + (" and the worker" if worker_pid else ""))
+    if demo:
+        lines += ["", describe_logins()]
+    return "\n".join([*lines, ""])
 
 
 def check_worker() -> None:
@@ -166,6 +232,9 @@ def main(argv: list[str] | None = None) -> None:
     p_serve.add_argument("--port", type=int, default=8000)
     p_serve.add_argument("--workers", type=int, default=1)
     p_serve.add_argument("--no-demo", action="store_true", help="seed reference data only")
+    p_serve.add_argument(
+        "--no-worker", action="store_true", help="serve the API only; run `tutti worker` apart (production)"
+    )
     sub.add_parser("migrate", help="apply database migrations")
     p_seed = sub.add_parser("seed", help="load reference data (and demo data unless --reference-only)")
     p_seed.add_argument("--reference-only", action="store_true")
@@ -183,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     if args.command == "serve":
-        serve(args.host, args.port, args.workers, demo=not args.no_demo)
+        serve(args.host, args.port, args.workers, demo=not args.no_demo, with_worker=not args.no_worker)
     elif args.command == "migrate":
         migrate()
     elif args.command == "seed":

@@ -119,6 +119,9 @@ class WorkerSettings(BaseModel):
     # Bind to an address only the scraper reaches: the port has no authentication.
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
+    # Housekeeping sweeps (request expiry, pool notice periods, pruning): how often. A request past
+    # valid_until already reads as expired; the sweep records it and tells the providers.
+    sweep_interval_seconds: float = 300.0
 
 
 class Settings(BaseSettings):

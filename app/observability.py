@@ -27,13 +27,19 @@ SECURITY_HEADERS = {
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line, carrying the request id. Log ids, never personal data."""
+    """One JSON object a line, carrying the request id and which process wrote it (`tutti serve`
+    interleaves the API's and the worker's lines on one stream). Log ids, never personal data."""
 
     _SKIP = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+    def __init__(self, process: str = "api") -> None:
+        super().__init__()
+        self.process = process
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "process": self.process,
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
@@ -45,9 +51,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, *, process: str = "api") -> None:
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(JsonFormatter(process))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -2,18 +2,22 @@
 
 Each sweep expires open requests past their validity (and closes their pending offers), prunes
 idempotency records past their retention and refresh tokens past expiry, and ends pool memberships
-and pool closings whose notice ran out. Each
-sweep runs in its own short transaction; several workers may run at once (deletes are idempotent).
+and pool closings whose notice ran out. A sweep runs at start and every
+WORKER__SWEEP_INTERVAL_SECONDS, each in its own short transaction; several workers may run at once
+(deletes are idempotent).
 
 Alongside, the webhook loop (`app.webhooks.delivery`) runs a delivery round every
 WEBHOOKS__POLL_INTERVAL_SECONDS (at once again while rounds find work): fan-out of new outbox
 events, leasing of due deliveries with SKIP LOCKED, sends outside any transaction. Any number of
 workers may run; a worker killed mid-send only delays its deliveries by WEBHOOKS__LEASE_SECONDS.
+
+`tutti worker` runs it alone (production); `tutti serve` runs it beside the API (app.worker_process).
 """
 
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import time
 from datetime import UTC, datetime, timedelta
@@ -40,10 +44,11 @@ from app.models import RefreshToken
 from app.observability import configure_logging
 from app.pools import membership as pool_membership
 from app.webhooks import delivery as webhook_delivery
+from app.worker_process import PARENT_PID_VARIABLE
 
 log = logging.getLogger("app.worker")
-SWEEP_EVERY_S = 300
 BACKLOG_EVERY_S = 15  # how often the worker refreshes the pending-deliveries and outbox-lag gauges
+ORPHAN_CHECK_EVERY_S = 1.0
 
 
 async def sweep(session: AsyncSession) -> dict[str, int]:
@@ -71,7 +76,7 @@ async def _sweeps(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.
         except Exception:  # keep the worker alive through database outages
             log.exception("sweep failed")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), SWEEP_EVERY_S)
+            await asyncio.wait_for(stop.wait(), get_settings().worker.sweep_interval_seconds)
 
 
 async def _webhooks(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event) -> None:
@@ -105,19 +110,34 @@ async def measure_backlog(sessionmaker: async_sessionmaker[AsyncSession]) -> Non
     OUTBOX_LAG.set(lag)
 
 
+async def _stop_when_orphaned(parent_pid: int, stop: asyncio.Event) -> None:
+    """Started by `tutti serve`: if that process dies without stopping us (SIGKILL), stop too."""
+    while not stop.is_set():
+        if os.getppid() != parent_pid:
+            log.warning("tutti serve is gone; the worker stops", extra={"parent_pid": parent_pid})
+            stop.set()
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), ORPHAN_CHECK_EVERY_S)
+
+
 async def run(stop: asyncio.Event) -> None:
     engine = build_engine(get_settings())
     instrument_pool(engine, "worker")
     sessionmaker = build_sessionmaker(engine)
+    loops = [_sweeps(sessionmaker, stop), _webhooks(sessionmaker, stop)]
+    if parent_pid := os.environ.get(PARENT_PID_VARIABLE):
+        loops.append(_stop_when_orphaned(int(parent_pid), stop))
     try:
-        await asyncio.gather(_sweeps(sessionmaker, stop), _webhooks(sessionmaker, stop))
+        await asyncio.gather(*loops)
     finally:
         await engine.dispose()
+        log.info("worker stopped", extra={"pid": os.getpid()})
 
 
 def main() -> None:
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, process="worker")
     settings.check_production_safety()  # the worker is the one that sends: same refusals as the API
     for warning in settings.relaxed_safety_warnings():
         log.warning(warning)
@@ -131,6 +151,10 @@ def main() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        log.info(
+            "worker started: webhook delivery, request expiry, pool notice sweeps",
+            extra={"pid": os.getpid(), "sweep_interval_s": settings.worker.sweep_interval_seconds},
+        )
         await run(stop)
 
     asyncio.run(runner())
