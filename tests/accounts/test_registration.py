@@ -146,10 +146,11 @@ async def test_registering_with_a_9_character_password_returns_422_without_echoi
     assert await count_users(session, "giulia.rossi@example.org") == 0
 
 
-async def test_registering_with_a_10_character_password_succeeds(client):
+async def test_registering_with_a_10_character_password_succeeds(client, session):
     response = await client.post(REGISTER_URL, json=registration(password="abcdefghij"))
 
     assert response.status_code == 201
+    assert await count_users(session, response.json()["email"]) == 1
 
 
 @pytest.mark.parametrize("missing", ["email", "password", "full_name"])

@@ -300,6 +300,8 @@ async def test_ccnl_monthly_offer_is_not_held_to_the_hourly_minimum(client, as_c
     response = await post_offer(client, catalogue, "dalia", request["id"], price_model="monthly", **ccnl("BS", 120_000))
 
     assert response.status_code == 201
+    offer = response.json()
+    assert (offer["price_model"], offer["ccnl_level"], offer["status"]) == ("monthly", "BS", "pending")
 
 
 @pytest.mark.parametrize("missing", ["ccnl_level", "weekly_hours"])

@@ -163,6 +163,8 @@ async def test_a_volunteer_without_a_licence_may_take_a_ride_without_a_car(
     response = await client.post(f"/v1/rides/{ride['id']}/claim", headers=as_citizen_b)
 
     assert response.status_code == 200
+    assert response.json()["status"] == "assigned"
+    assert response.json()["volunteer_id"] is not None
 
 
 async def test_a_licence_expiring_before_the_ride_ends_does_not_qualify(
@@ -234,6 +236,7 @@ async def test_back_to_back_rides_do_not_overlap(
     response = await client.post(f"/v1/rides/{second['id']}/claim", headers=as_driver)
 
     assert response.status_code == 200
+    assert (response.json()["status"], response.json()["volunteer_id"]) == ("assigned", driver_volunteer["id"])
 
 
 async def test_a_booking_in_another_initiative_also_counts(
