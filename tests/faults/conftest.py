@@ -28,6 +28,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# A fault check starts PostgreSQL clusters and API servers and waits through outages: more than the
+# suite's 120 s per-test limit on a loaded machine, still bounded.
+FAULT_CHECK_TIMEOUT_S = 300
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.timeout(FAULT_CHECK_TIMEOUT_S))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -30,6 +30,8 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = 30  # socket timeout: a client that stops sending never holds a handler forever
+
             def log_message(self, *args: object) -> None:
                 pass
 
