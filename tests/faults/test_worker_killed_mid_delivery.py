@@ -159,6 +159,10 @@ async def test_a_worker_killed_mid_send_has_its_delivery_sent_again_after_the_le
             workers.append(first)
             await wait_for(lambda: len(receiver.received) >= 1, 20, "worker #1's request", first)
             await asyncio.sleep(0.2)  # the request is in hand and unanswered
+            # Worker #2 starts now, so that its start-up (seconds on a loaded machine) is not counted
+            # in the redelivery time; it cannot claim the delivery while worker #1's lease runs.
+            second = Worker(database_url).start()
+            workers.append(second)
             first.kill()  # SIGKILL mid-send: no clean-up, no outcome recorded
             killed_at = time.monotonic()
             assert first.process.returncode == -9
@@ -178,8 +182,6 @@ async def test_a_worker_killed_mid_send_has_its_delivery_sent_again_after_the_le
             lease_left_s = (delivery["locked_until"] - datetime.now(UTC)).total_seconds()
 
             # 3. Worker #2 sends it again once the lease has run out; this time the receiver answers.
-            second = Worker(database_url).start()
-            workers.append(second)
             redelivered_at = await wait_for(
                 lambda: len(receiver.received) >= 2, LEASE_S + 10, "the redelivery by worker #2", second
             )
