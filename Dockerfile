@@ -1,4 +1,5 @@
-# Production image: no embedded PostgreSQL (set DATABASE_URL), non-root, two uvicorn workers.
+# Production image: no embedded PostgreSQL (set DATABASE_URL; PostgreSQL 18 as in docker-compose and
+# development, 15 or later works), non-root, two uvicorn workers.
 FROM python:3.12-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./

