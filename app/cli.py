@@ -91,7 +91,12 @@ def create_admin(email: str, full_name: str) -> None:
             session, email=email, password=password, full_name=full_name, role=Role.admin
         )
 
-    user = asyncio.run(_with_session(work))
+    from app.accounts.errors import WeakPassword
+
+    try:
+        user = asyncio.run(_with_session(work))
+    except WeakPassword as weak:
+        sys.exit(f"weak password: {weak.detail} " + " ".join(weak.extra["suggestions"]))
     print(f"admin created: {user.email} ({user.id})")
 
 

@@ -61,6 +61,9 @@ class Problem(BaseModel):
     request_id: str | None = None
     errors: list[FieldError] | None = None
     current_state: str | None = Field(default=None, description="For state conflicts: the current state")
+    suggestions: list[str] | None = Field(
+        default=None, description="weak_password: what to do instead, in the caller's language"
+    )
 
 
 class AppError(Exception):

@@ -25,6 +25,21 @@ class WrongPassword(AppError):
     status_code, code, title = 400, "wrong_password", "Wrong Password"
 
 
+class WeakPassword(AppError):
+    """The password meets the length rule but is easy to guess; the reason and what to do instead
+    come in the caller's language (Content-Language says which)."""
+
+    status_code, code, title = 422, "weak_password", "Weak Password"
+
+    def __init__(self, reason: str, *, suggestions: list[str], pointer: str, language: str) -> None:
+        super().__init__(
+            reason,
+            errors=[{"pointer": pointer, "location": "body", "detail": reason}],
+            suggestions=suggestions,
+        )
+        self.headers = {"Content-Language": language}
+
+
 class UserNotFound(NotFound):
     code = "user_not_found"
 

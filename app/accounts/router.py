@@ -12,6 +12,7 @@ from app.accounts.errors import (
     OwnAccountProtected,
     UnsupportedGrantType,
     UserNotFound,
+    WeakPassword,
     WrongPassword,
 )
 from app.accounts.schemas import (
@@ -27,6 +28,7 @@ from app.auth import AdminUser, CurrentUser
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.integrations.service import InvalidClientCredentials, InvalidScope
+from app.languages import AcceptLanguage
 from app.models import Role, User
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import LoginRateLimit, RegistrationRateLimit
@@ -62,11 +64,11 @@ class TokenForm(BaseModel):
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
     dependencies=[RegistrationRateLimit],
-    responses=error_responses(EmailTaken, RateLimited),
+    responses=error_responses(EmailTaken, WeakPassword, RateLimited),
 )
-async def register_account(data: RegistrationCreate, session: SessionDep) -> User:
+async def register_account(data: RegistrationCreate, session: SessionDep, language: AcceptLanguage) -> User:
     """Register a citizen or an individual worker; then sign in at /v1/auth/token."""
-    return await account_service.register(session, data)
+    return await account_service.register(session, data, language=language)
 
 
 @auth_router.post(
@@ -115,11 +117,13 @@ async def update_me(data: MeUpdate, session: SessionDep, user: CurrentUser, if_m
 @me_router.post(
     "/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(NotAuthenticated, WrongPassword),
+    responses=error_responses(NotAuthenticated, WrongPassword, WeakPassword),
 )
-async def change_password(data: PasswordChange, session: SessionDep, user: CurrentUser) -> None:
+async def change_password(
+    data: PasswordChange, session: SessionDep, user: CurrentUser, language: AcceptLanguage
+) -> None:
     """Change one's password; every existing session (refresh and access tokens) ends."""
-    await account_service.change_password(session, user, data)
+    await account_service.change_password(session, user, data, language=language)
 
 
 @users_router.get("", response_model=Page[UserRead], responses=ADMIN_ONLY)

@@ -7,10 +7,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
+from app.accounts import password_policy
 from app.accounts import repository as repo
 from app.accounts.errors import EmailTaken, OwnAccountProtected, UserNotFound, WrongPassword
 from app.accounts.schemas import MeUpdate, PasswordChange, RegistrationCreate, UserAdminUpdate
 from app.concurrency import ensure_version
+from app.languages import Lang
 from app.models import Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.passwords import password_hashing
@@ -20,8 +22,14 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def register(session: AsyncSession, data: RegistrationCreate) -> User:
+async def register(session: AsyncSession, data: RegistrationCreate, *, language: Lang | None = None) -> User:
     email = normalise_email(data.email)
+    password_policy.require_strong(
+        data.password,
+        user_inputs=[email, data.full_name],
+        language=language or data.preferred_language.value,
+        pointer="/password",
+    )
     if await repo.get_by_email(session, email) is not None:
         raise EmailTaken("An account with this e-mail already exists.")
     user = User(
@@ -50,8 +58,9 @@ async def register(session: AsyncSession, data: RegistrationCreate) -> User:
 
 
 async def create_user(session: AsyncSession, *, email: str, password: str, full_name: str, role: Role) -> User:
-    """Create a user of any role (CLI bootstrap and seeding); not exposed over HTTP."""
+    """Create a user of any role (an admin at the CLI, and seeding); not exposed over HTTP."""
     email = normalise_email(email)
+    password_policy.require_strong(password, user_inputs=[email, full_name], language="en", pointer="/password")
     if await repo.get_by_email(session, email) is not None:
         raise EmailTaken("An account with this e-mail already exists.")
     user = User(email=email, password_hash=await password_hashing().hash(password), full_name=full_name, role=role)
@@ -91,10 +100,18 @@ async def update_me(session: AsyncSession, user: User, data: MeUpdate, *, if_mat
     return user
 
 
-async def change_password(session: AsyncSession, user: User, data: PasswordChange) -> None:
+async def change_password(
+    session: AsyncSession, user: User, data: PasswordChange, *, language: Lang | None = None
+) -> None:
     hashing = password_hashing()
     if not await hashing.verify(user.password_hash, data.current_password):
         raise WrongPassword("The current password is not correct.")
+    password_policy.require_strong(
+        data.new_password,
+        user_inputs=[user.email, user.full_name],
+        language=language or user.preferred_language.value,
+        pointer="/new_password",
+    )
     now = datetime.now(UTC)
     user.password_hash = await hashing.hash(data.new_password)
     user.token_epoch += 1

@@ -147,7 +147,7 @@ async def test_registering_with_a_9_character_password_returns_422_without_echoi
 
 
 async def test_registering_with_a_10_character_password_succeeds(client, session):
-    response = await client.post(REGISTER_URL, json=registration(password="abcdefghij"))
+    response = await client.post(REGISTER_URL, json=registration(password="gatto-blu7"))
 
     assert response.status_code == 201
     assert await count_users(session, response.json()["email"]) == 1
