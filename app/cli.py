@@ -153,6 +153,7 @@ def serve(host: str, port: int, workers: int, *, demo: bool, with_worker: bool) 
     get_settings.cache_clear()
     settings = get_settings()
     configure_logging(settings.log_level, process="api")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin loaded
     migrate(url, own_logging=False)
     logging.getLogger("app.cli").info("seeded", extra=seed(demo=demo, quiet=True))
     # uvicorn handles SIGINT/SIGTERM while it serves and raises them again once it has shut down:

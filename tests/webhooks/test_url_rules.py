@@ -115,7 +115,8 @@ async def test_a_name_resolving_to_loopback_and_public_addresses_is_refused_in_d
 
     response = await register(client, as_p1, "https://hooks.partner.example/h")
 
-    assert response.status_code == 422 and "loopback" in response.json()["detail"]
+    assert response.status_code == 422 and response.json()["code"] == "webhook_url_not_allowed"
+    assert "loopback" in response.json()["detail"]
 
 
 async def test_outside_development_a_receiver_on_this_machine_is_refused(client, as_p1):
