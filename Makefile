@@ -37,7 +37,7 @@ test: install-test test-only ## install test dependencies and run the suite
 test-only:
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
-faults: install-test ## fault checks with real processes: DB stop/restart under load, SIGTERM, retry across restart, webhook worker killed mid-send
+faults: install-test ## fault checks with real processes: DB stop/restart under load, SIGTERM, retry across restart, webhook worker killed mid-send, tutti serve's worker stopped/orphaned/restarted
 	TUTTI_FAULTS=1 $(BIN)/pytest -p no:cacheprovider -s -v tests/faults
 
 # CI-only: the generators are pinned in clients/ts/package-lock.json and clients/python/requirements.txt,

@@ -1,5 +1,5 @@
 """`tutti serve` (what `make run` runs) as a real process group, for tests/test_make_run.py and the
-fault check tests/faults/test_serve_sigterm.py. Every wait has a deadline; a failure shows the
+fault check tests/faults/test_serve_worker_process.py. Every wait has a deadline; a failure shows the
 server's output."""
 
 import asyncio

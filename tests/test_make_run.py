@@ -5,7 +5,7 @@ It migrates and seeds an empty database, serves the API, and runs the worker bes
 registered to a local receiver (ENV=dev) is delivered, a request past its validity is recorded as
 expired by the worker's sweep, and one Ctrl-C (SIGINT to the process group, as a terminal sends
 it) stops both processes. `--no-worker` (production) serves the API alone. SIGTERM sent to
-`tutti serve` alone (docker stop) is a fault check: tests/faults/test_serve_sigterm.py.
+`tutti serve` alone (docker stop) is a fault check: tests/faults/test_serve_worker_process.py.
 
 In the default suite, not `make faults`: `make run` is the README's first command, and this is the
 only test that runs it as a user does. Cost: two server starts, about 25 CPU-seconds in all, most

@@ -1,9 +1,12 @@
-"""SIGTERM sent to `tutti serve` alone (docker stop, systemd, a process manager) stops the API
-and is passed on to the worker beside it: both exit, cleanly, within the worker's send timeout.
-A `tutti serve` killed outright (SIGKILL, OOM killer) cannot pass anything on: its worker notices
-that its parent is gone and stops by itself. (A terminal's Ctrl-C reaches both processes at once:
-tests/test_make_run.py.)"""
+"""`tutti serve` and the worker it runs beside the API, as real processes.
 
+SIGTERM sent to `tutti serve` alone (docker stop, systemd, a process manager) stops the API and is
+passed on to the worker: both exit cleanly, within the worker's send timeout. A `tutti serve`
+killed outright (SIGKILL, OOM killer) cannot pass anything on: its worker notices that its parent
+is gone and stops by itself. A worker that dies while the API runs is started again. (A
+terminal's Ctrl-C reaches both processes at once: tests/test_make_run.py.)"""
+
+import os
 import signal
 from collections.abc import Iterator
 
@@ -20,7 +23,7 @@ def servers() -> Iterator[list[Serve]]:
 
 @pytest.fixture(scope="module")
 async def migrated_database(worker_id_name: str) -> Iterator[str]:
-    name = database_name("faults_serve_sigterm", worker_id_name)
+    name = database_name("faults_serve_worker", worker_id_name)
     yield await database.create_migrated_database(name)
     await drop_database(name)
 
@@ -52,3 +55,22 @@ async def test_a_worker_whose_tutti_serve_was_killed_stops_by_itself(migrated_da
 
     await wait_for("the orphaned worker stopping", worker_gone, 10.0, server.output)
     assert "tutti serve is gone; the worker stops" in server.output()
+
+
+async def test_a_worker_that_dies_while_the_api_runs_is_started_again(migrated_database, servers):
+    server = Serve(migrated_database, "--no-demo")
+    servers.append(server)
+    await server.wait_until_up()
+    first_pid = await server.worker_pid()
+
+    os.kill(first_pid, signal.SIGKILL)  # a crash, the OOM killer
+
+    async def restarted() -> int | None:
+        pids = [line["pid"] for line in server.log_lines() if line.get("msg", "").startswith("worker started")]
+        return next((pid for pid in pids if pid != first_pid), None)
+
+    second_pid = await wait_for("the worker started again", restarted, 30.0, server.output)
+    assert gone(first_pid) and not gone(second_pid)
+    assert "the worker exited while the API runs; starting it again" in server.output()
+    server.process.send_signal(signal.SIGTERM)
+    assert await server.wait_exit() == 0 and gone(second_pid)
