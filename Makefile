@@ -11,7 +11,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-only faults fuzz-live clients install install-test openapi lint check check-migrations check-contract publiccode migrate seed worker clean-db generate bench contract-lint
+.PHONY: run test test-only faults fuzz-live clients install install-test openapi lint check check-migrations check-contract publiccode browser migrate seed worker clean-db generate bench contract-lint
 
 $(BIN)/python:
 	@$(PYTHON) -c '$(SUPPORTED)' || { echo "$(PYTHON) is not CPython 3.11-3.14: make PYTHON=/path/to/python3.1x" >&2; exit 1; }
@@ -47,6 +47,14 @@ clients: install-test ## openapi-typescript + tsc --strict, and openapi-python-c
 	test -x clients/.venv/bin/python || $(PYTHON) -m venv clients/.venv
 	clients/.venv/bin/pip install --quiet -r clients/python/requirements.txt
 	TUTTI_CLIENTS=1 $(BIN)/pytest -p no:cacheprovider -v tests/clients
+
+# Debian's Chromium and Playwright for Python: CI only (`make run` and `make test` never need a browser).
+CHROMIUM ?= /usr/bin/chromium
+
+browser: install-test ## /docs and /redoc in Chromium with every request off this machine blocked (installs Chromium and Playwright when missing)
+	test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	$(BIN)/python -c 'import playwright' 2>/dev/null || $(BIN)/pip install --quiet -e '.[embedded,test,browser]'
+	CHROMIUM=$(CHROMIUM) TUTTI_BROWSER=1 $(BIN)/pytest -p no:cacheprovider -v tests/browser
 
 fuzz-live: install-test ## schemathesis CLI (all checks, several identities) against a freshly seeded live server
 	$(BIN)/python scripts/live_fuzz.py

@@ -25,6 +25,15 @@ ASSETS_URL = "/docs/assets"
 # The bundles fastapi-offline ships; checked when the docs are installed, so that a package release
 # that moves them fails at start-up (and in tests), not as a blank page.
 ASSET_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js", "favicon.png")
+# The pages may load only from this origin, and the browser enforces it: ReDoc 2's side menu has a
+# hard-wired logo on a CDN ("API docs by Redocly"), which this policy keeps from loading (the link
+# text stays). Inline scripts and styles: FastAPI's page templates and both UIs use them. ReDoc runs
+# its search index in a Worker made from a blob: URL.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+    "frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
+)
 
 
 def assets_dir() -> Path:
@@ -35,6 +44,11 @@ def assets_dir() -> Path:
     return folder
 
 
+def same_origin_only(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = DOCS_CSP
+    return page
+
+
 def install_docs(app: FastAPI, *, openapi_url: str, swagger_ui_parameters: dict[str, Any] | None = None) -> None:
     """Serve /docs (Swagger UI), /docs/oauth2-redirect and /redoc with assets from this app."""
     app.mount(ASSETS_URL, StaticFiles(directory=assets_dir()), name="docs-assets")
@@ -43,26 +57,30 @@ def install_docs(app: FastAPI, *, openapi_url: str, swagger_ui_parameters: dict[
         return f"{request.scope.get('root_path', '')}{ASSETS_URL}/{name}"
 
     async def swagger_ui(request: Request) -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=f"{request.scope.get('root_path', '')}{openapi_url}",
-            title=f"{app.title} - Swagger UI",
-            oauth2_redirect_url=OAUTH2_REDIRECT_URL,
-            swagger_js_url=asset(request, "swagger-ui-bundle.js"),
-            swagger_css_url=asset(request, "swagger-ui.css"),
-            swagger_favicon_url=asset(request, "favicon.png"),
-            swagger_ui_parameters=swagger_ui_parameters,
+        return same_origin_only(
+            get_swagger_ui_html(
+                openapi_url=f"{request.scope.get('root_path', '')}{openapi_url}",
+                title=f"{app.title} - Swagger UI",
+                oauth2_redirect_url=OAUTH2_REDIRECT_URL,
+                swagger_js_url=asset(request, "swagger-ui-bundle.js"),
+                swagger_css_url=asset(request, "swagger-ui.css"),
+                swagger_favicon_url=asset(request, "favicon.png"),
+                swagger_ui_parameters=swagger_ui_parameters,
+            )
         )
 
     async def oauth2_redirect(request: Request) -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
+        return same_origin_only(get_swagger_ui_oauth2_redirect_html())
 
     async def redoc(request: Request) -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url=f"{request.scope.get('root_path', '')}{openapi_url}",
-            title=f"{app.title} - ReDoc",
-            redoc_js_url=asset(request, "redoc.standalone.js"),
-            redoc_favicon_url=asset(request, "favicon.png"),
-            with_google_fonts=False,  # ReDoc's default <link> to Google Fonts: the page uses system fonts
+        return same_origin_only(
+            get_redoc_html(
+                openapi_url=f"{request.scope.get('root_path', '')}{openapi_url}",
+                title=f"{app.title} - ReDoc",
+                redoc_js_url=asset(request, "redoc.standalone.js"),
+                redoc_favicon_url=asset(request, "favicon.png"),
+                with_google_fonts=False,  # ReDoc's default <link> to Google Fonts: the page uses system fonts
+            )
         )
 
     app.add_route(DOCS_URL, swagger_ui, include_in_schema=False)

@@ -36,6 +36,9 @@ collect_ignore = [] if os.environ.get("TUTTI_FAULTS") == "1" else ["faults"]
 # The generated clients need node, npm packages and openapi-python-client: `make clients` runs them.
 if os.environ.get("TUTTI_CLIENTS") != "1":
     collect_ignore.append("clients")
+# The browser checks need Chromium and Playwright, which `make test` does not install: `make browser`.
+if os.environ.get("TUTTI_BROWSER") != "1":
+    collect_ignore.append("browser")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -82,3 +82,16 @@ async def test_docs_and_their_assets_are_off_in_production():
         statuses = [(await client.get(path)).status_code for path in paths]
 
     assert statuses == [404, 404, 404]
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc", "/docs/oauth2-redirect"])
+async def test_docs_pages_tell_the_browser_to_load_from_this_origin_only(docs_client, page):
+    # ReDoc's bundle hard-wires a logo on a CDN; the policy keeps the browser from fetching it.
+    response = await docs_client.get(page)
+
+    policy = dict(
+        directive.strip().split(" ", 1) for directive in response.headers["content-security-policy"].split(";")
+    )
+    assert policy["default-src"] == "'self'"
+    assert policy["img-src"] == "'self' data:"
+    assert all("http" not in sources for sources in policy.values()), policy
