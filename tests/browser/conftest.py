@@ -79,9 +79,10 @@ def fresh_database_env(name: str) -> dict[str, str]:
     server = os.environ.get("DATABASE_URL") or LOCAL_SERVER
     if os.environ.get("DATABASE_URL") or asyncio.run(_reachable(LOCAL_SERVER)):
         return {"DATABASE_URL": asyncio.run(_recreate(server, name))}
-    import pgserver  # the embedded server `make run` uses, with a database of our own
+    from app.config import get_settings  # the embedded server `make run` uses, with a database of our own
+    from app.embedded import embedded_server
 
-    embedded = pgserver.get_server(str(ROOT / ".pgdata"), cleanup_mode=None)
+    embedded = embedded_server(get_settings().db.embedded_dir)
     embedded.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
     return {"DB__EMBEDDED_DATABASE": name}
 
