@@ -2,9 +2,11 @@
 
 FastAPI's own /docs and /redoc pages load their scripts and styles from a CDN, and ReDoc loads
 Google Fonts: on a government network or an offline laptop both pages stay blank. The assets come
-from the `fastapi-offline` package (Swagger UI 5 and ReDoc 2 bundles, refreshed with each release);
-we serve its asset folder and build the pages with FastAPI's own HTML helpers, so that the pages stay
-what FastAPI users know, the app keeps deciding whether docs are on (off with ENV=prod), and the
+from the `fastapi-offline` package (MIT; 1.7.7 of June 2026 ships Swagger UI 5.32 and ReDoc 2.5),
+chosen as the maintained PyPI package that carries both bundles (swagger-ui-bundle has Swagger UI
+only and last released in 2023; the PyPI package named `redoc` is an unrelated converter). We serve
+its asset folder and build the pages with FastAPI's own HTML helpers, so that the pages stay what
+FastAPI users know, the app keeps deciding whether docs are on (off with ENV=prod), and the
 routes stay plain Starlette routes outside the API (as FastAPI's built-in ones are).
 """
 
