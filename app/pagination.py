@@ -39,10 +39,16 @@ class PageParams:
     cursor: str | None = None
 
 
+# What encode_cursor writes: base64url JSON, a dot, a 16-byte base64url HMAC (22 characters). A
+# cursor of this shape may still be refused (400 invalid_cursor): its signature is checked.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,1000}\.[A-Za-z0-9_-]{22}$"
+
+
 def page_params(
     limit: Annotated[int, Query(ge=1, le=100, description="Items per page (1-100)")] = 20,
     cursor: Annotated[
-        str | None, Query(max_length=1024, description="Opaque `next_cursor` of the previous page")
+        str | None,
+        Query(max_length=1024, pattern=CURSOR_PATTERN, description="Opaque `next_cursor` of the previous page"),
     ] = None,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor)

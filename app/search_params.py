@@ -14,19 +14,22 @@ from app.models import ProviderKind, VerificationKind
 from app.schedules import parse_windows
 
 RFC3339_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
+# `near` is `lat,lon` in decimal degrees, in range: the grammar the contract publishes and the server
+# checks, so that what the contract calls valid is a point.
+LATITUDE = r"[-+]?(?:90(?:\.0+)?|[1-8]?\d(?:\.\d+)?)"
+LONGITUDE = r"[-+]?(?:180(?:\.0+)?|(?:1[0-7]\d|[1-9]?\d)(?:\.\d+)?)"
+NEAR_PATTERN = rf"^\s*{LATITUDE}\s*,\s*{LONGITUDE}\s*$"
+# `available`: comma-separated weekly windows `day:HH:MM-HH:MM` (app/schedules.parse_windows).
+_HHMM = r"(?:[01]\d|2[0-3]):[0-5]\d|24:00"
+_WINDOW = rf"\s*(?:mon|tue|wed|thu|fri|sat|sun):(?:{_HHMM})-(?:{_HHMM})\s*"
+AVAILABLE_PATTERN = rf"^{_WINDOW}(?:,{_WINDOW})*$"
 
 
 def _near(near: str | None) -> tuple[float, float] | None:
     if near is None:
         return None
-    try:
-        lat_text, lon_text = near.split(",")
-        lat, lon = float(lat_text), float(lon_text)
-    except ValueError as exc:
-        raise ValidationFailed("near must be `lat,lon`, e.g. 45.4642,9.19.", pointer="/near", location="query") from exc
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValidationFailed("near is not a valid point.", pointer="/near", location="query")
-    return lat, lon
+    lat_text, lon_text = near.split(",")  # the query's pattern admitted it: two numbers in range
+    return float(lat_text), float(lon_text)
 
 
 def rfc3339_only(value: object) -> object:
@@ -42,11 +45,18 @@ def search_filters(
         uuid.UUID | None, Query(description="A category or an area (includes its categories)")
     ] = None,
     zone_id: Annotated[uuid.UUID | None, Query(description="A NIL, or a Municipio meaning any of its NILs")] = None,
-    near: Annotated[str | None, Query(max_length=60, description="`lat,lon`", examples=["45.4642,9.19"])] = None,
+    near: Annotated[
+        str | None,
+        Query(max_length=60, pattern=NEAR_PATTERN, description="`lat,lon` in degrees", examples=["45.4642,9.19"]),
+    ] = None,
     radius_km: Annotated[float | None, Query(gt=0, le=50, description="With `near`; default 5")] = None,
     available: Annotated[
         str | None,
-        Query(max_length=300, description="Wanted weekly windows, e.g. `tue:16:00-18:00,thu:16:00-18:00`"),
+        Query(
+            max_length=300,
+            pattern=AVAILABLE_PATTERN,
+            description="Wanted weekly windows, e.g. `tue:16:00-18:00,thu:16:00-18:00` (each closes after it opens)",
+        ),
     ] = None,
     max_price_cents: Annotated[int | None, Query(ge=0, le=10_000_000)] = None,
     free: Annotated[bool, Query(description="Only free services")] = False,

@@ -85,8 +85,16 @@ async def test_cursor_with_edited_signature_returns_400_invalid_cursor(client):
 
 
 @pytest.mark.parametrize("garbage", ["not-a-cursor", "....", "eyJzIjoiem9uZXMifQ", "%%%.%%%"])
-async def test_garbage_cursor_returns_400_invalid_cursor(client, garbage):
+async def test_a_cursor_without_the_published_shape_returns_422(client, garbage):
     response = await client.get("/v1/zones", params={"cursor": garbage})
+
+    assert response.status_code == 422  # the contract's pattern for cursors
+    assert response.json()["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("forged", ["eyJzIjoiem9uZXMifQ." + "A" * 22, "e30." + "-" * 22])
+async def test_a_cursor_of_the_right_shape_but_not_signed_by_us_returns_400_invalid_cursor(client, forged):
+    response = await client.get("/v1/zones", params={"cursor": forged})
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_cursor"

@@ -69,3 +69,39 @@ async def test_a_join_code_with_spaces_around_or_in_lower_case_is_valid_and_look
 
     assert response.status_code == 404  # validated, then looked up (no building has this code)
     assert response.json()["code"] == "join_code_invalid"
+
+
+@pytest.mark.parametrize("cursor", ["0" * 40, "not a cursor", "abc.def"], ids=repr)
+async def test_a_cursor_without_the_published_shape_is_a_422_before_its_signature_is_checked(client, cursor):
+    response = await client.get("/v1/zones", params={"cursor": cursor})
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+
+
+@pytest.mark.parametrize(
+    ("near", "valid"),
+    [("45.4642,9.19", True), (" 45.4642 , 9.19 ", True), ("-90,180", True), ("1e5,2", False), ("91,0", False),
+     ("nan,nan", False), ("45.46", False)],
+)  # fmt: skip
+async def test_near_is_accepted_exactly_when_it_matches_the_published_pattern(app, client, near, valid):
+    spec = next(p for p in app.openapi()["paths"]["/v1/services"]["get"]["parameters"] if p["name"] == "near")
+    assert Draft202012Validator(spec["schema"]).is_valid(near) is valid
+
+    response = await client.get("/v1/services", params={"near": near})
+
+    assert response.status_code == (200 if valid else 422), response.text
+
+
+@pytest.mark.parametrize(
+    ("available", "valid"),
+    [("tue:16:00-18:00,thu:16:00-18:00", True), ("tue:16:00-18:00, thu:09:00-24:00 ", True),
+     ("tue:25:00-26:00", False), ("0" * 20, False), ("tue 16-18", False)],
+)  # fmt: skip
+async def test_available_is_accepted_exactly_when_it_matches_the_published_pattern(app, client, available, valid):
+    spec = next(p for p in app.openapi()["paths"]["/v1/services"]["get"]["parameters"] if p["name"] == "available")
+    assert Draft202012Validator(spec["schema"]).is_valid(available) is valid
+
+    response = await client.get("/v1/services", params={"available": available})
+
+    assert response.status_code == (200 if valid else 422), response.text
