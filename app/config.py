@@ -24,6 +24,9 @@ class DbSettings(BaseModel):
     max_overflow: int = 5
     # Short on purpose: a saturated pool answers 503 fast instead of hanging for 30 s.
     pool_timeout: float = 3.0
+    # Requests that may wait for a connection when all are in use (app.admission); the rest of a
+    # crowd is answered 503 service_busy at once instead of queueing past the pool timeout.
+    admission_queue: int = 30
     # Seconds to open a connection: an unreachable (not just refusing) server must not hold a
     # request, and the pool slot it took, for long.
     connect_timeout: float = 2.0

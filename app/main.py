@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app.accounts.router import auth_router, me_router, users_router
+from app.admission import Admission
 from app.catalog.router import router as services_router
 from app.categories.router import router as categories_router
 from app.condominiums.router import memberships_router as condominium_memberships_router
@@ -117,6 +118,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if docs:
         install_docs(app, openapi_url="/openapi.json", swagger_ui_parameters={"persistAuthorization": True})
     app.state.settings = settings
+    app.state.admission = Admission(
+        capacity=settings.db.pool_size + settings.db.max_overflow,
+        queue=settings.db.admission_queue,
+        timeout=settings.db.pool_timeout,
+    )
     app.state.rate_limits = build_store(settings.redis_url)
     install_error_handlers(app)
     app.add_middleware(MethodsMiddleware)  # inside CORS: a preflight is CORS's, a plain OPTIONS ours

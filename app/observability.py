@@ -77,6 +77,8 @@ class RequestContextMiddleware:
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         started = time.perf_counter()
+        # When the request reached the app: app.admission counts its wait for the database from here.
+        scope.setdefault("state", {})["arrived_at"] = time.monotonic()
         status, template = 500, None
 
         async def send_with_headers(message: Message) -> None:

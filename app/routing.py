@@ -1,6 +1,8 @@
 """The route class every API router uses: one transaction per request, plus conditional requests.
 
-* Opens the request's AsyncSession, commits it when the endpoint succeeds (before the response is
+* Admits the request to the database (app.admission: a slot per pooled connection, a short queue,
+  503 service_busy within the pool timeout of arrival for the rest), then
+* opens the request's AsyncSession, commits it when the endpoint succeeds (before the response is
   sent) and rolls it back on any error, so a client never sees a success that was not stored.
 * Stores the response of an `Idempotency-Key` request in that same transaction.
 * Routes whose response model has a `version` field send `ETag: "<version>"`, and a GET whose
@@ -8,6 +10,7 @@
 """
 
 import json
+import time
 from enum import Enum
 from typing import Annotated, Any
 
@@ -31,6 +34,11 @@ class ApiRoute(APIRoute):
         sends_etag = _has_version_field(self.response_model)
 
         async def route_handler(request: Request) -> Response:
+            arrived = getattr(request.state, "arrived_at", None) or time.monotonic()
+            async with request.app.state.admission.slot(arrived=arrived):
+                return await run_in_session(request)
+
+        async def run_in_session(request: Request) -> Response:
             async with request.app.state.sessionmaker() as session:
                 request.state.session = session
                 try:
