@@ -89,8 +89,12 @@ async def list_hsds_services(
     taxonomy_id: TaxonomyId = None,
     organization_id: OrganizationId = None,
     modified_after: ModifiedAfter = None,
-    minimal: Annotated[bool, Query(description="Only id, name, status and last_modified")] = False,
-    full: Full = False,
+    minimal: Annotated[
+        bool, Query(description="Only id, name, status and last_modified; excludes `full` (both true: 422)")
+    ] = False,
+    full: Annotated[
+        bool, Query(description="Return fully nested objects; excludes `minimal` (both true: 422)")
+    ] = False,
     page: Page = 1,
     per_page: PerPage = 50,
 ) -> HsdsPage[HsdsService]:

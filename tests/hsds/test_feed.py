@@ -211,3 +211,14 @@ async def test_a_full_page_costs_the_same_queries_as_a_one_item_page(client, ses
     await client.get("/hsds/services", params={"full": "true"})
 
     assert len(statements) == one
+
+
+async def test_minimal_and_full_are_documented_as_excluding_each_other_and_refused_together(app, client):
+    parameters = {p["name"]: p for p in app.openapi()["paths"]["/hsds/services"]["get"]["parameters"]}
+
+    response = await client.get("/hsds/services", params={"minimal": "true", "full": "true"})
+
+    assert "excludes `full`" in parameters["minimal"]["description"]
+    assert "excludes `minimal`" in parameters["full"]["description"]
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
