@@ -56,7 +56,7 @@ browser: install-test ## /docs and /redoc in Chromium with every request off thi
 	$(BIN)/python -c 'import playwright' 2>/dev/null || $(BIN)/pip install --quiet -e '.[embedded,test,browser]'
 	CHROMIUM=$(CHROMIUM) TUTTI_BROWSER=1 $(BIN)/pytest -p no:cacheprovider -v tests/browser
 
-fuzz-live: install-test ## schemathesis CLI (all checks, several identities) against a freshly seeded live server
+fuzz-live: install-test ## schemathesis CLI (default options) anonymously and per role against a freshly seeded live server
 	$(BIN)/python scripts/live_fuzz.py
 
 openapi: install ## regenerate openapi/openapi.json from the app
