@@ -17,7 +17,7 @@ from fastapi.security import OAuth2
 from app.accounts import service as account_service
 from app.config import get_settings
 from app.db import SessionDep
-from app.errors import Forbidden, MissingCredentials, NotAuthenticated
+from app.errors import Forbidden, MissingCredentials, NotAuthenticated, raises
 from app.integrations import service as partner_service
 from app.models import PartnerClient, PartnerScope, Role, User
 from app.tokens import InvalidToken, decode_access_token
@@ -69,6 +69,7 @@ def _bearer_token(authorization: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+@raises(NotAuthenticated)  # a token that is sent must be valid, even where none is needed
 async def optional_principal(
     request: Request, session: SessionDep, authorization: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal | None:
@@ -94,6 +95,7 @@ async def optional_principal(
     return principal
 
 
+@raises(MissingCredentials)
 async def current_principal(
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Principal:
@@ -102,6 +104,7 @@ async def current_principal(
     return principal
 
 
+@raises(Forbidden)
 async def current_user(principal: Annotated[Principal, Depends(current_principal)]) -> User:
     if principal.user is None:
         raise Forbidden("This operation is for people, not partner systems.")
@@ -126,7 +129,7 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, User]]:
         return user
 
     guard.__name__ = "require_" + "_or_".join(r.value for r in roles)
-    return guard
+    return raises(Forbidden)(guard)
 
 
 def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, PartnerClient]]:
@@ -137,7 +140,7 @@ def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, PartnerClient
 
     guard.__name__ = f"require_scope_{scope.replace(':', '_')}"
     guard.oauth_scope = scope  # type: ignore[attr-defined]  # read by app.contract: the operation's scope
-    return guard
+    return raises(Forbidden)(guard)
 
 
 AdminUser = Annotated[User, Depends(require_roles(Role.admin))]

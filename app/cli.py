@@ -18,6 +18,7 @@ from pathlib import Path
 from app.config import PROJECT_ROOT, Settings, get_settings
 
 OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
+ERRORS_DOC_PATH = PROJECT_ROOT / "docs" / "errors.md"
 
 
 def _database_url() -> str:
@@ -106,8 +107,20 @@ def render_openapi() -> str:
     return json.dumps(create_app().openapi(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def write_openapi(path: Path = OPENAPI_PATH, *, check: bool = False) -> None:
-    rendered = render_openapi()
+def render_errors_doc() -> str:
+    from app.contract import render_errors_doc as render
+    from app.main import create_app
+
+    return render(create_app().openapi())
+
+
+def write_openapi(*, check: bool = False) -> None:
+    """openapi/openapi.json and docs/errors.md, both generated from the app (or checked against it)."""
+    for path, rendered in ((OPENAPI_PATH, render_openapi()), (ERRORS_DOC_PATH, render_errors_doc())):
+        _write_generated(path, rendered, check=check)
+
+
+def _write_generated(path: Path, rendered: str, *, check: bool) -> None:
     if check:
         if not path.exists() or path.read_text(encoding="utf-8") != rendered:
             sys.exit(f"{path} is out of date: run `make openapi`")
@@ -247,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
     p_admin = sub.add_parser("create-admin", help="create an admin (password from TUTTI_ADMIN_PASSWORD or prompt)")
     p_admin.add_argument("--email", required=True)
     p_admin.add_argument("--name", default="Administrator")
-    p_openapi = sub.add_parser("openapi", help="write openapi/openapi.json")
+    p_openapi = sub.add_parser("openapi", help="write openapi/openapi.json and docs/errors.md")
     p_openapi.add_argument("--check", action="store_true", help="fail if the file is out of date")
     p_worker = sub.add_parser("worker", help="run the background worker")
     p_worker.add_argument(

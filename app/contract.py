@@ -6,6 +6,7 @@ sent. Everything here is derived from the routes' dependencies, never listed by 
 document follows the code.
 """
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -13,7 +14,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from app.auth import SCHEME_NAME, current_principal
-from app.errors import PROBLEM_JSON
+from app.errors import COMMON_RESPONSES, FRAMEWORK_PROBLEMS, PROBLEM_CODES, PROBLEM_JSON, AppError, ProblemType
+from app.routing import has_version_field
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -54,7 +56,10 @@ def declare_security(app: FastAPI, schema: dict[str, Any]) -> None:
         if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
             continue
         for method in route.methods or ():
-            schema["paths"][route.path_format][method.lower()]["security"] = security_of(route)
+            operation = schema["paths"][route.path_format][method.lower()]
+            # Other schemes (the metrics token) stay as FastAPI documented them; OAuth2 is ours to state.
+            others = [requirement for requirement in operation.get("security", []) if SCHEME_NAME not in requirement]
+            operation["security"] = security_of(route) or others
 
 
 def drop_null_from_parameters(schema: dict[str, Any]) -> None:
@@ -72,6 +77,150 @@ def drop_null_from_parameters(schema: dict[str, Any]) -> None:
                     param_schema.update(real[0])
 
 
+def _subclasses(cls: type[AppError]) -> list[type[AppError]]:
+    return [cls] + [sub for direct in cls.__subclasses__() for sub in _subclasses(direct)]
+
+
+def problem_catalogue() -> dict[str, ProblemType]:
+    """Every problem `code` the API sends: the handlers' own, then each AppError subclass's (its
+    docstring's first line says what it means; else its title). Call once every domain is imported."""
+    catalogue = {problem.code: problem for problem in FRAMEWORK_PROBLEMS}
+    documented = set(catalogue)  # the handlers' own meanings come first
+    for error in _subclasses(AppError)[1:]:  # AppError itself is no problem of its own
+        doc = (error.__doc__ or "").strip().split("\n\n")[0]
+        if error.code in documented or (error.code in catalogue and not doc):
+            continue
+        meaning = " ".join(doc.split()) or _sentence(error.__name__)
+        catalogue[error.code] = ProblemType(error.code, error.status_code, error.title, meaning)
+        documented |= {error.code} if doc else set()
+    return dict(sorted(catalogue.items()))
+
+
+def _sentence(class_name: str) -> str:
+    """`CourseNotOpen` -> "Course not open.": the error's name says what went wrong."""
+    words = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", class_name)
+    return " ".join([words[0], *(word.lower() for word in words[1:])]) + "."
+
+
+def _example(problem: ProblemType, path: str) -> dict[str, Any]:
+    return {
+        "summary": problem.meaning or problem.title,
+        "value": {
+            "type": f"urn:welfare-di-tutti:problem:{problem.code}",
+            "title": problem.title,
+            "status": problem.status,
+            "detail": problem.meaning or problem.title,
+            "instance": path,
+            "code": problem.code,
+            "request_id": "4f1c2b9e0a7d4e21",
+        },
+    }
+
+
+def declare_problems(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Each problem response lists the codes its operation can send (declared on the route, and on
+    every dependency it goes through: guards, rate limits, cursors...), with one example each."""
+    catalogue = problem_catalogue()
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+            continue
+        from_dependencies = [error for call in dependency_calls(route.dependant) for error in _problems(call)]
+        for method in route.methods or ():
+            responses = schema["paths"][route.path_format][method.lower()]["responses"]
+            # The router's common problems too: FastAPI lets a route's own 400 or 503 replace them.
+            common = [(str(status), codes) for status, r in COMMON_RESPONSES.items() for codes in [r[PROBLEM_CODES]]]
+            declared = common + [(str(error.status_code), [error.code]) for error in from_dependencies]
+            for status, codes in declared:
+                response = responses.setdefault(status, {"description": "Problem"})
+                if "content" in response and PROBLEM_CODES not in response:
+                    continue  # not a problem (the /readyz report)
+                response[PROBLEM_CODES] = sorted({*response.get(PROBLEM_CODES, ()), *codes})
+            responses = dict(sorted(responses.items()))  # 2xx first, then each problem status in order
+            schema["paths"][route.path_format][method.lower()]["responses"] = responses
+            for response in responses.values():
+                if PROBLEM_CODES in response:
+                    response["content"] = {
+                        PROBLEM_JSON: {
+                            "schema": PROBLEM_REF,
+                            "examples": {
+                                code: _example(catalogue[code], route.path_format) for code in response[PROBLEM_CODES]
+                            },
+                        }
+                    }
+                    response["description"] = "Problem: " + ", ".join(f"`{c}`" for c in response[PROBLEM_CODES])
+
+
+def _problems(dependency: Any) -> tuple[type[AppError], ...]:
+    return getattr(dependency, "problems", ())
+
+
+# Response headers, declared once (components/headers) and referenced where they are sent.
+HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {
+        "description": "The request's id (the caller's `X-Request-ID` if valid, else new); quote it when reporting",
+        "schema": {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9._-]{1,64}$"},
+    },
+    "ETag": {
+        "description": "The resource's version: send it in `If-Match` to change it, `If-None-Match` to re-read it",
+        "schema": {"type": "string", "maxLength": 22, "pattern": '^"[0-9]{1,20}"$'},
+    },
+    "WWW-Authenticate": {
+        "description": "The Bearer challenge (RFC 6750 §3): a token is missing, invalid or expired",
+        "schema": {"type": "string", "maxLength": 200},
+    },
+    "Access-Control-Allow-Origin": {
+        "description": "CORS: the caller's origin when it is an allowed one (setting API__CORS_ORIGINS); `*` on /hsds",
+        "schema": {"type": "string", "maxLength": 200},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 86400},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true`: the stored response of an earlier request with this `Idempotency-Key`",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "RateLimit-Policy": {
+        "description": 'The quota policies of this operation, e.g. `"create";q=60;w=60` (quota `q` per `w` '
+        "seconds), as draft-ietf-httpapi-ratelimit-headers-10 §4 defines",
+        "schema": {"type": "string", "maxLength": 200},
+    },
+    "RateLimit": {
+        "description": 'What is left of each policy, e.g. `"create";r=59;t=60` (`r` remaining, reset in `t` '
+        "seconds), as draft-ietf-httpapi-ratelimit-headers-10 §5 defines",
+        "schema": {"type": "string", "maxLength": 200},
+    },
+}
+
+
+def _header_refs(names: Any) -> dict[str, Any]:
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+
+
+def declare_headers(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Each response lists the headers sent with it: X-Request-ID always, Retry-After with 429 and
+    503, ETag where the body has a `version`, and what dependencies add (rate limits, idempotency)."""
+    schema.setdefault("components", {})["headers"] = HEADERS
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+            continue
+        extra: dict[str, set[str]] = {}
+        for call in dependency_calls(route.dependant):
+            for status, names in getattr(call, "response_headers", {}).items():
+                extra.setdefault(status, set()).update(names)
+        for method in route.methods or ():
+            for status, response in schema["paths"][route.path_format][method.lower()]["responses"].items():
+                names = ["X-Request-ID", "Access-Control-Allow-Origin"]
+                if status in ("429", "503"):
+                    names.append("Retry-After")
+                if status == "401":
+                    names.append("WWW-Authenticate")
+                if status.startswith("2") and has_version_field(route.response_model):
+                    names.append("ETag")
+                names += sorted(extra.get(status, set()) | (extra.get("2XX", set()) if status[0] == "2" else set()))
+                response["headers"] = {**_header_refs(names), **response.get("headers", {})}
+
+
 def problem_media_type(schema: dict[str, Any]) -> None:
     """Document Problem bodies as application/problem+json, which is what they are sent as, also on
     routes with another media type (/metrics: text/plain). Other error bodies (the /readyz report)
@@ -86,8 +235,45 @@ def problem_media_type(schema: dict[str, Any]) -> None:
 
 
 def finish(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
-    """FastAPI's document, completed: security per operation, parameters, problem media type."""
+    """FastAPI's document, completed: security and problem codes per operation, parameters."""
     declare_security(app, schema)
+    declare_problems(app, schema)
+    declare_headers(app, schema)
     drop_null_from_parameters(schema)
     problem_media_type(schema)
     return schema
+
+
+ERRORS_DOC_HEADER = """# Problem codes
+
+Generated from the app by `tutti openapi` (with openapi/openapi.json); do not edit by hand.
+
+Every error is an RFC 9457 `application/problem+json` body: `type`, `title`, `status`, `detail`,
+`instance`, `code`, `request_id` (and `errors` for validation). Branch on `code`: it is stable, the
+`detail` is for people. In the contract, each operation's problem responses list the codes that
+operation can send (`x-problem-codes`), with an example of each.
+"""
+
+
+def render_errors_doc(schema: dict[str, Any]) -> str:
+    """docs/errors.md: every code with its status, meaning and the operations that can send it."""
+    operations_by_code: dict[str, list[str]] = {}
+    total = 0
+    for path_item in schema["paths"].values():
+        for operation in path_item.values():
+            total += 1
+            codes = {code for response in operation["responses"].values() for code in response.get(PROBLEM_CODES, ())}
+            for code in codes:
+                operations_by_code.setdefault(code, []).append(operation["operationId"])
+    lines = [ERRORS_DOC_HEADER, "| code | status | meaning | sent by |", "|---|---|---|---|"]
+    for problem in problem_catalogue().values():
+        operations = sorted(operations_by_code.get(problem.code, []))
+        if len(operations) == total:
+            sent_by = "every operation"
+        elif len(operations) > 12:
+            sent_by = f"{len(operations)} operations"
+        else:
+            sent_by = ", ".join(f"`{name}`" for name in operations) or "(no operation declares it)"
+        meaning = (problem.meaning or problem.title).replace("|", "\\|")
+        lines.append(f"| `{problem.code}` | {problem.status} | {meaning} | {sent_by} |")
+    return "\n".join(lines) + "\n"

@@ -7,13 +7,14 @@ client parses exactly one error format. Nothing internal (trace, SQL, path) is e
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
 
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.observability import SECURITY_HEADERS, request_id_var
 
 log = logging.getLogger("app.errors")
+F = TypeVar("F", bound=Callable[..., Any])
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -34,23 +36,11 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
-    """An RFC 9457 problem: `code` is the stable string to branch on, `detail` is for people."""
+    """An RFC 9457 problem: `code` is the stable string to branch on, `detail` is for people.
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": "urn:welfare-di-tutti:problem:not_found",
-                    "title": "Not Found",
-                    "status": 404,
-                    "detail": "No zone with this id.",
-                    "instance": "/v1/zones/8d6f0c3e-2a52-5a8e-a8a8-64b1b5a2e0a1",
-                    "code": "not_found",
-                    "request_id": "4f1c2b9e0a7d4e21",
-                }
-            ]
-        }
-    )
+    Each operation's problem responses list the codes it can return (`x-problem-codes`, with one
+    example each); docs/errors.md catalogues them all.
+    """
 
     type: str
     title: str
@@ -111,9 +101,9 @@ class PreconditionFailed(AppError):
 class RateLimited(AppError):
     status_code, code, title = 429, "rate_limited", "Too Many Requests"
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, headers: dict[str, str] | None = None) -> None:
         super().__init__(f"Too many requests; retry in {retry_after} s.")
-        self.headers = {"Retry-After": str(retry_after)}
+        self.headers = {"Retry-After": str(retry_after), **(headers or {})}
 
 
 class ServiceUnavailable(AppError):
@@ -171,23 +161,74 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
+PROBLEM_CODES = "x-problem-codes"  # on a problem response: the `code`s the operation can send with it
+
+
+def _problem_response(codes: set[str]) -> dict[str, Any]:
+    return {"model": Problem, "description": "Problem", PROBLEM_CODES: sorted(codes)}
+
+
 def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for the AppErrors a route can raise (grouped by status)."""
-    by_status: dict[int, list[str]] = {}
+    """OpenAPI `responses` for the AppErrors a route can raise (grouped by status, codes listed)."""
+    by_status: dict[int, set[str]] = {}
     for error in errors:
-        by_status.setdefault(error.status_code, []).append(error.code)
-    return {
-        status: {"model": Problem, "description": "Problem; code: " + ", ".join(sorted(set(codes)))}
-        for status, codes in by_status.items()
-    }
+        by_status.setdefault(error.status_code, set()).add(error.code)
+    return {status: _problem_response(codes) for status, codes in by_status.items()}
 
 
-# Every route may answer these (validation, body limits, malformed JSON, overload).
+def merge_responses(*groups: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    """Several `error_responses` as one: codes of the same status are joined (`{**a, **b}` would keep
+    only b's)."""
+    merged: dict[int | str, dict[str, Any]] = {}
+    for group in groups:
+        for status, response in group.items():
+            if status in merged and PROBLEM_CODES in response:
+                codes = {*merged[status].get(PROBLEM_CODES, ()), *response[PROBLEM_CODES]}
+                response = {**response, PROBLEM_CODES: sorted(codes)}
+            merged[status] = response
+    return merged
+
+
+def raises(*errors: type[AppError]) -> Callable[[F], F]:
+    """Mark a dependency with the AppErrors it raises: every route depending on it, directly or not,
+    documents them (app/contract.py), so a guard or a header check is declared once, where it is."""
+
+    def mark(dependency: F) -> F:
+        dependency.problems = errors  # type: ignore[attr-defined]
+        return dependency
+
+    return mark
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    """One `code` of the catalogue (docs/errors.md): its status and what it means."""
+
+    code: str
+    status: int
+    title: str
+    meaning: str
+
+
+# Problems the handlers below send for framework errors, which have no AppError class.
+FRAMEWORK_PROBLEMS = (
+    ProblemType("malformed_request", 400, "Bad Request", "The body is not valid JSON or not UTF-8."),
+    ProblemType("not_found", 404, "Not Found", "No such resource (also: an unknown path)."),
+    ProblemType("method_not_allowed", 405, "Method Not Allowed", "The path does not answer this method; see `Allow`."),
+    ProblemType("concurrent_update", 409, "Conflict", "Another request changed the resource meanwhile; read it again."),
+    ProblemType("conflict", 409, "Conflict", "The change conflicts with existing data."),
+    ProblemType("body_too_large", 413, "Content Too Large", "The request body is larger than the operation accepts."),
+    ProblemType("validation_error", 422, "Unprocessable Content", "The request is invalid; see `errors`, per field."),
+    ProblemType("internal_error", 500, "Internal Server Error", "A bug: logged with the problem's `request_id`."),
+)
+
+# Every route may answer these (malformed JSON, body limits, validation, a bug, overload).
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "Malformed request (e.g. body not valid JSON/UTF-8)"},
-    413: {"model": Problem, "description": "Request body too large"},
-    422: {"model": Problem, "description": "Validation failed; see `errors`"},
-    503: {"model": Problem, "description": "Temporarily unavailable; see Retry-After"},
+    400: _problem_response({"malformed_request"}),
+    413: _problem_response({"body_too_large"}),
+    422: _problem_response({"validation_error"}),
+    500: _problem_response({"internal_error"}),
+    503: _problem_response({"database_unavailable", "service_busy"}),
 }
 
 _HTTP_CODES = {

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import CurrentPrincipal
 from app.config import get_settings
 from app.db import SessionDep
-from app.errors import AppError
+from app.errors import AppError, raises
 from app.models import IdempotencyRecord
 
 REPLAYED_HEADERS = ("content-type", "location", "etag")
@@ -66,6 +66,7 @@ async def _request_hash(request: Request) -> str:
     return hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n" + body).hexdigest()
 
 
+@raises(IdempotencyInProgress, IdempotencyKeyReused)
 async def idempotency_key(
     request: Request,
     session: SessionDep,
@@ -109,6 +110,8 @@ async def idempotency_key(
     request.state.idempotency = pending
 
 
+# Documented by app/contract.py on every route taking a key: a replay says so; a key still in use, when to retry.
+idempotency_key.response_headers = {"2XX": ("Idempotent-Replayed",), "409": ("Retry-After",)}  # type: ignore[attr-defined]
 IdempotencyKeyDep = Depends(idempotency_key)
 
 

@@ -63,6 +63,11 @@ monitored supply, and lets families share a service.
 * Resources with a `version` send an `ETag`; send it back in `If-Match` on changes (412 if stale)
   or `If-None-Match` on reads (304).
 * Creating POSTs accept `Idempotency-Key` (24 h per caller).
+* Login, registration and creating POSTs are rate-limited: they send the IETF `RateLimit-Policy`
+  and `RateLimit` fields (draft-ietf-httpapi-ratelimit-headers-10: `"create";q=60;w=60` is 60 per
+  60 s; `"create";r=59;t=42` is 59 left, reset in 42 s) and answer 429 with `Retry-After` past it.
+* Every response carries `X-Request-ID`; each problem response lists its `code`s
+  (`x-problem-codes`), all catalogued in docs/errors.md.
 * Sign in with the **Authorize** button (password flow for people, client credentials for partners).
   Operations with `security: []` are public: anyone may call them, and a token, when sent,
   may widen what they show (e.g. one's own unpublished rows). Partner operations name the
@@ -137,7 +142,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_credentials=False,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-ID"],
-        expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed"],
+        expose_headers=[
+            "ETag",
+            "Location",
+            "Retry-After",
+            "X-Request-ID",
+            "Idempotent-Replayed",
+            "RateLimit",
+            "RateLimit-Policy",
+        ],
     )
     app.add_middleware(hsds_router.AnyOriginReads)  # the open-data feed: any origin may read it
     app.add_middleware(RequestContextMiddleware)

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
-from app.errors import InvalidCursor
+from app.errors import InvalidCursor, raises
 
 T = TypeVar("T")
 
@@ -44,6 +44,7 @@ class PageParams:
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,1000}\.[A-Za-z0-9_-]{22}$"
 
 
+@raises(InvalidCursor)  # a cursor is checked when the page is read
 def page_params(
     limit: Annotated[int, Query(ge=1, le=100, description="Items per page (1-100)")] = 20,
     cursor: Annotated[

@@ -5,14 +5,25 @@ In-process counters are per replica; with several replicas set REDIS_URL so the 
 
 import math
 import time
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from app.auth import CurrentPrincipal
 from app.config import get_settings
-from app.errors import RateLimited
+from app.errors import RateLimited, raises
 from app.tokens import parse_basic_credentials
+
+F = TypeVar("F", bound=Callable[..., Any])
+RATE_LIMIT_HEADERS = ("RateLimit-Policy", "RateLimit")
+
+
+def sends_rate_limit_headers(dependency: F) -> F:
+    """A rate-limit dependency: may answer 429, and sends the RateLimit fields (contract: on 2xx and 429)."""
+    dependency.response_headers = {"2XX": RATE_LIMIT_HEADERS, "429": RATE_LIMIT_HEADERS}  # type: ignore[attr-defined]
+    return raises(RateLimited)(dependency)
 
 
 class RateLimitStore(Protocol):
@@ -72,59 +83,109 @@ def build_store(redis_url: str | None) -> RateLimitStore:
     return RedisStore(redis_url) if redis_url else MemoryStore()
 
 
-async def enforce(store: RateLimitStore, key: str, *, limit: int, window_seconds: int) -> None:
-    """Raise RateLimited (429 + Retry-After) once `key` exceeds `limit` hits in the window."""
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """One quota policy as the caller stands against it (draft-ietf-httpapi-ratelimit-headers-10)."""
+
+    name: str
+    limit: int
+    window_seconds: int
+    remaining: int
+    reset_seconds: int
+
+
+def quota_headers(quotas: list[Quota]) -> dict[str, str]:
+    """The IETF RateLimit header fields, as Structured Field Lists (draft-ietf-httpapi-ratelimit-headers-10,
+    §4 and §5): `RateLimit-Policy: "login-ip";q=30;w=60` (quota q per window w seconds) and
+    `RateLimit: "login-ip";r=29;t=41` (r units remaining, reset in t seconds), one member per policy."""
+    if not quotas:
+        return {}
+    return {
+        "RateLimit-Policy": ", ".join(f'"{q.name}";q={q.limit};w={q.window_seconds}' for q in quotas),
+        "RateLimit": ", ".join(f'"{q.name}";r={q.remaining};t={q.reset_seconds}' for q in quotas),
+    }
+
+
+async def enforce(store: RateLimitStore, key: str, *, policy: str, limit: int, window_seconds: int) -> Quota:
+    """Count one hit of `key` against its policy; raise RateLimited (429 + Retry-After and the
+    RateLimit fields) once it exceeds `limit` hits in the window."""
     count, remaining = await store.hit(key, window_seconds)
+    quota = Quota(policy, limit, window_seconds, max(0, limit - count), max(1, math.ceil(remaining)))
     if count > limit:
-        raise RateLimited(retry_after=max(1, math.ceil(remaining)))
+        raise RateLimited(retry_after=quota.reset_seconds, headers=quota_headers([quota]))
+    return quota
+
+
+def _send(response: Response, quotas: list[Quota]) -> None:
+    response.headers.update(quota_headers(quotas))
 
 
 # --- FastAPI dependencies -------------------------------------------------------------------------
-# (kept here so a router adds a limit in one line: `dependencies=[LoginRateLimit]`)
+# (kept here so a router adds a limit in one line: `dependencies=[LoginRateLimit]`). Each answers
+# with the RateLimit fields of its policies; app/contract.py documents them where these are used.
 
 
 def _client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def limit_login(request: Request) -> None:
+@sends_rate_limit_headers
+async def limit_login(request: Request, response: Response) -> None:
     settings = get_settings().rate_limit
     if not settings.enabled:
         return
     store: RateLimitStore = request.app.state.rate_limits
-    await enforce(store, f"login:ip:{_client_ip(request)}", limit=settings.login_per_ip_per_minute, window_seconds=60)
+    quotas = [
+        await enforce(
+            store,
+            f"login:ip:{_client_ip(request)}",
+            policy="login-ip",
+            limit=settings.login_per_ip_per_minute,
+            window_seconds=60,
+        )
+    ]
     form = await request.form()
     basic_client_id, _ = parse_basic_credentials(request.headers.get("authorization", ""))
     account = form.get("username") or form.get("client_id") or basic_client_id
     if isinstance(account, str) and account:
-        await enforce(
-            store,
-            f"login:account:{account.strip().lower()}",
-            limit=settings.login_per_account_per_15_minutes,
-            window_seconds=900,
+        quotas.append(
+            await enforce(
+                store,
+                f"login:account:{account.strip().lower()}",
+                policy="login-account",
+                limit=settings.login_per_account_per_15_minutes,
+                window_seconds=900,
+            )
         )
+    _send(response, quotas)
 
 
-async def limit_registration(request: Request) -> None:
+@sends_rate_limit_headers
+async def limit_registration(request: Request, response: Response) -> None:
     settings = get_settings().rate_limit
     if settings.enabled:
-        await enforce(
+        quota = await enforce(
             request.app.state.rate_limits,
             f"register:ip:{_client_ip(request)}",
+            policy="register-ip",
             limit=settings.register_per_ip_per_hour,
             window_seconds=3600,
         )
+        _send(response, [quota])
 
 
-async def limit_creation(request: Request, principal: CurrentPrincipal) -> None:
+@sends_rate_limit_headers
+async def limit_creation(request: Request, response: Response, principal: CurrentPrincipal) -> None:
     settings = get_settings().rate_limit
     if settings.enabled:
-        await enforce(
+        quota = await enforce(
             request.app.state.rate_limits,
             f"create:{principal.key}",
+            policy="create",
             limit=settings.create_per_principal_per_minute,
             window_seconds=60,
         )
+        _send(response, [quota])
 
 
 LoginRateLimit = Depends(limit_login)

@@ -19,11 +19,12 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
 from app.concurrency import etag_of, parse_if_match
-from app.errors import COMMON_RESPONSES, AppError
+from app.errors import COMMON_RESPONSES, AppError, PreconditionFailed, raises
 from app.idempotency import IdempotentReplay, store_response
 
 
-def _has_version_field(model: Any) -> bool:
+def has_version_field(model: Any) -> bool:
+    """A response model with a `version` field: its route sends `ETag`."""
     fields = getattr(model, "model_fields", None) or {}
     return "version" in fields
 
@@ -31,7 +32,7 @@ def _has_version_field(model: Any) -> bool:
 class ApiRoute(APIRoute):
     def get_route_handler(self):  # noqa: ANN201 - Starlette's handler type
         handler = super().get_route_handler()
-        sends_etag = _has_version_field(self.response_model)
+        sends_etag = has_version_field(self.response_model)
 
         async def route_handler(request: Request) -> Response:
             arrived = getattr(request.state, "arrived_at", None) or time.monotonic()
@@ -91,6 +92,7 @@ def api_router(*, prefix: str, tags: list[str | Enum], **kwargs: Any) -> APIRout
     return APIRouter(prefix=prefix, tags=tags, route_class=ApiRoute, responses=COMMON_RESPONSES, **kwargs)
 
 
+@raises(PreconditionFailed)  # checked by the service against the current version
 def if_match_versions(
     if_match: Annotated[
         str | None,

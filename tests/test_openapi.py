@@ -114,7 +114,10 @@ def test_every_error_response_is_documented_as_a_problem_json_problem(app):
         for status, response in op["responses"].items()
         if status[0] in "45"
         and (m, p, status) not in NOT_PROBLEMS
-        and response.get("content") != {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        and (
+            list(response.get("content", {})) != [PROBLEM_JSON]
+            or response["content"][PROBLEM_JSON]["schema"] != {"$ref": "#/components/schemas/Problem"}
+        )
     ]
 
     assert undocumented == [], f"error responses must be application/problem+json Problems: {undocumented}"

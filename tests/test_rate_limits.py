@@ -1,5 +1,7 @@
 """Login brute-force limits on POST /v1/auth/token: per account and per client IP."""
 
+import re
+
 import httpx
 import pytest
 
@@ -129,3 +131,67 @@ async def test_no_login_is_limited_when_rate_limits_are_disabled(client, citizen
     response = await login(client, "citizen.a@example.org", DEFAULT_PASSWORD)
 
     assert response.status_code == 200
+
+
+# The IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers-10): the policies, and what is left
+
+
+async def test_login_sends_both_login_policies_and_what_is_left_of_each(client, citizen_a, login_limits):
+    response = await login(client, citizen_a.email, DEFAULT_PASSWORD)
+
+    assert response.status_code == 200
+    assert response.headers["ratelimit-policy"] == f'"login-ip";q=1000;w=60, "login-account";q={ACCOUNT_LIMIT};w=900'
+    remaining = rf'"login-ip";r=999;t=\d+, "login-account";r={ACCOUNT_LIMIT - 1};t=\d+'
+    assert re.fullmatch(remaining, response.headers["ratelimit"])
+
+
+async def test_refused_login_says_nothing_is_left_of_the_exceeded_policy(client, citizen_a, login_limits):
+    await exhaust_account(client, citizen_a.email)
+
+    response = await login(client, citizen_a.email)
+
+    assert_rate_limited(response, 900)
+    assert response.headers["ratelimit-policy"] == f'"login-account";q={ACCOUNT_LIMIT};w=900'
+    assert re.fullmatch(r'"login-account";r=0;t=\d+', response.headers["ratelimit"])
+
+
+async def test_registration_sends_its_hourly_policy(client, login_limits, monkeypatch):
+    monkeypatch.setattr(login_limits, "register_per_ip_per_hour", 3)
+    body = {"email": "nuova.utente@example.org", "password": "Navigli-Tram-Blu-2026!", "full_name": "Nuova Utente"}
+
+    response = await client.post("/v1/auth/register", json=body)
+
+    assert response.status_code == 201
+    assert response.headers["ratelimit-policy"] == '"register-ip";q=3;w=3600'
+    assert re.fullmatch(r'"register-ip";r=2;t=\d+', response.headers["ratelimit"])
+
+
+async def test_no_ratelimit_fields_when_rate_limits_are_disabled(client, citizen_a, login_limits, monkeypatch):
+    monkeypatch.setattr(login_limits, "enabled", False)
+
+    response = await login(client, citizen_a.email, DEFAULT_PASSWORD)
+
+    assert response.status_code == 200
+    assert "ratelimit" not in response.headers
+    assert "ratelimit-policy" not in response.headers
+
+
+def test_contract_declares_the_ratelimit_fields_on_every_rate_limited_operation(app):
+    spec = app.openapi()
+    limited = [
+        (f"{method} {path}", operation["responses"])
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if "rate_limited" in operation["responses"].get("429", {}).get("x-problem-codes", [])
+    ]
+
+    undeclared = [
+        f"{name} {status}"
+        for name, responses in limited
+        for status, response in responses.items()
+        if (status[0] == "2" or status == "429")
+        and not {"RateLimit", "RateLimit-Policy"} <= set(response.get("headers", {}))
+    ]
+
+    assert len(limited) >= 3
+    assert undeclared == []

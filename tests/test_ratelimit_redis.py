@@ -39,10 +39,10 @@ async def test_redis_store_counts_hits_across_store_instances(redis_store):
 
 async def test_redis_store_enforces_the_limit_with_a_retry_after(redis_store):
     key = f"test:{uuid.uuid4()}"
-    await enforce(redis_store, key, limit=2, window_seconds=30)
-    await enforce(redis_store, key, limit=2, window_seconds=30)
+    await enforce(redis_store, key, policy="test", limit=2, window_seconds=30)
+    await enforce(redis_store, key, policy="test", limit=2, window_seconds=30)
 
     with pytest.raises(RateLimited) as raised:
-        await enforce(redis_store, key, limit=2, window_seconds=30)
+        await enforce(redis_store, key, policy="test", limit=2, window_seconds=30)
 
     assert 1 <= int(raised.value.headers["Retry-After"]) <= 30

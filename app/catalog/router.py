@@ -7,7 +7,7 @@ from app.catalog import service as catalog_service
 from app.catalog.schemas import ServiceCreate, ServiceRead, ServiceUpdate
 from app.catalog.search import ServiceSort, search_services
 from app.db import SessionDep
-from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
+from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
 from app.models import ServiceStatus
 from app.pagination import Page, PageParamsDep, Paginated
@@ -37,7 +37,7 @@ async def create_service(data: ServiceCreate, session: SessionDep, user: Current
     return await catalog_service.create_service(session, user, data)
 
 
-@router.get("", response_model=Page[ServiceRead], responses=error_responses(NotAuthenticated, Forbidden))
+@router.get("", response_model=Page[ServiceRead], responses=error_responses(NotAuthenticated, Forbidden, UnknownZones))
 async def list_services(
     session: SessionDep,
     user: OptionalUser,
@@ -76,7 +76,9 @@ def _status_endpoint(action: str, summary: str, extra: tuple = ()) -> None:
     endpoint.__name__ = f"{action}_service"
     endpoint.__doc__ = summary
     router.post(
-        f"/{{service_id}}/{action}", response_model=ServiceRead, responses={**MANAGE, **error_responses(*extra)}
+        f"/{{service_id}}/{action}",
+        response_model=ServiceRead,
+        responses=merge_responses(MANAGE, error_responses(*extra)),
     )(endpoint)
 
 

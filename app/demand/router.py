@@ -20,7 +20,7 @@ from app.demand.schemas import (
     ReviewCreate,
     ReviewRead,
 )
-from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
+from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
 from app.models import EngagementStatus, Offer, RequestStatus, Review, ReviewStatus
 from app.pagination import Page, PageParamsDep, Paginated
@@ -86,7 +86,9 @@ async def get_request(request_id: uuid.UUID, session: SessionDep, user: CurrentU
     return await requests.get_request(session, user, request_id)
 
 
-@requests_router.patch("/{request_id:uuid}", response_model=RequestRead, responses=OWNER | error_responses(Forbidden))
+@requests_router.patch(
+    "/{request_id:uuid}", response_model=RequestRead, responses=merge_responses(OWNER, error_responses(Forbidden))
+)
 async def update_request(
     request_id: uuid.UUID, data: RequestUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> RequestRead:
@@ -94,7 +96,11 @@ async def update_request(
     return await requests.update_request(session, user, request_id, data, if_match=if_match)
 
 
-@requests_router.post("/{request_id:uuid}/open", response_model=RequestRead, responses=OWNER)
+@requests_router.post(
+    "/{request_id:uuid}/open",
+    response_model=RequestRead,
+    responses=merge_responses(OWNER, error_responses(requests.TooManyOpenRequests)),
+)
 async def open_request(request_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> RequestRead:
     """Open a draft: providers can now answer; it expires after 30 days."""
     return await requests.open_request(session, user, request_id, if_match=if_match)
@@ -126,7 +132,7 @@ async def list_matches(
 @requests_router.post(
     "/{request_id:uuid}/invitations",
     response_model=RequestRead,
-    responses={**OWNER, **error_responses(matching.TooManyInvitations, matching.InvitationsNotApplicable)},
+    responses=merge_responses(OWNER, error_responses(matching.TooManyInvitations, matching.InvitationsNotApplicable)),
 )
 async def invite_providers(
     request_id: uuid.UUID, data: InvitationCreate, session: SessionDep, user: CurrentUser, if_match: IfMatch
@@ -147,6 +153,7 @@ async def invite_providers(
         ProviderNotFound,
         offers.RequestNotOpen,
         offers.OfferExists,
+        offers.BelowCcnlMinimum,
         RateLimited,
         IdempotencyInProgress,
     ),
@@ -188,7 +195,7 @@ async def decline_offer(offer_id: uuid.UUID, session: SessionDep, user: CurrentU
 @offers_router.post(
     "/{offer_id}/accept",
     response_model=EngagementRead,
-    responses={**OFFER_ACTION, **error_responses(offers.RequestNotOpen)},
+    responses=merge_responses(OFFER_ACTION, error_responses(offers.RequestNotOpen)),
 )
 async def accept_offer(
     offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch

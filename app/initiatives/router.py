@@ -4,7 +4,7 @@ from fastapi import status
 
 from app.auth import CurrentUser
 from app.db import SessionDep
-from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
+from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses
 from app.hubs.service import HubNotFound
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
 from app.initiatives import rides
@@ -215,7 +215,7 @@ async def get_ride(ride_id: uuid.UUID, session: SessionDep, user: CurrentUser) -
 @rides_router.post(
     "/{ride_id}/assign",
     response_model=RideRead,
-    responses={**ON_RIDE, **error_responses(rides.NotAVolunteer)},
+    responses=merge_responses(ON_RIDE, error_responses(rides.NotAVolunteer)),
 )
 async def assign_ride(
     ride_id: uuid.UUID, data: RideAssign, session: SessionDep, user: CurrentUser, if_match: IfMatch

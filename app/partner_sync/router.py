@@ -8,13 +8,13 @@ from app.errors import Forbidden, NotAuthenticated, error_responses
 from app.models import PartnerClient, PartnerScope
 from app.partner_sync import service as sync
 from app.partner_sync.schemas import BulkSyncResult, ServiceRead, ServiceSync
-from app.partner_sync.service import InvalidServiceTransition, ProviderNotAccredited, ServiceNotFound
+from app.partner_sync.service import BulkTooLarge, InvalidServiceTransition, ProviderNotAccredited, ServiceNotFound
 from app.routing import api_router
+from app.zones.service import UnknownZones
 
 router = api_router(prefix="/partner/services", tags=["partner sync"])
 ListingWriter = Annotated[PartnerClient, Depends(require_scope(PartnerScope.listings_write.value))]
 ExternalId = Annotated[str, Path(pattern=r"^[A-Za-z0-9._:\-]{1,100}$", description="The partner's own listing id")]
-PARTNER = error_responses(NotAuthenticated, Forbidden)
 
 
 @router.put(
@@ -23,7 +23,7 @@ PARTNER = error_responses(NotAuthenticated, Forbidden)
     status_code=status.HTTP_200_OK,
     responses={
         201: {"model": ServiceRead, "description": "Created"},
-        **error_responses(NotAuthenticated, Forbidden, ProviderNotAccredited, InvalidServiceTransition),
+        **error_responses(NotAuthenticated, Forbidden, ProviderNotAccredited, InvalidServiceTransition, UnknownZones),
     },
 )
 async def put_partner_service(
@@ -50,7 +50,7 @@ async def delete_partner_service(external_id: ExternalId, session: SessionDep, p
 @router.post(
     "/bulk",
     response_model=BulkSyncResult,
-    responses=PARTNER,
+    responses=error_responses(NotAuthenticated, Forbidden, BulkTooLarge),
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -6,7 +6,7 @@ from fastapi import Query, status
 from app.auth import CurrentUser
 from app.condominiums.service import CondominiumNotFound
 from app.db import SessionDep
-from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
+from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses
 from app.hubs.service import HubNotFound
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
 from app.models import PoolOffer, PoolState
@@ -61,6 +61,7 @@ async def list_pool_suggestions(
         HubNotFound,
         CondominiumNotFound,
         suggestions.SuggestionStale,
+        suggestions.SuggestionInvalid,
         RateLimited,
         IdempotencyInProgress,
     ),
@@ -222,7 +223,7 @@ DECIDING = error_responses(
 @pool_offers_router.post(
     "/{offer_id}/accept",
     response_model=PoolOfferRead,
-    responses=DECIDING | error_responses(offers.PoolAlreadyServed),
+    responses=merge_responses(DECIDING, error_responses(offers.PoolAlreadyServed)),
 )
 async def accept_pool_offer(
     offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch

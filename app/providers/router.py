@@ -51,7 +51,7 @@ async def create_provider(data: ProviderCreate, session: SessionDep, user: Curre
     return await provider_service.create_provider(session, user, data)
 
 
-@router.get("", response_model=Page[ProviderRead], responses=error_responses(NotAuthenticated))
+@router.get("", response_model=Page[ProviderRead], responses=error_responses(NotAuthenticated, UnknownZones))
 async def list_providers(
     session: SessionDep,
     user: OptionalUser,
