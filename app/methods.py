@@ -18,12 +18,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 def allowed_methods(scope: Scope) -> list[str]:
     """Every method some route serves at this path (plus HEAD with GET, and OPTIONS); [] if none."""
-    methods: set[str] = set()
+    by_path: dict[str, set[str]] = {}
     for route in iter_route_contexts(scope["app"].router.routes):  # every route, routers included
         if route.methods and route.matches(scope)[0] is not Match.NONE:
-            methods |= route.methods
-    if not methods:
+            by_path.setdefault(route.path_format or "", set()).update(route.methods)
+    if not by_path:
         return []
+    # The resource is the most literal path that matches, as the contract lists it: /bulk is its own
+    # path (POST), not one more `{external_id}` (PUT, DELETE) though the pattern would fit it.
+    fewest = min(path.count("{") for path in by_path)
+    methods = {method for path, found in by_path.items() if path.count("{") == fewest for method in found}
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods | {"OPTIONS"})

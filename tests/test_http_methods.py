@@ -117,3 +117,10 @@ async def test_cors_preflight_from_an_allowed_origin_is_still_answered_by_cors()
     assert response.headers["access-control-allow-origin"] == "https://app.example"
     assert "PATCH" in response.headers["access-control-allow-methods"]
     assert "allow" not in response.headers
+
+
+async def test_a_literal_path_lists_its_own_methods_not_those_of_a_parameter_path_it_also_fits(client):
+    response = await client.options("/v1/partner/services/bulk")
+
+    assert response.status_code == 204
+    assert allow(response) == {"POST", "OPTIONS"}
