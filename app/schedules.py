@@ -28,8 +28,8 @@ class WeeklySlot(BaseModel):
     )
 
     day: Day
-    opens: Annotated[str, Field(pattern=_TIME, description="HH:MM, local time (Europe/Rome)")]
-    closes: Annotated[str, Field(pattern=_TIME, description="HH:MM, after opens; 24:00 ends the day")]
+    opens: Annotated[str, Field(pattern=_TIME, max_length=5, description="HH:MM, local time (Europe/Rome)")]
+    closes: Annotated[str, Field(pattern=_TIME, max_length=5, description="HH:MM, after opens; 24:00 ends the day")]
 
     @model_validator(mode="after")
     def _closes_after_opens(self) -> "WeeklySlot":

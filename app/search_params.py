@@ -62,7 +62,7 @@ def search_filters(
     free: Annotated[bool, Query(description="Only free services")] = False,
     shared: Annotated[bool, Query(description="Only shared services")] = False,
     group_size: Annotated[int | None, Query(ge=2, le=50, description="Shared services for this many people")] = None,
-    language: Annotated[str | None, Query(pattern=r"^[a-z]{2}$", description="ISO 639-1")] = None,
+    language: Annotated[str | None, Query(pattern=r"^[a-z]{2}$", max_length=2, description="ISO 639-1")] = None,
     provider_kind: ProviderKind | None = None,
     badge: Annotated[list[VerificationKind] | None, Query(max_length=7, description="Required badges (all of)")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200, description="Italian full-text search")] = None,

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]  # ISO 639-1
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$", max_length=2)]  # ISO 639-1
 
 # Unicode White_Space (the characters the pattern engines' `\s` matches: pydantic's Rust regex and
 # JSON Schema's ECMA-262). Python's bare str.strip() would also drop U+001C-U+001F, which `\s` does

@@ -105,3 +105,39 @@ async def test_available_is_accepted_exactly_when_it_matches_the_published_patte
     response = await client.get("/v1/services", params={"available": available})
 
     assert response.status_code == (200 if valid else 422), response.text
+
+
+def unbounded(schema, path: str) -> list[str]:
+    """Where a request schema lets a value grow without a published limit."""
+    found: list[str] = []
+    if isinstance(schema, dict):
+        kind, fmt = schema.get("type"), schema.get("format")
+        fixed = "enum" in schema or "const" in schema or fmt in ("uuid", "date", "date-time", "time", "binary")
+        if kind == "string" and not fixed and "maxLength" not in schema:
+            found.append(f"{path}: string without maxLength")
+        if kind == "array" and "maxItems" not in schema:
+            found.append(f"{path}: array without maxItems")
+        if kind in ("integer", "number") and not (
+            {"minimum", "exclusiveMinimum"} & set(schema) and {"maximum", "exclusiveMaximum"} & set(schema)
+        ):
+            found.append(f"{path}: {kind} without bounds")
+        for key, value in schema.items():
+            found += unbounded(value, f"{path}/{key}")
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            found += unbounded(value, f"{path}/{index}")
+    return found
+
+
+def test_every_request_value_has_a_published_limit(app):
+    from app.request_defaults import request_body_schemas
+
+    spec = app.openapi()
+    schemas = spec["components"]["schemas"]
+    problems = [p for name in sorted(request_body_schemas(spec)) for p in unbounded(schemas[name], name)]
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                problems += unbounded(parameter.get("schema", {}), f"{method.upper()} {path} {parameter['name']}")
+
+    assert problems == []

@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, EmailStr, Field
 
@@ -12,7 +13,7 @@ JoinCode = coded(r"[A-Za-z0-9]{8}", max_length=16, upper=True)  # as printed on 
 
 class BuildingAdministrator(Strict):
     name: trimmed(200, min_length=0) | None = None
-    email: EmailStr | None = None
+    email: Annotated[EmailStr, Field(max_length=254)] | None = None
     phone: Phone | None = None
 
 

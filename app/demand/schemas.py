@@ -27,7 +27,7 @@ class RequestAddress(Strict):
     """Where the service happens (Milan): private to the citizen until an engagement."""
 
     street: trimmed(200)
-    postcode: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+    postcode: Annotated[str, StringConstraints(pattern=r"^\d{5}$", max_length=5)]
 
 
 class Preferences(Strict):

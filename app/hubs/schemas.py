@@ -9,7 +9,7 @@ from app.shared_schemas import Phone, PointIn, Strict, http_url, trimmed
 
 Name = trimmed(200, min_length=2)
 Street = trimmed(200, min_length=3)
-Postcode = Annotated[str, StringConstraints(pattern=r"^201\d\d$")]  # Milan's CAPs are 201xx
+Postcode = Annotated[str, StringConstraints(pattern=r"^201\d\d$", max_length=5)]  # Milan's CAPs are 201xx
 
 Band = Literal["night", "morning", "afternoon", "evening"]
 BANDS: tuple[Band, ...] = ("night", "morning", "afternoon", "evening")  # 6-hour bands of local time, in order
@@ -30,7 +30,7 @@ class HubFields(Strict):
     )
     opening_hours: Annotated[list[WeeklySlot], Field(max_length=28)] | None = None
     phone: Phone | None = None
-    email: EmailStr | None = None
+    email: Annotated[EmailStr, Field(max_length=254)] | None = None
     website: http_url(300) | None = None
 
 

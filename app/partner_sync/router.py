@@ -14,7 +14,9 @@ from app.zones.service import UnknownZones
 
 router = api_router(prefix="/partner/services", tags=["partner sync"])
 ListingWriter = Annotated[PartnerClient, Depends(require_scope(PartnerScope.listings_write.value))]
-ExternalId = Annotated[str, Path(pattern=r"^[A-Za-z0-9._:\-]{1,100}$", description="The partner's own listing id")]
+ExternalId = Annotated[
+    str, Path(pattern=r"^[A-Za-z0-9._:\-]{1,100}$", max_length=100, description="The partner's own listing id")
+]
 
 
 @router.put(

@@ -37,7 +37,7 @@ class ServiceSync(ServiceFields):
 
 
 class ServiceSyncItem(ServiceSync):
-    external_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:\-]{1,100}$")]
+    external_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:\-]{1,100}$", max_length=100)]
 
 
 class SyncItemError(BaseModel):

@@ -15,7 +15,7 @@ Url = http_url(300)
 
 class AddressIn(Strict):
     street: trimmed(200)
-    postcode: Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+    postcode: Annotated[str, StringConstraints(pattern=r"^\d{5}$", max_length=5)]
     city: trimmed(80) = "Milano"
 
 
@@ -25,7 +25,7 @@ class ProviderFields(Strict):
     tax_code: (
         coded(r"[A-Za-z0-9]{11,16}", max_length=24, upper=True) | None
     ) = None  # the check character is verified by the service
-    vat_number: Annotated[str, StringConstraints(pattern=r"^\d{11}$")] | None = None
+    vat_number: Annotated[str, StringConstraints(pattern=r"^\d{11}$", max_length=11)] | None = None
     description: Annotated[str, Field(max_length=4000)] | None = None
     email: Annotated[EmailStr, Field(max_length=254)] | None = None
     phone: Phone | None = None
