@@ -122,7 +122,7 @@ def declare_problems(app: FastAPI, schema: dict[str, Any]) -> None:
     every dependency it goes through: guards, rate limits, cursors...), with one example each."""
     catalogue = problem_catalogue()
     for route in iter_route_contexts(app.routes):
-        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema or route.path_format is None:
             continue
         from_dependencies = [error for call in dependency_calls(route.dependant) for error in _problems(call)]
         for method in route.methods or ():
