@@ -33,6 +33,44 @@ CONTACT = {"name": "Welfare di Tutti API team"}
 LICENSE = {"name": "EUPL-1.2", "identifier": "EUPL-1.2"}
 
 
+# The tags of the routers, in the order of the map of contexts (STYLE.md §1), each described once.
+TAGS = [
+    {"name": "operations", "description": "Health, readiness and metrics of the running service"},
+    {"name": "auth", "description": "Registration, tokens (password, refresh, client credentials) and logout"},
+    {"name": "me", "description": "The signed-in person's own account"},
+    {"name": "users", "description": "Accounts, for administrators"},
+    {"name": "partner clients", "description": "Partner systems' OAuth2 clients, for administrators"},
+    {"name": "zones", "description": "Milan's Municipi and NILs (reference data)"},
+    {"name": "categories", "description": "Areas and categories of care services (reference data)"},
+    {"name": "providers", "description": "Cooperatives, companies and individual workers, and their accreditation"},
+    {"name": "services", "description": "The catalogue of services providers offer, and its search"},
+    {"name": "partner sync", "description": "Partners' own listings, kept in step by external id"},
+    {"name": "requests", "description": "Citizens' needs, their matches and invitations"},
+    {"name": "offers", "description": "Providers' answers to requests"},
+    {"name": "engagements", "description": "Accepted offers: who, what, when, price, contract"},
+    {"name": "reviews", "description": "Reviews of completed engagements, and their moderation"},
+    {"name": "hubs", "description": "Neighbourhood hubs, their operators and the needs they see"},
+    {"name": "condominiums", "description": "Buildings and their residents, for sharing services"},
+    {"name": "notifications", "description": "What happened that concerns the signed-in person"},
+    {"name": "pools", "description": "Families sharing one service, and the offers for them"},
+    {"name": "courses", "description": "Hubs' courses and enrolments"},
+    {"name": "initiatives", "description": "Volunteer initiatives, volunteers and rides"},
+    {"name": "events", "description": "The partners' event feed (what changed)"},
+    {"name": "webhooks", "description": "Partners' webhook subscriptions and deliveries"},
+    {"name": "hsds", "description": "The open Human Services Data Specification 3.0 feed"},
+]
+
+
+def declare_tags(schema: dict[str, Any]) -> None:
+    """Every tag an operation uses, listed with its description (known ones first, in map order)."""
+    used = {
+        tag for item in schema["paths"].values() for operation in item.values() for tag in operation.get("tags", [])
+    }
+    known = [tag for tag in TAGS if tag["name"] in used]
+    unknown = sorted(used - {tag["name"] for tag in TAGS})
+    schema["tags"] = known + [{"name": name} for name in unknown]
+
+
 def dependency_calls(dependant: Dependant) -> list[Any]:
     """Every callable a route depends on, directly or through other dependencies."""
     calls = [dependant.call]
@@ -239,6 +277,7 @@ def finish(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
     declare_security(app, schema)
     declare_problems(app, schema)
     declare_headers(app, schema)
+    declare_tags(schema)
     drop_null_from_parameters(schema)
     problem_media_type(schema)
     return schema

@@ -196,3 +196,12 @@ def test_idempotent_creations_declare_the_replay_header():
     hub_created = SPEC["paths"]["/v1/hubs"]["post"]["responses"]["201"]["headers"]
 
     assert {"Idempotent-Replayed", "RateLimit", "RateLimit-Policy", "ETag"} <= set(hub_created)
+
+
+def test_every_tag_in_use_is_declared_with_a_description():
+    used = {tag for _, _, operation in OPERATIONS for tag in operation["tags"]}
+
+    declared = {tag["name"]: tag.get("description", "") for tag in SPEC["tags"]}
+
+    assert set(declared) == used
+    assert all(description.strip() for description in declared.values())
