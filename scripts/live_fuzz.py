@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -127,6 +128,8 @@ def start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
         "ENV": "dev",
         "RATE_LIMIT__ENABLED": "false",
         "AUTH__ACCESS_TOKEN_MINUTES": "60",
+        # /metrics as in production: its contract asks for the metrics token (dev leaves it public).
+        "API__METRICS_TOKEN": secrets.token_urlsafe(32),
         "LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen(  # noqa: S603 - our own CLI
