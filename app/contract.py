@@ -95,9 +95,10 @@ def declare_security(app: FastAPI, schema: dict[str, Any]) -> None:
             continue
         for method in route.methods or ():
             operation = schema["paths"][route.path_format][method.lower()]
-            # Other schemes (the metrics token) stay as FastAPI documented them; OAuth2 is ours to state.
+            # Another scheme (the metrics token) is needed only when configured (API__METRICS_TOKEN):
+            # optional, `{}` first, so clients and fuzzers call it without one too. OAuth2 is ours to state.
             others = [requirement for requirement in operation.get("security", []) if SCHEME_NAME not in requirement]
-            operation["security"] = security_of(route) or others
+            operation["security"] = security_of(route) or ([{}, *others] if others else [])
 
 
 def drop_null_from_parameters(schema: dict[str, Any]) -> None:
