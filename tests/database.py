@@ -25,21 +25,37 @@ def server_url() -> str:
     return resolve_database_url(get_settings())
 
 
-def _libpq(url: str) -> str:
+def libpq(url: str) -> str:
+    """The libpq spelling of a database URL (what asyncpg, psql and child processes' env take)."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def drop_database(name: str, *, server: str | None = None) -> None:
+    """Drop `name` on `server` (any URL spelling; default: the tests' server), closing its sessions."""
+    admin = await connect(server or server_url())
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def empty_database(name: str, *, server: str | None = None) -> str:
+    """Drop and recreate `name` with nothing in it, as on a first `make run`; its URL, spelled as
+    `server`'s (default: the tests' server, an asyncpg URL)."""
+    base = make_url(server or server_url())
+    await drop_database(name, server=base.render_as_string(hide_password=False))
+    admin = await connect(base.render_as_string(hide_password=False))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 async def create_migrated_database(name: str, *, demo: bool = False, server: str | None = None) -> str:
     """Drop and recreate `name` (on `server`, an asyncpg URL, or the usual one), run the migrations
     and seed reference (and optionally demo) data."""
-    base = make_url(server or server_url())
-    admin = await connect(base.render_as_string(hide_password=False))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = base.set(database=name).render_as_string(hide_password=False)
+    url = await empty_database(name, server=server)
     await asyncio.to_thread(_migrate, url)
     engine = build_engine(get_settings(), url)
     try:
@@ -66,7 +82,7 @@ def _migrate(url: str) -> None:
 async def connect(url: str, **server_settings: str) -> asyncpg.Connection:
     """A raw asyncpg connection (any URL spelling) with the test limits; `server_settings` override them."""
     return await asyncpg.connect(
-        _libpq(url), timeout=CONNECT_TIMEOUT_S, server_settings={**SERVER_SETTINGS, **server_settings}
+        libpq(url), timeout=CONNECT_TIMEOUT_S, server_settings={**SERVER_SETTINGS, **server_settings}
     )
 
 

@@ -16,23 +16,17 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import psutil
 import pytest
-from sqlalchemy.engine import make_url
 
-from tests import database
+from tests.database import libpq
 
 ROOT = Path(__file__).resolve().parents[1]
 TUTTI = Path(sys.executable).with_name("tutti")  # the console script `make run` calls
 START_TIMEOUT_S = 60.0  # migrate + seed an empty database, then serve (a loaded CI machine)
 EVENT_TIMEOUT_S = 15.0  # a delivery or an expiry after the worker's 1 s polls
 STOP_TIMEOUT_S = 20.0  # uvicorn's shutdown, then the worker's (its sends are capped at 10 s)
-
-
-def libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def free_port() -> int:
@@ -121,25 +115,6 @@ def gone(pid: int) -> bool:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return True
-
-
-async def drop_database(name: str) -> None:
-    admin = await asyncpg.connect(libpq(database.server_url()), timeout=10, command_timeout=30)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
-async def create_empty_database(name: str) -> str:
-    """A database with nothing in it, as on a first `make run`; its asyncpg URL."""
-    await drop_database(name)
-    admin = await asyncpg.connect(libpq(database.server_url()), timeout=10, command_timeout=30)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return make_url(database.server_url()).set(database=name).render_as_string(hide_password=False)
 
 
 def database_name(suffix: str, worker: str) -> str:

@@ -26,15 +26,13 @@ import pytest
 
 from app.seed.demo import DEMO_PARTNER_CLIENT_ID, DEMO_PARTNER_SECRET
 from tests import database
+from tests.database import drop_database, libpq
 from tests.demand.conftest import request_body
 from tests.serve_process import (
     EVENT_TIMEOUT_S,
     Serve,
-    create_empty_database,
     database_name,
-    drop_database,
     gone,
-    libpq,
     running_servers,
     wait_for,
 )
@@ -46,7 +44,7 @@ CITIZEN = ("giulia.cittadina@demo.welfareditutti.it", "demo-cittadina-2026")
 @pytest.fixture
 async def empty_database(worker_id_name: str) -> Iterator[str]:
     name = database_name("make_run", worker_id_name)
-    yield await create_empty_database(name)
+    yield await database.empty_database(name)
     await drop_database(name)
 
 

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 from tests import database
 
@@ -29,14 +28,7 @@ def free_port() -> int:
 @pytest.fixture
 async def empty_database_url(worker_id_name: str) -> str:
     name = f"{os.environ.get('TEST_DB_PREFIX', 'tutti_test')}_metrics_workers_{worker_id_name}"
-    server = make_url(database.server_url())
-    admin = await database.connect(server.render_as_string(hide_password=False))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return server.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+    return database.libpq(await database.empty_database(name))
 
 
 @pytest.fixture

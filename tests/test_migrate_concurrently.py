@@ -8,7 +8,6 @@ from collections import Counter
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import make_url
 
 from app.config import PROJECT_ROOT
 from tests import database
@@ -20,17 +19,6 @@ PROCESS_TIMEOUT_S = 120  # a healthy run takes a few seconds; a stuck lock fails
 def migration_revisions() -> list[str]:
     scripts = ScriptDirectory.from_config(Config(str(PROJECT_ROOT / "alembic.ini")))
     return [script.revision for script in scripts.walk_revisions()]
-
-
-async def empty_database(name: str) -> str:
-    server = make_url(database.server_url())
-    admin = await database.connect(server.render_as_string(hide_password=False))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return server.set(database=name).render_as_string(hide_password=False)
 
 
 async def run_migrate(database_url: str) -> tuple[int, str]:
@@ -56,7 +44,7 @@ async def test_three_concurrent_migrate_on_an_empty_database_all_succeed_and_app
     worker_id_name,
 ):
     prefix = os.environ.get("TEST_DB_PREFIX", "tutti_test")
-    url = await empty_database(f"{prefix}_migrate_race_{worker_id_name}")
+    url = await database.empty_database(f"{prefix}_migrate_race_{worker_id_name}")
 
     results = await asyncio.gather(*(run_migrate(url) for _ in range(MIGRATORS)))
 

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from sqlalchemy.engine import make_url
 
-from tests.database import connect, server_url
+from tests.database import connect, empty_database, libpq, server_url
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -41,14 +40,7 @@ async def _server() -> str:
 
 
 async def _fresh_database(name: str) -> str:
-    base = make_url(await _server())
-    admin = await connect(base.render_as_string(hide_password=False))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return base.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+    return libpq(await empty_database(name, server=await _server()))
 
 
 @contextlib.contextmanager

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import make_url
 
 from app.config import PROJECT_ROOT
 from tests import database
@@ -28,20 +27,9 @@ def upgrade(url: str, revision: str) -> None:
     command.upgrade(config, revision)
 
 
-async def fresh_database(name: str) -> str:
-    server = make_url(database.server_url())
-    admin = await database.connect(server.render_as_string(hide_password=False))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return server.set(database=name).render_as_string(hide_password=False)
-
-
 async def test_migration_0009_turns_unconsented_operator_mode_requests_into_quote_mode(worker_id_name):
     prefix = os.environ.get("TEST_DB_PREFIX", "tutti_test")
-    url = await fresh_database(f"{prefix}_operator_mode_{worker_id_name}")
+    url = await database.empty_database(f"{prefix}_operator_mode_{worker_id_name}")
     await asyncio.to_thread(upgrade, url, "0008")
     citizen, unconsented, consented = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     # Only the requests matter here: foreign keys (citizen, category, NIL) are not enforced for these

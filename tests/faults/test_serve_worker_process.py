@@ -13,7 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests import database
-from tests.serve_process import Serve, database_name, drop_database, gone, running_servers, wait_for
+from tests.database import drop_database
+from tests.serve_process import Serve, database_name, gone, running_servers, wait_for
 
 
 @pytest.fixture
