@@ -1,7 +1,8 @@
 """The shipped NIL polygons are simplified (app/zones/data/README.md): they must place points as the
-city's full polygons do. The full polygons are not shipped: NIL_FULL_GEOJSON names the file of the
-Comune di Milano (dataset ds964), default ../shared/data/milan/nil.geojson when it exists."""
+city's full polygons do. The full polygons of the Comune di Milano (dataset ds964, CC BY 4.0) travel
+with the tests, packed: tests/data/milan/nil_full.geojson.gz."""
 
+import gzip
 import math
 from pathlib import Path
 
@@ -9,14 +10,18 @@ import pytest
 
 from app.config import NIL_GEOJSON
 from app.zones.geometry import NilMap, load_nil_map, place
-from tests.external_data import SHARED_DATA, external_path
 
 GRID_STEP_M = 100  # about 18,000 points inside Milan (181 km2)
 
 
+FULL_POLYGONS = Path(__file__).resolve().parents[1] / "data" / "milan" / "nil_full.geojson.gz"
+
+
 @pytest.fixture(scope="module")
-def full() -> NilMap:
-    return load_nil_map(external_path("NIL_FULL_GEOJSON", SHARED_DATA / "milan" / "nil.geojson"))
+def full(tmp_path_factory: pytest.TempPathFactory) -> NilMap:
+    unpacked = tmp_path_factory.mktemp("nil") / "nil_full.geojson"
+    unpacked.write_bytes(gzip.decompress(FULL_POLYGONS.read_bytes()))
+    return load_nil_map(unpacked)
 
 
 def grid(nil_map: NilMap, step_m: float) -> list[tuple[float, float]]:
