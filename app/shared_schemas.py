@@ -6,7 +6,7 @@ because normalising it changed its length (the audit: a 3-character reason endin
 trimmed to 2 and refused; a 300-character URL got a trailing slash and was refused at 301).
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
@@ -76,3 +76,24 @@ class Strict(BaseModel):
 class PointIn(Strict):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
+
+
+Read = TypeVar("Read", bound=BaseModel)
+
+
+class _RowWith:
+    """A row seen with the values a view derived for it: attribute reads try those first."""
+
+    def __init__(self, row: object, derived: dict[str, Any]) -> None:
+        self._row, self._derived = row, derived
+
+    def __getattr__(self, name: str) -> Any:
+        derived = self.__dict__["_derived"]
+        return derived[name] if name in derived else getattr(self.__dict__["_row"], name)
+
+
+def from_row(schema: type[Read], row: object, **derived: Any) -> Read:
+    """The one way a view turns a row into its response schema: every field a column holds is read
+    from the row's attributes (pydantic's from_attributes), so a new column needs no copying line;
+    `derived` gives the fields the row does not hold (a joined name, a computed flag)."""
+    return schema.model_validate(_RowWith(row, derived) if derived else row, from_attributes=True)

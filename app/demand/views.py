@@ -9,7 +9,7 @@ from app.demand import repository as repo
 from app.demand.schemas import EngagementRead, PartyContacts, RequestAddress
 from app.models import Engagement
 from app.providers import views as provider_views
-from app.schedules import WeeklySlot
+from app.shared_schemas import from_row
 
 
 async def engagement_views(session: AsyncSession, engagements: Sequence[Engagement]) -> list[EngagementRead]:
@@ -26,31 +26,14 @@ async def engagement_views(session: AsyncSession, engagements: Sequence[Engageme
         citizen, request = citizens[engagement.citizen_id], requests[engagement.request_id]
         provider_name, provider_email, provider_phone = contacts[engagement.provider_id]
         views.append(
-            EngagementRead(
-                id=engagement.id,
-                request_id=engagement.request_id,
-                offer_id=engagement.offer_id,
-                provider_id=engagement.provider_id,
-                service_id=engagement.service_id,
-                category_id=engagement.category_id,
-                schedule=[WeeklySlot(**s) for s in engagement.schedule],
-                price_cents=engagement.price_cents,
-                price_model=engagement.price_model,
-                start_date=engagement.start_date,
-                end_date=engagement.end_date,
-                contract_type=engagement.contract_type,
-                ccnl_level=engagement.ccnl_level,
-                weekly_hours=engagement.weekly_hours,
-                status=engagement.status,
-                completed_at=engagement.completed_at,
-                cancelled_reason=engagement.cancelled_reason,
+            from_row(
+                EngagementRead,
+                engagement,
                 citizen=PartyContacts(name=citizen.full_name, email=citizen.email, phone=citizen.phone),
                 provider=PartyContacts(name=provider_name, email=provider_email, phone=provider_phone),
                 address=RequestAddress(street=request.address_street, postcode=request.address_postcode)
                 if request.address_street and request.address_postcode
                 else None,
-                created_at=engagement.created_at,
-                version=engagement.version,
             )
         )
     return views
