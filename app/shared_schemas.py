@@ -6,6 +6,7 @@ because normalising it changed its length (the audit: a 3-character reason endin
 trimmed to 2 and refused; a 300-character URL got a trailing slash and was refused at 301).
 """
 
+from collections.abc import Awaitable
 from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
@@ -97,3 +98,10 @@ def from_row(schema: type[Read], row: object, **derived: Any) -> Read:
     from the row's attributes (pydantic's from_attributes), so a new column needs no copying line;
     `derived` gives the fields the row does not hold (a joined name, a computed flag)."""
     return schema.model_validate(_RowWith(row, derived) if derived else row, from_attributes=True)
+
+
+async def one(views: Awaitable[list[Read]]) -> Read:
+    """The response for a single row, from the same batch view a list uses:
+    `return await one(provider_views(session, [provider], viewer=user))`."""
+    [view] = await views
+    return view
