@@ -10,8 +10,6 @@ from app import ledger
 from app.concurrency import ensure_version
 from app.demand import repository as repo
 from app.demand.requests import milan_today
-from app.demand.schemas import EngagementRead
-from app.demand.views import engagement_views
 from app.errors import Conflict, NotFound
 from app.models import Engagement, EngagementStatus, RequestStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
@@ -53,30 +51,25 @@ async def get_for_party(
     return engagement, party
 
 
-async def read_engagement(session: AsyncSession, engagement: Engagement) -> EngagementRead:
-    return (await engagement_views(session, [engagement]))[0]
-
-
-async def get_engagement(session: AsyncSession, user: User, engagement_id: uuid.UUID) -> EngagementRead:
+async def get_engagement(session: AsyncSession, user: User, engagement_id: uuid.UUID) -> Engagement:
     engagement, _ = await get_for_party(session, user, engagement_id)
-    return await read_engagement(session, engagement)
+    return engagement
 
 
 async def list_engagements(
     session: AsyncSession, user: User, page: PageParams, *, status: EngagementStatus | None
-) -> Paginated[EngagementRead]:
+) -> Paginated[Engagement]:
     provider_ids = await repo.staff_provider_ids(session, user.id)
     stmt = repo.engagements_query(citizen_id=user.id if user.role == Role.citizen else None, provider_ids=provider_ids)
     if status is not None:
         stmt = stmt.where(Engagement.status == status)
-    result = await paginate(
+    return await paginate(
         session,
         stmt,
         page,
         scope="engagements",
         order=[SortKey(Engagement.created_at, descending=True), SortKey(Engagement.id, descending=True)],
     )
-    return Paginated(items=await engagement_views(session, result.items), next_cursor=result.next_cursor)
 
 
 async def _close(
@@ -87,7 +80,7 @@ async def _close(
     *,
     reason: str | None,
     if_match: list[int] | None,
-) -> EngagementRead:
+) -> Engagement:
     engagement, party = await get_for_party(session, user, engagement_id, for_update=True)
     ensure_version(engagement, if_match)
     if engagement.status != EngagementStatus.active:
@@ -128,16 +121,16 @@ async def _close(
         payload={"engagement_id": str(engagement.id), "provider_id": str(engagement.provider_id)},
     )
     await session.flush()
-    return await read_engagement(session, engagement)
+    return engagement
 
 
 async def complete(
     session: AsyncSession, user: User, engagement_id: uuid.UUID, *, if_match: list[int] | None
-) -> EngagementRead:
+) -> Engagement:
     return await _close(session, user, engagement_id, EngagementStatus.completed, reason=None, if_match=if_match)
 
 
 async def cancel(
     session: AsyncSession, user: User, engagement_id: uuid.UUID, *, reason: str, if_match: list[int] | None
-) -> EngagementRead:
+) -> Engagement:
     return await _close(session, user, engagement_id, EngagementStatus.cancelled, reason=reason, if_match=if_match)

@@ -22,15 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import ledger
 from app.concurrency import ensure_version
 from app.demand import repository as repo
-from app.demand.requests import (
-    InvalidRequestTransition,
-    audit_staff_read,
-    current_status,
-    get_owned,
-    read_requests,
-)
+from app.demand.requests import InvalidRequestTransition, audit_staff_read, get_owned
 from app.demand.reviews import PRIOR_MEAN
-from app.demand.schemas import MatchList, MatchRead, RequestRead, ScoreBreakdown
+from app.demand.schemas import MatchList, MatchRead, ScoreBreakdown
 from app.errors import Conflict, ValidationFailed
 from app.models import (
     DemandRequest,
@@ -196,17 +190,17 @@ async def invite(
     service_ids: list[uuid.UUID],
     *,
     if_match: list[int] | None,
-) -> RequestRead:
+) -> DemandRequest:
     """Invite the providers of chosen matching services (quote mode: the owner; operator mode: an operator)."""
     request = await get_owned(session, user, request_id, for_update=True)
     ensure_version(request, if_match)
     audit_staff_read(session, user, request)
     if request.mode == RequestMode.open:
         raise InvitationsNotApplicable("An open-mode request needs no invitations: any eligible provider answers.")
-    if current_status(request) != RequestStatus.open:
+    if request.current_status != RequestStatus.open:
         raise InvalidRequestTransition(
-            f"Cannot invite on a request that is {current_status(request).value}.",
-            current_state=current_status(request).value,
+            f"Cannot invite on a request that is {request.current_status.value}.",
+            current_state=request.current_status.value,
         )
     eligible = {
         m.service_id: m for m in await ranked_matches(session, request, limit=CANDIDATE_POOL, best_per_provider=False)
@@ -248,4 +242,4 @@ async def invite(
     )
     request.updated_at = datetime.now(UTC)
     await session.flush()
-    return (await read_requests(session, [request]))[0]
+    return request

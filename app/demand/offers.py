@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import ledger
 from app.concurrency import ensure_version
 from app.demand import repository as repo
-from app.demand.requests import RequestNotFound, get_owned, preferences_of, record_declined
-from app.demand.schemas import AnonymisedRequest, EngagementRead, OfferCreate
+from app.demand.requests import RequestNotFound, get_owned, record_declined
+from app.demand.schemas import OfferCreate
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models import (
     AccreditationState,
@@ -35,7 +35,7 @@ from app.models import (
 )
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers import access as provider_access
-from app.schedules import WeeklySlot, first_overlap
+from app.schedules import first_overlap
 
 OFFER_VALIDITY = timedelta(days=7)
 
@@ -92,7 +92,8 @@ async def _staff_provider(session: AsyncSession, user: User, provider_id: uuid.U
 
 async def inbox(
     session: AsyncSession, user: User, page: PageParams, *, provider_id: uuid.UUID | None
-) -> Paginated[AnonymisedRequest]:
+) -> tuple[uuid.UUID, Paginated[DemandRequest]]:
+    """The provider the caller acts for, and a page of the open requests it may answer."""
     acting_for = await _staff_provider(session, user, provider_id)
     result = await paginate(
         session,
@@ -101,34 +102,7 @@ async def inbox(
         scope=f"inbox:{acting_for}",
         order=[SortKey(DemandRequest.opened_at, descending=True), SortKey(DemandRequest.id, descending=True)],
     )
-    ids = [r.id for r in result.items]
-    invited = await repo.invited_provider_ids(session, ids)
-    offered = await repo.pending_offer_provider_ids(session, ids, acting_for)
-    items = [
-        anonymised(r, invited=acting_for in invited.get(r.id, []), has_offered=r.id in offered) for r in result.items
-    ]
-    return Paginated(items=items, next_cursor=result.next_cursor)
-
-
-def anonymised(request: DemandRequest, *, invited: bool, has_offered: bool) -> AnonymisedRequest:
-    """The allow-list of what a provider may know before acceptance (privacy by design)."""
-    return AnonymisedRequest(
-        id=request.id,
-        category_id=request.category_id,
-        nil_id=request.nil_id,
-        description=request.description,
-        schedule=[WeeklySlot(**s) for s in request.schedule],
-        start_date=request.start_date,
-        end_date=request.end_date,
-        budget_cents=request.budget_cents,
-        budget_model=request.budget_model,
-        preferences=preferences_of(request),
-        open_to_sharing=request.open_to_sharing,
-        mode=request.mode,
-        valid_until=request.valid_until,
-        invited=invited,
-        has_offered=has_offered,
-    )
+    return acting_for, result
 
 
 def _check_open(request: DemandRequest, now: datetime) -> None:
@@ -298,9 +272,7 @@ async def decline_offer(session: AsyncSession, user: User, offer_id: uuid.UUID, 
 
 async def accept_offer(
     session: AsyncSession, user: User, offer_id: uuid.UUID, *, if_match: list[int] | None
-) -> EngagementRead:
-    from app.demand.engagements import read_engagement
-
+) -> Engagement:
     offer, request = await _offer_for_owner(session, user, offer_id)  # the request row is now locked
     ensure_version(offer, if_match)
     _require_pending(offer, "accept")
@@ -349,7 +321,7 @@ async def accept_offer(
         },
     )
     await session.flush()
-    return await read_engagement(session, engagement)
+    return engagement
 
 
 def _record(session: AsyncSession, user: User, offer: Offer, event: str, **detail: object) -> None:

@@ -21,20 +21,12 @@ from app.accounts import service as account_service
 from app.catalog import service as catalog_service
 from app.concurrency import ensure_version
 from app.demand import repository as repo
-from app.demand.schemas import (
-    PointIn,
-    Preferences,
-    RequestAddress,
-    RequestCreate,
-    RequestFields,
-    RequestRead,
-    RequestUpdate,
-)
+from app.demand.schemas import Preferences, RequestCreate, RequestFields, RequestUpdate
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.hubs import service as hub_service
 from app.models import DemandRequest, RequestMode, RequestStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
-from app.schedules import WeeklySlot, first_overlap, to_multirange
+from app.schedules import first_overlap, to_multirange
 from app.zones import service as zone_service
 
 VALIDITY = timedelta(days=30)
@@ -162,7 +154,7 @@ def _check(request: DemandRequest) -> None:
         raise ValidationFailed("budget_cents and budget_model go together.", pointer="/budget_model")
 
 
-async def create_request(session: AsyncSession, user: User, data: RequestCreate) -> RequestRead:
+async def create_request(session: AsyncSession, user: User, data: RequestCreate) -> DemandRequest:
     citizen_id, consent_at = await _for_whom(session, user, data)
     if data.start_date < milan_today():
         raise ValidationFailed("start_date is in the past.", pointer="/start_date")
@@ -186,7 +178,6 @@ async def create_request(session: AsyncSession, user: User, data: RequestCreate)
     _check(request)
     await _check_operator_zone(session, user, request)
     session.add(request)
-    await session.flush()
     ledger.audit(
         session,
         actor_id=user.id,
@@ -197,8 +188,10 @@ async def create_request(session: AsyncSession, user: User, data: RequestCreate)
         detail={"on_behalf": citizen_id != user.id},
     )
     if data.open_now:
-        await _open(session, user, request)
-    return (await read_requests(session, [request]))[0]
+        with session.no_autoflush:  # inserted already open: one INSERT, not an INSERT and an UPDATE
+            await _open(session, user, request)
+    await session.flush()
+    return request
 
 
 async def _for_whom(session: AsyncSession, user: User, data: RequestCreate) -> tuple[uuid.UUID, datetime | None]:
@@ -220,18 +213,6 @@ async def _for_whom(session: AsyncSession, user: User, data: RequestCreate) -> t
     raise Forbidden("Requests are made by citizens, or by hub operators for them.")
 
 
-def current_status(request: DemandRequest) -> RequestStatus:
-    """The status as of now: an open request past its validity is expired even before the worker
-    has recorded it, so no action can slip through the gap."""
-    if (
-        request.status == RequestStatus.open
-        and request.valid_until is not None
-        and request.valid_until <= datetime.now(UTC)
-    ):
-        return RequestStatus.expired
-    return request.status
-
-
 async def is_open_request_of(
     session: AsyncSession, request_id: uuid.UUID, *, citizen_id: uuid.UUID, category_id: uuid.UUID
 ) -> bool:
@@ -241,7 +222,7 @@ async def is_open_request_of(
         request is not None
         and request.citizen_id == citizen_id
         and request.category_id == category_id
-        and current_status(request) == RequestStatus.open
+        and request.current_status == RequestStatus.open
     )
 
 
@@ -273,6 +254,7 @@ def milan_today() -> date:
 
 
 async def _open(session: AsyncSession, user: User, request: DemandRequest) -> None:
+    """Open within the household's cap, recorded; the caller flushes (a new request is inserted open)."""
     await repo.lock_citizen(session, request.citizen_id)
     if await repo.count_open_requests(session, request.citizen_id) >= MAX_OPEN_REQUESTS:
         raise TooManyOpenRequests(f"At most {MAX_OPEN_REQUESTS} open requests per household; close one first.")
@@ -298,32 +280,32 @@ async def _open(session: AsyncSession, user: User, request: DemandRequest) -> No
             "mode": request.mode.value,
         },
     )
-    await session.flush()
 
 
 async def open_request(
     session: AsyncSession, user: User, request_id: uuid.UUID, *, if_match: list[int] | None
-) -> RequestRead:
+) -> DemandRequest:
     request = await get_owned(session, user, request_id, for_update=True)
     ensure_version(request, if_match)
-    if current_status(request) != RequestStatus.draft:
+    if request.current_status != RequestStatus.draft:
         raise InvalidRequestTransition(
-            f"Cannot open a request that is {current_status(request).value}.",
-            current_state=current_status(request).value,
+            f"Cannot open a request that is {request.current_status.value}.",
+            current_state=request.current_status.value,
         )
     await _open(session, user, request)
-    return (await read_requests(session, [request]))[0]
+    await session.flush()
+    return request
 
 
 async def cancel_request(
     session: AsyncSession, user: User, request_id: uuid.UUID, *, reason: str, if_match: list[int] | None
-) -> RequestRead:
+) -> DemandRequest:
     request = await get_owned(session, user, request_id, for_update=True)
     ensure_version(request, if_match)
-    if current_status(request) not in (RequestStatus.draft, RequestStatus.open):
+    if request.current_status not in (RequestStatus.draft, RequestStatus.open):
         raise InvalidRequestTransition(
-            f"Cannot cancel a request that is {current_status(request).value}.",
-            current_state=current_status(request).value,
+            f"Cannot cancel a request that is {request.current_status.value}.",
+            current_state=request.current_status.value,
         )
     now = datetime.now(UTC)
     request.status, request.closed_reason = RequestStatus.cancelled, reason
@@ -345,18 +327,18 @@ async def cancel_request(
         payload={"request_id": str(request.id)},
     )
     await session.flush()
-    return (await read_requests(session, [request]))[0]
+    return request
 
 
 async def update_request(
     session: AsyncSession, user: User, request_id: uuid.UUID, data: RequestUpdate, *, if_match: list[int] | None
-) -> RequestRead:
+) -> DemandRequest:
     request = await get_owned(session, user, request_id, for_update=True)
     ensure_version(request, if_match)
-    if current_status(request) not in (RequestStatus.draft, RequestStatus.open):
+    if request.current_status not in (RequestStatus.draft, RequestStatus.open):
         raise InvalidRequestTransition(
-            f"A request that is {current_status(request).value} cannot be edited.",
-            current_state=current_status(request).value,
+            f"A request that is {request.current_status.value} cannot be edited.",
+            current_state=request.current_status.value,
         )
     if (
         "category_id" in data.model_fields_set
@@ -375,77 +357,29 @@ async def update_request(
         await _check_operator_zone(session, user, request)
     request.updated_at = datetime.now(UTC)
     await session.flush()
-    return (await read_requests(session, [request]))[0]
+    return request
 
 
-async def get_request(session: AsyncSession, user: User, request_id: uuid.UUID) -> RequestRead:
+async def get_request(session: AsyncSession, user: User, request_id: uuid.UUID) -> DemandRequest:
     request = await get_owned(session, user, request_id)
     audit_staff_read(session, user, request)
-    return (await read_requests(session, [request]))[0]
+    return request
 
 
 async def list_requests(
     session: AsyncSession, user: User, page: PageParams, *, status: RequestStatus | None
-) -> Paginated[RequestRead]:
+) -> Paginated[DemandRequest]:
     stmt = (
         repo.requests_for_operator(user.id, status)
         if user.role == Role.hub_operator
         else repo.requests_for_citizen(user.id, status)
     )
-    result = await paginate(
+    return await paginate(
         session,
         stmt,
         page,
         scope="requests",
         order=[SortKey(DemandRequest.created_at, descending=True), SortKey(DemandRequest.id, descending=True)],
-    )
-    return Paginated(items=await read_requests(session, result.items), next_cursor=result.next_cursor)
-
-
-async def read_requests(session: AsyncSession, requests: list[DemandRequest]) -> list[RequestRead]:
-    invited = await repo.invited_provider_ids(session, [r.id for r in requests])
-    pools = await repo.pools_of_requests(session, [r.id for r in requests])
-    return [
-        RequestRead(
-            id=r.id,
-            citizen_id=r.citizen_id,
-            created_by_id=r.created_by_id,
-            consent_recorded_at=r.consent_recorded_at,
-            category_id=r.category_id,
-            description=r.description,
-            address=RequestAddress(street=r.address_street, postcode=r.address_postcode)
-            if r.address_street and r.address_postcode
-            else None,
-            point=PointIn(lat=r.lat, lon=r.lon) if r.lat is not None and r.lon is not None else None,
-            nil_id=r.nil_id,
-            schedule=[WeeklySlot(**s) for s in r.schedule],
-            start_date=r.start_date,
-            end_date=r.end_date,
-            budget_cents=r.budget_cents,
-            budget_model=r.budget_model,
-            preferences=preferences_of(r),
-            beneficiary_notes=r.beneficiary_notes,
-            open_to_sharing=r.open_to_sharing,
-            mode=r.mode,
-            status=current_status(r),
-            opened_at=r.opened_at,
-            valid_until=r.valid_until,
-            closed_reason=r.closed_reason,
-            invited_provider_ids=invited.get(r.id, []),
-            pool_id=pools.get(r.id),
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-            version=r.version,
-        )
-        for r in requests
-    ]
-
-
-def preferences_of(request: DemandRequest) -> Preferences:
-    return Preferences(
-        languages=request.languages,
-        provider_kinds=request.provider_kinds,
-        required_badges=request.required_badges,
     )
 
 

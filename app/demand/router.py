@@ -20,13 +20,21 @@ from app.demand.schemas import (
     ReviewCreate,
     ReviewRead,
 )
+from app.demand.views import (
+    anonymised_request_views,
+    engagement_views,
+    offer_views,
+    request_views,
+    review_views,
+)
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
-from app.models import EngagementStatus, Offer, RequestStatus, Review, ReviewStatus
+from app.models import EngagementStatus, RequestStatus, ReviewStatus
 from app.pagination import Page, PageParamsDep, Paginated
 from app.providers.access import ProviderNotFound
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router
+from app.shared_schemas import one
 
 requests_router = api_router(prefix="/requests", tags=["requests"])
 offers_router = api_router(prefix="/offers", tags=["offers"])
@@ -57,7 +65,7 @@ CREATING = [IdempotencyKeyDep, CreationRateLimit]
 async def create_request(data: RequestCreate, session: SessionDep, user: CurrentUser) -> RequestRead:
     """Post a need (citizens; hub operators for an offline citizen, with consent; operator mode only
     then). Opens at once by default."""
-    return await requests.create_request(session, user, data)
+    return await one(request_views(session, [await requests.create_request(session, user, data)]))
 
 
 @requests_router.get("", response_model=Page[RequestRead], responses=error_responses(NotAuthenticated))
@@ -65,7 +73,8 @@ async def list_requests(
     session: SessionDep, user: CurrentUser, page: PageParamsDep, status: RequestStatus | None = None
 ) -> Paginated[RequestRead]:
     """One's own requests (hub operators: those they manage for citizens), newest first."""
-    return await requests.list_requests(session, user, page, status=status)
+    found = await requests.list_requests(session, user, page, status=status)
+    return Paginated(items=await request_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @requests_router.get(
@@ -77,13 +86,15 @@ async def list_inbox(
     session: SessionDep, user: CurrentUser, page: PageParamsDep, provider_id: uuid.UUID | None = None
 ) -> Paginated[AnonymisedRequest]:
     """Open requests a provider may answer, anonymised (provider staff; provider_id if on several staffs)."""
-    return await offers.inbox(session, user, page, provider_id=provider_id)
+    acting_for, found = await offers.inbox(session, user, page, provider_id=provider_id)
+    items = await anonymised_request_views(session, found.items, viewer=acting_for)
+    return Paginated(items=items, next_cursor=found.next_cursor)
 
 
 @requests_router.get("/{request_id:uuid}", response_model=RequestRead, responses=OWNER)
 async def get_request(request_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> RequestRead:
     """One of one's requests, with its private details."""
-    return await requests.get_request(session, user, request_id)
+    return await one(request_views(session, [await requests.get_request(session, user, request_id)]))
 
 
 @requests_router.patch(
@@ -93,7 +104,8 @@ async def update_request(
     request_id: uuid.UUID, data: RequestUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> RequestRead:
     """Edit a draft or open request (send If-Match)."""
-    return await requests.update_request(session, user, request_id, data, if_match=if_match)
+    request = await requests.update_request(session, user, request_id, data, if_match=if_match)
+    return await one(request_views(session, [request]))
 
 
 @requests_router.post(
@@ -103,7 +115,8 @@ async def update_request(
 )
 async def open_request(request_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> RequestRead:
     """Open a draft: providers can now answer; it expires after 30 days."""
-    return await requests.open_request(session, user, request_id, if_match=if_match)
+    request = await requests.open_request(session, user, request_id, if_match=if_match)
+    return await one(request_views(session, [request]))
 
 
 @requests_router.post("/{request_id:uuid}/cancel", response_model=RequestRead, responses=OWNER)
@@ -111,7 +124,8 @@ async def cancel_request(
     request_id: uuid.UUID, data: ReasonIn, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> RequestRead:
     """Cancel a draft or open request; pending offers close."""
-    return await requests.cancel_request(session, user, request_id, reason=data.reason, if_match=if_match)
+    request = await requests.cancel_request(session, user, request_id, reason=data.reason, if_match=if_match)
+    return await one(request_views(session, [request]))
 
 
 @requests_router.get(
@@ -138,7 +152,8 @@ async def invite_providers(
     request_id: uuid.UUID, data: InvitationCreate, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> RequestRead:
     """Invite the providers of up to 5 matching services to answer (quote and operator modes)."""
-    return await matching.invite(session, user, request_id, data.service_ids, if_match=if_match)
+    request = await matching.invite(session, user, request_id, data.service_ids, if_match=if_match)
+    return await one(request_views(session, [request]))
 
 
 @requests_router.post(
@@ -158,9 +173,9 @@ async def invite_providers(
         IdempotencyInProgress,
     ),
 )
-async def create_offer(request_id: uuid.UUID, data: OfferCreate, session: SessionDep, user: CurrentUser) -> Offer:
+async def create_offer(request_id: uuid.UUID, data: OfferCreate, session: SessionDep, user: CurrentUser) -> OfferRead:
     """Answer a request one was invited to (or an open-mode one in one's categories and zones)."""
-    return await offers.create_offer(session, user, request_id, data)
+    return await one(offer_views(session, [await offers.create_offer(session, user, request_id, data)]))
 
 
 @requests_router.get(
@@ -170,9 +185,10 @@ async def create_offer(request_id: uuid.UUID, data: OfferCreate, session: Sessio
 )
 async def list_offers(
     request_id: uuid.UUID, session: SessionDep, user: CurrentUser, page: PageParamsDep
-) -> Paginated[Offer]:
+) -> Paginated[OfferRead]:
     """Offers on a request: all for its owner, one's own provider's for provider staff."""
-    return await offers.list_offers(session, user, request_id, page)
+    found = await offers.list_offers(session, user, request_id, page)
+    return Paginated(items=await offer_views(session, found.items), next_cursor=found.next_cursor)
 
 
 OFFER_ACTION = error_responses(
@@ -181,15 +197,15 @@ OFFER_ACTION = error_responses(
 
 
 @offers_router.post("/{offer_id}/withdraw", response_model=OfferRead, responses=OFFER_ACTION)
-async def withdraw_offer(offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> Offer:
+async def withdraw_offer(offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> OfferRead:
     """Withdraw one's pending offer (provider staff)."""
-    return await offers.withdraw_offer(session, user, offer_id, if_match=if_match)
+    return await one(offer_views(session, [await offers.withdraw_offer(session, user, offer_id, if_match=if_match)]))
 
 
 @offers_router.post("/{offer_id}/decline", response_model=OfferRead, responses=OFFER_ACTION)
-async def decline_offer(offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> Offer:
+async def decline_offer(offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> OfferRead:
     """Decline an offer on one's request."""
-    return await offers.decline_offer(session, user, offer_id, if_match=if_match)
+    return await one(offer_views(session, [await offers.decline_offer(session, user, offer_id, if_match=if_match)]))
 
 
 @offers_router.post(
@@ -201,7 +217,8 @@ async def accept_offer(
     offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> EngagementRead:
     """Accept an offer: the others are declined and the engagement starts (contacts are revealed)."""
-    return await offers.accept_offer(session, user, offer_id, if_match=if_match)
+    engagement = await offers.accept_offer(session, user, offer_id, if_match=if_match)
+    return await one(engagement_views(session, [engagement]))
 
 
 ENGAGEMENT = error_responses(
@@ -214,13 +231,15 @@ async def list_engagements(
     session: SessionDep, user: CurrentUser, page: PageParamsDep, status: EngagementStatus | None = None
 ) -> Paginated[EngagementRead]:
     """Engagements one is a party to (as the citizen, or as provider staff)."""
-    return await engagements.list_engagements(session, user, page, status=status)
+    found = await engagements.list_engagements(session, user, page, status=status)
+    return Paginated(items=await engagement_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @engagements_router.get("/{engagement_id}", response_model=EngagementRead, responses=ENGAGEMENT)
 async def get_engagement(engagement_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> EngagementRead:
     """One engagement, with both parties' contacts (the two parties only)."""
-    return await engagements.get_engagement(session, user, engagement_id)
+    engagement = await engagements.get_engagement(session, user, engagement_id)
+    return await one(engagement_views(session, [engagement]))
 
 
 @engagements_router.post(
@@ -239,7 +258,8 @@ async def complete_engagement(
 ) -> EngagementRead:
     """Mark the engagement completed (either party, on or after its start date); the request is fulfilled
     and can be reviewed."""
-    return await engagements.complete(session, user, engagement_id, if_match=if_match)
+    engagement = await engagements.complete(session, user, engagement_id, if_match=if_match)
+    return await one(engagement_views(session, [engagement]))
 
 
 @engagements_router.post("/{engagement_id}/cancel", response_model=EngagementRead, responses=ENGAGEMENT)
@@ -247,7 +267,8 @@ async def cancel_engagement(
     engagement_id: uuid.UUID, data: ReasonIn, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> EngagementRead:
     """Cancel the engagement with a reason (either party)."""
-    return await engagements.cancel(session, user, engagement_id, reason=data.reason, if_match=if_match)
+    engagement = await engagements.cancel(session, user, engagement_id, reason=data.reason, if_match=if_match)
+    return await one(engagement_views(session, [engagement]))
 
 
 @engagements_router.post(
@@ -264,17 +285,20 @@ async def cancel_engagement(
         IdempotencyInProgress,
     ),
 )
-async def create_review(engagement_id: uuid.UUID, data: ReviewCreate, session: SessionDep, user: CurrentUser) -> Review:
+async def create_review(
+    engagement_id: uuid.UUID, data: ReviewCreate, session: SessionDep, user: CurrentUser
+) -> ReviewRead:
     """Review a completed engagement, once (the citizen); it counts after moderation."""
-    return await reviews.create_review(session, user, engagement_id, data)
+    return await one(review_views(session, [await reviews.create_review(session, user, engagement_id, data)]))
 
 
 @reviews_router.get("", response_model=Page[ReviewRead], responses=error_responses(NotAuthenticated, Forbidden))
 async def list_reviews(
     session: SessionDep, admin: AdminUser, page: PageParamsDep, status: ReviewStatus | None = ReviewStatus.pending
-) -> Paginated[Review]:
+) -> Paginated[ReviewRead]:
     """Reviews to moderate, oldest first (admins)."""
-    return await reviews.list_for_moderation(session, page, status=status)
+    found = await reviews.list_for_moderation(session, page, status=status)
+    return Paginated(items=await review_views(session, found.items), next_cursor=found.next_cursor)
 
 
 MODERATE = error_responses(
@@ -283,17 +307,19 @@ MODERATE = error_responses(
 
 
 @reviews_router.post("/{review_id}/approve", response_model=ReviewRead, responses=MODERATE)
-async def approve_review(review_id: uuid.UUID, session: SessionDep, admin: AdminUser, if_match: IfMatch) -> Review:
+async def approve_review(review_id: uuid.UUID, session: SessionDep, admin: AdminUser, if_match: IfMatch) -> ReviewRead:
     """Approve a review: it is published and counts in the provider's rating (admins)."""
-    return await reviews.moderate(session, admin, review_id, approve=True, reason=None, if_match=if_match)
+    review = await reviews.moderate(session, admin, review_id, approve=True, reason=None, if_match=if_match)
+    return await one(review_views(session, [review]))
 
 
 @reviews_router.post("/{review_id}/reject", response_model=ReviewRead, responses=MODERATE)
 async def reject_review(
     review_id: uuid.UUID, data: ReasonIn, session: SessionDep, admin: AdminUser, if_match: IfMatch
-) -> Review:
+) -> ReviewRead:
     """Reject a review with a reason (admins)."""
-    return await reviews.moderate(session, admin, review_id, approve=False, reason=data.reason, if_match=if_match)
+    review = await reviews.moderate(session, admin, review_id, approve=False, reason=data.reason, if_match=if_match)
+    return await one(review_views(session, [review]))
 
 
 @provider_reviews_router.get(
@@ -303,6 +329,7 @@ async def reject_review(
 )
 async def list_provider_reviews(
     provider_id: uuid.UUID, session: SessionDep, user: OptionalUser, page: PageParamsDep
-) -> Paginated[Review]:
+) -> Paginated[ReviewRead]:
     """A provider's approved reviews, newest first."""
-    return await reviews.list_provider_reviews(session, user, provider_id, page)
+    found = await reviews.list_provider_reviews(session, user, provider_id, page)
+    return Paginated(items=await review_views(session, found.items), next_cursor=found.next_cursor)

@@ -1,15 +1,86 @@
 """Demand's responses, built for a whole page at once: one query per related table, whatever the
 page size (the query-count guard in tests/test_query_counts.py holds lists to it)."""
 
+import uuid
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.demand import repository as repo
-from app.demand.schemas import EngagementRead, PartyContacts, RequestAddress
-from app.models import Engagement
+from app.demand.schemas import (
+    AnonymisedRequest,
+    EngagementRead,
+    OfferRead,
+    PartyContacts,
+    PointIn,
+    Preferences,
+    RequestAddress,
+    RequestRead,
+    ReviewRead,
+)
+from app.models import DemandRequest, Engagement, Offer, Review
 from app.providers import views as provider_views
 from app.shared_schemas import from_row
+
+
+def _address(request: DemandRequest) -> RequestAddress | None:
+    if request.address_street and request.address_postcode:
+        return RequestAddress(street=request.address_street, postcode=request.address_postcode)
+    return None
+
+
+async def request_views(session: AsyncSession, requests: Sequence[DemandRequest]) -> list[RequestRead]:
+    """The owner's (and their operator's) view: every field, the private ones too."""
+    if not requests:
+        return []
+    ids = [r.id for r in requests]
+    invited = await repo.invited_provider_ids(session, ids)
+    pools = await repo.pools_of_requests(session, ids)
+    return [
+        from_row(
+            RequestRead,
+            r,
+            status=r.current_status,
+            address=_address(r),
+            point=PointIn(lat=r.lat, lon=r.lon) if r.lat is not None and r.lon is not None else None,
+            preferences=from_row(Preferences, r),
+            invited_provider_ids=invited.get(r.id, []),
+            pool_id=pools.get(r.id),
+        )
+        for r in requests
+    ]
+
+
+async def anonymised_request_views(
+    session: AsyncSession, requests: Sequence[DemandRequest], *, viewer: uuid.UUID
+) -> list[AnonymisedRequest]:
+    """What the provider `viewer` may know before acceptance: AnonymisedRequest's fields are the
+    allow-list (privacy by design), so a new column reaches providers only if added there."""
+    if not requests:
+        return []
+    ids = [r.id for r in requests]
+    invited = await repo.invited_provider_ids(session, ids)
+    offered = await repo.pending_offer_provider_ids(session, ids, viewer)
+    return [
+        from_row(
+            AnonymisedRequest,
+            r,
+            preferences=from_row(Preferences, r),
+            invited=viewer in invited.get(r.id, []),
+            has_offered=r.id in offered,
+        )
+        for r in requests
+    ]
+
+
+async def offer_views(session: AsyncSession, offers: Sequence[Offer]) -> list[OfferRead]:
+    """An offer's own columns: its author and the request's owner see the same."""
+    return [from_row(OfferRead, offer) for offer in offers]
+
+
+async def review_views(session: AsyncSession, reviews: Sequence[Review]) -> list[ReviewRead]:
+    """A review's own columns (never who wrote it: the citizen stays anonymous)."""
+    return [from_row(ReviewRead, review) for review in reviews]
 
 
 async def engagement_views(session: AsyncSession, engagements: Sequence[Engagement]) -> list[EngagementRead]:
@@ -31,9 +102,7 @@ async def engagement_views(session: AsyncSession, engagements: Sequence[Engageme
                 engagement,
                 citizen=PartyContacts(name=citizen.full_name, email=citizen.email, phone=citizen.phone),
                 provider=PartyContacts(name=provider_name, email=provider_email, phone=provider_phone),
-                address=RequestAddress(street=request.address_street, postcode=request.address_postcode)
-                if request.address_street and request.address_postcode
-                else None,
+                address=_address(request),
             )
         )
     return views

@@ -1,6 +1,6 @@
 import enum
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -117,6 +117,14 @@ class DemandRequest(UUIDPk, Timestamps, Versioned, Base):
     opened_at: Mapped[datetime | None]
     valid_until: Mapped[datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def current_status(self) -> RequestStatus:
+        """The status as of now: an open request past its validity is expired even before the worker
+        has recorded it, so no action can slip through the gap."""
+        if self.status == RequestStatus.open and self.valid_until is not None and self.valid_until <= datetime.now(UTC):
+            return RequestStatus.expired
+        return self.status
 
     @classmethod
     def unexpired(cls, now: datetime) -> ColumnElement[bool]:
