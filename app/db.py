@@ -5,13 +5,26 @@ commit (together with any idempotency record) lands before the response is sent.
 that session through `SessionDep`; services and repositories only flush.
 """
 
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.config import Settings
 from app.embedded import embedded_server_url
+
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+def locked(statement: SelectT, *, skip_locked: bool = False) -> SelectT:
+    """`statement` as SELECT ... FOR UPDATE, its rows read afresh once the lock is held.
+
+    populate_existing: a row this session loaded before the lock may have changed since (another
+    transaction committed while we waited); without it the identity map would hand back the stale
+    copy and the checks made under the lock would read old values.
+    """
+    return statement.with_for_update(skip_locked=skip_locked).execution_options(populate_existing=True)
 
 
 def resolve_database_url(settings: Settings) -> str:

@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import Select, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import locked
 from app.models import RefreshToken, Role, User
 
 
@@ -24,12 +25,7 @@ async def get_by_email(session: AsyncSession, email: str) -> User | None:
 
 
 async def get_refresh_token_for_update(session: AsyncSession, token_hash: str) -> RefreshToken | None:
-    return await session.scalar(
-        select(RefreshToken)
-        .where(RefreshToken.token_hash == token_hash)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return await session.scalar(locked(select(RefreshToken).where(RefreshToken.token_hash == token_hash)))
 
 
 async def revoke_family(session: AsyncSession, family_id: uuid.UUID, at: datetime) -> None:

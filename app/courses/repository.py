@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import locked
 from app.models import Course, CourseEnrolment, CourseStatus, EnrolmentStatus, User
 
 LIVE = (EnrolmentStatus.enrolled, EnrolmentStatus.waitlisted)
@@ -13,7 +14,7 @@ async def get_course(session: AsyncSession, course_id: uuid.UUID, *, for_update:
     """FOR UPDATE serialises everything that changes who holds a seat on this course."""
     stmt = select(Course).where(Course.id == course_id)
     if for_update:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        stmt = locked(stmt)
     return (await session.scalars(stmt)).one_or_none()
 
 
@@ -56,7 +57,7 @@ async def get_enrolment(
 ) -> CourseEnrolment | None:
     stmt = select(CourseEnrolment).where(CourseEnrolment.id == enrolment_id)
     if for_update:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        stmt = locked(stmt)
     return (await session.scalars(stmt)).one_or_none()
 
 
@@ -110,9 +111,7 @@ def enrolments_of_course_query(course_id: uuid.UUID, status: EnrolmentStatus | N
     return stmt
 
 
-def enrolments_of_citizen_query(
-    citizen_id: uuid.UUID, status: EnrolmentStatus | None
-) -> Select[CourseEnrolment]:
+def enrolments_of_citizen_query(citizen_id: uuid.UUID, status: EnrolmentStatus | None) -> Select[CourseEnrolment]:
     stmt = select(CourseEnrolment).where(CourseEnrolment.citizen_id == citizen_id)
     if status is not None:
         stmt = stmt.where(CourseEnrolment.status == status)

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, UUID, array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from app.db import locked
 from app.geo import haversine_km_sql
 from app.models import (
     DemandRequest,
@@ -47,9 +48,7 @@ async def get_request(
     session: AsyncSession, request_id: uuid.UUID, *, for_update: bool = False
 ) -> DemandRequest | None:
     stmt = select(DemandRequest).where(DemandRequest.id == request_id)
-    return await session.scalar(
-        stmt.with_for_update().execution_options(populate_existing=True) if for_update else stmt
-    )
+    return await session.scalar(locked(stmt) if for_update else stmt)
 
 
 async def requests_by_id(session: AsyncSession, request_ids: set[uuid.UUID]) -> dict[uuid.UUID, DemandRequest]:
@@ -242,9 +241,7 @@ async def pending_offer_provider_ids(
 
 async def get_offer(session: AsyncSession, offer_id: uuid.UUID, *, for_update: bool = False) -> Offer | None:
     stmt = select(Offer).where(Offer.id == offer_id)
-    return await session.scalar(
-        stmt.with_for_update().execution_options(populate_existing=True) if for_update else stmt
-    )
+    return await session.scalar(locked(stmt) if for_update else stmt)
 
 
 def offers_query(request_id: uuid.UUID, provider_ids: list[uuid.UUID] | None) -> Select[Offer]:
@@ -276,9 +273,7 @@ async def get_engagement(
     session: AsyncSession, engagement_id: uuid.UUID, *, for_update: bool = False
 ) -> Engagement | None:
     stmt = select(Engagement).where(Engagement.id == engagement_id)
-    return await session.scalar(
-        stmt.with_for_update().execution_options(populate_existing=True) if for_update else stmt
-    )
+    return await session.scalar(locked(stmt) if for_update else stmt)
 
 
 def engagements_query(*, citizen_id: uuid.UUID | None, provider_ids: list[uuid.UUID]) -> Select[Engagement]:
@@ -292,9 +287,7 @@ def engagements_query(*, citizen_id: uuid.UUID | None, provider_ids: list[uuid.U
 
 async def get_review(session: AsyncSession, review_id: uuid.UUID, *, for_update: bool = False) -> Review | None:
     stmt = select(Review).where(Review.id == review_id)
-    return await session.scalar(
-        stmt.with_for_update().execution_options(populate_existing=True) if for_update else stmt
-    )
+    return await session.scalar(locked(stmt) if for_update else stmt)
 
 
 def reviews_query(*, provider_id: uuid.UUID | None, status: ReviewStatus | None) -> Select[Review]:
@@ -345,6 +338,4 @@ async def expire_pending_offers(
 
 async def lock_citizen(session: AsyncSession, citizen_id: uuid.UUID) -> None:
     """Serialises a household's request openings, so the open-requests cap holds under concurrency."""
-    await session.execute(
-        select(User.id).where(User.id == citizen_id).with_for_update().execution_options(populate_existing=True)
-    )
+    await session.execute(locked(select(User.id).where(User.id == citizen_id)))

@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import locked
 from app.models import (
     CredentialStatus,
     Initiative,
@@ -57,13 +58,7 @@ async def lock_person(session: AsyncSession, user_id: uuid.UUID) -> list[Volunte
     Whoever books this person (a coordinator assigning, the person claiming, in any initiative)
     takes these locks first, so overlap checks for one person run one at a time.
     """
-    stmt = (
-        select(Volunteer)
-        .where(Volunteer.user_id == user_id)
-        .order_by(Volunteer.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    stmt = locked(select(Volunteer).where(Volunteer.user_id == user_id).order_by(Volunteer.id))
     return list(await session.scalars(stmt))
 
 
@@ -134,7 +129,7 @@ async def has_valid_licence(session: AsyncSession, user_id: uuid.UUID, *, until:
 async def get_ride(session: AsyncSession, ride_id: uuid.UUID, *, for_update: bool = False) -> Ride | None:
     stmt = select(Ride).where(Ride.id == ride_id)
     if for_update:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        stmt = locked(stmt)
     return (await session.scalars(stmt)).one_or_none()
 
 

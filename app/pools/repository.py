@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, and_, exists, false, or_, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import locked
 from app.models import (
     CondominiumMember,
     Delivery,
@@ -34,7 +35,7 @@ async def get_pool(
 ) -> Pool | None:
     stmt = select(Pool).where(Pool.id == pool_id)
     if for_update:  # and re-read: a row read before the lock may have changed since
-        stmt = stmt.with_for_update(skip_locked=skip_locked).execution_options(populate_existing=True)
+        stmt = locked(stmt, skip_locked=skip_locked)
     return await session.scalar(stmt)
 
 
@@ -203,7 +204,7 @@ async def approved_buildings(session: AsyncSession, citizen_id: uuid.UUID) -> li
 async def get_offer(session: AsyncSession, offer_id: uuid.UUID, *, for_update: bool = False) -> PoolOffer | None:
     stmt = select(PoolOffer).where(PoolOffer.id == offer_id)
     if for_update:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        stmt = locked(stmt)
     return await session.scalar(stmt)
 
 

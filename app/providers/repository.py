@@ -5,6 +5,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from app.db import locked
 from app.models import (
     AccreditationTransition,
     Provider,
@@ -20,12 +21,7 @@ from app.models import (
 
 async def get_by_id(session: AsyncSession, provider_id: uuid.UUID, *, for_update: bool = False) -> Provider | None:
     if for_update:
-        return await session.scalar(
-            select(Provider)
-            .where(Provider.id == provider_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        return await session.scalar(locked(select(Provider).where(Provider.id == provider_id)))
     return await session.get(Provider, provider_id)
 
 
