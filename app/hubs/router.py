@@ -8,10 +8,12 @@ from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.hubs import service as hub_service
 from app.hubs.schemas import HubCreate, HubNeeds, HubOperatorRead, HubRead, HubUpdate, OperatorAdd, PublicHubNeeds
+from app.hubs.views import hub_views, operator_views
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router
+from app.shared_schemas import one
 from app.zones.service import UnknownZones
 
 router = api_router(prefix="/hubs", tags=["hubs"])
@@ -29,7 +31,7 @@ ADMIN_ON_HUB = error_responses(NotAuthenticated, Forbidden, hub_service.HubNotFo
 )
 async def create_hub(data: HubCreate, session: SessionDep, admin: AdminUser) -> HubRead:
     """Open a hub (admins): where it is, the NILs it serves, hours and contacts."""
-    return await hub_service.create_hub(session, admin, data)
+    return await one(hub_views(session, [await hub_service.create_hub(session, admin, data)]))
 
 
 @router.get("", response_model=Page[HubRead], responses=error_responses(NotAuthenticated, UnknownZones))
@@ -42,15 +44,16 @@ async def list_hubs(
     active: bool | None = None,
 ) -> Paginated[HubRead]:
     """Hubs by name; public."""
-    return await hub_service.list_hubs(
+    found = await hub_service.list_hubs(
         session, page, user, zone_id=zone_id, operated_by_me=operated_by_me, active=active
     )
+    return Paginated(items=await hub_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @router.get("/{hub_id}", response_model=HubRead, responses=error_responses(hub_service.HubNotFound))
 async def get_hub(hub_id: uuid.UUID, session: SessionDep) -> HubRead:
     """One hub; public."""
-    return await hub_service.get_hub(session, hub_id)
+    return await one(hub_views(session, [await hub_service.get_hub_row(session, hub_id)]))
 
 
 @router.patch(
@@ -64,13 +67,13 @@ async def update_hub(
     hub_id: uuid.UUID, data: HubUpdate, session: SessionDep, admin: AdminUser, if_match: IfMatch
 ) -> HubRead:
     """Change a hub (admins); send If-Match. `zone_ids` replaces the NILs served."""
-    return await hub_service.update_hub(session, admin, hub_id, data, if_match)
+    return await one(hub_views(session, [await hub_service.update_hub(session, admin, hub_id, data, if_match)]))
 
 
 @router.get("/{hub_id}/operators", response_model=list[HubOperatorRead], responses=ADMIN_ON_HUB)
 async def list_hub_operators(hub_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> list[HubOperatorRead]:
     """Who works at a hub (its operators and admins)."""
-    return await hub_service.list_operators(session, user, hub_id)
+    return operator_views(await hub_service.list_operators(session, user, hub_id))
 
 
 @router.post(
@@ -83,7 +86,8 @@ async def add_hub_operator(
     hub_id: uuid.UUID, data: OperatorAdd, session: SessionDep, admin: AdminUser
 ) -> HubOperatorRead:
     """Make a hub-operator account an operator of this hub (admins; adding twice is harmless)."""
-    return await hub_service.add_operator(session, admin, hub_id, data.user_id)
+    [added] = operator_views([await hub_service.add_operator(session, admin, hub_id, data.user_id)])
+    return added
 
 
 @router.delete(

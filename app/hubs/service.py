@@ -16,20 +16,16 @@ from app.errors import Conflict, Forbidden, NotAuthenticated, NotFound, Validati
 from app.hubs import repository as repo
 from app.hubs.schemas import (
     BANDS,
-    Address,
     HubCreate,
     HubFields,
     HubNeeds,
-    HubOperatorRead,
-    HubRead,
     HubUpdate,
     NeedCell,
     PublicHubNeeds,
 )
 from app.models import Hub, HubOperator, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
-from app.schedules import DAYS, WeeklySlot, first_overlap
-from app.shared_schemas import PointIn
+from app.schedules import DAYS, first_overlap
 from app.zones import service as zone_service
 
 PUBLIC_MIN_CELL = 3  # published counts below this could single out a household
@@ -90,30 +86,6 @@ async def require_operator(session: AsyncSession, user: User, hub_id: uuid.UUID)
 # --- the hubs themselves ---------------------------------------------------------------------------
 
 
-async def _read(session: AsyncSession, hubs: list[Hub]) -> list[HubRead]:
-    zones = await repo.zone_ids_of(session, [hub.id for hub in hubs])
-    return [
-        HubRead(
-            id=hub.id,
-            name=hub.name,
-            description=hub.description,
-            address=Address(street=hub.address_street, postcode=hub.address_postcode),
-            point=PointIn(lat=hub.lat, lon=hub.lon),
-            nil_id=hub.nil_id,
-            zone_ids=zones[hub.id],
-            opening_hours=[WeeklySlot.model_validate(slot) for slot in hub.opening_hours],
-            phone=hub.phone,
-            email=hub.email,
-            website=hub.website,
-            is_active=hub.is_active,
-            version=hub.version,
-            created_at=hub.created_at,
-            updated_at=hub.updated_at,
-        )
-        for hub in hubs
-    ]
-
-
 async def _apply(session: AsyncSession, hub: Hub, data: HubFields) -> list[uuid.UUID] | None:
     fields = data.model_fields_set
     if data.name is not None and data.name != hub.name:
@@ -144,7 +116,7 @@ async def _apply(session: AsyncSession, hub: Hub, data: HubFields) -> list[uuid.
     return None
 
 
-async def create_hub(session: AsyncSession, admin: User, data: HubCreate) -> HubRead:
+async def create_hub(session: AsyncSession, admin: User, data: HubCreate) -> Hub:
     hub = Hub(id=uuid.uuid4(), description="", opening_hours=[], is_active=True)
     nils = await _apply(session, hub, data)
     session.add(hub)
@@ -154,12 +126,12 @@ async def create_hub(session: AsyncSession, admin: User, data: HubCreate) -> Hub
         session, actor_id=admin.id, actor_kind="user", action="hub.created", target_type="hub", target_id=hub.id
     )
     ledger.emit(session, type="hub.created", aggregate_type="hub", aggregate_id=hub.id, payload={"name": hub.name})
-    return (await _read(session, [hub]))[0]
+    return hub
 
 
 async def update_hub(
     session: AsyncSession, admin: User, hub_id: uuid.UUID, data: HubUpdate, if_match: list[int] | None
-) -> HubRead:
+) -> Hub:
     hub = await get_hub_row(session, hub_id)
     ensure_version(hub, if_match)
     nils = await _apply(session, hub, data)
@@ -179,11 +151,11 @@ async def update_hub(
         detail={"fields": sorted(data.model_fields_set)},
     )
     ledger.emit(session, type="hub.updated", aggregate_type="hub", aggregate_id=hub.id, payload={"name": hub.name})
-    return (await _read(session, [hub]))[0]
+    return hub
 
 
-async def get_hub(session: AsyncSession, hub_id: uuid.UUID) -> HubRead:
-    return (await _read(session, [await get_hub_row(session, hub_id)]))[0]
+async def nils_served(session: AsyncSession, hub_id: uuid.UUID) -> list[uuid.UUID]:
+    return (await repo.zone_ids_of(session, [hub_id]))[hub_id]
 
 
 async def list_hubs(
@@ -194,35 +166,34 @@ async def list_hubs(
     zone_id: uuid.UUID | None,
     operated_by_me: bool,
     active: bool | None,
-) -> Paginated[HubRead]:
+) -> Paginated[Hub]:
     if operated_by_me and user is None:
         raise NotAuthenticated("Sign in to list the hubs you operate.")
     operated_by = user if operated_by_me else None
     nils = (
         await zone_service.expand_to_nils(session, [zone_id], pointer="zone_id", location="query") if zone_id else None
     )
-    result = await paginate(
+    return await paginate(
         session,
         repo.hubs_query(nil_ids=nils, operator_id=operated_by.id if operated_by else None, active=active),
         page,
         scope="hubs",
         order=[SortKey(Hub.name), SortKey(Hub.id)],
     )
-    return Paginated(items=await _read(session, result.items), next_cursor=result.next_cursor)
 
 
 # --- operators -------------------------------------------------------------------------------------
 
 
-async def list_operators(session: AsyncSession, user: User, hub_id: uuid.UUID) -> list[HubOperatorRead]:
+async def list_operators(session: AsyncSession, user: User, hub_id: uuid.UUID) -> list[tuple[HubOperator, User]]:
+    """The hub's operators, each with their account."""
     await require_operator(session, user, hub_id)
-    return [
-        HubOperatorRead(user_id=op.user_id, full_name=person.full_name, email=person.email, added_at=op.added_at)
-        for op, person in await repo.operators_of(session, hub_id)
-    ]
+    return await repo.operators_of(session, hub_id)
 
 
-async def add_operator(session: AsyncSession, admin: User, hub_id: uuid.UUID, user_id: uuid.UUID) -> HubOperatorRead:
+async def add_operator(
+    session: AsyncSession, admin: User, hub_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[HubOperator, User]:
     await get_hub_row(session, hub_id)
     person = await account_service.find_by_id(session, user_id)
     if person is None or person.role != Role.hub_operator or not person.is_active:
@@ -241,9 +212,7 @@ async def add_operator(session: AsyncSession, admin: User, hub_id: uuid.UUID, us
             target_id=hub_id,
             detail={"user_id": str(user_id)},
         )
-    return HubOperatorRead(
-        user_id=person.id, full_name=person.full_name, email=person.email, added_at=operator.added_at
-    )
+    return operator, person
 
 
 async def remove_operator(session: AsyncSession, admin: User, hub_id: uuid.UUID, user_id: uuid.UUID) -> None:
@@ -267,7 +236,7 @@ async def remove_operator(session: AsyncSession, admin: User, hub_id: uuid.UUID,
 async def _cells(
     session: AsyncSession, hub_id: uuid.UUID, category_id: uuid.UUID | None, now: datetime
 ) -> tuple[list[uuid.UUID], list[NeedCell]]:
-    nils = (await repo.zone_ids_of(session, [hub_id]))[hub_id]
+    nils = await nils_served(session, hub_id)
     rows = await repo.open_needs(session, nils, now=now, category_id=category_id)
     cells = [
         NeedCell(

@@ -172,7 +172,7 @@ async def suggest(
     if user.role in (Role.hub_operator, Role.admin):
         if hub_id is not None:
             await hub_service.require_operator(session, user, hub_id)
-            nils = (await hub_service.get_hub(session, hub_id)).zone_ids
+            nils = await hub_service.nils_served(session, hub_id)
         elif user.role == Role.admin:
             raise ValidationFailed("Admins name the hub (hub_id).", pointer="hub_id", location="query")
         else:

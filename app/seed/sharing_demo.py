@@ -62,7 +62,7 @@ async def _hubs(session: AsyncSession, admin: User) -> dict[str, Hub]:
     for name, street, postcode, lat, lon in HUBS:
         location = await zone_service.locate(session, lat=lat, lon=lon)
         nils = await zone_service.expand_to_nils(session, [location.municipio.id], pointer="/zone_ids")
-        read = await hub_service.create_hub(
+        hub = await hub_service.create_hub(
             session,
             admin,
             HubCreate(
@@ -77,10 +77,10 @@ async def _hubs(session: AsyncSession, admin: User) -> dict[str, Hub]:
                 description=f"Spazio WeMi: orientamento ai servizi di cura del Municipio {location.municipio.code}.",
             ),
         )
-        hubs[name] = await session.get_one(Hub, read.id)
+        hubs[name] = hub
         if name in OPERATORS:
             operator = await _user(session, OPERATORS[name])
-            await hub_service.add_operator(session, admin, read.id, operator.id)
+            await hub_service.add_operator(session, admin, hub.id, operator.id)
     return hubs
 
 
@@ -168,10 +168,7 @@ async def seed_sharing_demo(session: AsyncSession) -> dict[str, int]:
             category_id=babysitter,
             scope="hub",
             hub_id=san_gottardo.id,
-            schedule=[
-                WeeklySlot(day=d, opens="16:00", closes="19:00")
-                for d in ("mon", "tue", "thu")
-            ],
+            schedule=[WeeklySlot(day=d, opens="16:00", closes="19:00") for d in ("mon", "tue", "thu")],
             min_members=2,
             max_members=4,
             notice_days=14,
