@@ -13,6 +13,7 @@ from app.condominiums.schemas import (
     MembershipRead,
     ResidentRead,
 )
+from app.condominiums.views import condominium_views, membership_views, resident_views
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.hubs.service import HubNotFound
@@ -20,6 +21,7 @@ from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router
+from app.shared_schemas import one
 
 router = api_router(prefix="/condominiums", tags=["condominiums"])
 memberships_router = api_router(prefix="/condominium-memberships", tags=["condominiums"])
@@ -36,7 +38,8 @@ MANAGED = error_responses(NotAuthenticated, Forbidden, NotFound)
 )
 async def create_condominium(data: CondominiumCreate, session: SessionDep, user: CurrentUser) -> CondominiumRead:
     """Enrol a building in condominium welfare (operators of its hub, admins); it gets a join code."""
-    return await condominium_service.create_condominium(session, user, data)
+    row = await condominium_service.create_condominium(session, user, data)
+    return await one(condominium_views(session, [row], viewer=user))
 
 
 @router.get("", response_model=Page[CondominiumRead], responses=error_responses(NotAuthenticated))
@@ -49,7 +52,8 @@ async def list_condominiums(
     mine: Annotated[bool, Query(description="Only buildings you are (or asked to be) a resident of")] = False,
 ) -> Paginated[CondominiumRead]:
     """Buildings taking part, by name; private details only for their residents and hub operators."""
-    return await condominium_service.list_condominiums(session, user, page, hub_id=hub_id, nil_id=nil_id, mine=mine)
+    found = await condominium_service.list_condominiums(session, user, page, hub_id=hub_id, nil_id=nil_id, mine=mine)
+    return Paginated(items=await condominium_views(session, found.items, viewer=user), next_cursor=found.next_cursor)
 
 
 @memberships_router.post(
@@ -67,13 +71,15 @@ async def list_condominiums(
 )
 async def join_condominium(data: JoinByCode, session: SessionDep, user: CurrentUser) -> MembershipRead:
     """Join your building with the code on its notice board (citizens): approved at once."""
-    return await condominium_service.join_by_code(session, user, data.join_code)
+    [joined] = membership_views([await condominium_service.join_by_code(session, user, data.join_code)])
+    return joined
 
 
 @router.get("/{condominium_id}", response_model=CondominiumRead, responses=error_responses(NotAuthenticated, NotFound))
 async def get_condominium(condominium_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> CondominiumRead:
     """One building; private details only for its residents and hub operators."""
-    return await condominium_service.get_condominium(session, user, condominium_id)
+    row = await condominium_service.get_row(session, condominium_id)
+    return await one(condominium_views(session, [row], viewer=user))
 
 
 @router.patch(
@@ -85,7 +91,8 @@ async def update_condominium(
     condominium_id: uuid.UUID, data: CondominiumUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> CondominiumRead:
     """Change a building's details (operators of its hub, admins); send If-Match."""
-    return await condominium_service.update_condominium(session, user, condominium_id, data, if_match)
+    row = await condominium_service.update_condominium(session, user, condominium_id, data, if_match)
+    return await one(condominium_views(session, [row], viewer=user))
 
 
 @router.post("/{condominium_id}/join-code", response_model=CondominiumRead, responses=MANAGED)
@@ -93,7 +100,8 @@ async def rotate_condominium_join_code(
     condominium_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> CondominiumRead:
     """Issue a new join code (the old one stops working), e.g. after it leaked."""
-    return await condominium_service.rotate_join_code(session, user, condominium_id)
+    row = await condominium_service.rotate_join_code(session, user, condominium_id)
+    return await one(condominium_views(session, [row], viewer=user))
 
 
 @router.post(
@@ -108,7 +116,8 @@ async def request_condominium_membership(
     condominium_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> MembershipRead:
     """Ask to join a building without its code (citizens): an operator of its hub decides."""
-    return await condominium_service.ask_to_join(session, user, condominium_id)
+    [asked] = membership_views([await condominium_service.ask_to_join(session, user, condominium_id)])
+    return asked
 
 
 @router.delete(
@@ -127,7 +136,7 @@ async def list_condominium_residents(
     condominium_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> list[ResidentRead]:
     """Residents and requests to join (operators of its hub, admins)."""
-    return await condominium_service.list_residents(session, user, condominium_id)
+    return resident_views(await condominium_service.list_residents(session, user, condominium_id))
 
 
 DECIDING = error_responses(NotAuthenticated, Forbidden, NotFound, condominium_service.MembershipNotFound)
@@ -138,7 +147,9 @@ async def approve_condominium_resident(
     condominium_id: uuid.UUID, citizen_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> MembershipRead:
     """Approve a household's request to join (operators of its hub, admins)."""
-    return await condominium_service.decide(session, user, condominium_id, citizen_id, approve=True)
+    member = await condominium_service.decide(session, user, condominium_id, citizen_id, approve=True)
+    [decided] = membership_views([member])
+    return decided
 
 
 @router.post("/{condominium_id}/residents/{citizen_id}/reject", response_model=MembershipRead, responses=DECIDING)
@@ -146,4 +157,6 @@ async def reject_condominium_resident(
     condominium_id: uuid.UUID, citizen_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> MembershipRead:
     """Reject a household's request to join, or remove a resident (operators of its hub, admins)."""
-    return await condominium_service.decide(session, user, condominium_id, citizen_id, approve=False)
+    member = await condominium_service.decide(session, user, condominium_id, citizen_id, approve=False)
+    [decided] = membership_views([member])
+    return decided

@@ -18,21 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import ledger
 from app.concurrency import ensure_version
 from app.condominiums import repository as repo
-from app.condominiums.schemas import (
-    BuildingAdministrator,
-    CondominiumCreate,
-    CondominiumFields,
-    CondominiumRead,
-    CondominiumUpdate,
-    MembershipRead,
-    ResidentRead,
-)
+from app.condominiums.schemas import BuildingAdministrator, CondominiumCreate, CondominiumFields, CondominiumUpdate
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.hubs import service as hub_service
-from app.hubs.schemas import Address
 from app.models import Condominium, CondominiumMember, MembershipStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
-from app.shared_schemas import PointIn
 from app.zones import service as zone_service
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read off a notice board
@@ -56,42 +46,6 @@ class AlreadyResident(Conflict):
 
 class NotACitizen(Forbidden):
     code = "citizens_only"
-
-
-def _is_staff(user: User, operated: list[uuid.UUID], condominium: Condominium) -> bool:
-    return user.role == Role.admin or condominium.hub_id in operated
-
-
-async def _read(session: AsyncSession, user: User, rows: list[Condominium]) -> list[CondominiumRead]:
-    ids = [row.id for row in rows]
-    operated = await hub_service.operated_hub_ids(session, user)
-    mine = await repo.memberships_of(session, user.id, ids)
-    counts = await repo.resident_counts(session, ids)
-    reads = []
-    for row in rows:
-        insider = _is_staff(user, operated, row) or mine.get(row.id) == MembershipStatus.approved
-        reads.append(
-            CondominiumRead(
-                id=row.id,
-                name=row.name,
-                address=Address(street=row.address_street, postcode=row.address_postcode) if insider else None,
-                point=PointIn(lat=row.lat, lon=row.lon) if insider else None,
-                nil_id=row.nil_id,
-                hub_id=row.hub_id,
-                administrator=BuildingAdministrator(
-                    name=row.administrator_name, email=row.administrator_email, phone=row.administrator_phone
-                )
-                if insider
-                else None,
-                join_code=row.join_code if insider else None,
-                residents=counts.get(row.id, 0) if insider else None,
-                my_membership=mine.get(row.id),
-                version=row.version,
-                created_at=row.created_at,
-                updated_at=row.updated_at,
-            )
-        )
-    return reads
 
 
 async def _new_code(session: AsyncSession) -> str:
@@ -141,7 +95,7 @@ async def _managed(session: AsyncSession, user: User, condominium_id: uuid.UUID)
     return row
 
 
-async def create_condominium(session: AsyncSession, user: User, data: CondominiumCreate) -> CondominiumRead:
+async def create_condominium(session: AsyncSession, user: User, data: CondominiumCreate) -> Condominium:
     hub = await hub_service.require_operator(session, user, data.hub_id)
     row = Condominium(id=uuid.uuid4(), hub_id=hub.id, join_code=await _new_code(session), created_by_id=user.id)
     await _apply(session, row, data)
@@ -155,30 +109,26 @@ async def create_condominium(session: AsyncSession, user: User, data: Condominiu
         aggregate_id=row.id,
         payload={"hub_id": str(hub.id), "nil_id": str(row.nil_id)},
     )
-    return (await _read(session, user, [row]))[0]
+    return row
 
 
 async def update_condominium(
     session: AsyncSession, user: User, condominium_id: uuid.UUID, data: CondominiumUpdate, if_match: list[int] | None
-) -> CondominiumRead:
+) -> Condominium:
     row = await _managed(session, user, condominium_id)
     ensure_version(row, if_match)
     await _apply(session, row, data)
     await session.flush()
     _audit(session, user, "condominium.updated", row.id, fields=",".join(sorted(data.model_fields_set)))
-    return (await _read(session, user, [row]))[0]
+    return row
 
 
-async def rotate_join_code(session: AsyncSession, user: User, condominium_id: uuid.UUID) -> CondominiumRead:
+async def rotate_join_code(session: AsyncSession, user: User, condominium_id: uuid.UUID) -> Condominium:
     row = await _managed(session, user, condominium_id)
     row.join_code = await _new_code(session)
     await session.flush()
     _audit(session, user, "condominium.join_code_rotated", row.id)
-    return (await _read(session, user, [row]))[0]
-
-
-async def get_condominium(session: AsyncSession, user: User, condominium_id: uuid.UUID) -> CondominiumRead:
-    return (await _read(session, user, [await get_row(session, condominium_id)]))[0]
+    return row
 
 
 async def list_condominiums(
@@ -189,27 +139,16 @@ async def list_condominiums(
     hub_id: uuid.UUID | None,
     nil_id: uuid.UUID | None,
     mine: bool,
-) -> Paginated[CondominiumRead]:
+) -> Paginated[Condominium]:
     stmt = repo.condominiums_query(
         hub_ids=[hub_id] if hub_id else None, nil_id=nil_id, member_id=user.id if mine else None
     )
-    result = await paginate(
+    return await paginate(
         session, stmt, page, scope="condominiums", order=[SortKey(Condominium.name), SortKey(Condominium.id)]
     )
-    return Paginated(items=await _read(session, user, result.items), next_cursor=result.next_cursor)
 
 
 # --- residents -------------------------------------------------------------------------------------
-
-
-def _membership(member: CondominiumMember) -> MembershipRead:
-    return MembershipRead(
-        condominium_id=member.condominium_id,
-        citizen_id=member.citizen_id,
-        status=member.status,
-        requested_at=member.requested_at,
-        decided_at=member.decided_at,
-    )
 
 
 def _require_citizen(user: User) -> None:
@@ -250,17 +189,17 @@ def _joined(session: AsyncSession, member: CondominiumMember) -> None:
     )
 
 
-async def join_by_code(session: AsyncSession, user: User, code: str) -> MembershipRead:
+async def join_by_code(session: AsyncSession, user: User, code: str) -> CondominiumMember:
     _require_citizen(user)
     condominium = await repo.get_by_code(session, code)
     if condominium is None:
         raise JoinCodeInvalid("No condominium has this join code; check it on the building's notice.")
-    return _membership(await _record(session, user, condominium, MembershipStatus.approved))
+    return await _record(session, user, condominium, MembershipStatus.approved)
 
 
-async def ask_to_join(session: AsyncSession, user: User, condominium_id: uuid.UUID) -> MembershipRead:
+async def ask_to_join(session: AsyncSession, user: User, condominium_id: uuid.UUID) -> CondominiumMember:
     condominium = await get_row(session, condominium_id)
-    return _membership(await _record(session, user, condominium, MembershipStatus.pending))
+    return await _record(session, user, condominium, MembershipStatus.pending)
 
 
 async def leave(session: AsyncSession, user: User, condominium_id: uuid.UUID) -> None:
@@ -272,17 +211,17 @@ async def leave(session: AsyncSession, user: User, condominium_id: uuid.UUID) ->
     _audit(session, user, "condominium.member_left", condominium_id)
 
 
-async def list_residents(session: AsyncSession, user: User, condominium_id: uuid.UUID) -> list[ResidentRead]:
+async def list_residents(
+    session: AsyncSession, user: User, condominium_id: uuid.UUID
+) -> list[tuple[CondominiumMember, User]]:
+    """Residents and requests to join, each with the household's account."""
     await _managed(session, user, condominium_id)
-    return [
-        ResidentRead(**_membership(member).model_dump(), full_name=person.full_name, email=person.email)
-        for member, person in await repo.residents(session, condominium_id)
-    ]
+    return await repo.residents(session, condominium_id)
 
 
 async def decide(
     session: AsyncSession, user: User, condominium_id: uuid.UUID, citizen_id: uuid.UUID, *, approve: bool
-) -> MembershipRead:
+) -> CondominiumMember:
     await _managed(session, user, condominium_id)
     member = await repo.membership(session, condominium_id, citizen_id)
     if member is None:
@@ -293,7 +232,7 @@ async def decide(
     _audit(session, user, f"condominium.member_{member.status.value}", condominium_id, citizen_id=str(citizen_id))
     if approve:
         _joined(session, member)
-    return _membership(member)
+    return member
 
 
 # --- for the pools ---------------------------------------------------------------------------------

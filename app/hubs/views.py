@@ -1,13 +1,14 @@
 """Hubs' responses, built for a whole page at once: one query for the NILs the hubs serve, whatever
 the page size (the query-count guard in tests/test_query_counts.py holds lists to it)."""
 
+import uuid
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.hubs import repository as repo
 from app.hubs.schemas import Address, HubOperatorRead, HubRead
-from app.models import Hub, HubOperator, User
+from app.models import Hub, HubOperator, Role, User
 from app.shared_schemas import PointIn, from_row
 
 
@@ -34,3 +35,9 @@ def operator_views(operators: Sequence[tuple[HubOperator, User]]) -> list[HubOpe
         from_row(HubOperatorRead, operator, full_name=person.full_name, email=person.email)
         for operator, person in operators
     ]
+
+
+async def hubs_operated_by(session: AsyncSession, viewer: User) -> set[uuid.UUID]:
+    """The hubs the viewer works at (none unless a hub operator): what other domains show only to a
+    hub's own operators is decided against these."""
+    return set(await repo.operated_hub_ids(session, viewer.id)) if viewer.role == Role.hub_operator else set()

@@ -15,7 +15,7 @@ from app.demand import requests
 from app.demand.schemas import RequestCreate
 from app.hubs import service as hub_service
 from app.hubs.schemas import Address, HubCreate
-from app.models import Category, Condominium, Hub, User
+from app.models import Category, Hub, User
 from app.pools import membership, offers
 from app.pools import service as pool_service
 from app.pools.schemas import PoolCreate, PoolJoin, PoolOfferCreate
@@ -98,7 +98,7 @@ async def seed_sharing_demo(session: AsyncSession) -> dict[str, int]:
     san_gottardo = hubs["Spazio WeMi San Gottardo"]
 
     # A building in corso San Gottardo: Elena, Paolo and Luca joined with its code.
-    read = await condominium_service.create_condominium(
+    building = await condominium_service.create_condominium(
         session,
         operator,
         CondominiumCreate(
@@ -109,7 +109,6 @@ async def seed_sharing_demo(session: AsyncSession) -> dict[str, int]:
             administrator=BuildingAdministrator(name="Studio Amministrazioni Navigli", email="navigli@example.org"),
         ),
     )
-    building = await session.get_one(Condominium, read.id)
     for resident in (elena, paolo, luca):
         await condominium_service.join_by_code(session, resident, building.join_code)
 
