@@ -126,6 +126,8 @@ def problem_catalogue() -> dict[str, ProblemType]:
     catalogue = {problem.code: problem for problem in FRAMEWORK_PROBLEMS}
     documented = set(catalogue)  # the handlers' own meanings come first
     for error in _subclasses(AppError)[1:]:  # AppError itself is no problem of its own
+        if vars(error).get("__abstract__"):  # a base (InvalidTransition): its subclasses say what it means
+            continue
         doc = (error.__doc__ or "").strip().split("\n\n")[0]
         if error.code in documented or (error.code in catalogue and not doc):
             continue

@@ -94,6 +94,22 @@ class Conflict(AppError):
     status_code, code, title = 409, "conflict", "Conflict"
 
 
+class InvalidTransition(Conflict):
+    """The resource's state does not allow this change; `current_state` says which state it is in.
+
+    Each state machine raises its own subclass (InvalidOfferTransition, InvalidRideTransition...),
+    so a route declares the machines it drives; they share the code, status and title.
+    """
+
+    # Not catalogued itself: the code's meaning in docs/errors.md and the contract's examples is
+    # still the one its first subclass gives (app.contract.problem_catalogue).
+    __abstract__ = True
+    code, title = "invalid_transition", "Invalid State Transition"
+
+    def __init__(self, detail: str, *, current_state: str) -> None:
+        super().__init__(detail, current_state=current_state)
+
+
 class PreconditionFailed(AppError):
     status_code, code, title = 412, "precondition_failed", "Precondition Failed"
 

@@ -18,7 +18,7 @@ from app.catalog.schemas import (
     SharedPrice,
 )
 from app.concurrency import ensure_version
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from app.models import AccreditationState, Category, Delivery, PriceModel, Provider, Service, ServiceStatus, User
 from app.providers import access as provider_access
 from app.providers.badges import badge_kinds_by_provider
@@ -34,8 +34,8 @@ class ProviderNotAccredited(Conflict):
     code, title = "provider_not_accredited", "Provider Not Accredited"
 
 
-class InvalidServiceTransition(Conflict):
-    code, title = "invalid_transition", "Invalid State Transition"
+class InvalidServiceTransition(InvalidTransition):
+    pass
 
 
 SIMPLE_FIELDS = (

@@ -34,7 +34,7 @@ from app.courses.schemas import (
     EnrolmentRead,
     EnrolmentWithPerson,
 )
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.hubs import service as hub_service
 from app.models import Course, CourseEnrolment, CourseStatus, EnrolmentStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
@@ -62,8 +62,8 @@ class CapacityBelowEnrolled(Conflict):
     code = "capacity_below_enrolled"
 
 
-class InvalidEnrolmentTransition(Conflict):
-    code, title = "invalid_transition", "Invalid State Transition"
+class InvalidEnrolmentTransition(InvalidTransition):
+    pass
 
 
 # --- reading ---------------------------------------------------------------------------------------

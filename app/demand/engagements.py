@@ -10,7 +10,7 @@ from app import ledger
 from app.concurrency import ensure_version
 from app.demand import repository as repo
 from app.demand.requests import milan_today
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, InvalidTransition, NotFound
 from app.models import Engagement, EngagementStatus, RequestStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 
@@ -19,8 +19,8 @@ class EngagementNotFound(NotFound):
     code = "engagement_not_found"
 
 
-class InvalidEngagementTransition(Conflict):
-    code, title = "invalid_transition", "Invalid State Transition"
+class InvalidEngagementTransition(InvalidTransition):
+    pass
 
 
 class EngagementNotStarted(Conflict):

@@ -21,7 +21,7 @@ from app.concurrency import ensure_version
 from app.demand import repository as repo
 from app.demand.requests import RequestNotFound, get_owned, record_declined
 from app.demand.schemas import OfferCreate
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.models import (
     AccreditationState,
     ContractType,
@@ -52,8 +52,8 @@ class OfferExists(Conflict):
     code = "offer_exists"
 
 
-class InvalidOfferTransition(Conflict):
-    code, title = "invalid_transition", "Invalid State Transition"
+class InvalidOfferTransition(InvalidTransition):
+    pass
 
 
 class BelowCcnlMinimum(ValidationFailed):

@@ -22,7 +22,7 @@ from app.catalog import service as catalog_service
 from app.concurrency import ensure_version
 from app.demand import repository as repo
 from app.demand.schemas import Preferences, RequestCreate, RequestFields, RequestUpdate
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.hubs import service as hub_service
 from app.models import DemandRequest, RequestMode, RequestStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
@@ -38,8 +38,8 @@ class RequestNotFound(NotFound):
     code = "request_not_found"
 
 
-class InvalidRequestTransition(Conflict):
-    code, title = "invalid_transition", "Invalid State Transition"
+class InvalidRequestTransition(InvalidTransition):
+    pass
 
 
 class TooManyOpenRequests(Conflict):

@@ -16,7 +16,7 @@ from app.concurrency import ensure_version
 from app.demand import repository as repo
 from app.demand.engagements import get_for_party
 from app.demand.schemas import ReviewCreate
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden, InvalidTransition, NotFound
 from app.models import EngagementStatus, Review, ReviewStatus, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers import access as provider_access
@@ -37,8 +37,8 @@ class EngagementNotCompleted(Conflict):
     code = "engagement_not_completed"
 
 
-class InvalidReviewTransition(Conflict):
-    code, title = "invalid_transition", "Invalid State Transition"
+class InvalidReviewTransition(InvalidTransition):
+    pass
 
 
 def bayesian_average(count: int, total: int) -> float:

@@ -25,7 +25,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.concurrency import ensure_version
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.initiatives import repository as repo
 from app.initiatives.schemas import OpenRide, PersonContact, RideCreate, RideRead
 from app.initiatives.service import get_initiative_row, is_coordinator, record, require_coordinator
@@ -42,8 +42,8 @@ class RideNotFound(NotFound):
     code = "ride_not_found"
 
 
-class InvalidRideTransition(Conflict):
-    code, title = "invalid_transition", "Invalid State Transition"
+class InvalidRideTransition(InvalidTransition):
+    pass
 
 
 class VolunteerBusy(Conflict):

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.concurrency import ensure_version
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.hubs import service as hub_service
 from app.initiatives import repository as repo
 from app.initiatives.schemas import (
@@ -60,8 +60,8 @@ class AlreadyVolunteering(Conflict):
     code = "already_volunteering"
 
 
-class InvalidVolunteerTransition(Conflict):
-    code, title = "invalid_transition", "Invalid State Transition"
+class InvalidVolunteerTransition(InvalidTransition):
+    pass
 
 
 class VolunteerHasRides(Conflict):

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.concurrency import ensure_version
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.models import AccreditationState, Pool, PoolOffer, PoolOfferStatus, PoolState, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.pools import access, lifecycle
@@ -36,8 +36,8 @@ class PoolAlreadyServed(Conflict):
     code, title = "pool_already_served", "Pool Already Served"
 
 
-class InvalidPoolOfferTransition(Conflict):
-    code, title = "invalid_transition", "Invalid State Transition"
+class InvalidPoolOfferTransition(InvalidTransition):
+    pass
 
 
 async def create_offer(session: AsyncSession, user: User, pool_id: uuid.UUID, data: PoolOfferCreate) -> PoolOffer:

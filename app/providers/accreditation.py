@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import ledger
 from app.catalog import indexing as catalog_indexing
 from app.concurrency import ensure_version
-from app.errors import Conflict, Forbidden
+from app.errors import Forbidden, InvalidTransition
 from app.models import AccreditationState, AccreditationTransition, Provider, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers import repository as repo
@@ -51,8 +51,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[AccreditationState], AccreditationStat
 }
 
 
-class InvalidTransition(Conflict):
-    code, title = "invalid_transition", "Invalid State Transition"
+class InvalidAccreditationTransition(InvalidTransition):
+    pass
 
 
 async def transition(
@@ -70,7 +70,7 @@ async def transition(
     provider: Provider = await get_managed(session, user, provider_id, admin_only=True, for_update=True)
     ensure_version(provider, if_match)
     if provider.accreditation_state not in allowed_from:
-        raise InvalidTransition(
+        raise InvalidAccreditationTransition(
             f"Cannot {action.value.replace('_', ' ')} a provider that is {provider.accreditation_state.value}.",
             current_state=provider.accreditation_state.value,
         )

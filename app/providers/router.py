@@ -95,7 +95,11 @@ def _transition_endpoint(action: accreditation.Action, summary: str):  # noqa: A
         f"/{{provider_id}}/{action.value.replace('_', '-')}",
         response_model=ProviderRead,
         responses=error_responses(
-            NotAuthenticated, Forbidden, ProviderNotFound, PreconditionFailed, accreditation.InvalidTransition
+            NotAuthenticated,
+            Forbidden,
+            ProviderNotFound,
+            PreconditionFailed,
+            accreditation.InvalidAccreditationTransition,
         ),
     )(endpoint)
 
