@@ -16,8 +16,8 @@ from app.errors import Conflict, Forbidden, ValidationFailed
 from app.models import Pool, PoolMember, PoolMemberStatus, PoolState, Role, SplitRule, User
 from app.pools import access, lifecycle
 from app.pools import repository as repo
-from app.pools.schemas import PoolJoin, PoolRead, PoolUpdate
-from app.pools.service import read_pools
+from app.pools.access import Viewer
+from app.pools.schemas import PoolJoin, PoolUpdate
 
 
 class PoolFull(Conflict):
@@ -42,10 +42,6 @@ class PoolClosed(Conflict):
 
 async def _locked(session: AsyncSession, user: User, pool_id: uuid.UUID):  # noqa: ANN202
     return await access.get_visible(session, user, pool_id, for_update=True)
-
-
-async def _read(session: AsyncSession, user: User, pool: Pool) -> PoolRead:
-    return (await read_pools(session, await access.viewer_of(session, user), [pool]))[0]
 
 
 def _minutes(pool: Pool, data: PoolJoin) -> int | None:
@@ -73,10 +69,10 @@ async def _linked_request(session: AsyncSession, user: User, pool: Pool, request
         )
 
 
-async def join_pool(session: AsyncSession, user: User, pool_id: uuid.UUID, data: PoolJoin) -> PoolRead:
+async def join_pool(session: AsyncSession, user: User, pool_id: uuid.UUID, data: PoolJoin) -> tuple[Pool, Viewer]:
     if user.role != Role.citizen:
         raise Forbidden("Households (citizens) join pools.")
-    pool, _, membership = await _locked(session, user, pool_id)
+    pool, viewer, membership = await _locked(session, user, pool_id)
     if membership is not None and membership.status == PoolMemberStatus.invited:
         return await accept_invitation(session, user, pool_id, data)
     if membership is not None:
@@ -100,11 +96,13 @@ async def join_pool(session: AsyncSession, user: User, pool_id: uuid.UUID, data:
     await session.flush()
     lifecycle.record(session, user.id, pool, "member.joined", member_id=member.id)
     await lifecycle.maybe_activate(session, pool, user.id)
-    return await _read(session, user, pool)
+    return pool, viewer
 
 
-async def accept_invitation(session: AsyncSession, user: User, pool_id: uuid.UUID, data: PoolJoin) -> PoolRead:
-    pool, _, membership = await _locked(session, user, pool_id)
+async def accept_invitation(
+    session: AsyncSession, user: User, pool_id: uuid.UUID, data: PoolJoin
+) -> tuple[Pool, Viewer]:
+    pool, viewer, membership = await _locked(session, user, pool_id)
     if membership is None or membership.status != PoolMemberStatus.invited:
         raise NotInPool("You have no pending invitation to this pool.")
     if pool.state not in (PoolState.forming, PoolState.active):
@@ -114,22 +112,22 @@ async def accept_invitation(session: AsyncSession, user: User, pool_id: uuid.UUI
     await session.flush()
     lifecycle.record(session, user.id, pool, "member.joined", member_id=membership.id, invited=True)
     await lifecycle.maybe_activate(session, pool, user.id)
-    return await _read(session, user, pool)
+    return pool, viewer
 
 
-async def decline_invitation(session: AsyncSession, user: User, pool_id: uuid.UUID) -> PoolRead:
-    pool, _, membership = await _locked(session, user, pool_id)
+async def decline_invitation(session: AsyncSession, user: User, pool_id: uuid.UUID) -> tuple[Pool, Viewer]:
+    pool, viewer, membership = await _locked(session, user, pool_id)
     if membership is None or membership.status != PoolMemberStatus.invited:
         raise NotInPool("You have no pending invitation to this pool.")
     membership.status, membership.left_at = PoolMemberStatus.declined, datetime.now(UTC)
     await session.flush()
     lifecycle.record(session, user.id, pool, "member.declined", member_id=membership.id)
-    return await _read(session, user, pool)
+    return pool, viewer
 
 
-async def leave_pool(session: AsyncSession, user: User, pool_id: uuid.UUID) -> PoolRead:
+async def leave_pool(session: AsyncSession, user: User, pool_id: uuid.UUID) -> tuple[Pool, Viewer]:
     """Leave at once while the pool forms; with `notice_days` of notice once it is active."""
-    pool, _, membership = await _locked(session, user, pool_id)
+    pool, viewer, membership = await _locked(session, user, pool_id)
     if membership is None or membership.status == PoolMemberStatus.invited:
         raise NotInPool("You are not a member of this pool (decline an invitation instead).")
     if membership.status == PoolMemberStatus.leaving:
@@ -151,12 +149,12 @@ async def leave_pool(session: AsyncSession, user: User, pool_id: uuid.UUID) -> P
         await session.flush()
         lifecycle.record(session, user.id, pool, "member.left", member_id=membership.id)
         await lifecycle.after_departure(session, pool, user.id)
-    return await _read(session, user, pool)
+    return pool, viewer
 
 
 async def update_pool(
     session: AsyncSession, user: User, pool_id: uuid.UUID, data: PoolUpdate, if_match: list[int] | None
-) -> PoolRead:
+) -> tuple[Pool, Viewer]:
     pool, viewer, mine = await _locked(session, user, pool_id)
     if not access.can_coordinate(viewer, pool, mine):
         raise Forbidden("Only the pool's coordinators change it.")
@@ -183,10 +181,10 @@ async def update_pool(
     await session.flush()
     lifecycle.record(session, user.id, pool, "pool.updated", fields=sorted(data.model_fields_set))
     await lifecycle.maybe_activate(session, pool, user.id)  # a lower minimum may be met now
-    return await _read(session, user, pool)
+    return pool, viewer
 
 
-async def close_pool(session: AsyncSession, user: User, pool_id: uuid.UUID) -> PoolRead:
+async def close_pool(session: AsyncSession, user: User, pool_id: uuid.UUID) -> tuple[Pool, Viewer]:
     """Close a forming pool at once; an active one after its notice (members are served till then)."""
     pool, viewer, mine = await _locked(session, user, pool_id)
     if not access.can_coordinate(viewer, pool, mine):
@@ -203,7 +201,7 @@ async def close_pool(session: AsyncSession, user: User, pool_id: uuid.UUID) -> P
     else:
         await _close_now(session, pool, user.id, now)
         lifecycle.tell(session, members, pool, "pool.closed")
-    return await _read(session, user, pool)
+    return pool, viewer
 
 
 async def _close_now(session: AsyncSession, pool: Pool, actor_id: uuid.UUID | None, now: datetime) -> None:

@@ -9,7 +9,7 @@ from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses
 from app.hubs.service import HubNotFound
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
-from app.models import PoolOffer, PoolState
+from app.models import PoolState
 from app.pagination import Page, PageParamsDep, Paginated
 from app.pools import membership, offers, service, suggestions
 from app.pools.access import PoolNotFound
@@ -23,9 +23,11 @@ from app.pools.schemas import (
     PoolUpdate,
     SuggestionList,
 )
+from app.pools.views import member_views, pool_offer_views, pool_views
 from app.providers.access import ProviderNotFound
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router
+from app.shared_schemas import one
 
 router = api_router(prefix="/pools", tags=["pools"])
 pool_offers_router = api_router(prefix="/pool-offers", tags=["pools"])
@@ -69,7 +71,8 @@ async def list_pool_suggestions(
 async def create_pool(data: PoolCreate, session: SessionDep, user: CurrentUser) -> PoolRead:
     """Form a pool by hand, or from a suggestion (its requesters are invited). A citizen creator is its
     first member."""
-    return await service.create_pool(session, user, data)
+    pool, viewer = await service.create_pool(session, user, data)
+    return await one(pool_views(session, [pool], viewer=viewer))
 
 
 @router.get("", response_model=Page[PoolRead], responses=error_responses(NotAuthenticated))
@@ -85,7 +88,7 @@ async def list_pools(
     mine: Annotated[bool, Query(description="Only pools you are in or invited to")] = False,
 ) -> Paginated[PoolRead]:
     """Pools you may see, newest first."""
-    return await service.list_pools(
+    found, viewer = await service.list_pools(
         session,
         user,
         page,
@@ -96,12 +99,14 @@ async def list_pools(
         state=state,
         mine=mine,
     )
+    return Paginated(items=await pool_views(session, found.items, viewer=viewer), next_cursor=found.next_cursor)
 
 
 @router.get("/{pool_id:uuid}", response_model=PoolRead, responses=SEEN)
 async def get_pool(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> PoolRead:
     """One pool, with each household's exact share and saving once priced (members, coordinators)."""
-    return await service.read_one(session, user, pool_id)
+    pool, viewer = await service.get_pool(session, user, pool_id)
+    return await one(pool_views(session, [pool], viewer=viewer))
 
 
 @router.patch(
@@ -113,7 +118,8 @@ async def update_pool(
     pool_id: uuid.UUID, data: PoolUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> PoolRead:
     """Change a pool's title, description, member bounds or notice (coordinators); send If-Match."""
-    return await membership.update_pool(session, user, pool_id, data, if_match)
+    pool, viewer = await membership.update_pool(session, user, pool_id, data, if_match)
+    return await one(pool_views(session, [pool], viewer=viewer))
 
 
 @router.get(
@@ -123,7 +129,7 @@ async def update_pool(
 )
 async def list_pool_members(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> list[PoolMemberRead]:
     """Who is in the pool, invited, or left (operators of its hub, admins)."""
-    return await service.list_members(session, user, pool_id)
+    return member_views(await service.list_members(session, user, pool_id))
 
 
 JOINING = error_responses(
@@ -134,7 +140,8 @@ JOINING = error_responses(
 @router.post("/{pool_id:uuid}/join", response_model=PoolRead, responses=JOINING)
 async def join_pool(pool_id: uuid.UUID, data: PoolJoin, session: SessionDep, user: CurrentUser) -> PoolRead:
     """Join a pool for your household (citizens); with your weekly minutes when it splits by hours."""
-    return await membership.join_pool(session, user, pool_id, data)
+    pool, viewer = await membership.join_pool(session, user, pool_id, data)
+    return await one(pool_views(session, [pool], viewer=viewer))
 
 
 @router.post(
@@ -146,7 +153,8 @@ async def accept_pool_invitation(
     pool_id: uuid.UUID, data: PoolJoin, session: SessionDep, user: CurrentUser
 ) -> PoolRead:
     """Accept an invitation to a pool formed from a suggestion."""
-    return await membership.accept_invitation(session, user, pool_id, data)
+    pool, viewer = await membership.accept_invitation(session, user, pool_id, data)
+    return await one(pool_views(session, [pool], viewer=viewer))
 
 
 @router.post(
@@ -156,7 +164,8 @@ async def accept_pool_invitation(
 )
 async def decline_pool_invitation(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> PoolRead:
     """Decline an invitation to a pool (its seat is freed)."""
-    return await membership.decline_invitation(session, user, pool_id)
+    pool, viewer = await membership.decline_invitation(session, user, pool_id)
+    return await one(pool_views(session, [pool], viewer=viewer))
 
 
 @router.post(
@@ -166,7 +175,8 @@ async def decline_pool_invitation(pool_id: uuid.UUID, session: SessionDep, user:
 )
 async def leave_pool(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> PoolRead:
     """Leave: at once while forming, after `notice_days` once active (you pay your share till then)."""
-    return await membership.leave_pool(session, user, pool_id)
+    pool, viewer = await membership.leave_pool(session, user, pool_id)
+    return await one(pool_views(session, [pool], viewer=viewer))
 
 
 @router.post(
@@ -176,7 +186,8 @@ async def leave_pool(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser)
 )
 async def close_pool(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> PoolRead:
     """Close the pool (coordinators): at once while forming, after `notice_days` once active."""
-    return await membership.close_pool(session, user, pool_id)
+    pool, viewer = await membership.close_pool(session, user, pool_id)
+    return await one(pool_views(session, [pool], viewer=viewer))
 
 
 @router.post(
@@ -197,17 +208,19 @@ async def close_pool(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser)
 )
 async def create_pool_offer(
     pool_id: uuid.UUID, data: PoolOfferCreate, session: SessionDep, user: CurrentUser
-) -> PoolOffer:
+) -> PoolOfferRead:
     """Offer to serve a pool (an accredited provider's staff): a weekly price for the whole group."""
-    return await offers.create_offer(session, user, pool_id, data)
+    [offer] = pool_offer_views([await offers.create_offer(session, user, pool_id, data)])
+    return offer
 
 
 @router.get("/{pool_id:uuid}/offers", response_model=Page[PoolOfferRead], responses=SEEN)
 async def list_pool_offers(
     pool_id: uuid.UUID, session: SessionDep, user: CurrentUser, page: PageParamsDep
-) -> Paginated[PoolOffer]:
+) -> Paginated[PoolOfferRead]:
     """Offers on a pool, newest first (providers see only their own)."""
-    return await offers.list_offers(session, user, pool_id, page)
+    found = await offers.list_offers(session, user, pool_id, page)
+    return Paginated(items=pool_offer_views(found.items), next_cursor=found.next_cursor)
 
 
 DECIDING = error_responses(
@@ -227,23 +240,26 @@ DECIDING = error_responses(
 )
 async def accept_pool_offer(
     offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
-) -> PoolOffer:
+) -> PoolOfferRead:
     """Accept an offer (coordinators): the pool is priced, other offers declined, and it activates
     once it has its minimum."""
-    return await offers.accept_offer(session, user, offer_id, if_match)
+    [offer] = pool_offer_views([await offers.accept_offer(session, user, offer_id, if_match)])
+    return offer
 
 
 @pool_offers_router.post("/{offer_id}/decline", response_model=PoolOfferRead, responses=DECIDING)
 async def decline_pool_offer(
     offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
-) -> PoolOffer:
+) -> PoolOfferRead:
     """Decline an offer (coordinators)."""
-    return await offers.decline_offer(session, user, offer_id, if_match)
+    [offer] = pool_offer_views([await offers.decline_offer(session, user, offer_id, if_match)])
+    return offer
 
 
 @pool_offers_router.post("/{offer_id}/withdraw", response_model=PoolOfferRead, responses=DECIDING)
 async def withdraw_pool_offer(
     offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
-) -> PoolOffer:
+) -> PoolOfferRead:
     """Withdraw your provider's pending offer."""
-    return await offers.withdraw_offer(session, user, offer_id, if_match)
+    [offer] = pool_offer_views([await offers.withdraw_offer(session, user, offer_id, if_match)])
+    return offer

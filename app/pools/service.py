@@ -20,97 +20,17 @@ from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.pools import access, lifecycle, suggestions
 from app.pools import repository as repo
 from app.pools.access import Viewer
-from app.pools.schemas import MyMembership, PoolCreate, PoolMemberRead, PoolRead, PoolShare
-from app.pools.shares import cost_of_minutes, split_cents
+from app.pools.schemas import PoolCreate
 from app.schedules import WeeklySlot, first_overlap, to_multirange, total_minutes
 from app.zones import service as zone_service
 
 # --- reading ---------------------------------------------------------------------------------------
 
 
-def used_minutes(pool: Pool, member: PoolMember) -> int:
-    """Split by hours, a household uses its own minutes; split equally, the whole schedule."""
-    if pool.split_rule == SplitRule.by_hours and member.weekly_minutes:
-        return member.weekly_minutes
-    return pool.weekly_minutes
-
-
-def shares_of(pool: Pool, members: list[PoolMember], viewer_id: uuid.UUID) -> list[PoolShare]:
-    """Each household's weekly share of the pool's cost (members in joining order)."""
-    assert pool.weekly_cost_cents is not None and pool.individual_hourly_cents is not None
-    weights = [used_minutes(pool, m) if pool.split_rule == SplitRule.by_hours else 1 for m in members]
-    parts = split_cents(pool.weekly_cost_cents, weights)
-    shares = []
-    for member, part in zip(members, parts, strict=True):
-        alone = cost_of_minutes(pool.individual_hourly_cents, used_minutes(pool, member))
-        shares.append(
-            PoolShare(
-                member_id=member.id,
-                you=member.citizen_id == viewer_id,
-                status=member.status,
-                weekly_minutes=used_minutes(pool, member),
-                share_cents=part,
-                individual_cents=alone,
-                saving_cents=alone - part,
-            )
-        )
-    return shares
-
-
-async def read_pools(session: AsyncSession, viewer: Viewer, pools: list[Pool]) -> list[PoolRead]:
-    live = await repo.members_of(session, [pool.id for pool in pools])
-    reads = []
-    for pool in pools:
-        members = [m for m in live[pool.id] if m.status in repo.IN_POOL]
-        mine = next((m for m in live[pool.id] if m.citizen_id == viewer.user.id), None)
-        coordinates = access.can_coordinate(viewer, pool, mine)
-        priced = pool.weekly_cost_cents is not None and members and (mine is not None or coordinates)
-        reads.append(
-            PoolRead(
-                id=pool.id,
-                title=pool.title,
-                description=pool.description,
-                category_id=pool.category_id,
-                scope=pool.scope,
-                condominium_id=pool.condominium_id,
-                hub_id=pool.hub_id,
-                nil_id=pool.nil_id,
-                schedule=[WeeklySlot.model_validate(s) for s in pool.schedule],
-                weekly_minutes=pool.weekly_minutes,
-                min_members=pool.min_members,
-                max_members=pool.max_members,
-                members=len(members),
-                seats_left=max(pool.max_members - len(live[pool.id]), 0),
-                split_rule=pool.split_rule,
-                notice_days=pool.notice_days,
-                state=pool.state,
-                service_id=pool.service_id,
-                provider_id=pool.provider_id,
-                weekly_cost_cents=pool.weekly_cost_cents,
-                individual_hourly_cents=pool.individual_hourly_cents,
-                my_membership=MyMembership(
-                    member_id=mine.id,
-                    status=mine.status,
-                    weekly_minutes=mine.weekly_minutes,
-                    request_id=mine.request_id,
-                    leaves_at=mine.leaves_at,
-                )
-                if mine
-                else None,
-                shares=shares_of(pool, members, viewer.user.id) if priced else None,
-                can_coordinate=coordinates,
-                created_at=pool.created_at,
-                activated_at=pool.activated_at,
-                closes_at=pool.closes_at,
-                version=pool.version,
-            )
-        )
-    return reads
-
-
-async def read_one(session: AsyncSession, user: User, pool_id: uuid.UUID) -> PoolRead:
+async def get_pool(session: AsyncSession, user: User, pool_id: uuid.UUID) -> tuple[Pool, Viewer]:
+    """The pool, when the caller may see it, and the caller as its view needs them."""
     pool, viewer, _ = await access.get_visible(session, user, pool_id)
-    return (await read_pools(session, viewer, [pool]))[0]
+    return pool, viewer
 
 
 async def list_pools(
@@ -124,7 +44,7 @@ async def list_pools(
     condominium_id: uuid.UUID | None,
     state: PoolState | None,
     mine: bool,
-) -> Paginated[PoolRead]:
+) -> tuple[Paginated[Pool], Viewer]:
     viewer = await access.viewer_of(session, user)
     stmt = repo.pools_query(
         access.visibility(viewer),
@@ -135,30 +55,16 @@ async def list_pools(
         state=state,
         member_id=user.id if mine else None,
     )
-    result = await paginate(
-        session, stmt, page, scope="pools", order=[SortKey(Pool.created_at, descending=True), SortKey(Pool.id)]
-    )
-    return Paginated(items=await read_pools(session, viewer, result.items), next_cursor=result.next_cursor)
+    order = [SortKey(Pool.created_at, descending=True), SortKey(Pool.id)]
+    return await paginate(session, stmt, page, scope="pools", order=order), viewer
 
 
-async def list_members(session: AsyncSession, user: User, pool_id: uuid.UUID) -> list[PoolMemberRead]:
+async def list_members(session: AsyncSession, user: User, pool_id: uuid.UUID) -> list[tuple[PoolMember, User]]:
+    """Everyone in, invited to or gone from the pool, each with their account (the hub's staff only)."""
     pool, viewer, _ = await access.get_visible(session, user, pool_id)
     if not access.can_see_members(viewer, pool):
         raise Forbidden("Only the operators of the pool's hub see who its members are.")
-    return [
-        PoolMemberRead(
-            member_id=member.id,
-            citizen_id=member.citizen_id,
-            full_name=person.full_name,
-            status=member.status,
-            request_id=member.request_id,
-            weekly_minutes=member.weekly_minutes,
-            invited_at=member.invited_at,
-            joined_at=member.joined_at,
-            leaves_at=member.leaves_at,
-        )
-        for member, person in await repo.members_with_people(session, pool.id)
-    ]
+    return await repo.members_with_people(session, pool.id)
 
 
 # --- forming ---------------------------------------------------------------------------------------
@@ -212,7 +118,7 @@ def _schedule(pool: Pool, slots: list[WeeklySlot], pointer: str) -> None:
     pool.weekly_minutes = total_minutes([s.to_range() for s in slots])
 
 
-async def create_pool(session: AsyncSession, user: User, data: PoolCreate) -> PoolRead:
+async def create_pool(session: AsyncSession, user: User, data: PoolCreate) -> tuple[Pool, Viewer]:
     viewer = await access.viewer_of(session, user)
     if user.role not in (Role.citizen, Role.hub_operator, Role.admin):
         raise Forbidden("Citizens, hub operators and admins form pools.")
@@ -254,7 +160,7 @@ async def create_pool(session: AsyncSession, user: User, data: PoolCreate) -> Po
     await session.flush()
     lifecycle.record(session, user.id, pool, "pool.formed", scope=pool.scope.value, from_suggestion=bool(invited))
     await _first_members(session, user, pool, data, invited)
-    return (await read_pools(session, viewer, [pool]))[0]
+    return pool, viewer
 
 
 async def _first_members(

@@ -158,7 +158,7 @@ async def seed_sharing_demo(session: AsyncSession) -> dict[str, int]:
     )
 
     # An active pool of the hub: three households share Il Melograno's babysitter three afternoons a week.
-    pool = await pool_service.create_pool(
+    pool, _ = await pool_service.create_pool(
         session,
         operator,
         PoolCreate(
