@@ -51,9 +51,14 @@ def record(
     target_type: str,
     target_id: uuid.UUID,
     payload: dict[str, Any],
+    detail: dict[str, Any] | None = None,
 ) -> None:
-    """One state change as both an audit entry and an outbox event, with the same detail: `action`
-    is the event type, the target its aggregate. No actor means the system (the worker)."""
+    """One state change as both an audit entry and an outbox event: `action` is the event type, the
+    target its aggregate. No actor means the system (the worker).
+
+    The audit entry keeps `detail` when given, else the payload: what the audit needs and the
+    event's subscribers must not see (a free-text reason) goes in `detail` only.
+    """
     audit(
         session,
         actor_id=actor_id,
@@ -61,6 +66,6 @@ def record(
         action=action,
         target_type=target_type,
         target_id=target_id,
-        detail=payload,
+        detail=payload if detail is None else detail,
     )
     emit(session, type=action, aggregate_type=target_type, aggregate_id=target_id, payload=payload)

@@ -101,13 +101,14 @@ async def create_condominium(session: AsyncSession, user: User, data: Condominiu
     await _apply(session, row, data)
     session.add(row)
     await session.flush()
-    _audit(session, user, "condominium.created", row.id)
-    ledger.emit(
+    ledger.record(
         session,
-        type="condominium.created",
-        aggregate_type="condominium",
-        aggregate_id=row.id,
+        actor_id=user.id,
+        action="condominium.created",
+        target_type="condominium",
+        target_id=row.id,
         payload={"hub_id": str(hub.id), "nil_id": str(row.nil_id)},
+        detail={},
     )
     return row
 

@@ -150,21 +150,15 @@ def _check_sessions(sessions: list[CourseSession], now: datetime) -> None:
 
 
 def _event(session: AsyncSession, actor: User, type_: str, course: Course, **detail: object) -> None:
-    ledger.audit(
+    details = {k: str(v) for k, v in detail.items()}
+    ledger.record(
         session,
         actor_id=actor.id,
-        actor_kind="user",
         action=type_,
         target_type="course",
         target_id=course.id,
-        detail={k: str(v) for k, v in detail.items()},
-    )
-    ledger.emit(
-        session,
-        type=type_,
-        aggregate_type="course",
-        aggregate_id=course.id,
-        payload={"course_id": str(course.id), "hub_id": str(course.hub_id), **{k: str(v) for k, v in detail.items()}},
+        payload={"course_id": str(course.id), "hub_id": str(course.hub_id), **details},
+        detail=details,
     )
 
 

@@ -104,21 +104,14 @@ async def _close(
         engagement.cancelled_reason, request.status = reason, RequestStatus.cancelled
         request.closed_reason = reason
     event = f"engagement.{target.value}"
-    ledger.audit(
+    ledger.record(
         session,
         actor_id=user.id,
-        actor_kind="user",
         action=event,
         target_type="engagement",
         target_id=engagement.id,
-        detail={"by": party, "reason": reason},
-    )
-    ledger.emit(
-        session,
-        type=event,
-        aggregate_type="engagement",
-        aggregate_id=engagement.id,
         payload={"engagement_id": str(engagement.id), "provider_id": str(engagement.provider_id)},
+        detail={"by": party, "reason": reason},
     )
     await session.flush()
     return engagement

@@ -177,21 +177,14 @@ async def create_offer(session: AsyncSession, user: User, request_id: uuid.UUID,
             session.add(offer)
     except IntegrityError as exc:
         raise OfferExists("This provider already has a pending offer on the request; withdraw it first.") from exc
-    ledger.audit(
+    ledger.record(
         session,
         actor_id=user.id,
-        actor_kind="user",
         action="offer.created",
         target_type="offer",
         target_id=offer.id,
-        detail={"request_id": str(request.id)},
-    )
-    ledger.emit(
-        session,
-        type="offer.created",
-        aggregate_type="offer",
-        aggregate_id=offer.id,
         payload={"offer_id": str(offer.id), "request_id": str(request.id), "provider_id": str(provider.id)},
+        detail={"request_id": str(request.id)},
     )
     return offer
 
@@ -325,19 +318,12 @@ async def accept_offer(
 
 
 def _record(session: AsyncSession, user: User, offer: Offer, event: str, **detail: object) -> None:
-    ledger.audit(
+    ledger.record(
         session,
         actor_id=user.id,
-        actor_kind="user",
         action=event,
         target_type="offer",
         target_id=offer.id,
-        detail=dict(detail),
-    )
-    ledger.emit(
-        session,
-        type=event,
-        aggregate_type="offer",
-        aggregate_id=offer.id,
         payload={"offer_id": str(offer.id), "request_id": str(offer.request_id), "provider_id": str(offer.provider_id)},
+        detail=dict(detail),
     )

@@ -230,21 +230,14 @@ def record_declined(session: AsyncSession, offers: list, *, why: str) -> None:
     """Offers the system declined (another was accepted, or the request closed) get their own
     audit entry and `offer.declined` event, like offers a citizen declines."""
     for offer_id, provider_id, request_id in offers:
-        ledger.audit(
+        ledger.record(
             session,
             actor_id=None,
-            actor_kind="system",
             action="offer.declined",
             target_type="offer",
             target_id=offer_id,
-            detail={"why": why},
-        )
-        ledger.emit(
-            session,
-            type="offer.declined",
-            aggregate_type="offer",
-            aggregate_id=offer_id,
             payload={"offer_id": str(offer_id), "request_id": str(request_id), "provider_id": str(provider_id)},
+            detail={"why": why},
         )
 
 
@@ -260,19 +253,13 @@ async def _open(session: AsyncSession, user: User, request: DemandRequest) -> No
         raise TooManyOpenRequests(f"At most {MAX_OPEN_REQUESTS} open requests per household; close one first.")
     now = datetime.now(UTC)
     request.status, request.opened_at, request.valid_until = RequestStatus.open, now, now + VALIDITY
-    ledger.audit(
+    ledger.record(
         session,
         actor_id=user.id,
-        actor_kind="user",
         action="request.opened",
         target_type="request",
         target_id=request.id,
-    )
-    ledger.emit(
-        session,
-        type="request.opened",
-        aggregate_type="request",
-        aggregate_id=request.id,
+        detail={},
         payload={
             "request_id": str(request.id),
             "category_id": str(request.category_id),
@@ -310,21 +297,14 @@ async def cancel_request(
     now = datetime.now(UTC)
     request.status, request.closed_reason = RequestStatus.cancelled, reason
     record_declined(session, await repo.expire_pending_offers(session, [request.id], now), why="request cancelled")
-    ledger.audit(
+    ledger.record(
         session,
         actor_id=user.id,
-        actor_kind="user",
         action="request.cancelled",
         target_type="request",
         target_id=request.id,
-        detail={"reason": reason},
-    )
-    ledger.emit(
-        session,
-        type="request.cancelled",
-        aggregate_type="request",
-        aggregate_id=request.id,
         payload={"request_id": str(request.id)},
+        detail={"reason": reason},
     )
     await session.flush()
     return request

@@ -66,15 +66,14 @@ async def create_review(session: AsyncSession, user: User, engagement_id: uuid.U
             session.add(review)
     except IntegrityError as exc:
         raise ReviewExists("This engagement was already reviewed.") from exc
-    ledger.audit(
-        session, actor_id=user.id, actor_kind="user", action="review.created", target_type="review", target_id=review.id
-    )
-    ledger.emit(
+    ledger.record(
         session,
-        type="review.created",
-        aggregate_type="review",
-        aggregate_id=review.id,
+        actor_id=user.id,
+        action="review.created",
+        target_type="review",
+        target_id=review.id,
         payload={"review_id": str(review.id), "provider_id": str(review.provider_id)},
+        detail={},
     )
     return review
 
@@ -101,21 +100,14 @@ async def moderate(
     await session.flush()
     await _refresh_rating(session, review.provider_id)
     event = f"review.{review.status.value}"
-    ledger.audit(
+    ledger.record(
         session,
         actor_id=admin.id,
-        actor_kind="user",
         action=event,
         target_type="review",
         target_id=review.id,
-        detail={"reason": reason},
-    )
-    ledger.emit(
-        session,
-        type=event,
-        aggregate_type="review",
-        aggregate_id=review.id,
         payload={"review_id": str(review.id), "provider_id": str(review.provider_id)},
+        detail={"reason": reason},
     )
     await session.flush()
     return review

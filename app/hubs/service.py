@@ -122,10 +122,15 @@ async def create_hub(session: AsyncSession, admin: User, data: HubCreate) -> Hub
     session.add(hub)
     await session.flush()
     await repo.replace_zones(session, hub.id, nils or [])
-    ledger.audit(
-        session, actor_id=admin.id, actor_kind="user", action="hub.created", target_type="hub", target_id=hub.id
+    ledger.record(
+        session,
+        actor_id=admin.id,
+        action="hub.created",
+        target_type="hub",
+        target_id=hub.id,
+        payload={"name": hub.name},
+        detail={},
     )
-    ledger.emit(session, type="hub.created", aggregate_type="hub", aggregate_id=hub.id, payload={"name": hub.name})
     return hub
 
 
@@ -141,16 +146,15 @@ async def update_hub(
     await session.flush()
     if nils is not None:
         await repo.replace_zones(session, hub.id, nils)
-    ledger.audit(
+    ledger.record(
         session,
         actor_id=admin.id,
-        actor_kind="user",
         action="hub.updated",
         target_type="hub",
         target_id=hub.id,
+        payload={"name": hub.name},
         detail={"fields": sorted(data.model_fields_set)},
     )
-    ledger.emit(session, type="hub.updated", aggregate_type="hub", aggregate_id=hub.id, payload={"name": hub.name})
     return hub
 
 

@@ -46,21 +46,14 @@ async def record(
         verifier_name="Comune di Milano" if user.role == Role.admin else "Spazio WeMi",
     )
     session.add(verification)
-    ledger.audit(
+    ledger.record(
         session,
         actor_id=user.id,
-        actor_kind="user",
         action="provider.verification_recorded",
         target_type="provider",
         target_id=provider.id,
-        detail={"kind": data.kind.value, "outcome": data.outcome.value},
-    )
-    ledger.emit(
-        session,
-        type="provider.verification_recorded",
-        aggregate_type="provider",
-        aggregate_id=provider.id,
         payload={"provider_id": str(provider.id), "kind": data.kind.value, "outcome": data.outcome.value},
+        detail={"kind": data.kind.value, "outcome": data.outcome.value},
     )
     await session.flush()
     siblings = await repo.verifications_of(session, [provider.id])
