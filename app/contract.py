@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
-from app.auth import SCHEME_NAME, current_principal
+from app.accounts.auth import SCHEME_NAME, current_principal
 from app.errors import COMMON_RESPONSES, FRAMEWORK_PROBLEMS, PROBLEM_CODES, PROBLEM_JSON, AppError, ProblemType
 from app.routing import has_version_field
 

@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, text
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import CurrentPrincipal
+from app.accounts.auth import CurrentPrincipal
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, raises

@@ -11,7 +11,7 @@ from typing import Any, Protocol, TypeVar
 
 from fastapi import Depends, Request, Response
 
-from app.auth import CurrentPrincipal
+from app.accounts.auth import CurrentPrincipal
 from app.config import get_settings
 from app.errors import RateLimited, raises
 from app.tokens import parse_basic_credentials

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.auth import PARTNER_SCOPES
+from app.accounts.auth import PARTNER_SCOPES
 from app.contract import problem_catalogue, render_errors_doc
 from app.errors import PROBLEM_CODES, PROBLEM_JSON
 from app.main import create_app

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.accounts import login
 from app.accounts import service as account_service
+from app.accounts.auth import AdminUser, CurrentUser
 from app.accounts.errors import (
     EmailTaken,
     InvalidGrant,
@@ -24,7 +25,6 @@ from app.accounts.schemas import (
     UserAdminUpdate,
     UserRead,
 )
-from app.auth import AdminUser, CurrentUser
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.integrations.service import InvalidClientCredentials, InvalidScope

@@ -2,10 +2,11 @@ import uuid
 
 from fastapi import status
 
-from app.auth import CurrentUser, OptionalUser
+from app.accounts.auth import CurrentUser, OptionalUser
 from app.catalog import service as catalog_service
 from app.catalog.schemas import ServiceCreate, ServiceRead, ServiceUpdate
 from app.catalog.search import ServiceSort, search_services
+from app.catalog.search_params import SearchFiltersDep
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
@@ -14,7 +15,6 @@ from app.pagination import Page, PageParamsDep, Paginated
 from app.providers.access import ProviderNotFound
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router
-from app.search_params import SearchFiltersDep
 from app.zones.service import UnknownZones
 
 router = api_router(prefix="/services", tags=["services"])

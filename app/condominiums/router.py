@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import Query, Response, status
 
-from app.auth import CurrentUser
+from app.accounts.auth import CurrentUser
 from app.condominiums import service as condominium_service
 from app.condominiums.schemas import (
     CondominiumCreate,

@@ -2,7 +2,7 @@ import uuid
 
 from fastapi import status
 
-from app.auth import CurrentUser
+from app.accounts.auth import CurrentUser
 from app.courses import service as course_service
 from app.courses.schemas import CourseCreate, CourseRead, CourseUpdate, EnrolmentRead, EnrolmentWithPerson
 from app.db import SessionDep

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import Query, status
 
-from app.auth import AdminUser, CurrentUser, OptionalUser
+from app.accounts.auth import AdminUser, CurrentUser, OptionalUser
 from app.db import SessionDep
 from app.demand import engagements, matching, offers, requests, reviews
 from app.demand.schemas import (

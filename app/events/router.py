@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from app.auth import CurrentPrincipal, require_scope
+from app.accounts.auth import CurrentPrincipal, require_scope
 from app.db import SessionDep
 from app.errors import Forbidden, InvalidCursor, NotAuthenticated, ValidationFailed, error_responses
 from app.events import service as event_service

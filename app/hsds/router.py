@@ -14,6 +14,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.catalog.search_params import rfc3339_only
 from app.db import SessionDep
 from app.errors import AppError, error_responses
 from app.hsds import service as hsds_service
@@ -27,7 +28,6 @@ from app.hsds.schemas import (
     HsdsTaxonomyTerm,
 )
 from app.routing import api_router
-from app.search_params import rfc3339_only
 
 PREFIX = "/hsds"
 OPEN = {

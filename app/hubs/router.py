@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import Query, Response, status
 
-from app.auth import AdminUser, CurrentUser, OptionalUser
+from app.accounts.auth import AdminUser, CurrentUser, OptionalUser
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.hubs import service as hub_service

@@ -2,7 +2,7 @@ import uuid
 
 from fastapi import status
 
-from app.auth import CurrentUser
+from app.accounts.auth import CurrentUser
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses
 from app.hubs.service import HubNotFound

@@ -2,7 +2,7 @@ import uuid
 
 from fastapi import status
 
-from app.auth import AdminUser
+from app.accounts.auth import AdminUser
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, RateLimited, error_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep, IdempotencyKeyReused

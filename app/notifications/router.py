@@ -1,6 +1,6 @@
 import uuid
 
-from app.auth import CurrentUser
+from app.accounts.auth import CurrentUser
 from app.db import SessionDep
 from app.errors import NotAuthenticated, error_responses
 from app.models import Notification

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request, Response, status
 
-from app.auth import require_scope
+from app.accounts.auth import require_scope
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, error_responses
 from app.models import PartnerClient, PartnerScope

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import Query, status
 
-from app.auth import CurrentUser
+from app.accounts.auth import CurrentUser
 from app.condominiums.service import CondominiumNotFound
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses

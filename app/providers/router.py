@@ -2,7 +2,8 @@ import uuid
 
 from fastapi import status
 
-from app.auth import CurrentUser, OptionalUser
+from app.accounts.auth import CurrentUser, OptionalUser
+from app.catalog.search_params import SearchFiltersDep
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
@@ -25,7 +26,6 @@ from app.providers.schemas import (
 from app.providers.search import ProviderSort, search_providers
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router
-from app.search_params import SearchFiltersDep
 from app.zones.service import UnknownZones
 
 router = api_router(prefix="/providers", tags=["providers"])

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import Depends, status
 
-from app.auth import require_scope
+from app.accounts.auth import require_scope
 from app.db import SessionDep
 from app.errors import Conflict, Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep, IdempotencyKeyReused
