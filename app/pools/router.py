@@ -23,7 +23,7 @@ from app.pools.schemas import (
     PoolUpdate,
     SuggestionList,
 )
-from app.pools.views import member_views, pool_offer_views, pool_views
+from app.pools.views import member_views, pool_offer_views, pool_views, suggestion_views
 from app.providers.access import ProviderNotFound
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router
@@ -49,7 +49,8 @@ async def list_pool_suggestions(
 ) -> SuggestionList:
     """Groups of compatible open requests open to sharing: for an operator across their hubs' NILs,
     for a citizen around their own requests (others shown only by NIL)."""
-    return await suggestions.suggest(session, user, hub_id=hub_id, category_id=category_id, limit=limit)
+    found = await suggestions.suggest(session, user, hub_id=hub_id, category_id=category_id, limit=limit)
+    return await suggestion_views(session, found, viewer=user)
 
 
 @router.post(

@@ -22,11 +22,10 @@ from app.condominiums import service as condominium_service
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.hubs import service as hub_service
-from app.models import PoolScope, Role, Service, User
+from app.models import PoolScope, Role, User
 from app.pools import access, suggestion_tokens
 from app.pools import repository as repo
 from app.pools.access import Viewer
-from app.pools.schemas import PoolSuggestion, SuggestionList, SuggestionMember
 from app.schedules import Span, WeeklySlot, intersect, slots_of, spans_of, total_minutes
 
 
@@ -59,10 +58,21 @@ SharingRequest = repo.SharingRequest
 
 
 @dataclass(slots=True)
-class _Group:
+class Group:
+    """Compatible requests of different households, the schedule they have in common and, when all
+    live in one, their condominium; `token` redeems it (POST /v1/pools), for the caller only."""
+
     requests: list[SharingRequest]
     common: list[Span]
     condominium_id: uuid.UUID | None
+    token: str = ""
+
+
+@dataclass(slots=True)
+class Suggestions:
+    groups: list[Group]  # the `limit` biggest
+    total: int  # groups found in all
+    operator: bool  # hub operators (and admins) see every request id, a citizen only their own
 
 
 # --- finding groups --------------------------------------------------------------------------------
@@ -91,7 +101,7 @@ async def _graph(
     return edges, {r.id: r for r in rows}
 
 
-def _grow(seed: SharingRequest, edges, rows, used: set[uuid.UUID], minimum: int) -> _Group | None:
+def _grow(seed: SharingRequest, edges, rows, used: set[uuid.UUID], minimum: int) -> Group | None:
     group, common = [seed], spans_of(seed.schedule_minutes)
     candidates = sorted(edges.get(seed.id, {}).items(), key=lambda item: (-item[1], str(item[0])))
     for other_id, _ in candidates:
@@ -104,12 +114,10 @@ def _grow(seed: SharingRequest, edges, rows, used: set[uuid.UUID], minimum: int)
         if total_minutes(narrowed) >= minimum:
             group.append(other)
             common = narrowed
-    return _Group(group, common, None) if len(group) >= 2 else None
+    return Group(group, common, None) if len(group) >= 2 else None
 
 
-async def _groups(
-    session: AsyncSession, seeds: list[SharingRequest], now: datetime, *, exclusive: bool
-) -> list[_Group]:
+async def _groups(session: AsyncSession, seeds: list[SharingRequest], now: datetime, *, exclusive: bool) -> list[Group]:
     if not seeds:
         return []
     minimum = get_settings().pools.suggestion_min_overlap_minutes
@@ -136,37 +144,12 @@ async def _buildings(session: AsyncSession, citizen_ids: list[uuid.UUID]) -> dic
     return await condominium_service.buildings_of(session, sorted(set(citizen_ids)))
 
 
-async def _listings(session: AsyncSession, groups: list[_Group]) -> dict[tuple, list[Service]]:
-    """(category, NIL) → the shared listings of the category covering the NIL, for all groups at once."""
-    keys = {(g.requests[0].category_id, g.requests[0].nil_id) for g in groups}
-    if not keys:
-        return {}
-    services = await repo.shared_services(session, sorted({c for c, _ in keys}), sorted({n for _, n in keys}))
-    return {
-        (category, nil): [s for s in services if s.category_id == category and nil in s.coverage_nil_ids]
-        for category, nil in keys
-    }
-
-
-def _estimate(group: _Group, listings: dict[tuple, list[Service]]) -> tuple[int | None, str | None]:
-    """The cheapest per-person price for this group size among shared listings covering the NIL."""
-    size, best = len(group.requests), None
-    for service in listings[(group.requests[0].category_id, group.requests[0].nil_id)]:
-        tiers = [t for t in service.shared_prices if t["group_size"] <= size]
-        if not tiers:
-            continue
-        price = max(tiers, key=lambda t: t["group_size"])["price_per_person_cents"]
-        if best is None or price < best[0]:
-            best = (price, service.price_model.value)
-    return best if best else (None, None)
-
-
 # --- the API ---------------------------------------------------------------------------------------
 
 
 async def suggest(
     session: AsyncSession, user: User, *, hub_id: uuid.UUID | None, category_id: uuid.UUID | None, limit: int
-) -> SuggestionList:
+) -> Suggestions:
     now = datetime.now(UTC)
     viewer = await access.viewer_of(session, user)
     if user.role in (Role.hub_operator, Role.admin):
@@ -186,42 +169,12 @@ async def suggest(
         operator = False
     else:
         raise Forbidden("Suggestions are for citizens (their requests) and hub operators (their zones).")
-    items = []
     found = await _groups(session, seeds, now, exclusive=operator)
     # The biggest groups with the most time in common first: where a shared service helps most.
     found.sort(key=lambda g: (-len(g.requests), -total_minutes(g.common), str(g.requests[0].id)))
-    groups = found[:limit]
-    listings = await _listings(session, groups)
-    for group in groups:
-        price, model = _estimate(group, listings)
-        items.append(
-            PoolSuggestion(
-                category_id=group.requests[0].category_id,
-                nil_ids=sorted({r.nil_id for r in group.requests}),
-                condominium_id=group.condominium_id,
-                common_schedule=slots_of(group.common),
-                common_weekly_minutes=total_minutes(group.common),
-                members=[
-                    SuggestionMember(
-                        nil_id=r.nil_id,
-                        weekly_overlap_minutes=total_minutes(intersect(group.common, spans_of(r.schedule_minutes))),
-                        request_id=r.id if operator or r.citizen_id == user.id else None,
-                        yours=r.citizen_id == user.id,
-                    )
-                    for r in group.requests
-                ],
-                estimated_price_per_person_cents=price,
-                estimated_price_model=model,
-                suggestion_token=_sign(user.id, [r.id for r in group.requests]),
-            )
-        )
-    settings = get_settings().pools
-    return SuggestionList(
-        items=items,
-        total=len(found),
-        max_distance_km=settings.suggestion_max_distance_km,
-        min_overlap_minutes=settings.suggestion_min_overlap_minutes,
-    )
+    for group in found[:limit]:
+        group.token = _sign(user.id, [r.id for r in group.requests])
+    return Suggestions(groups=found[:limit], total=len(found), operator=operator)
 
 
 def _sign(user_id: uuid.UUID, request_ids: list[uuid.UUID]) -> str:

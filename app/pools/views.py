@@ -11,11 +11,23 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Pool, PoolMember, PoolOffer, SplitRule, User
+from app.config import get_settings
+from app.models import Pool, PoolMember, PoolOffer, Service, SplitRule, User
 from app.pools import repository as repo
 from app.pools.access import Viewer, can_coordinate
-from app.pools.schemas import MyMembership, PoolMemberRead, PoolOfferRead, PoolRead, PoolShare
+from app.pools.schemas import (
+    MyMembership,
+    PoolMemberRead,
+    PoolOfferRead,
+    PoolRead,
+    PoolShare,
+    PoolSuggestion,
+    SuggestionList,
+    SuggestionMember,
+)
 from app.pools.shares import cost_of_minutes, split_cents
+from app.pools.suggestions import Group, Suggestions
+from app.schedules import intersect, slots_of, spans_of, total_minutes
 from app.shared_schemas import from_row
 
 
@@ -83,3 +95,65 @@ def member_views(members: Sequence[tuple[PoolMember, User]]) -> list[PoolMemberR
 
 def pool_offer_views(offers: Sequence[PoolOffer]) -> list[PoolOfferRead]:
     return [from_row(PoolOfferRead, offer) for offer in offers]
+
+
+async def suggestion_views(session: AsyncSession, found: Suggestions, *, viewer: User) -> SuggestionList:
+    """Each group with its common schedule, its households by NIL (request ids only where the caller
+    may see them) and the cheapest shared price for its size; one query for the listings of all."""
+    listings = await _listings(session, found.groups)
+    settings = get_settings().pools
+    items = []
+    for group in found.groups:
+        price, model = _estimate(group, listings)
+        items.append(
+            PoolSuggestion(
+                category_id=group.requests[0].category_id,
+                nil_ids=sorted({r.nil_id for r in group.requests}),
+                condominium_id=group.condominium_id,
+                common_schedule=slots_of(group.common),
+                common_weekly_minutes=total_minutes(group.common),
+                members=[
+                    SuggestionMember(
+                        nil_id=r.nil_id,
+                        weekly_overlap_minutes=total_minutes(intersect(group.common, spans_of(r.schedule_minutes))),
+                        request_id=r.id if found.operator or r.citizen_id == viewer.id else None,
+                        yours=r.citizen_id == viewer.id,
+                    )
+                    for r in group.requests
+                ],
+                estimated_price_per_person_cents=price,
+                estimated_price_model=model,
+                suggestion_token=group.token,
+            )
+        )
+    return SuggestionList(
+        items=items,
+        total=found.total,
+        max_distance_km=settings.suggestion_max_distance_km,
+        min_overlap_minutes=settings.suggestion_min_overlap_minutes,
+    )
+
+
+async def _listings(session: AsyncSession, groups: list[Group]) -> dict[tuple, list[Service]]:
+    """(category, NIL) → the shared listings of the category covering the NIL, for all groups at once."""
+    keys = {(g.requests[0].category_id, g.requests[0].nil_id) for g in groups}
+    if not keys:
+        return {}
+    services = await repo.shared_services(session, sorted({c for c, _ in keys}), sorted({n for _, n in keys}))
+    return {
+        (category, nil): [s for s in services if s.category_id == category and nil in s.coverage_nil_ids]
+        for category, nil in keys
+    }
+
+
+def _estimate(group: Group, listings: dict[tuple, list[Service]]) -> tuple[int | None, str | None]:
+    """The cheapest per-person price for this group size among shared listings covering the NIL."""
+    size, best = len(group.requests), None
+    for service in listings[(group.requests[0].category_id, group.requests[0].nil_id)]:
+        tiers = [t for t in service.shared_prices if t["group_size"] <= size]
+        if not tiers:
+            continue
+        price = max(tiers, key=lambda t: t["group_size"])["price_per_person_cents"]
+        if best is None or price < best[0]:
+            best = (price, service.price_model.value)
+    return best if best else (None, None)
