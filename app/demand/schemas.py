@@ -233,8 +233,6 @@ class OfferCreate(Strict):
 
 
 class OfferRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: uuid.UUID
     request_id: uuid.UUID
     provider_id: uuid.UUID
@@ -291,8 +289,6 @@ class ReviewCreate(Strict):
 
 
 class ReviewRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: uuid.UUID
     engagement_id: uuid.UUID
     provider_id: uuid.UUID

@@ -7,6 +7,7 @@ from app.db import SessionDep
 from app.errors import Forbidden, InvalidCursor, NotAuthenticated, ValidationFailed, error_responses
 from app.events import service as event_service
 from app.events.schemas import EventPage, EventTypeList
+from app.events.views import event_views
 from app.models import PartnerClient, PartnerScope
 from app.routing import api_router
 
@@ -38,4 +39,7 @@ async def list_events(
     limit: Annotated[int, Query(ge=1, le=100, description="Events per page (1-100)")] = 50,
 ) -> EventPage:
     """Events visible to the calling partner, oldest first, without gaps or duplicates (scope events:read)."""
-    return await event_service.read_feed(session, partner, after=after, types=types, limit=limit)
+    feed = await event_service.read_feed(session, partner, after=after, types=types, limit=limit)
+    return EventPage(
+        items=await event_views(session, feed.events), next_cursor=feed.next_cursor, has_more=feed.has_more
+    )

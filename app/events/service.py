@@ -9,16 +9,27 @@ handed out. The cost: the feed lags behind the oldest running transaction in the
 transactions short; `idle_in_transaction_session_timeout` in production).
 """
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import InvalidCursor, ValidationFailed
 from app.events import catalogue
 from app.events import repository as repo
-from app.events.schemas import EventPage, EventRead, EventTypeList, EventTypeRead
+from app.events.schemas import EventTypeList, EventTypeRead
 from app.models import OutboxEvent, PartnerClient
 from app.pagination import decode_cursor_values, encode_cursor
 
 CURSOR_SCOPE = "events"
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A page of the feed: its events, where the next page starts, and whether one is ready now."""
+
+    events: list[OutboxEvent]
+    next_cursor: str | None
+    has_more: bool
 
 
 def event_types() -> EventTypeList:
@@ -44,17 +55,6 @@ def validate_patterns(patterns: list[str], *, pointer: str, location: str = "bod
     return list(dict.fromkeys(patterns))
 
 
-def to_read(event: OutboxEvent) -> EventRead:
-    return EventRead(
-        id=event.id,
-        type=event.type,
-        occurred_at=event.occurred_at,
-        aggregate_type=event.aggregate_type,
-        aggregate_id=event.aggregate_id,
-        data=event.payload,
-    )
-
-
 def _decode(cursor: str) -> tuple[int, int]:
     xact_id, position = decode_cursor_values(cursor, CURSOR_SCOPE, 2)
     if not (isinstance(xact_id, str) and xact_id.isdigit() and isinstance(position, int) and position >= 0):
@@ -64,7 +64,7 @@ def _decode(cursor: str) -> tuple[int, int]:
 
 async def read_feed(
     session: AsyncSession, partner: PartnerClient, *, after: str | None, types: str | None, limit: int
-) -> EventPage:
+) -> Feed:
     position = _decode(after) if after else None
     patterns = ["*"] if not types else [t.strip() for t in types.split(",") if t.strip()]
     wanted = catalogue.expand(validate_patterns(patterns, pointer="/types", location="query"))
@@ -77,4 +77,4 @@ async def read_feed(
         next_cursor = encode_cursor(CURSOR_SCOPE, [str(xact_id), last.position])
     else:
         next_cursor = after
-    return EventPage(items=[to_read(e) for e, _ in rows], next_cursor=next_cursor, has_more=has_more)
+    return Feed(events=[e for e, _ in rows], next_cursor=next_cursor, has_more=has_more)

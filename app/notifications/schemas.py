@@ -2,12 +2,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 
 class NotificationRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: uuid.UUID
     kind: str = Field(examples=["pool.invitation", "pool.activated", "pool.back_to_forming"])
     subject_type: str = Field(examples=["pool"])

@@ -8,7 +8,6 @@ the delivery is claimed again; receivers dedupe on `webhook-id`.
 """
 
 import asyncio
-import json
 import logging
 import random
 import time
@@ -21,11 +20,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import WebhookSettings
-from app.events import catalogue
-from app.events import service as event_service
-from app.models import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookSubscription
+from app.models import DeliveryStatus, WebhookSubscription
 from app.webhooks import repository as repo
 from app.webhooks import signing, url_safety
+from app.webhooks.views import body_views
 
 log = logging.getLogger("app.webhooks")
 USER_AGENT = "WelfareDiTutti-Webhooks/1.0"
@@ -61,20 +59,6 @@ class Outcome:
     @property
     def gone(self) -> bool:  # the receiver says the endpoint no longer exists
         return self.status_code == 410
-
-
-def body_of(delivery: WebhookDelivery, subscription: WebhookSubscription, event: OutboxEvent | None) -> bytes:
-    if event is not None:
-        return event_service.to_read(event).model_dump_json().encode()
-    ping = {
-        "id": str(delivery.id),
-        "type": catalogue.PING,
-        "occurred_at": delivery.created_at.isoformat().replace("+00:00", "Z"),
-        "aggregate_type": "webhook",
-        "aggregate_id": str(subscription.id),
-        "data": {"subscription_id": str(subscription.id)},
-    }
-    return json.dumps(ping, separators=(",", ":")).encode()
 
 
 def signing_secrets(subscription: WebhookSubscription, now: datetime) -> list[str]:
@@ -196,6 +180,7 @@ async def claim(sessions: async_sessionmaker[AsyncSession], settings: WebhookSet
         rows = await repo.claim_due(
             session, now=now, lease_until=now + timedelta(seconds=settings.lease_seconds), limit=settings.batch_size
         )
+        bodies = await body_views(session, [(d, e) for d, _, e in rows])
         return [
             Job(
                 delivery_id=d.id,
@@ -203,10 +188,10 @@ async def claim(sessions: async_sessionmaker[AsyncSession], settings: WebhookSet
                 subscription_id=s.id,
                 url=s.url,
                 secrets=signing_secrets(s, now),
-                body=body_of(d, s, e),
+                body=body,
                 created_at=d.created_at,
             )
-            for d, s, e in rows
+            for (d, s, _), body in zip(rows, bodies, strict=True)
         ]
 
 

@@ -7,10 +7,11 @@ from app.accounts.auth import require_scope
 from app.db import SessionDep
 from app.errors import Conflict, Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep, IdempotencyKeyReused
-from app.models import DeliveryStatus, PartnerClient, PartnerScope, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from app.models import DeliveryStatus, PartnerClient, PartnerScope
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router
+from app.shared_schemas import one
 from app.webhooks import service as webhook_service
 from app.webhooks.schemas import (
     WebhookAttemptRead,
@@ -27,6 +28,13 @@ from app.webhooks.service import (
     WebhookLimitReached,
     WebhookNotFound,
     WebhookUrlNotAllowed,
+)
+from app.webhooks.views import (
+    attempt_views,
+    delivery_views,
+    webhook_created_views,
+    webhook_secret_views,
+    webhook_views,
 )
 
 router = api_router(prefix="/webhooks", tags=["webhooks"])
@@ -47,21 +55,22 @@ CHANGE = error_responses(*GUARDED, WebhookNotFound, PreconditionFailed)
 )
 async def create_webhook(data: WebhookCreate, session: SessionDep, partner: WebhookManager) -> WebhookCreated:
     """Subscribe an https endpoint to event types; the signing secret is shown only in this response."""
-    return await webhook_service.create_subscription(session, partner, data)
+    return await one(
+        webhook_created_views(session, [await webhook_service.create_subscription(session, partner, data)])
+    )
 
 
 @router.get("", response_model=Page[WebhookRead], responses=error_responses(*GUARDED))
-async def list_webhooks(
-    session: SessionDep, partner: WebhookManager, page: PageParamsDep
-) -> Paginated[WebhookSubscription]:
+async def list_webhooks(session: SessionDep, partner: WebhookManager, page: PageParamsDep) -> Paginated[WebhookRead]:
     """The calling partner's webhook subscriptions, oldest first."""
-    return await webhook_service.list_subscriptions(session, partner, page)
+    found = await webhook_service.list_subscriptions(session, partner, page)
+    return Paginated(items=await webhook_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @router.get("/{webhook_id}", response_model=WebhookRead, responses=ONE)
-async def get_webhook(webhook_id: uuid.UUID, session: SessionDep, partner: WebhookManager) -> WebhookSubscription:
+async def get_webhook(webhook_id: uuid.UUID, session: SessionDep, partner: WebhookManager) -> WebhookRead:
     """One of the calling partner's subscriptions."""
-    return await webhook_service.get_subscription(session, partner, webhook_id)
+    return await one(webhook_views(session, [await webhook_service.get_subscription(session, partner, webhook_id)]))
 
 
 @router.patch(
@@ -71,9 +80,10 @@ async def get_webhook(webhook_id: uuid.UUID, session: SessionDep, partner: Webho
 )
 async def update_webhook(
     webhook_id: uuid.UUID, data: WebhookUpdate, session: SessionDep, partner: WebhookManager, if_match: IfMatch
-) -> WebhookSubscription:
+) -> WebhookRead:
     """Change the URL, event types or description (only the fields sent)."""
-    return await webhook_service.update_subscription(session, partner, webhook_id, data, if_match=if_match)
+    subscription = await webhook_service.update_subscription(session, partner, webhook_id, data, if_match=if_match)
+    return await one(webhook_views(session, [subscription]))
 
 
 @router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CHANGE)
@@ -87,23 +97,25 @@ async def delete_webhook(
 @router.post("/{webhook_id}/enable", response_model=WebhookRead, responses=CHANGE)
 async def enable_webhook(
     webhook_id: uuid.UUID, session: SessionDep, partner: WebhookManager, if_match: IfMatch
-) -> WebhookSubscription:
+) -> WebhookRead:
     """Re-enable a subscription (e.g. one disabled after repeated failures); its failure count restarts."""
-    return await webhook_service.set_enabled(session, partner, webhook_id, True, if_match=if_match)
+    subscription = await webhook_service.set_enabled(session, partner, webhook_id, True, if_match=if_match)
+    return await one(webhook_views(session, [subscription]))
 
 
 @router.post("/{webhook_id}/disable", response_model=WebhookRead, responses=CHANGE)
 async def disable_webhook(
     webhook_id: uuid.UUID, session: SessionDep, partner: WebhookManager, if_match: IfMatch
-) -> WebhookSubscription:
+) -> WebhookRead:
     """Pause deliveries; pending ones wait (up to their 24-hour window) until it is enabled again."""
-    return await webhook_service.set_enabled(session, partner, webhook_id, False, if_match=if_match)
+    subscription = await webhook_service.set_enabled(session, partner, webhook_id, False, if_match=if_match)
+    return await one(webhook_views(session, [subscription]))
 
 
 @router.post("/{webhook_id}/rotate-secret", response_model=WebhookSecret, responses=ONE)
 async def rotate_webhook_secret(webhook_id: uuid.UUID, session: SessionDep, partner: WebhookManager) -> WebhookSecret:
     """Issue a new signing secret; the old one keeps signing alongside it for 24 hours."""
-    return await webhook_service.rotate_secret(session, partner, webhook_id)
+    return await one(webhook_secret_views(session, [await webhook_service.rotate_secret(session, partner, webhook_id)]))
 
 
 @router.post(
@@ -112,9 +124,9 @@ async def rotate_webhook_secret(webhook_id: uuid.UUID, session: SessionDep, part
     response_model=WebhookDeliveryRead,
     responses=error_responses(*GUARDED, WebhookNotFound, WebhookDisabled),
 )
-async def test_webhook(webhook_id: uuid.UUID, session: SessionDep, partner: WebhookManager) -> WebhookDelivery:
+async def test_webhook(webhook_id: uuid.UUID, session: SessionDep, partner: WebhookManager) -> WebhookDeliveryRead:
     """Queue a signed `webhook.ping` delivery to the endpoint."""
-    return await webhook_service.send_test(session, partner, webhook_id)
+    return await one(delivery_views(session, [await webhook_service.send_test(session, partner, webhook_id)]))
 
 
 @router.get("/{webhook_id}/deliveries", response_model=Page[WebhookDeliveryRead], responses=ONE)
@@ -124,9 +136,10 @@ async def list_webhook_deliveries(
     partner: WebhookManager,
     page: PageParamsDep,
     status: DeliveryStatus | None = None,
-) -> Paginated[WebhookDelivery]:
+) -> Paginated[WebhookDeliveryRead]:
     """Deliveries of one subscription, newest first."""
-    return await webhook_service.list_deliveries(session, partner, webhook_id, page, status=status)
+    found = await webhook_service.list_deliveries(session, partner, webhook_id, page, status=status)
+    return Paginated(items=await delivery_views(session, found.items), next_cursor=found.next_cursor)
 
 
 DELIVERY = error_responses(*GUARDED, WebhookNotFound, WebhookDeliveryNotFound)
@@ -135,9 +148,10 @@ DELIVERY = error_responses(*GUARDED, WebhookNotFound, WebhookDeliveryNotFound)
 @router.get("/{webhook_id}/deliveries/{delivery_id}", response_model=WebhookDeliveryRead, responses=DELIVERY)
 async def get_webhook_delivery(
     webhook_id: uuid.UUID, delivery_id: uuid.UUID, session: SessionDep, partner: WebhookManager
-) -> WebhookDelivery:
+) -> WebhookDeliveryRead:
     """One delivery."""
-    return await webhook_service.get_delivery(session, partner, webhook_id, delivery_id)
+    delivery = await webhook_service.get_delivery(session, partner, webhook_id, delivery_id)
+    return await one(delivery_views(session, [delivery]))
 
 
 @router.get(
@@ -145,9 +159,10 @@ async def get_webhook_delivery(
 )
 async def list_webhook_attempts(
     webhook_id: uuid.UUID, delivery_id: uuid.UUID, session: SessionDep, partner: WebhookManager, page: PageParamsDep
-) -> Paginated[WebhookAttempt]:
+) -> Paginated[WebhookAttemptRead]:
     """The HTTP attempts of one delivery, oldest first."""
-    return await webhook_service.list_attempts(session, partner, webhook_id, delivery_id, page)
+    found = await webhook_service.list_attempts(session, partner, webhook_id, delivery_id, page)
+    return Paginated(items=await attempt_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @router.post(
@@ -157,6 +172,7 @@ async def list_webhook_attempts(
 )
 async def redeliver_webhook_delivery(
     webhook_id: uuid.UUID, delivery_id: uuid.UUID, session: SessionDep, partner: WebhookManager
-) -> WebhookDelivery:
+) -> WebhookDeliveryRead:
     """Send a dead or succeeded delivery again."""
-    return await webhook_service.redeliver(session, partner, webhook_id, delivery_id)
+    delivery = await webhook_service.redeliver(session, partner, webhook_id, delivery_id)
+    return await one(delivery_views(session, [delivery]))

@@ -42,8 +42,6 @@ class WebhookUpdate(BaseModel):
 
 
 class WebhookRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: uuid.UUID
     url: str
     event_types: list[str]
@@ -67,8 +65,6 @@ class WebhookSecret(BaseModel):
 
 
 class WebhookDeliveryRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: uuid.UUID = Field(description="Sent as `webhook-id`; the same on every retry")
     subscription_id: uuid.UUID
     event_id: uuid.UUID | None = Field(description="Null for test pings")
@@ -83,8 +79,6 @@ class WebhookDeliveryRead(BaseModel):
 
 
 class WebhookAttemptRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: uuid.UUID
     attempted_at: datetime
     succeeded: bool

@@ -27,7 +27,7 @@ from app.models import (
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.webhooks import repository as repo
 from app.webhooks import signing, url_safety
-from app.webhooks.schemas import WebhookCreate, WebhookCreated, WebhookRead, WebhookSecret, WebhookUpdate
+from app.webhooks.schemas import WebhookCreate, WebhookUpdate
 
 log = logging.getLogger("app.webhooks")
 MAX_SUBSCRIPTIONS_PER_PARTNER = 20
@@ -74,7 +74,9 @@ def _audit(session: AsyncSession, partner: PartnerClient, action: str, subscript
     )
 
 
-async def create_subscription(session: AsyncSession, partner: PartnerClient, data: WebhookCreate) -> WebhookCreated:
+async def create_subscription(
+    session: AsyncSession, partner: PartnerClient, data: WebhookCreate
+) -> WebhookSubscription:
     patterns = event_service.validate_patterns(data.event_types, pointer="/event_types")
     url = await _checked_url(data.url)
     if await repo.count_subscriptions(session, partner.id) >= MAX_SUBSCRIPTIONS_PER_PARTNER:
@@ -91,7 +93,7 @@ async def create_subscription(session: AsyncSession, partner: PartnerClient, dat
     session.add(subscription)
     await session.flush()
     _audit(session, partner, "created", subscription)
-    return WebhookCreated(**WebhookRead.model_validate(subscription).model_dump(), secret=subscription.secret)
+    return subscription
 
 
 async def list_subscriptions(
@@ -176,7 +178,9 @@ async def set_enabled(
     return subscription
 
 
-async def rotate_secret(session: AsyncSession, partner: PartnerClient, subscription_id: uuid.UUID) -> WebhookSecret:
+async def rotate_secret(
+    session: AsyncSession, partner: PartnerClient, subscription_id: uuid.UUID
+) -> WebhookSubscription:
     subscription = await get_subscription(session, partner, subscription_id)
     grace = timedelta(hours=get_settings().webhooks.secret_rotation_grace_hours)
     subscription.previous_secret = subscription.secret
@@ -184,7 +188,7 @@ async def rotate_secret(session: AsyncSession, partner: PartnerClient, subscript
     subscription.secret = signing.new_secret()
     _audit(session, partner, "secret_rotated", subscription)
     await session.flush()
-    return WebhookSecret(secret=subscription.secret, previous_secret_expires_at=subscription.previous_secret_expires_at)
+    return subscription
 
 
 async def send_test(session: AsyncSession, partner: PartnerClient, subscription_id: uuid.UUID) -> WebhookDelivery:
