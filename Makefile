@@ -89,7 +89,7 @@ worker: install ## the background worker alone (for `tutti serve --no-worker`; `
 
 SCALE ?= city
 generate: install ## fill tutti_bench_$(SCALE) with a synthetic Milan (SCALE=tiny|small|city|region)
-	$(BIN)/tutti generate --scale $(SCALE)
+	$(BIN)/python -m bench.generate --scale $(SCALE)
 
 bench: install ## load-test the API on tutti_bench_$(SCALE) (generated if empty) with wrk; not part of `make test`
 	$(BIN)/python -m bench.run --scale $(SCALE) $(BENCH_ARGS)

@@ -1,4 +1,4 @@
-"""`tutti`: serve, migrate, seed, create-admin, openapi, worker, generate.
+"""`tutti`: serve, migrate, seed, create-admin, openapi, worker.
 
 `tutti serve` (what `make run` runs) migrates, seeds, and runs the API with the worker beside it;
 `tutti serve --no-worker` and `tutti worker` run them apart (production)."""
@@ -19,23 +19,6 @@ from app.config import PROJECT_ROOT, Settings, get_settings
 
 OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
 ERRORS_DOC_PATH = PROJECT_ROOT / "docs" / "errors.md"
-
-
-def _database_url() -> str:
-    from app.db import resolve_database_url
-
-    return resolve_database_url(get_settings())
-
-
-def migrate(database_url: str | None = None, *, own_logging: bool = True) -> None:
-    """Apply the migrations; `own_logging=False` keeps the caller's log set-up (JSON lines)."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.attributes["database_url"] = database_url or _database_url()
-    config.attributes["configure_logging"] = own_logging
-    command.upgrade(config, "head")
 
 
 async def _with_session(work):  # noqa: ANN001, ANN202 - small CLI helper
@@ -158,10 +141,11 @@ def serve(host: str, port: int, workers: int, *, demo: bool, with_worker: bool) 
     import uvicorn
 
     metrics_dir, temporary = metrics_directory()  # before anything imports prometheus_client
+    from app.db import migrate, resolve_database_url
     from app.observability import configure_logging
     from app.worker_process import WorkerProcess
 
-    url = _database_url()
+    url = resolve_database_url()
     os.environ["DATABASE_URL"] = url  # the API's and the worker's processes reuse the resolved server
     get_settings.cache_clear()
     settings = get_settings()
@@ -235,14 +219,6 @@ def check_worker() -> None:
     sys.exit(0 if alive else 1)
 
 
-def _generator_arguments(parser: argparse.ArgumentParser) -> None:
-    try:
-        from bench.generate import add_arguments
-    except ImportError:  # an install without the bench package (the production image)
-        return
-    add_arguments(parser)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="tutti", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -266,13 +242,13 @@ def main(argv: list[str] | None = None) -> None:
     p_worker.add_argument(
         "--check", action="store_true", help="exit 0 if a worker's heartbeat is fresh, else 1 (a healthcheck)"
     )
-    p_generate = sub.add_parser("generate", help="fill a database with a synthetic Milan (bench/generate.py)")
-    _generator_arguments(p_generate)
     args = parser.parse_args(argv)
 
     if args.command == "serve":
         serve(args.host, args.port, args.workers, demo=not args.no_demo, with_worker=not args.no_worker)
     elif args.command == "migrate":
+        from app.db import migrate
+
         migrate()
     elif args.command == "seed":
         seed(demo=not args.reference_only)
@@ -280,10 +256,6 @@ def main(argv: list[str] | None = None) -> None:
         create_admin(args.email, args.name)
     elif args.command == "openapi":
         write_openapi(check=args.check)
-    elif args.command == "generate":
-        from bench.generate import run
-
-        run(args)
     elif args.command == "worker" and args.check:
         check_worker()
     elif args.command == "worker":

@@ -1,4 +1,4 @@
-"""Engine and sessions.
+"""Engine, sessions, and the database's schema (migrate).
 
 One AsyncSession per HTTP request, opened and committed by `app.routing.ApiRoute` so that the
 commit (together with any idempotency record) lands before the response is sent. Routers receive
@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from app.config import Settings
+from app.config import PROJECT_ROOT, Settings, get_settings
 from app.embedded import embedded_server_url
 
 SelectT = TypeVar("SelectT", bound=Select[Any])
@@ -27,7 +27,9 @@ def locked(statement: SelectT, *, skip_locked: bool = False) -> SelectT:
     return statement.with_for_update(skip_locked=skip_locked).execution_options(populate_existing=True)
 
 
-def resolve_database_url(settings: Settings) -> str:
+def resolve_database_url(settings: Settings | None = None) -> str:
+    """The configured server (DATABASE_URL, with the asyncpg driver), else the embedded one."""
+    settings = settings or get_settings()
     if settings.database_url:
         url = settings.database_url
         # Accept the common libpq spellings and use the asyncpg driver.
@@ -36,6 +38,17 @@ def resolve_database_url(settings: Settings) -> str:
                 return "postgresql+asyncpg://" + url[len(prefix) :]
         return url
     return embedded_server_url(settings.db.embedded_dir, settings.db.embedded_database)
+
+
+def migrate(database_url: str | None = None, *, own_logging: bool = True) -> None:
+    """Apply the migrations; `own_logging=False` keeps the caller's log set-up (JSON lines)."""
+    from alembic import command  # imported here: only migrating needs Alembic
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.attributes["database_url"] = database_url or resolve_database_url()
+    config.attributes["configure_logging"] = own_logging
+    command.upgrade(config, "head")
 
 
 def build_engine(settings: Settings, url: str | None = None) -> AsyncEngine:

@@ -1,6 +1,8 @@
-"""`tutti generate`: fill a database with a synthetic Milan, fast (COPY, no ORM).
+"""`python -m bench.generate` (`make generate`): fill a database with a synthetic Milan, fast (COPY, no ORM).
 
-    tutti generate --scale city --database-url postgresql://postgres@127.0.0.1:5432/tutti_bench_city
+    python -m bench.generate --scale city --database-url postgresql://postgres@127.0.0.1:5432/tutti_bench_city
+
+Tooling outside the product: the app never imports bench, and only `app` is packaged.
 
 Scales: tiny (tests), small, city (200k citizens, 20k providers, 100k services, 1M requests of
 which 50k open), region (ten times city). Deterministic for a given --seed (timestamps are relative
@@ -111,7 +113,7 @@ async def generate(url: str, scale_name: str, *, seed: int, reset: bool, passwor
     started = time.perf_counter()
     timings: dict[str, float] = {}
     await ensure_database(url)
-    from app.cli import migrate
+    from app.db import migrate
 
     await asyncio.to_thread(migrate, make_url(url).set(drivername="postgresql+asyncpg").render_as_string(False))
     await seed_reference(url)
@@ -197,7 +199,7 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="tutti generate", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.generate", description=__doc__.splitlines()[0])
     add_arguments(parser)
     run(parser.parse_args(argv))
 

@@ -1,6 +1,6 @@
 """`make bench`: the API under load on a generated city, against a raw asyncpg + Starlette baseline.
 
-1. Generates the database if it has no data (tutti generate --scale ...), migrates it.
+1. Generates the database if it has no data (python -m bench.generate --scale ...), migrates it.
 2. Builds the request mixes (bench/scenarios.py) and mints JWTs with the server's settings.
 3. Serves the API (2 uvicorn workers, ENV=prod, access log off, rate limits out of the way) and
    drives each scenario with wrk (closed loop, fixed connections) after a warm-up; samples each
@@ -196,7 +196,7 @@ def bench(args: argparse.Namespace) -> dict:
 
         print(f"no data in {url.rsplit('/', 1)[-1]}: generating scale={args.scale}", file=sys.stderr, flush=True)
         generation = asyncio.run(generate(url, args.scale, seed=2026, reset=False, password_hash=bench_password_hash()))
-    from app.cli import migrate
+    from app.db import migrate
 
     migrate(url.replace("postgresql://", "postgresql+asyncpg://", 1))
     wrk = ensure_wrk()

@@ -74,7 +74,7 @@ async def create_migrated_database(name: str, *, demo: bool = False, server: str
 
 
 def _migrate(url: str) -> None:
-    from app.cli import migrate
+    from app.db import migrate
 
     migrate(url)
 
