@@ -1,30 +1,21 @@
-"""RFC 9457 problem details: one error type, one renderer, every failure goes through it.
+"""RFC 9457 problem details: one error type, and how the contract documents it.
 
-Services raise `AppError` subclasses; the handlers below also turn framework errors (validation,
-unknown route, wrong method, body too large, database unavailable) into the same shape, so a
-client parses exactly one error format. Nothing internal (trace, SQL, path) is ever rendered.
+Services raise `AppError` subclasses; app/error_handlers.py renders them, and the framework's and
+the database's own failures (validation, unknown route, wrong method, body too large, database
+unavailable), in this one shape with `problem_response`, so a client parses exactly one error
+format. Nothing internal (trace, SQL, path) is ever rendered.
 """
 
-import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-import asyncpg
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm.exc import StaleDataError
-from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.observability import SECURITY_HEADERS, request_id_var
+from app.observability import request_id_var
 
-log = logging.getLogger("app.errors")
 F = TypeVar("F", bound=Callable[..., Any])
 PROBLEM_JSON = "application/problem+json"
 
@@ -226,7 +217,7 @@ class ProblemType:
     meaning: str
 
 
-# Problems the handlers below send for framework errors, which have no AppError class.
+# Problems app/error_handlers.py sends for framework errors, which have no AppError class.
 FRAMEWORK_PROBLEMS = (
     ProblemType("malformed_request", 400, "Bad Request", "The body is not valid JSON or not UTF-8."),
     ProblemType("not_found", 404, "Not Found", "No such resource (also: an unknown path)."),
@@ -246,243 +237,3 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     500: _problem_response({"internal_error"}),
     503: _problem_response({"database_unavailable", "service_busy"}),
 }
-
-_HTTP_CODES = {
-    400: ("malformed_request", "Bad Request"),
-    401: ("not_authenticated", "Not Authenticated"),
-    403: ("forbidden", "Forbidden"),
-    404: ("not_found", "Not Found"),
-    405: ("method_not_allowed", "Method Not Allowed"),
-    406: ("not_acceptable", "Not Acceptable"),
-    413: ("body_too_large", "Content Too Large"),
-    415: ("unsupported_media_type", "Unsupported Media Type"),
-}
-
-
-def _pointer(loc: tuple[Any, ...]) -> tuple[str, str]:
-    location = str(loc[0]) if loc else "body"
-    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc[1:]]
-    return location, "/" + "/".join(parts)
-
-
-async def _app_error(request: Request, exc: AppError) -> JSONResponse:
-    return problem_response(
-        request,
-        status=exc.status_code,
-        code=exc.code,
-        title=exc.title,
-        detail=exc.detail,
-        headers=exc.headers,
-        **exc.extra,
-    )
-
-
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = []
-    for err in exc.errors():
-        location, pointer = _pointer(tuple(err.get("loc", ())))
-        if err.get("type") == "json_invalid":
-            pointer = ""
-        # Only the message: never echo the submitted value (it may be personal data).
-        errors.append({"pointer": pointer, "location": location, "detail": err.get("msg", "invalid")})
-    return problem_response(
-        request,
-        status=422,
-        code="validation_error",
-        title="Unprocessable Content",
-        detail="The request is not valid; see errors.",
-        errors=errors,
-    )
-
-
-async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    code, title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP Error"))
-    detail = {
-        404: "No such resource.",
-        405: f"Method {request.method} is not allowed here.",
-        400: "The request body could not be parsed.",
-    }.get(exc.status_code, str(exc.detail))
-    return problem_response(request, status=exc.status_code, code=code, title=title, detail=detail, headers=exc.headers)
-
-
-async def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
-    log.warning("integrity error not handled by a service", extra={"error": type(exc.orig).__name__})
-    return problem_response(
-        request,
-        status=409,
-        code="conflict",
-        title="Conflict",
-        detail="The change conflicts with existing data.",
-    )
-
-
-async def _stale_data(request: Request, exc: StaleDataError) -> JSONResponse:
-    return problem_response(
-        request,
-        status=409,
-        code="concurrent_update",
-        title="Conflict",
-        detail="The resource was changed by another request; read it again and retry.",
-    )
-
-
-# SQLSTATEs that say "the database is not there right now": connection exceptions (class 08),
-# admin/crash shutdown and "starting up" (57P01-57P03), too many connections (53300).
-_UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
-# The statement itself was cut short under load: statement_timeout (57014), lock_timeout (55P03).
-_BUSY_SQLSTATES = {"57014", "55P03"}
-
-
-# Everything a failing database can raise into a service that probes it (readiness).
-DATABASE_ERRORS: tuple[type[BaseException], ...] = (
-    SQLAlchemyError,
-    OSError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-)
-
-
-def database_failure(exc: BaseException) -> type[ServiceUnavailable] | None:
-    """DatabaseUnavailable or ServiceBusy when `exc` (or what it wraps) is a connection/capacity failure.
-
-    Looks through SQLAlchemy's wrapper (`.orig`) and the exception chain, because the same outage
-    surfaces as a raw OSError (connection refused), a raw asyncpg error (at connect time), or a
-    DBAPIError wrapping either (mid-query), depending on where it hits.
-    """
-    if isinstance(exc, PoolTimeout):
-        return ServiceBusy
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, DBAPIError) and current.connection_invalidated:
-            return DatabaseUnavailable
-        if isinstance(current, OSError):  # ConnectionRefusedError, TimeoutError (connect timeout), ...
-            return DatabaseUnavailable
-        sqlstate = getattr(current, "sqlstate", None)
-        if isinstance(sqlstate, str):
-            if sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES:
-                return DatabaseUnavailable
-            if sqlstate in _BUSY_SQLSTATES:
-                return ServiceBusy
-        if isinstance(current, asyncpg.InterfaceError) and "closed" in str(current):
-            return DatabaseUnavailable  # "connection is closed": the server went away under us
-        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
-    return None
-
-
-async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
-    failure = database_failure(exc)
-    if failure is None:
-        return await _server_error(request, exc)
-    log.error(
-        "database unavailable" if failure is DatabaseUnavailable else "database busy",
-        extra={"error": type(exc).__name__},
-    )
-    detail = {
-        DatabaseUnavailable: "The database is temporarily unavailable; retry shortly.",
-        ServiceBusy: "The service is busy; retry shortly.",
-    }[failure]
-    return problem_response(
-        request,
-        status=503,
-        code=failure.code,
-        title=failure.title,
-        detail=detail,
-        headers=dict(failure.headers or {}),
-    )
-
-
-async def _dbapi_error(request: Request, exc: DBAPIError) -> JSONResponse:
-    if database_failure(exc) is not None:
-        return await _unavailable(request, exc)
-    if getattr(exc.orig, "sqlstate", None) in UNSTORABLE_TEXT:
-        return problem_response(
-            request,
-            status=422,
-            code="validation_error",
-            title="Unprocessable Content",
-            detail="The request contains a character that cannot be stored (e.g. NUL, U+0000).",
-        )
-    return await _server_error(request, exc)
-
-
-# PostgreSQL text cannot hold U+0000 (character_not_in_repertoire, untranslatable_character): a NUL
-# in any string the client sends fails the statement; that is the client's input, not a 500.
-UNSTORABLE_TEXT = {"22021", "22P05"}
-
-
-async def _server_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", exc_info=exc)
-    return problem_response(
-        request,
-        status=500,
-        code="internal_error",
-        title="Internal Server Error",
-        detail="An unexpected error occurred; it has been logged with this request_id.",
-        # Rendered outside RequestContextMiddleware, so it adds that middleware's headers itself.
-        headers={"X-Request-ID": request_id_var.get() or "", **SECURITY_HEADERS, "Cache-Control": "no-store"},
-    )
-
-
-class BodyLimitMiddleware:
-    """Caps request bodies at `max_body_size` bytes with a 413 problem.
-
-    Used instead of FastAPI's `max_body_size`, whose limiter replaces any response to an oversized
-    Content-Length with a plain-text 413 that bypasses our handlers and headers.
-    """
-
-    def __init__(self, app: ASGIApp, max_body_size: int, larger_limits: dict[str, int] | None = None) -> None:
-        self.app = app
-        self.max_body_size = max_body_size
-        self.larger_limits = larger_limits or {}  # exact path → its own cap (bulk endpoints)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.larger_limits.get(scope["path"], self.max_body_size)
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            error = StarletteHTTPException(413, self._detail(limit))
-            await (await _http_error(Request(scope), error))(scope, receive, send)
-            return
-        received = 0
-
-        async def receive_within_limit() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > limit:  # a chunked body: raised while the route reads it
-                raise StarletteHTTPException(413, self._detail(limit))
-            return message
-
-        await self.app(scope, receive_within_limit, send)
-
-    @staticmethod
-    def _detail(limit: int) -> str:
-        return f"The request body is larger than {limit} bytes."
-
-
-# Starlette types every handler as taking any Exception; each of ours takes the class it is registered
-# for, which Starlette guarantees, so the table types the handlers' second argument as Any.
-_ExceptionHandler = Callable[[Request, Any], Awaitable[JSONResponse]]
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    handlers: list[tuple[type[Exception], _ExceptionHandler]] = [
-        (AppError, _app_error),
-        (RequestValidationError, _validation_error),
-        (StarletteHTTPException, _http_error),
-        (IntegrityError, _integrity_error),
-        (StaleDataError, _stale_data),
-        (PoolTimeout, _unavailable),
-        (OSError, _unavailable),  # includes ConnectionError and TimeoutError
-        # Raised unwrapped when connecting: CannotConnectNowError (server starting), TooManyConnections…
-        (asyncpg.PostgresError, _unavailable),
-        (asyncpg.InterfaceError, _unavailable),
-        (DBAPIError, _dbapi_error),
-        (Exception, _server_error),
-    ]
-    for exception_class, handler in handlers:
-        app.add_exception_handler(exception_class, handler)

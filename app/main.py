@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 
 from app.accounts.router import auth_router, me_router, users_router
 from app.admission import Admission
+from app.body_limit import BodyLimitMiddleware
 from app.catalog.router import router as services_router
 from app.categories.router import router as categories_router
 from app.condominiums.router import memberships_router as condominium_memberships_router
@@ -29,7 +30,7 @@ from app.demand.router import (
     reviews_router,
 )
 from app.docs import install_docs
-from app.errors import BodyLimitMiddleware, install_error_handlers
+from app.error_handlers import install_error_handlers
 from app.events.router import router as events_router
 from app.hsds import router as hsds_router
 from app.hubs.router import router as hubs_router

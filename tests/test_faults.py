@@ -18,8 +18,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import get_settings
+from app.database_failures import database_failure
 from app.db import build_engine, build_sessionmaker
-from app.errors import DatabaseUnavailable, ServiceBusy, database_failure
+from app.errors import DatabaseUnavailable, ServiceBusy
 from app.main import create_app
 from tests.database import connect, make_engine
 

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import metrics
 from app.config import PROJECT_ROOT, Settings
-from app.errors import DATABASE_ERRORS, NotAuthenticated, NotFound
+from app.database_failures import DATABASE_ERRORS
+from app.errors import NotAuthenticated, NotFound
 from app.ops import repository as repo
 from app.ops.schemas import Readiness
 
