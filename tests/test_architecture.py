@@ -152,10 +152,6 @@ HTTP_EDGE = {CALLER, "app.catalog.search_params"}
 # The tests below pass over these and fail on any other crossing, and on an entry that no longer
 # exists, so this list only shrinks.
 NOT_YET_REMOVED = {
-    # identity -> supply: people's and partners' sign-in share the token endpoint
-    ("app/accounts/auth.py", "app.integrations.service"),
-    ("app/accounts/login.py", "app.integrations.service"),
-    ("app/accounts/router.py", "app.integrations.service"),
     # demand -> sharing: hub operators act for households in the NILs their hubs serve
     ("app/demand/requests.py", "app.hubs.service"),
     # sharing -> notifications: to be written through events

@@ -18,7 +18,6 @@ from app.accounts import service as account_service
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import Forbidden, MissingCredentials, NotAuthenticated, raises
-from app.integrations import service as partner_service
 from app.models import PartnerClient, PartnerScope, Role, User
 from app.tokens import InvalidToken, decode_access_token
 
@@ -87,7 +86,7 @@ async def optional_principal(
             raise NotAuthenticated("The access token is no longer valid.")
         principal = Principal(kind="user", id=user.id, user=user)
     else:
-        partner = await partner_service.get_client_for_token(session, claims.subject)
+        partner = await account_service.get_partner_for_token(session, claims.subject)
         if partner is None:
             raise NotAuthenticated("The partner client is revoked or unknown.")
         principal = Principal(kind="partner", id=partner.id, partner=partner, scopes=claims.scopes)

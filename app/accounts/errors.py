@@ -17,6 +17,15 @@ class RefreshTokenReused(InvalidGrant):
     persist_changes = True
 
 
+class InvalidClientCredentials(AppError):
+    status_code, code, title = 401, "invalid_client", "Invalid Client"
+    headers = {"WWW-Authenticate": 'Basic realm="token"'}
+
+
+class InvalidScope(AppError):
+    status_code, code, title = 400, "invalid_scope", "Invalid Scope"
+
+
 class UnsupportedGrantType(AppError):
     status_code, code, title = 400, "unsupported_grant_type", "Unsupported Grant Type"
 

@@ -1,5 +1,8 @@
 """Token issuance: password and client-credentials grants, refresh rotation, logout.
 
+Identity authenticates every caller, people and partner systems alike; the integrations domain
+creates, lists and revokes the partner clients (storing their secrets hashed with `hash_token`).
+
 Refresh tokens are opaque, stored as SHA-256, rotated on every use. A token that was already used
 (or belongs to a revoked family) revokes its whole family: whoever holds the newer token loses it
 too, which is the point: one of the two holders is an attacker.
@@ -9,6 +12,7 @@ at once, not when they expire.
 """
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -16,10 +20,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as repo
-from app.accounts.errors import InvalidGrant, RefreshTokenReused, UnsupportedGrantType
+from app.accounts.errors import (
+    InvalidClientCredentials,
+    InvalidGrant,
+    InvalidScope,
+    RefreshTokenReused,
+    UnsupportedGrantType,
+)
 from app.accounts.service import normalise_email
 from app.config import get_settings
-from app.integrations import service as partner_service
 from app.models import RefreshToken, User
 from app.passwords import password_hashing
 from app.tokens import IssuedTokens, issue_access_token, parse_basic_credentials
@@ -74,6 +83,28 @@ async def refresh_grant(session: AsyncSession, *, refresh_token: str) -> IssuedT
     return await _issue_for_user(session, user, family_id=token.family_id)
 
 
+async def client_credentials_grant(
+    session: AsyncSession, *, client_id: str, client_secret: str, scope: str | None
+) -> IssuedTokens:
+    client = await repo.get_partner_client_by_client_id(session, client_id)
+    expected = client.secret_hash if client else hash_token("unknown-client")
+    valid = hmac.compare_digest(expected, hash_token(client_secret))
+    if client is None or not valid or not client.is_active:
+        raise InvalidClientCredentials("The client id or secret is not correct.")
+    granted = tuple(client.scopes)
+    if scope:
+        wanted = tuple(dict.fromkeys(scope.split()))
+        if not set(wanted) <= set(granted):
+            raise InvalidScope("The client is not allowed some of the requested scopes.")
+        granted = wanted
+    settings = get_settings().auth
+    return IssuedTokens(
+        access_token=issue_access_token(settings, subject=client.id, kind="partner", scopes=granted),
+        expires_in=settings.access_token_minutes * 60,
+        scope=" ".join(granted),
+    )
+
+
 async def logout(session: AsyncSession, *, refresh_token: str) -> None:
     """Revoke the token's family, and with it every access token of that sign-in. Unknown tokens are
     ignored: logout reveals nothing."""
@@ -106,7 +137,7 @@ async def token_grant(
     if grant_type == "client_credentials":
         if basic_auth:
             client_id, client_secret = parse_basic_credentials(basic_auth)
-        return await partner_service.client_credentials_grant(
+        return await client_credentials_grant(
             session, client_id=client_id or "", client_secret=client_secret or "", scope=scope
         )
     raise UnsupportedGrantType(f"grant_type {grant_type!r} is not supported.")

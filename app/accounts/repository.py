@@ -5,7 +5,7 @@ from sqlalchemy import Select, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import locked
-from app.models import RefreshToken, Role, User
+from app.models import PartnerClient, RefreshToken, Role, User
 
 
 async def get_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -18,6 +18,14 @@ async def get_user_in_live_session(session: AsyncSession, user_id: uuid.UUID, se
     ix_refresh_token_family_id, in the statement that loads the user (no second round trip)."""
     revoked = exists().where(RefreshToken.family_id == session_id, RefreshToken.revoked_at.is_not(None))
     return await session.scalar(select(User).where(User.id == user_id, ~revoked))
+
+
+async def get_partner_client(session: AsyncSession, partner_id: uuid.UUID) -> PartnerClient | None:
+    return await session.get(PartnerClient, partner_id)
+
+
+async def get_partner_client_by_client_id(session: AsyncSession, client_id: str) -> PartnerClient | None:
+    return await session.scalar(select(PartnerClient).where(PartnerClient.client_id == client_id))
 
 
 async def get_by_email(session: AsyncSession, email: str) -> User | None:

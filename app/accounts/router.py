@@ -9,7 +9,9 @@ from app.accounts import service as account_service
 from app.accounts.auth import AdminUser, CurrentUser
 from app.accounts.errors import (
     EmailTaken,
+    InvalidClientCredentials,
     InvalidGrant,
+    InvalidScope,
     OwnAccountProtected,
     UnsupportedGrantType,
     UserNotFound,
@@ -27,7 +29,6 @@ from app.accounts.schemas import (
 )
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
-from app.integrations.service import InvalidClientCredentials, InvalidScope
 from app.languages import AcceptLanguage
 from app.models import Role, User
 from app.pagination import Page, PageParamsDep, Paginated

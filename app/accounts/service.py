@@ -13,7 +13,7 @@ from app.accounts.errors import EmailTaken, OwnAccountProtected, UserNotFound, W
 from app.accounts.schemas import MeUpdate, PasswordChange, RegistrationCreate, UserAdminUpdate
 from app.concurrency import ensure_version
 from app.languages import Lang
-from app.models import Role, User
+from app.models import PartnerClient, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.passwords import password_hashing
 
@@ -87,6 +87,12 @@ async def get_user_for_token(
     if user is None or not user.is_active or user.token_epoch != epoch:
         return None
     return user
+
+
+async def get_partner_for_token(session: AsyncSession, partner_id: uuid.UUID) -> PartnerClient | None:
+    """The partner client a client-credentials token names, unless it was revoked since."""
+    client = await repo.get_partner_client(session, partner_id)
+    return client if client is not None and client.is_active else None
 
 
 async def update_me(session: AsyncSession, user: User, data: MeUpdate, *, if_match: list[int] | None) -> User:

@@ -10,10 +10,6 @@ async def get_by_id(session: AsyncSession, partner_id: uuid.UUID) -> PartnerClie
     return await session.get(PartnerClient, partner_id)
 
 
-async def get_by_client_id(session: AsyncSession, client_id: str) -> PartnerClient | None:
-    return await session.scalar(select(PartnerClient).where(PartnerClient.client_id == client_id))
-
-
 def clients_query(*, active: bool | None) -> Select[PartnerClient]:
     stmt = select(PartnerClient)
     if active is not None:
