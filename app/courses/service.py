@@ -28,11 +28,8 @@ from app.concurrency import ensure_version
 from app.courses import repository as repo
 from app.courses.schemas import (
     CourseCreate,
-    CourseRead,
     CourseSession,
     CourseUpdate,
-    EnrolmentRead,
-    EnrolmentWithPerson,
 )
 from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.hubs import service as hub_service
@@ -69,44 +66,6 @@ class InvalidEnrolmentTransition(InvalidTransition):
 # --- reading ---------------------------------------------------------------------------------------
 
 
-async def _reads(session: AsyncSession, courses: list[Course]) -> list[CourseRead]:
-    counts = await repo.counts(session, [c.id for c in courses])
-    return [
-        CourseRead(
-            id=c.id,
-            hub_id=c.hub_id,
-            category_id=c.category_id,
-            title=c.title,
-            description=c.description,
-            language=c.language,
-            price_cents=c.price_cents,
-            is_free=not c.price_cents,
-            capacity=c.capacity,
-            sessions=[CourseSession.model_validate(s) for s in c.sessions],
-            starts_at=c.starts_at,
-            ends_at=c.ends_at,
-            status=c.status,
-            enrolled=counts[c.id][0],
-            waitlisted=counts[c.id][1],
-            seats_left=max(c.capacity - counts[c.id][0], 0),
-            version=c.version,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-        )
-        for c in courses
-    ]
-
-
-async def _enrolment_reads(session: AsyncSession, enrolments: list[CourseEnrolment]) -> list[EnrolmentRead]:
-    positions = await repo.waitlist_positions(session, sorted({e.course_id for e in enrolments}))
-    return [
-        EnrolmentRead.model_validate(e, from_attributes=True).model_copy(
-            update={"waitlist_position": positions.get(e.id)}
-        )
-        for e in enrolments
-    ]
-
-
 async def _get(session: AsyncSession, course_id: uuid.UUID, *, for_update: bool = False) -> Course:
     course = await repo.get_course(session, course_id, for_update=for_update)
     if course is None:
@@ -114,8 +73,8 @@ async def _get(session: AsyncSession, course_id: uuid.UUID, *, for_update: bool 
     return course
 
 
-async def get_course(session: AsyncSession, course_id: uuid.UUID) -> CourseRead:
-    return (await _reads(session, [await _get(session, course_id)]))[0]
+async def get_course(session: AsyncSession, course_id: uuid.UUID) -> Course:
+    return await _get(session, course_id)
 
 
 async def list_courses(
@@ -126,14 +85,13 @@ async def list_courses(
     category_id: uuid.UUID | None,
     status: CourseStatus,
     upcoming: bool,
-) -> Paginated[CourseRead]:
+) -> Paginated[Course]:
     stmt = repo.courses_query(
         hub_id=hub_id, category_id=category_id, status=status, ending_after=datetime.now(UTC) if upcoming else None
     )
-    result = await paginate(
+    return await paginate(
         session, stmt, page, scope=f"courses:{status}", order=[SortKey(Course.starts_at), SortKey(Course.id)]
     )
-    return Paginated(items=await _reads(session, result.items), next_cursor=result.next_cursor)
 
 
 # --- operators: create, change, cancel --------------------------------------------------------------
@@ -162,7 +120,7 @@ def _event(session: AsyncSession, actor: User, type_: str, course: Course, **det
     )
 
 
-async def create_course(session: AsyncSession, user: User, data: CourseCreate) -> CourseRead:
+async def create_course(session: AsyncSession, user: User, data: CourseCreate) -> Course:
     await hub_service.require_operator(session, user, data.hub_id)
     await catalog_service.require_leaf_category(session, data.category_id, pointer="/category_id")
     _check_sessions(data.sessions, datetime.now(UTC))
@@ -184,7 +142,7 @@ async def create_course(session: AsyncSession, user: User, data: CourseCreate) -
     session.add(course)
     await session.flush()
     _event(session, user, "course.created", course, title=course.title)
-    return (await _reads(session, [course]))[0]
+    return course
 
 
 async def _require_published(course: Course) -> None:
@@ -194,7 +152,7 @@ async def _require_published(course: Course) -> None:
 
 async def update_course(
     session: AsyncSession, user: User, course_id: uuid.UUID, data: CourseUpdate, *, if_match: list[int] | None
-) -> CourseRead:
+) -> Course:
     course = await _get(session, course_id, for_update=True)
     await hub_service.require_operator(session, user, course.hub_id)
     ensure_version(course, if_match)
@@ -216,12 +174,12 @@ async def update_course(
     await session.flush()
     _event(session, user, "course.updated", course, fields=",".join(sorted(fields)))
     await _promote(session, user, course)
-    return (await _reads(session, [course]))[0]
+    return course
 
 
 async def cancel_course(
     session: AsyncSession, user: User, course_id: uuid.UUID, *, if_match: list[int] | None
-) -> CourseRead:
+) -> Course:
     course = await _get(session, course_id, for_update=True)
     await hub_service.require_operator(session, user, course.hub_id)
     ensure_version(course, if_match)
@@ -232,13 +190,13 @@ async def cancel_course(
         _cancel(session, user, course, enrolment, now, reason="course_cancelled")
     await session.flush()
     _event(session, user, "course.cancelled", course)
-    return (await _reads(session, [course]))[0]
+    return course
 
 
 # --- enrolment ---------------------------------------------------------------------------------------
 
 
-async def enrol(session: AsyncSession, user: User, course_id: uuid.UUID) -> EnrolmentRead:
+async def enrol(session: AsyncSession, user: User, course_id: uuid.UUID) -> CourseEnrolment:
     if user.role not in ENROLLING_ROLES:
         raise Forbidden("Citizens and workers enrol themselves in courses.")
     course = await _get(session, course_id, for_update=True)  # the seat lock: see the module docstring
@@ -261,7 +219,7 @@ async def enrol(session: AsyncSession, user: User, course_id: uuid.UUID) -> Enro
     session.add(enrolment)
     await session.flush()
     _event(session, user, "course.enrolment.created", course, enrolment_id=enrolment.id, status=enrolment.status.value)
-    return (await _enrolment_reads(session, [enrolment]))[0]
+    return enrolment
 
 
 def _cancel(
@@ -300,18 +258,19 @@ async def _visible_enrolment(session: AsyncSession, user: User, enrolment_id: uu
     return enrolment
 
 
-async def get_enrolment(session: AsyncSession, user: User, enrolment_id: uuid.UUID) -> EnrolmentRead:
-    return (await _enrolment_reads(session, [await _visible_enrolment(session, user, enrolment_id)]))[0]
+async def get_enrolment(session: AsyncSession, user: User, enrolment_id: uuid.UUID) -> CourseEnrolment:
+    return await _visible_enrolment(session, user, enrolment_id)
 
 
 async def cancel_enrolment(
     session: AsyncSession, user: User, enrolment_id: uuid.UUID, *, if_match: list[int] | None
-) -> EnrolmentRead:
+) -> CourseEnrolment:
     """The person, or the hub's operators; a freed seat goes to the head of the waitlist at once."""
     found = await _visible_enrolment(session, user, enrolment_id)
     course = await _get(session, found.course_id, for_update=True)  # course first, then the enrolment
     enrolment = await repo.get_enrolment(session, found.id, for_update=True)
-    assert enrolment is not None  # enrolments are never deleted while their course exists
+    if enrolment is None:  # never deleted while their course exists; a 404 rather than an assert (-O drops those)
+        raise EnrolmentNotFound("No enrolment with this id.")
     ensure_version(enrolment, if_match)
     if enrolment.status == EnrolmentStatus.cancelled:
         raise InvalidEnrolmentTransition("The enrolment is already cancelled.", current_state="cancelled")
@@ -325,12 +284,12 @@ async def cancel_enrolment(
     )
     await session.flush()
     await _promote(session, user, course)
-    return (await _enrolment_reads(session, [enrolment]))[0]
+    return enrolment
 
 
 async def list_course_enrolments(
     session: AsyncSession, user: User, course_id: uuid.UUID, page: PageParams, *, status: EnrolmentStatus | None
-) -> Paginated[EnrolmentWithPerson]:
+) -> Paginated[tuple[CourseEnrolment, User]]:
     course = await _get(session, course_id)
     await hub_service.require_operator(session, user, course.hub_id)
     result = await paginate(
@@ -341,11 +300,6 @@ async def list_course_enrolments(
         order=[SortKey(CourseEnrolment.queued_at), SortKey(CourseEnrolment.id)],
         item=lambda row: (row[0], row[1]),
     )
-    reads = await _enrolment_reads(session, [e for e, _ in result.items])
-    items = [
-        EnrolmentWithPerson(**read.model_dump(), full_name=person.full_name, email=person.email, phone=person.phone)
-        for read, (_, person) in zip(reads, result.items, strict=True)
-    ]
     ledger.audit(
         session,
         actor_id=user.id,
@@ -353,19 +307,18 @@ async def list_course_enrolments(
         action="course.enrolments_read",
         target_type="course",
         target_id=course.id,
-        detail={"people": len(items)},
+        detail={"people": len(result.items)},
     )
-    return Paginated(items=items, next_cursor=result.next_cursor)
+    return result
 
 
 async def list_my_enrolments(
     session: AsyncSession, user: User, page: PageParams, *, status: EnrolmentStatus | None
-) -> Paginated[EnrolmentRead]:
-    result = await paginate(
+) -> Paginated[CourseEnrolment]:
+    return await paginate(
         session,
         repo.enrolments_of_citizen_query(user.id, status),
         page,
         scope=f"my-enrolments:{status}",
         order=[SortKey(CourseEnrolment.queued_at, descending=True), SortKey(CourseEnrolment.id, descending=True)],
     )
-    return Paginated(items=await _enrolment_reads(session, result.items), next_cursor=result.next_cursor)
