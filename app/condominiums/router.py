@@ -71,8 +71,7 @@ async def list_condominiums(
 )
 async def join_condominium(data: JoinByCode, session: SessionDep, user: CurrentUser) -> MembershipRead:
     """Join your building with the code on its notice board (citizens): approved at once."""
-    [joined] = membership_views([await condominium_service.join_by_code(session, user, data.join_code)])
-    return joined
+    return await one(membership_views(session, [await condominium_service.join_by_code(session, user, data.join_code)]))
 
 
 @router.get("/{condominium_id}", response_model=CondominiumRead, responses=error_responses(NotAuthenticated, NotFound))
@@ -116,8 +115,7 @@ async def request_condominium_membership(
     condominium_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> MembershipRead:
     """Ask to join a building without its code (citizens): an operator of its hub decides."""
-    [asked] = membership_views([await condominium_service.ask_to_join(session, user, condominium_id)])
-    return asked
+    return await one(membership_views(session, [await condominium_service.ask_to_join(session, user, condominium_id)]))
 
 
 @router.delete(
@@ -136,7 +134,7 @@ async def list_condominium_residents(
     condominium_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> list[ResidentRead]:
     """Residents and requests to join (operators of its hub, admins)."""
-    return resident_views(await condominium_service.list_residents(session, user, condominium_id))
+    return await resident_views(session, await condominium_service.list_residents(session, user, condominium_id))
 
 
 DECIDING = error_responses(NotAuthenticated, Forbidden, NotFound, condominium_service.MembershipNotFound)
@@ -148,8 +146,7 @@ async def approve_condominium_resident(
 ) -> MembershipRead:
     """Approve a household's request to join (operators of its hub, admins)."""
     member = await condominium_service.decide(session, user, condominium_id, citizen_id, approve=True)
-    [decided] = membership_views([member])
-    return decided
+    return await one(membership_views(session, [member]))
 
 
 @router.post("/{condominium_id}/residents/{citizen_id}/reject", response_model=MembershipRead, responses=DECIDING)
@@ -158,5 +155,4 @@ async def reject_condominium_resident(
 ) -> MembershipRead:
     """Reject a household's request to join, or remove a resident (operators of its hub, admins)."""
     member = await condominium_service.decide(session, user, condominium_id, citizen_id, approve=False)
-    [decided] = membership_views([member])
-    return decided
+    return await one(membership_views(session, [member]))

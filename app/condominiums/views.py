@@ -51,11 +51,14 @@ def _private(row: Condominium, counts: dict[uuid.UUID, int]) -> dict[str, object
     }
 
 
-def membership_views(members: Sequence[CondominiumMember]) -> list[MembershipRead]:
+async def membership_views(session: AsyncSession, members: Sequence[CondominiumMember]) -> list[MembershipRead]:
+    """A membership's own columns: the household and the hub's staff see the same."""
     return [from_row(MembershipRead, member) for member in members]
 
 
-def resident_views(residents: Sequence[tuple[CondominiumMember, User]]) -> list[ResidentRead]:
+async def resident_views(
+    session: AsyncSession, residents: Sequence[tuple[CondominiumMember, User]]
+) -> list[ResidentRead]:
     """Each resident (or request to join) with the household's name and e-mail, for the hub's staff."""
     return [
         from_row(ResidentRead, member, full_name=person.full_name, email=person.email) for member, person in residents

@@ -73,7 +73,7 @@ async def update_hub(
 @router.get("/{hub_id}/operators", response_model=list[HubOperatorRead], responses=ADMIN_ON_HUB)
 async def list_hub_operators(hub_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> list[HubOperatorRead]:
     """Who works at a hub (its operators and admins)."""
-    return operator_views(await hub_service.list_operators(session, user, hub_id))
+    return await operator_views(session, await hub_service.list_operators(session, user, hub_id))
 
 
 @router.post(
@@ -86,8 +86,7 @@ async def add_hub_operator(
     hub_id: uuid.UUID, data: OperatorAdd, session: SessionDep, admin: AdminUser
 ) -> HubOperatorRead:
     """Make a hub-operator account an operator of this hub (admins; adding twice is harmless)."""
-    [added] = operator_views([await hub_service.add_operator(session, admin, hub_id, data.user_id)])
-    return added
+    return await one(operator_views(session, [await hub_service.add_operator(session, admin, hub_id, data.user_id)]))
 
 
 @router.delete(

@@ -29,7 +29,7 @@ async def hub_views(session: AsyncSession, hubs: Sequence[Hub]) -> list[HubRead]
     ]
 
 
-def operator_views(operators: Sequence[tuple[HubOperator, User]]) -> list[HubOperatorRead]:
+async def operator_views(session: AsyncSession, operators: Sequence[tuple[HubOperator, User]]) -> list[HubOperatorRead]:
     """Each operator with the person's name and e-mail (the rows come joined with their account)."""
     return [
         from_row(HubOperatorRead, operator, full_name=person.full_name, email=person.email)

@@ -130,7 +130,7 @@ async def update_pool(
 )
 async def list_pool_members(pool_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> list[PoolMemberRead]:
     """Who is in the pool, invited, or left (operators of its hub, admins)."""
-    return member_views(await service.list_members(session, user, pool_id))
+    return await member_views(session, await service.list_members(session, user, pool_id))
 
 
 JOINING = error_responses(
@@ -211,8 +211,7 @@ async def create_pool_offer(
     pool_id: uuid.UUID, data: PoolOfferCreate, session: SessionDep, user: CurrentUser
 ) -> PoolOfferRead:
     """Offer to serve a pool (an accredited provider's staff): a weekly price for the whole group."""
-    [offer] = pool_offer_views([await offers.create_offer(session, user, pool_id, data)])
-    return offer
+    return await one(pool_offer_views(session, [await offers.create_offer(session, user, pool_id, data)]))
 
 
 @router.get("/{pool_id:uuid}/offers", response_model=Page[PoolOfferRead], responses=SEEN)
@@ -221,7 +220,7 @@ async def list_pool_offers(
 ) -> Paginated[PoolOfferRead]:
     """Offers on a pool, newest first (providers see only their own)."""
     found = await offers.list_offers(session, user, pool_id, page)
-    return Paginated(items=pool_offer_views(found.items), next_cursor=found.next_cursor)
+    return Paginated(items=await pool_offer_views(session, found.items), next_cursor=found.next_cursor)
 
 
 DECIDING = error_responses(
@@ -244,8 +243,7 @@ async def accept_pool_offer(
 ) -> PoolOfferRead:
     """Accept an offer (coordinators): the pool is priced, other offers declined, and it activates
     once it has its minimum."""
-    [offer] = pool_offer_views([await offers.accept_offer(session, user, offer_id, if_match)])
-    return offer
+    return await one(pool_offer_views(session, [await offers.accept_offer(session, user, offer_id, if_match)]))
 
 
 @pool_offers_router.post("/{offer_id}/decline", response_model=PoolOfferRead, responses=DECIDING)
@@ -253,8 +251,7 @@ async def decline_pool_offer(
     offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> PoolOfferRead:
     """Decline an offer (coordinators)."""
-    [offer] = pool_offer_views([await offers.decline_offer(session, user, offer_id, if_match)])
-    return offer
+    return await one(pool_offer_views(session, [await offers.decline_offer(session, user, offer_id, if_match)]))
 
 
 @pool_offers_router.post("/{offer_id}/withdraw", response_model=PoolOfferRead, responses=DECIDING)
@@ -262,5 +259,4 @@ async def withdraw_pool_offer(
     offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> PoolOfferRead:
     """Withdraw your provider's pending offer."""
-    [offer] = pool_offer_views([await offers.withdraw_offer(session, user, offer_id, if_match)])
-    return offer
+    return await one(pool_offer_views(session, [await offers.withdraw_offer(session, user, offer_id, if_match)]))

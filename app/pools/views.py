@@ -86,14 +86,15 @@ def _shares(pool: Pool, members: list[PoolMember], viewer_id: uuid.UUID) -> list
     return shares
 
 
-def member_views(members: Sequence[tuple[PoolMember, User]]) -> list[PoolMemberRead]:
+async def member_views(session: AsyncSession, members: Sequence[tuple[PoolMember, User]]) -> list[PoolMemberRead]:
     """Each household in, invited to or gone from a pool, with its name (for the hub's staff only)."""
     return [
         from_row(PoolMemberRead, member, member_id=member.id, full_name=person.full_name) for member, person in members
     ]
 
 
-def pool_offer_views(offers: Sequence[PoolOffer]) -> list[PoolOfferRead]:
+async def pool_offer_views(session: AsyncSession, offers: Sequence[PoolOffer]) -> list[PoolOfferRead]:
+    """An offer's own columns: the provider and the pool's coordinators see the same."""
     return [from_row(PoolOfferRead, offer) for offer in offers]
 
 
