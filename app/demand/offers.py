@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import ledger
 from app.concurrency import ensure_version
 from app.demand import repository as repo
-from app.demand.requests import RequestNotFound, get_owned, record_declined
+from app.demand.requests import RequestNotFound, get_owned, may_read, record_declined
 from app.demand.schemas import OfferCreate
 from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.models import (
@@ -194,15 +194,13 @@ async def list_offers(session: AsyncSession, user: User, request_id: uuid.UUID, 
     request = await repo.get_request(session, request_id)
     if request is None:
         raise RequestNotFound("No request with this id.")
-    try:
-        await get_owned(session, user, request_id)
-        provider_ids = None
-    except RequestNotFound:
+    provider_ids = None
+    if not await may_read(session, user, request):
         provider_ids = [
             p for p in await repo.staff_provider_ids(session, user.id) if await repo.may_answer(session, request.id, p)
         ]
         if not provider_ids:
-            raise
+            raise RequestNotFound("No request with this id.")
     return await paginate(
         session,
         repo.offers_query(request.id, provider_ids),

@@ -78,9 +78,15 @@ async def get_owned(
     """A request the caller may act on (for_update) or read; anyone else gets 404. Municipal admins
     may read any request (audited) but never act for a household."""
     request = await repo.get_request(session, request_id, for_update=for_update)
-    if request is None or not (await _acts_for(session, user, request) or (user.role == Role.admin and not for_update)):
+    allowed = _acts_for if for_update else may_read
+    if request is None or not await allowed(session, user, request):
         raise RequestNotFound("No request with this id.")
     return request
+
+
+async def may_read(session: AsyncSession, user: User, request: DemandRequest) -> bool:
+    """The household and whoever acts for it, or a municipal admin (whose read is audited)."""
+    return user.role == Role.admin or await _acts_for(session, user, request)
 
 
 def audit_staff_read(session: AsyncSession, user: User, request: DemandRequest) -> None:
