@@ -13,6 +13,7 @@ from app.demand.requests import milan_today
 from app.errors import Conflict, InvalidTransition, NotFound
 from app.models import Engagement, EngagementStatus, RequestStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
+from app.providers import access as provider_access
 
 
 class EngagementNotFound(NotFound):
@@ -36,7 +37,7 @@ async def _party(session: AsyncSession, user: User, engagement: Engagement) -> s
         request = await repo.get_request(session, engagement.request_id)
         if request is not None and request.created_by_id == user.id:
             return "citizen"
-    if engagement.provider_id in await repo.staff_provider_ids(session, user.id):
+    if engagement.provider_id in await provider_access.staff_provider_ids(session, user.id):
         return "provider"
     return None
 
@@ -59,7 +60,7 @@ async def get_engagement(session: AsyncSession, user: User, engagement_id: uuid.
 async def list_engagements(
     session: AsyncSession, user: User, page: PageParams, *, status: EngagementStatus | None
 ) -> Paginated[Engagement]:
-    provider_ids = await repo.staff_provider_ids(session, user.id)
+    provider_ids = await provider_access.staff_provider_ids(session, user.id)
     stmt = repo.engagements_query(citizen_id=user.id if user.role == Role.citizen else None, provider_ids=provider_ids)
     if status is not None:
         stmt = stmt.where(Engagement.status == status)

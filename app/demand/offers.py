@@ -80,7 +80,7 @@ async def _staff_provider(session: AsyncSession, user: User, provider_id: uuid.U
     if provider_id is not None:
         provider = await provider_access.get_managed(session, user, provider_id)
         return provider.id
-    mine = await repo.staff_provider_ids(session, user.id)
+    mine = await provider_access.staff_provider_ids(session, user.id)
     if not mine:
         raise Forbidden("The inbox is for providers' staff.")
     if len(mine) != 1:
@@ -197,7 +197,9 @@ async def list_offers(session: AsyncSession, user: User, request_id: uuid.UUID, 
     provider_ids = None
     if not await may_read(session, user, request):
         provider_ids = [
-            p for p in await repo.staff_provider_ids(session, user.id) if await repo.may_answer(session, request.id, p)
+            p
+            for p in await provider_access.staff_provider_ids(session, user.id)
+            if await repo.may_answer(session, request.id, p)
         ]
         if not provider_ids:
             raise RequestNotFound("No request with this id.")

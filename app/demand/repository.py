@@ -33,7 +33,6 @@ from app.models import (
     PoolMember,
     PoolMemberStatus,
     Provider,
-    ProviderStaff,
     RequestInvitation,
     RequestMode,
     RequestStatus,
@@ -262,11 +261,6 @@ async def decline_other_offers(
         .returning(Offer.id, Offer.provider_id, Offer.request_id)
     )
     return [(offer_id, provider_id) for offer_id, provider_id, _ in result]
-
-
-async def staff_provider_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
-    rows = await session.scalars(select(ProviderStaff.provider_id).where(ProviderStaff.user_id == user_id))
-    return list(rows.all())
 
 
 async def get_engagement(

@@ -19,6 +19,7 @@ from app.errors import NotFound
 from app.hubs import service as hub_service
 from app.models import Pool, PoolMember, PoolScope, PoolState, Role, User
 from app.pools import repository as repo
+from app.providers import access as provider_access
 
 
 class PoolNotFound(NotFound):
@@ -50,7 +51,7 @@ async def viewer_of(session: AsyncSession, user: User) -> Viewer:
     elif user.role == Role.citizen:
         viewer.buildings = await repo.approved_buildings(session, user.id)
     elif viewer.is_provider_side:
-        viewer.provider_ids = await repo.staff_provider_ids(session, user.id)
+        viewer.provider_ids = await provider_access.staff_provider_ids(session, user.id)
     return viewer
 
 

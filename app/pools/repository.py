@@ -18,7 +18,6 @@ from app.models import (
     PoolOfferStatus,
     PoolScope,
     PoolState,
-    ProviderStaff,
     RequestStatus,
     Service,
     User,
@@ -122,11 +121,6 @@ async def end_memberships(session: AsyncSession, pool_id: uuid.UUID, now: dateti
         .where(PoolMember.pool_id == pool_id, PoolMember.status.in_(LIVE))
         .values(status=PoolMemberStatus.left, left_at=now)
     )
-
-
-async def staff_provider_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
-    stmt = select(ProviderStaff.provider_id).where(ProviderStaff.user_id == user_id)
-    return list(await session.scalars(stmt))
 
 
 def visible_pools(

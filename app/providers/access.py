@@ -23,6 +23,11 @@ async def get_provider_by_id(
     return await repo.get_by_id(session, provider_id, for_update=for_update)
 
 
+async def staff_provider_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+    """The providers this person works for, in any staff role (what they answer and see as staff)."""
+    return await repo.staff_provider_ids(session, user_id)
+
+
 def is_public(provider: Provider) -> bool:
     return provider.accreditation_state == AccreditationState.accredited
 

@@ -67,6 +67,10 @@ async def staff_roles_of(session: AsyncSession, user_id: uuid.UUID, provider_ids
     return {provider_id: role for provider_id, role in rows}
 
 
+async def staff_provider_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(await session.scalars(select(ProviderStaff.provider_id).where(ProviderStaff.user_id == user_id)))
+
+
 async def verifications_of(session: AsyncSession, provider_ids: list[uuid.UUID]) -> list[Verification]:
     if not provider_ids:
         return []
