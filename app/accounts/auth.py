@@ -121,14 +121,20 @@ CurrentUser = Annotated[User, Depends(current_user)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
-def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, User]]:
+def require_roles(
+    *roles: Role, reason: str = "Your role may not perform this operation.", error: type[Forbidden] = Forbidden
+) -> Callable[..., Coroutine[Any, Any, User]]:
+    """A guard letting through people of these roles; `reason` is the denial's detail, `error` its
+    problem type (a domain's own 403, such as `citizens_only`, keeps its code)."""
+
     async def guard(user: CurrentUser) -> User:
         if user.role not in roles:
-            raise Forbidden("Your role may not perform this operation.")
+            raise error(reason)
         return user
 
     guard.__name__ = "require_" + "_or_".join(r.value for r in roles)
-    return raises(Forbidden)(guard)
+    guard.roles = roles  # type: ignore[attr-defined]  # read by tests/test_role_guards.py: who may pass
+    return raises(error)(guard)
 
 
 def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, PartnerClient]]:
@@ -142,4 +148,21 @@ def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, PartnerClient
     return raises(Forbidden)(guard)
 
 
-AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
+# Who may call a route, in its signature: `admin: Admin`. Each guard checks the role only; whether
+# this person may act on this object (this hub, this provider, this pool) stays in the service.
+# Combinations a single domain needs are built there with `require_roles(..., reason=...)`.
+Admin = Annotated[User, Depends(require_roles(Role.admin))]
+Citizen = Annotated[User, Depends(require_roles(Role.citizen, reason="This operation is for citizens (households)."))]
+CitizenOrWorker = Annotated[
+    User,
+    Depends(
+        require_roles(Role.citizen, Role.worker, reason="Citizens and workers do this for themselves; staff do not.")
+    ),
+]
+
+# Partner systems, one guard per OAuth2 scope (the scope shows in the route's signature and in the
+# contract). Aliases rather than a `Partner(scope=...)` call: type checkers accept no call in an
+# annotation.
+ListingWriter = Annotated[PartnerClient, Depends(require_scope(PartnerScope.listings_write.value))]
+EventReader = Annotated[PartnerClient, Depends(require_scope(PartnerScope.events_read.value))]
+WebhookManager = Annotated[PartnerClient, Depends(require_scope(PartnerScope.webhooks_manage.value))]

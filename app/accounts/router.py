@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.accounts import login
 from app.accounts import service as account_service
-from app.accounts.auth import AdminUser, CurrentUser
+from app.accounts.auth import Admin, CurrentUser
 from app.accounts.errors import (
     EmailTaken,
     InvalidClientCredentials,
@@ -130,7 +130,7 @@ async def change_password(
 @users_router.get("", response_model=Page[UserRead], responses=ADMIN_ONLY)
 async def list_users(
     session: SessionDep,
-    admin: AdminUser,
+    admin: Admin,
     page: PageParamsDep,
     role: Role | None = None,
     email_prefix: Annotated[str | None, Query(max_length=254)] = None,
@@ -142,7 +142,7 @@ async def list_users(
 @users_router.get(
     "/{user_id}", response_model=UserRead, responses=error_responses(NotAuthenticated, Forbidden, UserNotFound)
 )
-async def get_user(user_id: uuid.UUID, session: SessionDep, admin: AdminUser) -> User:
+async def get_user(user_id: uuid.UUID, session: SessionDep, admin: Admin) -> User:
     """One user (admins)."""
     return await account_service.get_user(session, user_id)
 
@@ -153,7 +153,7 @@ async def get_user(user_id: uuid.UUID, session: SessionDep, admin: AdminUser) ->
     responses=error_responses(NotAuthenticated, Forbidden, UserNotFound, PreconditionFailed, OwnAccountProtected),
 )
 async def update_user(
-    user_id: uuid.UUID, data: UserAdminUpdate, session: SessionDep, admin: AdminUser, if_match: IfMatch
+    user_id: uuid.UUID, data: UserAdminUpdate, session: SessionDep, admin: Admin, if_match: IfMatch
 ) -> User:
     """Change a user's role or deactivate them (admins); deactivation ends their sessions."""
     return await account_service.update_user(session, admin, user_id, data, if_match=if_match)

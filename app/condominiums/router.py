@@ -1,9 +1,9 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Response, status
+from fastapi import Depends, Query, Response, status
 
-from app.accounts.auth import CurrentUser
+from app.accounts.auth import CurrentUser, require_roles
 from app.condominiums import service as condominium_service
 from app.condominiums.schemas import (
     CondominiumCreate,
@@ -18,6 +18,7 @@ from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.hubs.service import HubNotFound
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
+from app.models import Role, User
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router
@@ -27,6 +28,17 @@ router = api_router(prefix="/condominiums", tags=["condominiums"])
 memberships_router = api_router(prefix="/condominium-memberships", tags=["condominiums"])
 NotFound = condominium_service.CondominiumNotFound
 MANAGED = error_responses(NotAuthenticated, Forbidden, NotFound)
+# A citizen, for their household; other roles get this domain's own 403 code (citizens_only).
+Household = Annotated[
+    User,
+    Depends(
+        require_roles(
+            Role.citizen,
+            reason="Only citizens join a condominium, for their household.",
+            error=condominium_service.NotACitizen,
+        )
+    ),
+]
 
 
 @router.post(
@@ -69,7 +81,7 @@ async def list_condominiums(
         RateLimited,
     ),
 )
-async def join_condominium(data: JoinByCode, session: SessionDep, user: CurrentUser) -> MembershipRead:
+async def join_condominium(data: JoinByCode, session: SessionDep, user: Household) -> MembershipRead:
     """Join your building with the code on its notice board (citizens): approved at once."""
     return await one(membership_views(session, [await condominium_service.join_by_code(session, user, data.join_code)]))
 
@@ -112,7 +124,7 @@ async def rotate_condominium_join_code(
     ),
 )
 async def request_condominium_membership(
-    condominium_id: uuid.UUID, session: SessionDep, user: CurrentUser
+    condominium_id: uuid.UUID, session: SessionDep, user: Household
 ) -> MembershipRead:
     """Ask to join a building without its code (citizens): an operator of its hub decides."""
     return await one(membership_views(session, [await condominium_service.ask_to_join(session, user, condominium_id)]))

@@ -21,7 +21,7 @@ from app.condominiums import repository as repo
 from app.condominiums.schemas import BuildingAdministrator, CondominiumCreate, CondominiumFields, CondominiumUpdate
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.hubs import service as hub_service
-from app.models import Condominium, CondominiumMember, MembershipStatus, Role, User
+from app.models import Condominium, CondominiumMember, MembershipStatus, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.zones import service as zone_service
 
@@ -152,15 +152,9 @@ async def list_condominiums(
 # --- residents -------------------------------------------------------------------------------------
 
 
-def _require_citizen(user: User) -> None:
-    if user.role != Role.citizen:
-        raise NotACitizen("Only citizens join a condominium, for their household.")
-
-
 async def _record(
     session: AsyncSession, user: User, condominium: Condominium, status: MembershipStatus
 ) -> CondominiumMember:
-    _require_citizen(user)
     # Lock the building so a code join and a join request of the same household cannot race.
     await repo.get_by_id(session, condominium.id, lock=True)
     now = datetime.now(UTC)
@@ -191,7 +185,6 @@ def _joined(session: AsyncSession, member: CondominiumMember) -> None:
 
 
 async def join_by_code(session: AsyncSession, user: User, code: str) -> CondominiumMember:
-    _require_citizen(user)
     condominium = await repo.get_by_code(session, code)
     if condominium is None:
         raise JoinCodeInvalid("No condominium has this join code; check it on the building's notice.")

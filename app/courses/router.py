@@ -2,7 +2,7 @@ import uuid
 
 from fastapi import status
 
-from app.accounts.auth import CurrentUser
+from app.accounts.auth import CitizenOrWorker, CurrentUser
 from app.courses import service as course_service
 from app.courses.schemas import CourseCreate, CourseRead, CourseUpdate, EnrolmentRead, EnrolmentWithPerson
 from app.courses.views import course_views, enrolment_views, enrolment_with_person_views
@@ -96,7 +96,7 @@ async def cancel_course(course_id: uuid.UUID, session: SessionDep, user: Current
         IdempotencyInProgress,
     ),
 )
-async def enrol_in_course(course_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> EnrolmentRead:
+async def enrol_in_course(course_id: uuid.UUID, session: SessionDep, user: CitizenOrWorker) -> EnrolmentRead:
     """Enrol yourself (citizens, workers): a seat while there is one, else a place on the waitlist."""
     enrolment = await course_service.enrol(session, user, course_id)
     return await one(enrolment_views(session, [enrolment]))

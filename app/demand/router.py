@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import Query, status
 
-from app.accounts.auth import AdminUser, CurrentUser, OptionalUser
+from app.accounts.auth import Admin, CurrentUser, OptionalUser
 from app.db import SessionDep
 from app.demand import engagements, matching, offers, requests, reviews
 from app.demand.schemas import (
@@ -294,7 +294,7 @@ async def create_review(
 
 @reviews_router.get("", response_model=Page[ReviewRead], responses=error_responses(NotAuthenticated, Forbidden))
 async def list_reviews(
-    session: SessionDep, admin: AdminUser, page: PageParamsDep, status: ReviewStatus | None = ReviewStatus.pending
+    session: SessionDep, admin: Admin, page: PageParamsDep, status: ReviewStatus | None = ReviewStatus.pending
 ) -> Paginated[ReviewRead]:
     """Reviews to moderate, oldest first (admins)."""
     found = await reviews.list_for_moderation(session, page, status=status)
@@ -307,7 +307,7 @@ MODERATE = error_responses(
 
 
 @reviews_router.post("/{review_id}/approve", response_model=ReviewRead, responses=MODERATE)
-async def approve_review(review_id: uuid.UUID, session: SessionDep, admin: AdminUser, if_match: IfMatch) -> ReviewRead:
+async def approve_review(review_id: uuid.UUID, session: SessionDep, admin: Admin, if_match: IfMatch) -> ReviewRead:
     """Approve a review: it is published and counts in the provider's rating (admins)."""
     review = await reviews.moderate(session, admin, review_id, approve=True, reason=None, if_match=if_match)
     return await one(review_views(session, [review]))
@@ -315,7 +315,7 @@ async def approve_review(review_id: uuid.UUID, session: SessionDep, admin: Admin
 
 @reviews_router.post("/{review_id}/reject", response_model=ReviewRead, responses=MODERATE)
 async def reject_review(
-    review_id: uuid.UUID, data: ReasonIn, session: SessionDep, admin: AdminUser, if_match: IfMatch
+    review_id: uuid.UUID, data: ReasonIn, session: SessionDep, admin: Admin, if_match: IfMatch
 ) -> ReviewRead:
     """Reject a review with a reason (admins)."""
     review = await reviews.moderate(session, admin, review_id, approve=False, reason=data.reason, if_match=if_match)

@@ -1,18 +1,16 @@
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Query
 
-from app.accounts.auth import CurrentPrincipal, require_scope
+from app.accounts.auth import CurrentPrincipal, EventReader
 from app.db import SessionDep
 from app.errors import Forbidden, InvalidCursor, NotAuthenticated, ValidationFailed, error_responses
 from app.events import service as event_service
 from app.events.schemas import EventPage, EventTypeList
 from app.events.views import event_views
-from app.models import PartnerClient, PartnerScope
 from app.routing import api_router
 
 router = api_router(prefix="/events", tags=["events"])
-EventReader = Annotated[PartnerClient, Depends(require_scope(PartnerScope.events_read.value))]
 
 
 @router.get("/types", response_model=EventTypeList, responses=error_responses(NotAuthenticated))

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import Query, Response, status
 
-from app.accounts.auth import AdminUser, CurrentUser, OptionalUser
+from app.accounts.auth import Admin, CurrentUser, OptionalUser
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.hubs import service as hub_service
@@ -29,7 +29,7 @@ ADMIN_ON_HUB = error_responses(NotAuthenticated, Forbidden, hub_service.HubNotFo
         NotAuthenticated, Forbidden, hub_service.HubNameTaken, UnknownZones, RateLimited, IdempotencyInProgress
     ),
 )
-async def create_hub(data: HubCreate, session: SessionDep, admin: AdminUser) -> HubRead:
+async def create_hub(data: HubCreate, session: SessionDep, admin: Admin) -> HubRead:
     """Open a hub (admins): where it is, the NILs it serves, hours and contacts."""
     return await one(hub_views(session, [await hub_service.create_hub(session, admin, data)]))
 
@@ -64,7 +64,7 @@ async def get_hub(hub_id: uuid.UUID, session: SessionDep) -> HubRead:
     ),
 )
 async def update_hub(
-    hub_id: uuid.UUID, data: HubUpdate, session: SessionDep, admin: AdminUser, if_match: IfMatch
+    hub_id: uuid.UUID, data: HubUpdate, session: SessionDep, admin: Admin, if_match: IfMatch
 ) -> HubRead:
     """Change a hub (admins); send If-Match. `zone_ids` replaces the NILs served."""
     return await one(hub_views(session, [await hub_service.update_hub(session, admin, hub_id, data, if_match)]))
@@ -82,9 +82,7 @@ async def list_hub_operators(hub_id: uuid.UUID, session: SessionDep, user: Curre
     response_model=HubOperatorRead,
     responses=error_responses(NotAuthenticated, Forbidden, hub_service.HubNotFound, hub_service.NotAHubOperator),
 )
-async def add_hub_operator(
-    hub_id: uuid.UUID, data: OperatorAdd, session: SessionDep, admin: AdminUser
-) -> HubOperatorRead:
+async def add_hub_operator(hub_id: uuid.UUID, data: OperatorAdd, session: SessionDep, admin: Admin) -> HubOperatorRead:
     """Make a hub-operator account an operator of this hub (admins; adding twice is harmless)."""
     return await one(operator_views(session, [await hub_service.add_operator(session, admin, hub_id, data.user_id)]))
 
@@ -95,7 +93,7 @@ async def add_hub_operator(
     response_class=Response,
     responses=error_responses(NotAuthenticated, Forbidden, hub_service.HubNotFound, hub_service.OperatorNotFound),
 )
-async def remove_hub_operator(hub_id: uuid.UUID, user_id: uuid.UUID, session: SessionDep, admin: AdminUser) -> None:
+async def remove_hub_operator(hub_id: uuid.UUID, user_id: uuid.UUID, session: SessionDep, admin: Admin) -> None:
     """Remove an operator from a hub (admins)."""
     await hub_service.remove_operator(session, admin, hub_id, user_id)
 

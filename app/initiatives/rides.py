@@ -29,7 +29,7 @@ from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, Validat
 from app.initiatives import repository as repo
 from app.initiatives.schemas import OpenRide, PersonContact, RideCreate, RideRead
 from app.initiatives.service import get_initiative_row, is_coordinator, record, require_coordinator
-from app.models import Initiative, Ride, RideStatus, Role, User, Volunteer, VolunteerStatus
+from app.models import Initiative, Ride, RideStatus, User, Volunteer, VolunteerStatus
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.shared_schemas import PointIn
 from app.zones import service as zone_service
@@ -191,8 +191,6 @@ async def list_my_rides(session: AsyncSession, user: User, page: PageParams) -> 
 
 
 async def request_ride(session: AsyncSession, user: User, initiative_id: uuid.UUID, data: RideCreate) -> RideRead:
-    if user.role != Role.citizen:
-        raise Forbidden("Citizens ask for rides.")
     initiative = await get_initiative_row(session, initiative_id)
     if not initiative.is_active:
         raise InvalidRideTransition("The initiative is closed.", current_state="inactive")

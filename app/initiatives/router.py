@@ -2,7 +2,7 @@ import uuid
 
 from fastapi import status
 
-from app.accounts.auth import CurrentUser
+from app.accounts.auth import Citizen, CitizenOrWorker, CurrentUser
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses
 from app.hubs.service import HubNotFound
@@ -92,7 +92,7 @@ async def get_initiative(initiative_id: uuid.UUID, session: SessionDep) -> Initi
         IdempotencyInProgress,
     ),
 )
-async def join_initiative(initiative_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> VolunteerRead:
+async def join_initiative(initiative_id: uuid.UUID, session: SessionDep, user: CitizenOrWorker) -> VolunteerRead:
     """Volunteer in an initiative (citizens, workers)."""
     return await initiative_service.join(session, user, initiative_id)
 
@@ -118,7 +118,7 @@ async def list_volunteers(
         NotAuthenticated, Forbidden, NotFoundInitiative, rides.InvalidRideTransition, RateLimited, IdempotencyInProgress
     ),
 )
-async def request_ride(initiative_id: uuid.UUID, data: RideCreate, session: SessionDep, user: CurrentUser) -> RideRead:
+async def request_ride(initiative_id: uuid.UUID, data: RideCreate, session: SessionDep, user: Citizen) -> RideRead:
     """Ask for a ride (citizens): when, from, to, the assistance needed."""
     return await rides.request_ride(session, user, initiative_id, data)
 

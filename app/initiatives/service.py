@@ -41,8 +41,6 @@ from app.models import (
 )
 from app.pagination import PageParams, Paginated, SortKey, paginate
 
-VOLUNTEERING_ROLES = (Role.citizen, Role.worker)
-
 
 class InitiativeNotFound(NotFound):
     code = "initiative_not_found"
@@ -172,8 +170,6 @@ async def volunteer_reads(session: AsyncSession, volunteers: list[Volunteer]) ->
 
 
 async def join(session: AsyncSession, user: User, initiative_id: uuid.UUID) -> VolunteerRead:
-    if user.role not in VOLUNTEERING_ROLES:
-        raise Forbidden("Citizens and workers volunteer; staff coordinate.")
     initiative = await get_initiative_row(session, initiative_id)
     if not initiative.is_active:
         raise InitiativeNotFound("No initiative with this id.")

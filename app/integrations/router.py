@@ -2,7 +2,7 @@ import uuid
 
 from fastapi import status
 
-from app.accounts.auth import AdminUser
+from app.accounts.auth import Admin
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, RateLimited, error_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep, IdempotencyKeyReused
@@ -24,16 +24,14 @@ ADMIN_ONLY = error_responses(NotAuthenticated, Forbidden)
     dependencies=[IdempotencyKeyDep, CreationRateLimit],
     responses=error_responses(NotAuthenticated, Forbidden, RateLimited, IdempotencyInProgress, IdempotencyKeyReused),
 )
-async def create_partner_client(
-    data: PartnerClientCreate, session: SessionDep, admin: AdminUser
-) -> PartnerClientCreated:
+async def create_partner_client(data: PartnerClientCreate, session: SessionDep, admin: Admin) -> PartnerClientCreated:
     """Register a partner system (admins); the client secret is shown only in this response."""
     return await partner_service.create_client(session, admin, data)
 
 
 @router.get("", response_model=Page[PartnerClientRead], responses=ADMIN_ONLY)
 async def list_partner_clients(
-    session: SessionDep, admin: AdminUser, page: PageParamsDep, active: bool | None = None
+    session: SessionDep, admin: Admin, page: PageParamsDep, active: bool | None = None
 ) -> Paginated[PartnerClient]:
     """Partner clients, newest first (admins)."""
     return await partner_service.list_clients(session, page, active=active)
@@ -44,7 +42,7 @@ async def list_partner_clients(
     response_model=PartnerClientRead,
     responses=error_responses(NotAuthenticated, Forbidden, partner_service.PartnerClientNotFound),
 )
-async def get_partner_client(partner_client_id: uuid.UUID, session: SessionDep, admin: AdminUser) -> PartnerClient:
+async def get_partner_client(partner_client_id: uuid.UUID, session: SessionDep, admin: Admin) -> PartnerClient:
     """One partner client (admins)."""
     return await partner_service.get_client(session, partner_client_id)
 
@@ -54,6 +52,6 @@ async def get_partner_client(partner_client_id: uuid.UUID, session: SessionDep, 
     response_model=PartnerClientRead,
     responses=error_responses(NotAuthenticated, Forbidden, partner_service.PartnerClientNotFound),
 )
-async def revoke_partner_client(partner_client_id: uuid.UUID, session: SessionDep, admin: AdminUser) -> PartnerClient:
+async def revoke_partner_client(partner_client_id: uuid.UUID, session: SessionDep, admin: Admin) -> PartnerClient:
     """Revoke a partner client: its tokens stop working at once."""
     return await partner_service.revoke_client(session, admin, partner_client_id)

@@ -1,11 +1,10 @@
 from typing import Annotated
 
-from fastapi import Depends, Path, Request, Response, status
+from fastapi import Path, Request, Response, status
 
-from app.accounts.auth import require_scope
+from app.accounts.auth import ListingWriter
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, error_responses
-from app.models import PartnerClient, PartnerScope
 from app.partner_sync import service as sync
 from app.partner_sync.schemas import BulkSyncResult, ServiceRead, ServiceSync
 from app.partner_sync.service import BulkTooLarge, InvalidServiceTransition, ProviderNotAccredited, ServiceNotFound
@@ -13,7 +12,6 @@ from app.routing import api_router
 from app.zones.service import UnknownZones
 
 router = api_router(prefix="/partner/services", tags=["partner sync"])
-ListingWriter = Annotated[PartnerClient, Depends(require_scope(PartnerScope.listings_write.value))]
 ExternalId = Annotated[
     str, Path(pattern=r"^[A-Za-z0-9._:\-]{1,100}$", max_length=100, description="The partner's own listing id")
 ]

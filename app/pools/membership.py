@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.concurrency import ensure_version
 from app.demand import requests as demand_requests
 from app.errors import Conflict, Forbidden, ValidationFailed
-from app.models import Pool, PoolMember, PoolMemberStatus, PoolState, Role, SplitRule, User
+from app.models import Pool, PoolMember, PoolMemberStatus, PoolState, SplitRule, User
 from app.pools import access, lifecycle
 from app.pools import repository as repo
 from app.pools.access import Viewer
@@ -70,8 +70,6 @@ async def _linked_request(session: AsyncSession, user: User, pool: Pool, request
 
 
 async def join_pool(session: AsyncSession, user: User, pool_id: uuid.UUID, data: PoolJoin) -> tuple[Pool, Viewer]:
-    if user.role != Role.citizen:
-        raise Forbidden("Households (citizens) join pools.")
     pool, viewer, membership = await _locked(session, user, pool_id)
     if membership is not None and membership.status == PoolMemberStatus.invited:
         return await accept_invitation(session, user, pool_id, data)

@@ -1,15 +1,15 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Query, status
+from fastapi import Depends, Query, status
 
-from app.accounts.auth import CurrentUser
+from app.accounts.auth import Citizen, CurrentUser, require_roles
 from app.condominiums.service import CondominiumNotFound
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses
 from app.hubs.service import HubNotFound
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
-from app.models import PoolState
+from app.models import PoolState, Role, User
 from app.pagination import Page, PageParamsDep, Paginated
 from app.pools import membership, offers, service, suggestions
 from app.pools.access import PoolNotFound
@@ -33,6 +33,14 @@ router = api_router(prefix="/pools", tags=["pools"])
 pool_offers_router = api_router(prefix="/pool-offers", tags=["pools"])
 CREATING = [IdempotencyKeyDep, CreationRateLimit]
 SEEN = error_responses(NotAuthenticated, PoolNotFound)
+PoolFormer = Annotated[
+    User,
+    Depends(
+        require_roles(
+            Role.citizen, Role.hub_operator, Role.admin, reason="Citizens, hub operators and admins form pools."
+        )
+    ),
+]
 
 
 @router.get(
@@ -69,7 +77,7 @@ async def list_pool_suggestions(
         IdempotencyInProgress,
     ),
 )
-async def create_pool(data: PoolCreate, session: SessionDep, user: CurrentUser) -> PoolRead:
+async def create_pool(data: PoolCreate, session: SessionDep, user: PoolFormer) -> PoolRead:
     """Form a pool by hand, or from a suggestion (its requesters are invited). A citizen creator is its
     first member."""
     pool, viewer = await service.create_pool(session, user, data)
@@ -139,7 +147,7 @@ JOINING = error_responses(
 
 
 @router.post("/{pool_id:uuid}/join", response_model=PoolRead, responses=JOINING)
-async def join_pool(pool_id: uuid.UUID, data: PoolJoin, session: SessionDep, user: CurrentUser) -> PoolRead:
+async def join_pool(pool_id: uuid.UUID, data: PoolJoin, session: SessionDep, user: Citizen) -> PoolRead:
     """Join a pool for your household (citizens); with your weekly minutes when it splits by hours."""
     pool, viewer = await membership.join_pool(session, user, pool_id, data)
     return await one(pool_views(session, [pool], viewer=viewer))

@@ -1,13 +1,14 @@
 import uuid
+from typing import Annotated
 
-from fastapi import status
+from fastapi import Depends, status
 
-from app.accounts.auth import CurrentUser, OptionalUser
+from app.accounts.auth import CurrentUser, OptionalUser, require_roles
 from app.catalog.search_params import SearchFiltersDep
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
-from app.models import AccreditationState, AccreditationTransition
+from app.models import AccreditationState, AccreditationTransition, Role, User
 from app.pagination import Page, PageParamsDep, Paginated
 from app.providers import accreditation, verifications
 from app.providers import service as provider_service
@@ -30,6 +31,14 @@ from app.zones.service import UnknownZones
 
 router = api_router(prefix="/providers", tags=["providers"])
 MANAGE = error_responses(NotAuthenticated, Forbidden, ProviderNotFound, PreconditionFailed)
+# The city's accreditation decisions (request changes, accredit, suspend, reinstate).
+CITY_DECIDES = Depends(require_roles(Role.admin, reason="Only municipal admins decide on accreditation."))
+Verifier = Annotated[
+    User,
+    Depends(
+        require_roles(*verifications.VERIFIERS, reason="Only municipal admins and hub operators record verifications.")
+    ),
+]
 
 
 @router.post(
@@ -91,9 +100,11 @@ def _transition_endpoint(action: accreditation.Action, summary: str):  # noqa: A
 
     endpoint.__name__ = f"{action.value}_provider"
     endpoint.__doc__ = summary
+    by_city = accreditation.TRANSITIONS[action][2] == "city"
     router.post(
         f"/{{provider_id}}/{action.value.replace('_', '-')}",
         response_model=ProviderRead,
+        dependencies=[CITY_DECIDES] if by_city else [],
         responses=error_responses(
             NotAuthenticated,
             Forbidden,
@@ -174,7 +185,7 @@ async def remove_provider_staff(
     responses=error_responses(NotAuthenticated, Forbidden, ProviderNotFound, IdempotencyInProgress),
 )
 async def create_verification(
-    provider_id: uuid.UUID, data: VerificationCreate, session: SessionDep, user: CurrentUser
+    provider_id: uuid.UUID, data: VerificationCreate, session: SessionDep, user: Verifier
 ) -> VerificationRead:
     """Record a check on a provider (municipal admins and hub operators)."""
     return await verifications.record(session, user, provider_id, data)

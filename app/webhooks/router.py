@@ -1,13 +1,12 @@
 import uuid
-from typing import Annotated
 
-from fastapi import Depends, status
+from fastapi import status
 
-from app.accounts.auth import require_scope
+from app.accounts.auth import WebhookManager
 from app.db import SessionDep
 from app.errors import Conflict, Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep, IdempotencyKeyReused
-from app.models import DeliveryStatus, PartnerClient, PartnerScope
+from app.models import DeliveryStatus
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router
@@ -38,7 +37,6 @@ from app.webhooks.views import (
 )
 
 router = api_router(prefix="/webhooks", tags=["webhooks"])
-WebhookManager = Annotated[PartnerClient, Depends(require_scope(PartnerScope.webhooks_manage.value))]
 GUARDED = (NotAuthenticated, Forbidden)
 ONE = error_responses(*GUARDED, WebhookNotFound)
 CHANGE = error_responses(*GUARDED, WebhookNotFound, PreconditionFailed)
