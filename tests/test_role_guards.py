@@ -1,5 +1,5 @@
 """Every route whose signature names a role guard (`Admin`, `Citizen`, `Verifier`... built by
-`app.auth.require_roles`) turns away each other role with the guard's problem code, before it looks
+`app.accounts.auth.require_roles`) turns away each other role with the guard's problem code, before it looks
 anything up: the ids in the path are random and the body is empty, so a 403 here can only come
 from the guard. The routes are found from their dependencies, so a new guarded route is covered
 as soon as it exists."""
