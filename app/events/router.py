@@ -37,7 +37,7 @@ async def list_events(
     limit: Annotated[int, Query(ge=1, le=100, description="Events per page (1-100)")] = 50,
 ) -> EventPage:
     """Events visible to the calling partner, oldest first, without gaps or duplicates (scope events:read)."""
-    feed = await event_service.read_feed(session, partner, after=after, types=types, limit=limit)
+    feed = await event_service.list_events(session, partner, after=after, types=types, limit=limit)
     return EventPage(
         items=await event_views(session, feed.events), next_cursor=feed.next_cursor, has_more=feed.has_more
     )

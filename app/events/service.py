@@ -62,9 +62,10 @@ def _decode(cursor: str) -> tuple[int, int]:
     return int(xact_id), position
 
 
-async def read_feed(
+async def list_events(
     session: AsyncSession, partner: PartnerClient, *, after: str | None, types: str | None, limit: int
 ) -> Feed:
+    """The next settled events the partner may see, of the types asked for, after its cursor."""
     position = _decode(after) if after else None
     patterns = ["*"] if not types else [t.strip() for t in types.split(",") if t.strip()]
     wanted = catalogue.expand(validate_patterns(patterns, pointer="/types", location="query"))
