@@ -20,22 +20,19 @@
 
 import uuid
 from datetime import UTC, datetime
-from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.concurrency import ensure_version
 from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.initiatives import repository as repo
-from app.initiatives.schemas import OpenRide, PersonContact, RideCreate, RideRead
-from app.initiatives.service import get_initiative_row, is_coordinator, record, require_coordinator
+from app.initiatives.schemas import RideCreate, RideViewer
+from app.initiatives.service import get_initiative, is_coordinator, record, require_coordinator
 from app.models import Initiative, Ride, RideStatus, User, Volunteer, VolunteerStatus
 from app.pagination import PageParams, Paginated, SortKey, paginate
-from app.shared_schemas import PointIn
 from app.zones import service as zone_service
 
-Viewer = Literal["requester", "volunteer", "coordinator"]
-CONTACT_STATES = (RideStatus.assigned, RideStatus.completed)
+SeenRide = tuple[Ride, RideViewer]  # a ride and who looks at it: what its response shows (views.ride_views)
 
 
 class RideNotFound(NotFound):
@@ -61,49 +58,7 @@ class NotAVolunteer(ValidationFailed):
 # --- reading -------------------------------------------------------------------------------------------
 
 
-def _contact(user: User | None) -> PersonContact | None:
-    return PersonContact(full_name=user.full_name, email=user.email, phone=user.phone) if user else None
-
-
-def _point(lat: float | None, lon: float | None) -> PointIn | None:
-    return PointIn(lat=lat, lon=lon) if lat is not None and lon is not None else None
-
-
-async def _reads(session: AsyncSession, rides: list[Ride], viewers: list[Viewer]) -> list[RideRead]:
-    volunteers = await repo.volunteers_by_id(session, {r.volunteer_id for r in rides if r.volunteer_id})
-    people = await repo.users_by_id(session, {r.requester_id for r in rides} | {v.user_id for v in volunteers.values()})
-    reads = []
-    for ride, viewer in zip(rides, viewers, strict=True):
-        shown = viewer == "coordinator" or ride.status in CONTACT_STATES
-        volunteer = volunteers.get(ride.volunteer_id) if ride.volunteer_id else None
-        reads.append(
-            RideRead(
-                id=ride.id,
-                initiative_id=ride.initiative_id,
-                requester_id=ride.requester_id,
-                status=ride.status,
-                starts_at=ride.starts_at,
-                ends_at=ride.ends_at,
-                pickup_address=ride.pickup_address,
-                pickup_point=_point(ride.pickup_lat, ride.pickup_lon),
-                dropoff_address=ride.dropoff_address,
-                dropoff_point=_point(ride.dropoff_lat, ride.dropoff_lon),
-                assistance=ride.assistance,
-                needs_car=ride.needs_car,
-                notes=ride.notes,
-                volunteer_id=ride.volunteer_id,
-                requester=_contact(people.get(ride.requester_id)) if shown or viewer == "requester" else None,
-                volunteer=_contact(people.get(volunteer.user_id)) if volunteer and shown else None,
-                assigned_at=ride.assigned_at,
-                completed_at=ride.completed_at,
-                cancelled_at=ride.cancelled_at,
-                version=ride.version,
-            )
-        )
-    return reads
-
-
-async def _viewer(session: AsyncSession, user: User, ride: Ride, initiative: Initiative) -> Viewer | None:
+async def _viewer(session: AsyncSession, user: User, ride: Ride, initiative: Initiative) -> RideViewer | None:
     if await is_coordinator(session, user, initiative):
         return "coordinator"
     if ride.requester_id == user.id:
@@ -115,11 +70,11 @@ async def _viewer(session: AsyncSession, user: User, ride: Ride, initiative: Ini
     return None
 
 
-async def _visible(session: AsyncSession, user: User, ride_id: uuid.UUID) -> tuple[Ride, Initiative, Viewer]:
+async def _visible(session: AsyncSession, user: User, ride_id: uuid.UUID) -> tuple[Ride, Initiative, RideViewer]:
     ride = await repo.get_ride(session, ride_id)
     if ride is None:
         raise RideNotFound("No ride with this id.")
-    initiative = await get_initiative_row(session, ride.initiative_id)
+    initiative = await get_initiative(session, ride.initiative_id)
     viewer = await _viewer(session, user, ride, initiative)
     if viewer is None:
         raise RideNotFound("No ride with this id.")  # someone else's ride does not exist for you
@@ -135,63 +90,59 @@ async def _locked(session: AsyncSession, ride_id: uuid.UUID) -> Ride:
     return ride
 
 
-async def get_ride(session: AsyncSession, user: User, ride_id: uuid.UUID) -> RideRead:
+async def get_ride(session: AsyncSession, user: User, ride_id: uuid.UUID) -> SeenRide:
     ride, _, viewer = await _visible(session, user, ride_id)
-    return (await _reads(session, [ride], [viewer]))[0]
+    return ride, viewer
 
 
 async def list_initiative_rides(
     session: AsyncSession, user: User, initiative_id: uuid.UUID, page: PageParams, *, status: RideStatus | None
-) -> Paginated[RideRead]:
-    initiative = await get_initiative_row(session, initiative_id)
+) -> Paginated[SeenRide]:
+    initiative = await get_initiative(session, initiative_id)
     await require_coordinator(session, user, initiative)
-    result = await paginate(
+    return await paginate(
         session,
         repo.rides_of_initiative_query(initiative.id, status),
         page,
         scope=f"rides:{initiative.id}:{status}",
         order=[SortKey(Ride.starts_at), SortKey(Ride.id)],
+        item=lambda row: (row[0], "coordinator"),
     )
-    items = await _reads(session, result.items, ["coordinator"] * len(result.items))
-    return Paginated(items=items, next_cursor=result.next_cursor)
 
 
 async def list_open_rides(
     session: AsyncSession, user: User, initiative_id: uuid.UUID, page: PageParams
-) -> Paginated[OpenRide]:
-    initiative = await get_initiative_row(session, initiative_id)
+) -> Paginated[Ride]:
+    initiative = await get_initiative(session, initiative_id)
     volunteering = await repo.active_volunteer(session, initiative.id, user.id)
     if volunteering is None and not await is_coordinator(session, user, initiative):
         raise Forbidden("Waiting rides are shown to this initiative's volunteers.")
-    result = await paginate(
+    return await paginate(
         session,
         repo.open_rides_query(initiative.id, datetime.now(UTC)),
         page,
         scope=f"open-rides:{initiative.id}",
         order=[SortKey(Ride.starts_at), SortKey(Ride.id)],
     )
-    return Paginated(
-        items=[OpenRide.model_validate(r, from_attributes=True) for r in result.items], next_cursor=result.next_cursor
-    )
 
 
-async def list_my_rides(session: AsyncSession, user: User, page: PageParams) -> Paginated[RideRead]:
-    result = await paginate(
+async def list_my_rides(session: AsyncSession, user: User, page: PageParams) -> Paginated[SeenRide]:
+    """Rides the caller asked for (seen as their requester) or drives (seen as their volunteer)."""
+    return await paginate(
         session,
         repo.my_rides_query(user.id),
         page,
         scope="my-rides",
         order=[SortKey(Ride.starts_at, descending=True), SortKey(Ride.id, descending=True)],
+        item=lambda row: (row[0], "requester" if row[0].requester_id == user.id else "volunteer"),
     )
-    viewers: list[Viewer] = ["requester" if r.requester_id == user.id else "volunteer" for r in result.items]
-    return Paginated(items=await _reads(session, result.items, viewers), next_cursor=result.next_cursor)
 
 
 # --- requesting ----------------------------------------------------------------------------------------
 
 
-async def request_ride(session: AsyncSession, user: User, initiative_id: uuid.UUID, data: RideCreate) -> RideRead:
-    initiative = await get_initiative_row(session, initiative_id)
+async def request_ride(session: AsyncSession, user: User, initiative_id: uuid.UUID, data: RideCreate) -> SeenRide:
+    initiative = await get_initiative(session, initiative_id)
     if not initiative.is_active:
         raise InvalidRideTransition("The initiative is closed.", current_state="inactive")
     if data.starts_at <= datetime.now(UTC):
@@ -220,7 +171,7 @@ async def request_ride(session: AsyncSession, user: User, initiative_id: uuid.UU
     session.add(ride)
     await session.flush()
     record(session, user, "ride.requested", "ride", ride.id, initiative_id=initiative.id)
-    return (await _reads(session, [ride], ["requester"]))[0]
+    return ride, "requester"
 
 
 # --- booking -------------------------------------------------------------------------------------------
@@ -260,27 +211,27 @@ async def _book(
 
 async def assign(
     session: AsyncSession, user: User, ride_id: uuid.UUID, volunteer_id: uuid.UUID, *, if_match: list[int] | None
-) -> RideRead:
+) -> SeenRide:
     ride, initiative, _ = await _visible(session, user, ride_id)
     await require_coordinator(session, user, initiative)
     volunteer = await repo.get_volunteer(session, volunteer_id)
     if volunteer is None or volunteer.initiative_id != initiative.id or volunteer.status != VolunteerStatus.active:
         raise NotAVolunteer("Not an active volunteer of this initiative.", pointer="/volunteer_id")
     ride = await _book(session, user, ride.id, volunteer, if_match=if_match, event="ride.assigned")
-    return (await _reads(session, [ride], ["coordinator"]))[0]
+    return ride, "coordinator"
 
 
-async def claim(session: AsyncSession, user: User, ride_id: uuid.UUID, *, if_match: list[int] | None) -> RideRead:
+async def claim(session: AsyncSession, user: User, ride_id: uuid.UUID, *, if_match: list[int] | None) -> SeenRide:
     """An active volunteer of the ride's initiative takes a waiting ride; anyone else gets 404."""
     ride = await repo.get_ride(session, ride_id)
     volunteer = await repo.active_volunteer(session, ride.initiative_id, user.id) if ride else None
     if ride is None or volunteer is None:
         raise RideNotFound("No ride with this id.")
     ride = await _book(session, user, ride.id, volunteer, if_match=if_match, event="ride.claimed")
-    return (await _reads(session, [ride], ["volunteer"]))[0]
+    return ride, "volunteer"
 
 
-async def complete(session: AsyncSession, user: User, ride_id: uuid.UUID, *, if_match: list[int] | None) -> RideRead:
+async def complete(session: AsyncSession, user: User, ride_id: uuid.UUID, *, if_match: list[int] | None) -> SeenRide:
     """The assigned volunteer or a coordinator, once the ride has started."""
     ride, _, viewer = await _visible(session, user, ride_id)
     if viewer == "requester":
@@ -295,12 +246,12 @@ async def complete(session: AsyncSession, user: User, ride_id: uuid.UUID, *, if_
     ride.status, ride.completed_at = RideStatus.completed, now
     await session.flush()
     record(session, user, "ride.completed", "ride", ride.id, volunteer_id=ride.volunteer_id)
-    return (await _reads(session, [ride], [viewer]))[0]
+    return ride, viewer
 
 
 async def cancel(
     session: AsyncSession, user: User, ride_id: uuid.UUID, *, reason: str | None, if_match: list[int] | None
-) -> RideRead:
+) -> SeenRide:
     """The requester or a coordinator, while requested or assigned (the volunteer is freed)."""
     ride, _, viewer = await _visible(session, user, ride_id)
     if viewer == "volunteer":
@@ -312,4 +263,4 @@ async def cancel(
     ride.status, ride.cancelled_at, ride.cancel_reason = RideStatus.cancelled, datetime.now(UTC), reason
     await session.flush()
     record(session, user, "ride.cancelled", "ride", ride.id, by=viewer)
-    return (await _reads(session, [ride], [viewer]))[0]
+    return ride, viewer

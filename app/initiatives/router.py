@@ -22,10 +22,18 @@ from app.initiatives.schemas import (
     VolunteerRead,
     VolunteerWithPerson,
 )
+from app.initiatives.views import (
+    initiative_views,
+    open_ride_views,
+    ride_views,
+    volunteer_views,
+    volunteer_with_person_views,
+)
 from app.models import RideStatus
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router
+from app.shared_schemas import one
 
 router = api_router(prefix="/initiatives", tags=["initiatives"])
 volunteers_router = api_router(prefix="/volunteers", tags=["initiatives"])
@@ -61,7 +69,8 @@ ON_RIDE = error_responses(
 )
 async def create_initiative(data: InitiativeCreate, session: SessionDep, user: CurrentUser) -> InitiativeRead:
     """Start a volunteer initiative at a hub (its operators, or admins), e.g. rides for disabled people."""
-    return await initiative_service.create_initiative(session, user, data)
+    initiative = await initiative_service.create_initiative(session, user, data)
+    return await one(initiative_views(session, [initiative]))
 
 
 @router.get("", response_model=Page[InitiativeRead])
@@ -69,13 +78,15 @@ async def list_initiatives(
     session: SessionDep, page: PageParamsDep, hub_id: uuid.UUID | None = None
 ) -> Paginated[InitiativeRead]:
     """Active initiatives, oldest first; public (they look for volunteers)."""
-    return await initiative_service.list_initiatives(session, page, hub_id=hub_id)
+    found = await initiative_service.list_initiatives(session, page, hub_id=hub_id)
+    return Paginated(items=await initiative_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @router.get("/{initiative_id}", response_model=InitiativeRead, responses=error_responses(NotFoundInitiative))
 async def get_initiative(initiative_id: uuid.UUID, session: SessionDep) -> InitiativeRead:
     """One initiative; public."""
-    return await initiative_service.get_initiative(session, initiative_id)
+    initiative = await initiative_service.get_initiative(session, initiative_id)
+    return await one(initiative_views(session, [initiative]))
 
 
 @router.post(
@@ -94,7 +105,8 @@ async def get_initiative(initiative_id: uuid.UUID, session: SessionDep) -> Initi
 )
 async def join_initiative(initiative_id: uuid.UUID, session: SessionDep, user: CitizenOrWorker) -> VolunteerRead:
     """Volunteer in an initiative (citizens, workers)."""
-    return await initiative_service.join(session, user, initiative_id)
+    volunteer = await initiative_service.join(session, user, initiative_id)
+    return await one(volunteer_views(session, [volunteer]))
 
 
 @router.get(
@@ -106,7 +118,8 @@ async def list_volunteers(
     initiative_id: uuid.UUID, session: SessionDep, user: CurrentUser, page: PageParamsDep
 ) -> Paginated[VolunteerWithPerson]:
     """Active volunteers with contacts and documents (the hub's operators, admins)."""
-    return await initiative_service.list_volunteers(session, user, initiative_id, page)
+    found = await initiative_service.list_volunteers(session, user, initiative_id, page)
+    return Paginated(items=await volunteer_with_person_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @router.post(
@@ -120,7 +133,8 @@ async def list_volunteers(
 )
 async def request_ride(initiative_id: uuid.UUID, data: RideCreate, session: SessionDep, user: Citizen) -> RideRead:
     """Ask for a ride (citizens): when, from, to, the assistance needed."""
-    return await rides.request_ride(session, user, initiative_id, data)
+    seen = await rides.request_ride(session, user, initiative_id, data)
+    return await one(ride_views(session, [seen]))
 
 
 @router.get(
@@ -136,7 +150,8 @@ async def list_initiative_rides(
     status: RideStatus | None = None,
 ) -> Paginated[RideRead]:
     """Every ride of the initiative by start, with contacts (the hub's operators, admins)."""
-    return await rides.list_initiative_rides(session, user, initiative_id, page, status=status)
+    found = await rides.list_initiative_rides(session, user, initiative_id, page, status=status)
+    return Paginated(items=await ride_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @router.get(
@@ -148,13 +163,15 @@ async def list_open_rides(
     initiative_id: uuid.UUID, session: SessionDep, user: CurrentUser, page: PageParamsDep
 ) -> Paginated[OpenRide]:
     """Future rides waiting for a volunteer, without names or addresses (its volunteers, coordinators)."""
-    return await rides.list_open_rides(session, user, initiative_id, page)
+    found = await rides.list_open_rides(session, user, initiative_id, page)
+    return Paginated(items=await open_ride_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @volunteers_router.get("", response_model=Page[VolunteerRead], responses=error_responses(NotAuthenticated))
 async def list_my_volunteering(session: SessionDep, user: CurrentUser, page: PageParamsDep) -> Paginated[VolunteerRead]:
     """Your own volunteer records, newest first."""
-    return await initiative_service.list_my_volunteering(session, user, page)
+    found = await initiative_service.list_my_volunteering(session, user, page)
+    return Paginated(items=await volunteer_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @volunteers_router.get(
@@ -164,7 +181,8 @@ async def list_my_volunteering(session: SessionDep, user: CurrentUser, page: Pag
 )
 async def get_volunteer(volunteer_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> VolunteerRead:
     """One volunteer record (the person; the coordinators)."""
-    return await initiative_service.get_volunteer(session, user, volunteer_id)
+    volunteer = await initiative_service.get_volunteer(session, user, volunteer_id)
+    return await one(volunteer_views(session, [volunteer]))
 
 
 @volunteers_router.post("/{volunteer_id}/leave", response_model=VolunteerRead, responses=ON_VOLUNTEER)
@@ -172,7 +190,8 @@ async def leave_initiative(
     volunteer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> VolunteerRead:
     """Stop volunteering (the person or a coordinator; send If-Match); not while booked on a ride."""
-    return await initiative_service.leave(session, user, volunteer_id, if_match=if_match)
+    volunteer = await initiative_service.leave(session, user, volunteer_id, if_match=if_match)
+    return await one(volunteer_views(session, [volunteer]))
 
 
 @volunteers_router.post(
@@ -185,7 +204,8 @@ async def declare_credential(
     volunteer_id: uuid.UUID, data: CredentialCreate, session: SessionDep, user: CurrentUser
 ) -> VolunteerRead:
     """Declare your driving licence or insurance, for the hub to check."""
-    return await initiative_service.declare_credential(session, user, volunteer_id, data)
+    volunteer = await initiative_service.declare_credential(session, user, volunteer_id, data)
+    return await one(volunteer_views(session, [volunteer]))
 
 
 @volunteers_router.post(
@@ -195,13 +215,15 @@ async def decide_credential(
     volunteer_id: uuid.UUID, credential_id: uuid.UUID, data: CredentialDecision, session: SessionDep, user: CurrentUser
 ) -> VolunteerRead:
     """Mark a declared document verified (with its expiry) or rejected (the coordinators)."""
-    return await initiative_service.decide_credential(session, user, volunteer_id, credential_id, data)
+    volunteer = await initiative_service.decide_credential(session, user, volunteer_id, credential_id, data)
+    return await one(volunteer_views(session, [volunteer]))
 
 
 @rides_router.get("", response_model=Page[RideRead], responses=error_responses(NotAuthenticated))
 async def list_my_rides(session: SessionDep, user: CurrentUser, page: PageParamsDep) -> Paginated[RideRead]:
     """Rides you asked for or drive, latest first."""
-    return await rides.list_my_rides(session, user, page)
+    found = await rides.list_my_rides(session, user, page)
+    return Paginated(items=await ride_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @rides_router.get(
@@ -209,7 +231,8 @@ async def list_my_rides(session: SessionDep, user: CurrentUser, page: PageParams
 )
 async def get_ride(ride_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> RideRead:
     """One ride (its requester, its volunteer, the coordinators)."""
-    return await rides.get_ride(session, user, ride_id)
+    seen = await rides.get_ride(session, user, ride_id)
+    return await one(ride_views(session, [seen]))
 
 
 @rides_router.post(
@@ -221,19 +244,22 @@ async def assign_ride(
     ride_id: uuid.UUID, data: RideAssign, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> RideRead:
     """Give a waiting ride to a volunteer (the coordinators; send If-Match)."""
-    return await rides.assign(session, user, ride_id, data.volunteer_id, if_match=if_match)
+    seen = await rides.assign(session, user, ride_id, data.volunteer_id, if_match=if_match)
+    return await one(ride_views(session, [seen]))
 
 
 @rides_router.post("/{ride_id}/claim", response_model=RideRead, responses=ON_RIDE)
 async def claim_ride(ride_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> RideRead:
     """Take a waiting ride yourself (the initiative's volunteers; send If-Match)."""
-    return await rides.claim(session, user, ride_id, if_match=if_match)
+    seen = await rides.claim(session, user, ride_id, if_match=if_match)
+    return await one(ride_views(session, [seen]))
 
 
 @rides_router.post("/{ride_id}/complete", response_model=RideRead, responses=ON_RIDE)
 async def complete_ride(ride_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> RideRead:
     """Mark a ride done (its volunteer or the coordinators, once it has started)."""
-    return await rides.complete(session, user, ride_id, if_match=if_match)
+    seen = await rides.complete(session, user, ride_id, if_match=if_match)
+    return await one(ride_views(session, [seen]))
 
 
 @rides_router.post("/{ride_id}/cancel", response_model=RideRead, responses=ON_RIDE)
@@ -241,4 +267,5 @@ async def cancel_ride(
     ride_id: uuid.UUID, data: RideCancel, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> RideRead:
     """Cancel a ride (its requester or the coordinators); its volunteer is freed."""
-    return await rides.cancel(session, user, ride_id, reason=data.reason, if_match=if_match)
+    seen = await rides.cancel(session, user, ride_id, reason=data.reason, if_match=if_match)
+    return await one(ride_views(session, [seen]))

@@ -19,6 +19,8 @@ Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
 Title = trimmed(200, min_length=3)
 AddressText = trimmed(200, min_length=3)
 CredentialKind = Literal["driving_licence", "insurance"]
+# Who looks at a ride decides which contacts it shows (app/initiatives/rides.py says who sees what).
+RideViewer = Literal["requester", "volunteer", "coordinator"]
 
 
 class InitiativeCreate(Strict):

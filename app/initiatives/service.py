@@ -23,11 +23,7 @@ from app.initiatives import repository as repo
 from app.initiatives.schemas import (
     CredentialCreate,
     CredentialDecision,
-    CredentialRead,
     InitiativeCreate,
-    InitiativeRead,
-    VolunteerRead,
-    VolunteerWithPerson,
 )
 from app.models import (
     CredentialStatus,
@@ -77,7 +73,7 @@ def record(session: AsyncSession, actor: User, type_: str, aggregate: str, aggre
 # --- initiatives -------------------------------------------------------------------------------------
 
 
-async def get_initiative_row(session: AsyncSession, initiative_id: uuid.UUID) -> Initiative:
+async def get_initiative(session: AsyncSession, initiative_id: uuid.UUID) -> Initiative:
     initiative = await repo.get_initiative(session, initiative_id)
     if initiative is None:
         raise InitiativeNotFound("No initiative with this id.")
@@ -93,24 +89,7 @@ async def require_coordinator(session: AsyncSession, user: User, initiative: Ini
         raise Forbidden("Only the hub's operators (or an admin) coordinate this initiative.")
 
 
-async def _reads(session: AsyncSession, initiatives: list[Initiative]) -> list[InitiativeRead]:
-    counts = await repo.volunteer_counts(session, [i.id for i in initiatives])
-    return [
-        InitiativeRead(
-            id=i.id,
-            hub_id=i.hub_id,
-            title=i.title,
-            description=i.description,
-            is_active=i.is_active,
-            volunteers=counts[i.id],
-            version=i.version,
-            created_at=i.created_at,
-        )
-        for i in initiatives
-    ]
-
-
-async def create_initiative(session: AsyncSession, user: User, data: InitiativeCreate) -> InitiativeRead:
+async def create_initiative(session: AsyncSession, user: User, data: InitiativeCreate) -> Initiative:
     await hub_service.require_operator(session, user, data.hub_id)
     initiative = Initiative(
         id=uuid.uuid4(), hub_id=data.hub_id, title=data.title, description=data.description, created_by_id=user.id
@@ -118,59 +97,26 @@ async def create_initiative(session: AsyncSession, user: User, data: InitiativeC
     session.add(initiative)
     await session.flush()
     record(session, user, "initiative.created", "initiative", initiative.id, hub_id=data.hub_id)
-    return (await _reads(session, [initiative]))[0]
-
-
-async def get_initiative(session: AsyncSession, initiative_id: uuid.UUID) -> InitiativeRead:
-    return (await _reads(session, [await get_initiative_row(session, initiative_id)]))[0]
+    return initiative
 
 
 async def list_initiatives(
     session: AsyncSession, page: PageParams, *, hub_id: uuid.UUID | None
-) -> Paginated[InitiativeRead]:
-    result = await paginate(
+) -> Paginated[Initiative]:
+    return await paginate(
         session,
         repo.initiatives_query(hub_id=hub_id),
         page,
         scope="initiatives",
         order=[SortKey(Initiative.created_at), SortKey(Initiative.id)],
     )
-    return Paginated(items=await _reads(session, result.items), next_cursor=result.next_cursor)
 
 
 # --- volunteers --------------------------------------------------------------------------------------
 
 
-def _may_drive(credentials: list[VolunteerCredential], now: datetime) -> bool:
-    return any(
-        c.kind == VerificationKind.driving_licence
-        and c.status == CredentialStatus.verified
-        and c.expires_at is not None
-        and c.expires_at > now
-        for c in credentials
-    )
-
-
-async def volunteer_reads(session: AsyncSession, volunteers: list[Volunteer]) -> list[VolunteerRead]:
-    credentials = await repo.credentials_of(session, [v.id for v in volunteers])
-    now = datetime.now(UTC)
-    return [
-        VolunteerRead(
-            id=v.id,
-            initiative_id=v.initiative_id,
-            user_id=v.user_id,
-            status=v.status,
-            joined_at=v.joined_at,
-            may_drive=_may_drive(credentials[v.id], now),
-            credentials=[CredentialRead.model_validate(c) for c in credentials[v.id]],
-            version=v.version,
-        )
-        for v in volunteers
-    ]
-
-
-async def join(session: AsyncSession, user: User, initiative_id: uuid.UUID) -> VolunteerRead:
-    initiative = await get_initiative_row(session, initiative_id)
+async def join(session: AsyncSession, user: User, initiative_id: uuid.UUID) -> Volunteer:
+    initiative = await get_initiative(session, initiative_id)
     if not initiative.is_active:
         raise InitiativeNotFound("No initiative with this id.")
     if await repo.active_volunteer(session, initiative.id, user.id) is not None:
@@ -179,7 +125,7 @@ async def join(session: AsyncSession, user: User, initiative_id: uuid.UUID) -> V
     session.add(volunteer)
     await session.flush()
     record(session, user, "volunteer.joined", "volunteer", volunteer.id, initiative_id=initiative.id)
-    return (await volunteer_reads(session, [volunteer]))[0]
+    return volunteer
 
 
 async def _visible_volunteer(session: AsyncSession, user: User, volunteer_id: uuid.UUID) -> tuple[Volunteer, bool]:
@@ -187,20 +133,18 @@ async def _visible_volunteer(session: AsyncSession, user: User, volunteer_id: uu
     volunteer = await repo.get_volunteer(session, volunteer_id)
     if volunteer is None:
         raise VolunteerNotFound("No volunteer with this id.")
-    coordinates = await is_coordinator(session, user, await get_initiative_row(session, volunteer.initiative_id))
+    coordinates = await is_coordinator(session, user, await get_initiative(session, volunteer.initiative_id))
     if volunteer.user_id != user.id and not coordinates:
         raise VolunteerNotFound("No volunteer with this id.")
     return volunteer, coordinates
 
 
-async def get_volunteer(session: AsyncSession, user: User, volunteer_id: uuid.UUID) -> VolunteerRead:
+async def get_volunteer(session: AsyncSession, user: User, volunteer_id: uuid.UUID) -> Volunteer:
     volunteer, _ = await _visible_volunteer(session, user, volunteer_id)
-    return (await volunteer_reads(session, [volunteer]))[0]
+    return volunteer
 
 
-async def leave(
-    session: AsyncSession, user: User, volunteer_id: uuid.UUID, *, if_match: list[int] | None
-) -> VolunteerRead:
+async def leave(session: AsyncSession, user: User, volunteer_id: uuid.UUID, *, if_match: list[int] | None) -> Volunteer:
     """The volunteer, or a coordinator; not while the person is booked on a ride of this initiative."""
     volunteer, _ = await _visible_volunteer(session, user, volunteer_id)
     await repo.lock_person(session, volunteer.user_id)  # no claim may slip in meanwhile
@@ -212,15 +156,15 @@ async def leave(
     volunteer.status, volunteer.left_at = VolunteerStatus.left, datetime.now(UTC)
     await session.flush()
     record(session, user, "volunteer.left", "volunteer", volunteer.id, initiative_id=volunteer.initiative_id)
-    return (await volunteer_reads(session, [volunteer]))[0]
+    return volunteer
 
 
 async def list_volunteers(
     session: AsyncSession, user: User, initiative_id: uuid.UUID, page: PageParams
-) -> Paginated[VolunteerWithPerson]:
-    initiative = await get_initiative_row(session, initiative_id)
+) -> Paginated[tuple[Volunteer, User]]:
+    initiative = await get_initiative(session, initiative_id)
     await require_coordinator(session, user, initiative)
-    result = await paginate(
+    return await paginate(
         session,
         repo.volunteers_query(initiative.id),
         page,
@@ -228,23 +172,16 @@ async def list_volunteers(
         order=[SortKey(Volunteer.joined_at), SortKey(Volunteer.id)],
         item=lambda row: (row[0], row[1]),
     )
-    reads = await volunteer_reads(session, [v for v, _ in result.items])
-    items = [
-        VolunteerWithPerson(**read.model_dump(), full_name=person.full_name, email=person.email, phone=person.phone)
-        for read, (_, person) in zip(reads, result.items, strict=True)
-    ]
-    return Paginated(items=items, next_cursor=result.next_cursor)
 
 
-async def list_my_volunteering(session: AsyncSession, user: User, page: PageParams) -> Paginated[VolunteerRead]:
-    result = await paginate(
+async def list_my_volunteering(session: AsyncSession, user: User, page: PageParams) -> Paginated[Volunteer]:
+    return await paginate(
         session,
         repo.volunteers_of_user_query(user.id),
         page,
         scope="my-volunteering",
         order=[SortKey(Volunteer.joined_at, descending=True), SortKey(Volunteer.id, descending=True)],
     )
-    return Paginated(items=await volunteer_reads(session, result.items), next_cursor=result.next_cursor)
 
 
 # --- credentials -------------------------------------------------------------------------------------
@@ -252,7 +189,7 @@ async def list_my_volunteering(session: AsyncSession, user: User, page: PagePara
 
 async def declare_credential(
     session: AsyncSession, user: User, volunteer_id: uuid.UUID, data: CredentialCreate
-) -> VolunteerRead:
+) -> Volunteer:
     volunteer, _ = await _visible_volunteer(session, user, volunteer_id)
     if volunteer.user_id != user.id:
         raise Forbidden("Volunteers declare their own documents.")
@@ -268,12 +205,12 @@ async def declare_credential(
     session.add(credential)
     await session.flush()
     record(session, user, "volunteer.credential_declared", "volunteer", volunteer.id, kind=data.kind)
-    return (await volunteer_reads(session, [volunteer]))[0]
+    return volunteer
 
 
 async def decide_credential(
     session: AsyncSession, user: User, volunteer_id: uuid.UUID, credential_id: uuid.UUID, data: CredentialDecision
-) -> VolunteerRead:
+) -> Volunteer:
     volunteer, coordinates = await _visible_volunteer(session, user, volunteer_id)
     if not coordinates:
         raise Forbidden("The hub's operators check volunteers' documents.")
@@ -292,4 +229,4 @@ async def decide_credential(
     credential.decided_at, credential.decided_by_id = now, user.id
     await session.flush()
     record(session, user, f"volunteer.credential_{data.outcome}", "volunteer", volunteer.id, kind=credential.kind.value)
-    return (await volunteer_reads(session, [volunteer]))[0]
+    return volunteer

@@ -19,8 +19,10 @@ from app.courses.schemas import CourseCreate, CourseSession
 from app.initiatives import rides
 from app.initiatives import service as initiative_service
 from app.initiatives.schemas import CredentialCreate, CredentialDecision, InitiativeCreate, RideCreate
+from app.initiatives.views import volunteer_views
 from app.models import Course, Hub, Role, User
 from app.seed.reference import category_id
+from app.shared_schemas import one
 
 log = logging.getLogger("app.seed")
 HUB_NAME = "Spazio WeMi San Gottardo"
@@ -116,7 +118,7 @@ async def seed_community_demo(session: AsyncSession) -> dict[str, int]:
                 session,
                 admin,
                 volunteer.id,
-                volunteer.credentials[0].id,
+                (await one(volunteer_views(session, [volunteer]))).credentials[0].id,
                 CredentialDecision(outcome="verified", expires_at=licence_expiry),
             )
         drivers.append(volunteer)
@@ -130,7 +132,7 @@ async def seed_community_demo(session: AsyncSession) -> dict[str, int]:
         notes="Citofono Galli; terzo piano senza ascensore.",
     )
     await rides.request_ride(session, ahmed, initiative.id, waiting)
-    claimed = await rides.request_ride(
+    claimed, _ = await rides.request_ride(
         session,
         giulia,
         initiative.id,
