@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import locked
-from app.models import Category, Provider, Service
+from app.models import Category, Service
 
 
 async def get_by_id(session: AsyncSession, service_id: uuid.UUID, *, for_update: bool = False) -> Service | None:
@@ -35,15 +35,3 @@ async def is_leaf_category(session: AsyncSession, category_id: uuid.UUID) -> boo
 async def category_and_descendants(session: AsyncSession, category_id: uuid.UUID) -> list[uuid.UUID]:
     children = await session.scalars(select(Category.id).where(Category.parent_id == category_id))
     return [category_id, *children.all()]  # the taxonomy has two levels: area → category
-
-
-async def categories_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Category]:
-    if not ids:
-        return {}
-    return {c.id: c for c in (await session.scalars(select(Category).where(Category.id.in_(ids)))).all()}
-
-
-async def providers_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Provider]:
-    if not ids:
-        return {}
-    return {p.id: p for p in (await session.scalars(select(Provider).where(Provider.id.in_(ids)))).all()}

@@ -7,6 +7,7 @@ from app.catalog import service as catalog_service
 from app.catalog.schemas import ServiceCreate, ServiceRead, ServiceUpdate
 from app.catalog.search import ServiceSort, search_services
 from app.catalog.search_params import SearchFiltersDep
+from app.catalog.views import service_views
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
@@ -15,6 +16,7 @@ from app.pagination import Page, PageParamsDep, Paginated
 from app.providers.access import ProviderNotFound
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router
+from app.shared_schemas import one
 from app.zones.service import UnknownZones
 
 router = api_router(prefix="/services", tags=["services"])
@@ -34,7 +36,8 @@ MANAGE = error_responses(
 )
 async def create_service(data: ServiceCreate, session: SessionDep, user: CurrentUser) -> ServiceRead:
     """Create a listing for a provider one works for (starts as a draft)."""
-    return await catalog_service.create_service(session, user, data)
+    service = await catalog_service.create_service(session, user, data)
+    return await one(service_views(session, [service]))
 
 
 @router.get("", response_model=Page[ServiceRead], responses=error_responses(NotAuthenticated, Forbidden, UnknownZones))
@@ -48,7 +51,10 @@ async def list_services(
     status: ServiceStatus | None = None,
 ) -> Paginated[ServiceRead]:
     """Search published services of accredited providers; every filter narrows (AND)."""
-    return await search_services(session, user, filters, page, sort=sort, provider_id=provider_id, status=status)
+    found = await search_services(session, user, filters, page, sort=sort, provider_id=provider_id, status=status)
+    services = [service for service, _ in found.items]
+    views = await service_views(session, services, distances=[distance for _, distance in found.items])
+    return Paginated(items=views, next_cursor=found.next_cursor)
 
 
 @router.get(
@@ -58,7 +64,8 @@ async def list_services(
 )
 async def get_service(service_id: uuid.UUID, session: SessionDep, user: OptionalUser) -> ServiceRead:
     """One service (unpublished ones only for its provider's staff)."""
-    return await catalog_service.get_service(session, user, service_id)
+    service = await catalog_service.get_service(session, user, service_id)
+    return await one(service_views(session, [service]))
 
 
 @router.patch("/{service_id}", response_model=ServiceRead, responses=MANAGE)
@@ -66,12 +73,14 @@ async def update_service(
     service_id: uuid.UUID, data: ServiceUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> ServiceRead:
     """Edit a listing (the provider's staff)."""
-    return await catalog_service.update_service(session, user, service_id, data, if_match=if_match)
+    service = await catalog_service.update_service(session, user, service_id, data, if_match=if_match)
+    return await one(service_views(session, [service]))
 
 
 def _status_endpoint(action: str, summary: str, extra: tuple = ()) -> None:
     async def endpoint(service_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> ServiceRead:
-        return await catalog_service.change_status(session, user, service_id, action, if_match=if_match)
+        service = await catalog_service.change_status(session, user, service_id, action, if_match=if_match)
+        return await one(service_views(session, [service]))
 
     endpoint.__name__ = f"{action}_service"
     endpoint.__doc__ = summary
@@ -94,4 +103,5 @@ async def confirm_service(
     service_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> ServiceRead:
     """Confirm the listing is still accurate (updates last_verified_at)."""
-    return await catalog_service.confirm_service(session, user, service_id, if_match=if_match)
+    service = await catalog_service.confirm_service(session, user, service_id, if_match=if_match)
+    return await one(service_views(session, [service]))

@@ -4,7 +4,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.models import Delivery, PriceModel, ProviderKind, ServiceStatus, VerificationKind
+from app.categories.schemas import ServiceCategory
+from app.models import Delivery, PriceModel, ServiceStatus
+from app.providers.schemas import ServiceProvider
 from app.schedules import WeeklySlot
 from app.shared_schemas import LanguageCode, trimmed
 
@@ -83,21 +85,6 @@ class ServiceCreate(ServiceFields):
 
 class ServiceUpdate(ServiceFields):
     """Only the fields sent change."""
-
-
-class ServiceCategory(BaseModel):
-    id: uuid.UUID
-    slug: str
-    name_it: str
-    name_en: str
-
-
-class ServiceProvider(BaseModel):
-    id: uuid.UUID
-    display_name: str
-    kind: ProviderKind
-    rating_average: float | None
-    badges: list[VerificationKind]
 
 
 class ServiceRead(BaseModel):

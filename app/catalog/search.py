@@ -17,8 +17,6 @@ from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog import repository as repo
-from app.catalog.schemas import ServiceRead
-from app.catalog.service import read_services
 from app.errors import Forbidden, ValidationFailed
 from app.geo import haversine_km_sql
 from app.models import Delivery, PriceModel, Provider, ProviderKind, Service, ServiceStatus, User, VerificationKind
@@ -120,8 +118,9 @@ async def search_services(
     sort: ServiceSort | None,
     provider_id: uuid.UUID | None = None,
     status: ServiceStatus | None = None,
-) -> Paginated[ServiceRead]:
-    """Public search over searchable services; a provider's staff listing their own see every status."""
+) -> Paginated[tuple[Service, float | None]]:
+    """Public search over searchable services, each with its distance from the `near` point (else
+    None); a provider's staff listing their own see every status."""
     sort = sort or ("relevance" if f.q else "newest")
     check_sort(sort, f)
     conditions = await service_conditions(session, f)
@@ -144,11 +143,7 @@ async def search_services(
     )
     stmt = select(Service, distance).where(*conditions)
     order = _service_order(sort, f)
-    result = await paginate(
-        session, stmt, page, order=order, scope=f"services:{sort}", item=lambda row: (row[0], row[1])
-    )
-    views = await read_services(session, [s for s, _ in result.items], [d for _, d in result.items])
-    return Paginated(items=views, next_cursor=result.next_cursor)
+    return await paginate(session, stmt, page, order=order, scope=f"services:{sort}", item=lambda row: (row[0], row[1]))
 
 
 def _service_order(sort: str, f: SearchFilters) -> list[SortKey]:

@@ -1,4 +1,4 @@
-"""Service listings: create, edit, publish, pause, archive, confirm; public and staff views."""
+"""Service listings: create, edit, publish, pause, archive, confirm."""
 
 import uuid
 from datetime import UTC, datetime
@@ -8,20 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import ledger
 from app.catalog import indexing
 from app.catalog import repository as repo
-from app.catalog.schemas import (
-    ServiceCategory,
-    ServiceCreate,
-    ServiceFields,
-    ServiceProvider,
-    ServiceRead,
-    ServiceUpdate,
-    SharedPrice,
-)
+from app.catalog.schemas import ServiceCreate, ServiceFields, ServiceUpdate
 from app.concurrency import ensure_version
 from app.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from app.models import AccreditationState, Category, Delivery, PriceModel, Provider, Service, ServiceStatus, User
 from app.providers import access as provider_access
-from app.providers.badges import badge_kinds_by_provider
 from app.schedules import WeeklySlot, first_overlap, to_multirange
 from app.zones import service as zone_service
 
@@ -116,7 +107,7 @@ async def validate_listing(session: AsyncSession, service: Service, provider: Pr
         )
 
 
-async def create_service(session: AsyncSession, user: User, data: ServiceCreate) -> ServiceRead:
+async def create_service(session: AsyncSession, user: User, data: ServiceCreate) -> Service:
     provider = await provider_access.get_managed(session, user, data.provider_id)
     service = Service(
         provider_id=provider.id,
@@ -145,7 +136,7 @@ async def create_service(session: AsyncSession, user: User, data: ServiceCreate)
         target_type="service",
         target_id=service.id,
     )
-    return (await read_services(session, [service]))[0]
+    return service
 
 
 async def get_by_external_id(
@@ -167,7 +158,7 @@ async def get_managed(
     return service, provider
 
 
-async def get_service(session: AsyncSession, user: User | None, service_id: uuid.UUID) -> ServiceRead:
+async def get_service(session: AsyncSession, user: User | None, service_id: uuid.UUID) -> Service:
     service = await repo.get_by_id(session, service_id)
     if service is None:
         raise ServiceNotFound("No service with this id.")
@@ -175,12 +166,12 @@ async def get_service(session: AsyncSession, user: User | None, service_id: uuid
         if user is None:
             raise ServiceNotFound("No service with this id.")
         await get_managed(session, user, service_id, for_update=False)
-    return (await read_services(session, [service]))[0]
+    return service
 
 
 async def update_service(
     session: AsyncSession, user: User, service_id: uuid.UUID, data: ServiceUpdate, *, if_match: list[int] | None
-) -> ServiceRead:
+) -> Service:
     service, provider = await get_managed(session, user, service_id)
     ensure_version(service, if_match)
     if service.status == ServiceStatus.archived:
@@ -192,7 +183,7 @@ async def update_service(
     service.updated_at = datetime.now(UTC)
     service.content_hash = None  # staff changed it: the partner's next PUT applies in full
     await session.flush()
-    return (await read_services(session, [service]))[0]
+    return service
 
 
 # action → (allowed from-states, to-state)
@@ -205,7 +196,7 @@ ACTIONS = {
 
 async def change_status(
     session: AsyncSession, user: User, service_id: uuid.UUID, action: str, *, if_match: list[int] | None
-) -> ServiceRead:
+) -> Service:
     service, provider = await get_managed(session, user, service_id)
     ensure_version(service, if_match)
     allowed, target = ACTIONS[action]
@@ -218,7 +209,7 @@ async def change_status(
             "Only an accredited provider's services can be published.", current_state=provider.accreditation_state.value
         )
     await set_status(session, service, provider, target, actor=user)
-    return (await read_services(session, [service]))[0]
+    return service
 
 
 async def set_status(
@@ -253,7 +244,7 @@ async def set_status(
 
 async def confirm_service(
     session: AsyncSession, user: User, service_id: uuid.UUID, *, if_match: list[int] | None
-) -> ServiceRead:
+) -> Service:
     """The provider confirms the listing is still accurate (shown as last_verified_at)."""
     service, _ = await get_managed(session, user, service_id)
     ensure_version(service, if_match)
@@ -261,61 +252,4 @@ async def confirm_service(
         raise InvalidServiceTransition("An archived service cannot be confirmed.", current_state="archived")
     service.last_verified_at = datetime.now(UTC)
     await session.flush()
-    return (await read_services(session, [service]))[0]
-
-
-def _rounded_km(distance: float | None) -> float | None:
-    return round(distance, 3) if distance is not None else None
-
-
-async def read_services(
-    session: AsyncSession, services: list[Service], distances: list[float | None] | None = None
-) -> list[ServiceRead]:
-    """Views of several services with three queries in all (providers, categories, badges)."""
-    providers = await repo.providers_by_id(session, {s.provider_id for s in services})
-    categories = await repo.categories_by_id(session, {s.category_id for s in services})
-    badges = await badge_kinds_by_provider(session, list(providers), datetime.now(UTC))
-    views = []
-    for index, s in enumerate(services):
-        provider, category = providers[s.provider_id], categories[s.category_id]
-        views.append(
-            ServiceRead(
-                id=s.id,
-                provider=ServiceProvider(
-                    id=provider.id,
-                    display_name=provider.display_name,
-                    kind=provider.kind,
-                    rating_average=provider.rating_average,
-                    badges=badges.get(provider.id, []),
-                ),
-                category=ServiceCategory(
-                    id=category.id, slug=category.slug, name_it=category.name_it, name_en=category.name_en
-                ),
-                title=s.title,
-                description=s.description,
-                delivery=s.delivery,
-                min_persons=s.min_persons,
-                max_persons=s.max_persons,
-                price_model=s.price_model,
-                price_cents=s.price_cents,
-                shared_prices=[SharedPrice(**p) for p in s.shared_prices],
-                income_based=s.income_based,
-                zones_served=s.zones_served,
-                radius_km=s.radius_km,
-                coverage_nil_ids=s.coverage_nil_ids,
-                availability=[WeeklySlot(**slot) for slot in s.availability],
-                languages=s.languages,
-                accessibility=s.accessibility,
-                capacity=s.capacity,
-                status=s.status,
-                searchable=s.searchable,
-                published_at=s.published_at,
-                last_verified_at=s.last_verified_at,
-                external_id=s.external_id,
-                created_at=s.created_at,
-                updated_at=s.updated_at,
-                version=s.version,
-                distance_km=_rounded_km(distances[index] if distances else None),
-            )
-        )
-    return views
+    return service

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import Path
 
 from app.categories import service as category_service
+from app.categories import views as category_views
 from app.categories.schemas import CategoryDetail, CategoryTree
 from app.db import SessionDep
 from app.errors import error_responses
@@ -14,7 +15,7 @@ router = api_router(prefix="/categories", tags=["categories"], dependencies=[Ref
 @router.get("", response_model=CategoryTree)
 async def list_categories(session: SessionDep) -> CategoryTree:
     """The whole taxonomy as a tree: areas, each with its categories (Italian and English labels)."""
-    return await category_service.category_tree(session)
+    return category_views.category_tree(await category_service.all_categories(session))
 
 
 @router.get(
@@ -27,4 +28,5 @@ async def get_category(
     session: SessionDep,
 ) -> CategoryDetail:
     """One category, by id or slug, with its parent and children."""
-    return await category_service.get_category(session, category_ref)
+    category, tree = await category_service.get_category(session, category_ref)
+    return category_views.category_detail(category, tree)

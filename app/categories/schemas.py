@@ -28,3 +28,10 @@ class CategoryTree(BaseModel):
 class CategoryDetail(CategoryRead):
     parent: CategoryRead | None
     children: list[CategoryRead]
+
+
+class ServiceCategory(BaseModel):
+    id: uuid.UUID
+    slug: str
+    name_it: str
+    name_en: str

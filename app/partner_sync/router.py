@@ -8,7 +8,9 @@ from app.errors import Forbidden, NotAuthenticated, error_responses
 from app.partner_sync import service as sync
 from app.partner_sync.schemas import BulkSyncResult, ServiceRead, ServiceSync
 from app.partner_sync.service import BulkTooLarge, InvalidServiceTransition, ProviderNotAccredited, ServiceNotFound
+from app.partner_sync.views import service_views
 from app.routing import api_router
+from app.shared_schemas import one
 from app.zones.service import UnknownZones
 
 router = api_router(prefix="/partner/services", tags=["partner sync"])
@@ -34,7 +36,7 @@ async def put_partner_service(
     response.headers["Sync-Result"] = outcome
     if outcome == "created":
         response.status_code = status.HTTP_201_CREATED
-    return service
+    return await one(service_views(session, [service]))
 
 
 @router.delete(

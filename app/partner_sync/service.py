@@ -22,7 +22,6 @@ from app.errors import AppError, Forbidden, ValidationFailed
 from app.models import AccreditationState, PartnerClient, Provider, Service, ServiceStatus
 from app.partner_sync.schemas import (
     BulkSyncResult,
-    ServiceRead,
     ServiceSync,
     ServiceSyncItem,
     SyncItemError,
@@ -119,10 +118,9 @@ async def _upsert(
 
 async def put_service(
     session: AsyncSession, partner: PartnerClient, external_id: str, data: ServiceSync
-) -> tuple[ServiceRead, SyncOutcome]:
+) -> tuple[Service, SyncOutcome]:
     provider = await _bound_provider(session, partner)
-    service, outcome = await _upsert(session, partner, provider, external_id, data)
-    return (await catalog_service.read_services(session, [service]))[0], outcome
+    return await _upsert(session, partner, provider, external_id, data)
 
 
 async def archive_service(session: AsyncSession, partner: PartnerClient, external_id: str) -> None:

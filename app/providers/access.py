@@ -12,6 +12,10 @@ from app.errors import Forbidden, NotFound
 from app.models import AccreditationState, Provider, ProviderStaff, Role, StaffRole, User
 from app.providers import repository as repo
 
+# Who records checks on providers (the router's guard), and so sees their evidence as the
+# provider's staff do (the view).
+VERIFIERS = (Role.admin, Role.hub_operator)
+
 
 class ProviderNotFound(NotFound):
     code = "provider_not_found"

@@ -25,8 +25,6 @@ from app.models import AccreditationState, AccreditationTransition, Provider, Us
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers import repository as repo
 from app.providers.access import get_managed
-from app.providers.schemas import ProviderRead
-from app.providers.service import read_provider
 
 S = AccreditationState
 
@@ -64,7 +62,7 @@ async def transition(
     *,
     reason: str,
     if_match: list[int] | None,
-) -> ProviderRead:
+) -> Provider:
     allowed_from, to_state, _ = TRANSITIONS[action]  # who: checked by the route's guard
     provider: Provider = await get_managed(session, user, provider_id, admin_only=True, for_update=True)
     ensure_version(provider, if_match)
@@ -100,7 +98,7 @@ async def transition(
     )
     await session.flush()
     await catalog_indexing.reindex_provider_services(session, provider)
-    return await read_provider(session, user, provider)
+    return provider
 
 
 async def history(

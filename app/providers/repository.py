@@ -133,3 +133,9 @@ async def individual_owners(session: AsyncSession, provider_ids: list[uuid.UUID]
 
 async def lock_user(session: AsyncSession, user_id: uuid.UUID) -> None:
     await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+async def providers_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Provider]:
+    if not ids:
+        return {}
+    return {p.id: p for p in (await session.scalars(select(Provider).where(Provider.id.in_(ids)))).all()}

@@ -8,11 +8,11 @@ from app.catalog.search_params import SearchFiltersDep
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
-from app.models import AccreditationState, AccreditationTransition, Role, User
+from app.models import AccreditationState, Role, User
 from app.pagination import Page, PageParamsDep, Paginated
 from app.providers import accreditation, verifications
 from app.providers import service as provider_service
-from app.providers.access import ProviderNotFound
+from app.providers.access import VERIFIERS, ProviderNotFound
 from app.providers.schemas import (
     ProviderCreate,
     ProviderRead,
@@ -25,8 +25,10 @@ from app.providers.schemas import (
     VerificationRead,
 )
 from app.providers.search import ProviderSort, search_providers
+from app.providers.views import provider_views, staff_views, transition_views, verification_views
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router
+from app.shared_schemas import one
 from app.zones.service import UnknownZones
 
 router = api_router(prefix="/providers", tags=["providers"])
@@ -35,9 +37,7 @@ MANAGE = error_responses(NotAuthenticated, Forbidden, ProviderNotFound, Precondi
 CITY_DECIDES = Depends(require_roles(Role.admin, reason="Only municipal admins decide on accreditation."))
 Verifier = Annotated[
     User,
-    Depends(
-        require_roles(*verifications.VERIFIERS, reason="Only municipal admins and hub operators record verifications.")
-    ),
+    Depends(require_roles(*VERIFIERS, reason="Only municipal admins and hub operators record verifications.")),
 ]
 
 
@@ -57,7 +57,8 @@ Verifier = Annotated[
 )
 async def create_provider(data: ProviderCreate, session: SessionDep, user: CurrentUser) -> ProviderRead:
     """Register an organisation (provider staff) or one's own worker profile (workers), as a draft."""
-    return await provider_service.create_provider(session, user, data)
+    provider = await provider_service.create_provider(session, user, data)
+    return await one(provider_views(session, [provider], viewer=user))
 
 
 @router.get("", response_model=Page[ProviderRead], responses=error_responses(NotAuthenticated, UnknownZones))
@@ -71,9 +72,11 @@ async def list_providers(
     accreditation_state: AccreditationState | None = None,
 ) -> Paginated[ProviderRead]:
     """Accredited providers matching every filter (staff: `mine=true` for their own, any state)."""
-    return await search_providers(
+    found = await search_providers(
         session, user, filters, page, sort=sort, mine=mine, accreditation_state=accreditation_state
     )
+    views = await provider_views(session, found.items, viewer=user)
+    return Paginated(items=views, next_cursor=found.next_cursor)
 
 
 @router.get(
@@ -81,7 +84,8 @@ async def list_providers(
 )
 async def get_provider(provider_id: uuid.UUID, session: SessionDep, user: OptionalUser) -> ProviderRead:
     """One provider: public view, plus `private` details for its staff and municipal admins."""
-    return await provider_service.get_provider(session, user, provider_id)
+    provider = await provider_service.get_provider(session, user, provider_id)
+    return await one(provider_views(session, [provider], viewer=user))
 
 
 @router.patch("/{provider_id}", response_model=ProviderRead, responses=MANAGE)
@@ -89,14 +93,18 @@ async def update_provider(
     provider_id: uuid.UUID, data: ProviderUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> ProviderRead:
     """Edit the profile (provider admins). Accreditation and badges are not editable here."""
-    return await provider_service.update_provider(session, user, provider_id, data, if_match=if_match)
+    provider = await provider_service.update_provider(session, user, provider_id, data, if_match=if_match)
+    return await one(provider_views(session, [provider], viewer=user))
 
 
 def _transition_endpoint(action: accreditation.Action, summary: str):  # noqa: ANN202 - route factory
     async def endpoint(
         provider_id: uuid.UUID, data: TransitionRequest, session: SessionDep, user: CurrentUser, if_match: IfMatch
     ) -> ProviderRead:
-        return await accreditation.transition(session, user, provider_id, action, reason=data.reason, if_match=if_match)
+        provider = await accreditation.transition(
+            session, user, provider_id, action, reason=data.reason, if_match=if_match
+        )
+        return await one(provider_views(session, [provider], viewer=user))
 
     endpoint.__name__ = f"{action.value}_provider"
     endpoint.__doc__ = summary
@@ -133,9 +141,10 @@ for _action, _summary in (
 )
 async def list_accreditation_history(
     provider_id: uuid.UUID, session: SessionDep, user: CurrentUser, page: PageParamsDep
-) -> Paginated[AccreditationTransition]:
+) -> Paginated[TransitionRead]:
     """Every accreditation transition with its reason (staff and admins)."""
-    return await accreditation.history(session, user, provider_id, page)
+    found = await accreditation.history(session, user, provider_id, page)
+    return Paginated(items=transition_views(found.items), next_cursor=found.next_cursor)
 
 
 @router.get(
@@ -147,7 +156,8 @@ async def list_provider_staff(
     provider_id: uuid.UUID, session: SessionDep, user: CurrentUser, page: PageParamsDep
 ) -> Paginated[StaffRead]:
     """The provider's staff (its staff and admins)."""
-    return await provider_service.list_staff(session, user, provider_id, page)
+    found = await provider_service.list_staff(session, user, provider_id, page)
+    return Paginated(items=staff_views(found.items), next_cursor=found.next_cursor)
 
 
 @router.post(
@@ -160,7 +170,7 @@ async def add_provider_staff(
     provider_id: uuid.UUID, data: StaffAdd, session: SessionDep, user: CurrentUser
 ) -> StaffRead:
     """Add a registered provider-staff account as admin or operator (provider admins)."""
-    return await provider_service.add_staff(session, user, provider_id, data)
+    return staff_views([await provider_service.add_staff(session, user, provider_id, data)])[0]
 
 
 @router.delete(
@@ -188,7 +198,8 @@ async def create_verification(
     provider_id: uuid.UUID, data: VerificationCreate, session: SessionDep, user: Verifier
 ) -> VerificationRead:
     """Record a check on a provider (municipal admins and hub operators)."""
-    return await verifications.record(session, user, provider_id, data)
+    verification = await verifications.record(session, user, provider_id, data)
+    return await one(verification_views(session, [verification], viewer=user))
 
 
 @router.get(
@@ -200,4 +211,6 @@ async def list_verifications(
     provider_id: uuid.UUID, session: SessionDep, user: OptionalUser, page: PageParamsDep
 ) -> Paginated[VerificationRead]:
     """What was verified about a provider, by whom and until when (evidence for staff and admins)."""
-    return await verifications.list_verifications(session, user, provider_id, page)
+    found = await verifications.list_verifications(session, user, provider_id, page)
+    views = await verification_views(session, found.items, viewer=user)
+    return Paginated(items=views, next_cursor=found.next_cursor)

@@ -22,9 +22,9 @@ class AddressIn(Strict):
 class ProviderFields(Strict):
     legal_name: Text200 | None = None
     display_name: DisplayName | None = None
-    tax_code: (
-        coded(r"[A-Za-z0-9]{11,16}", max_length=24, upper=True) | None
-    ) = None  # the check character is verified by the service
+    tax_code: coded(r"[A-Za-z0-9]{11,16}", max_length=24, upper=True) | None = (
+        None  # the check character is verified by the service
+    )
     vat_number: Annotated[str, StringConstraints(pattern=r"^\d{11}$", max_length=11)] | None = None
     description: Annotated[str, Field(max_length=4000)] | None = None
     email: Annotated[EmailStr, Field(max_length=254)] | None = None
@@ -81,6 +81,14 @@ class BadgeRead(BaseModel):
     verified_at: datetime
     expires_at: datetime | None
     verifier_name: str
+
+
+class ServiceProvider(BaseModel):
+    id: uuid.UUID
+    display_name: str
+    kind: ProviderKind
+    rating_average: float | None
+    badges: list[VerificationKind]
 
 
 class ContactsRead(BaseModel):
@@ -141,8 +149,6 @@ class TransitionRequest(Strict):
 
 
 class TransitionRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: uuid.UUID
     from_state: AccreditationState
     to_state: AccreditationState

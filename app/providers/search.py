@@ -19,8 +19,6 @@ from app.models import AccreditationState, Provider, ProviderStaff, Role, Servic
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers.badges import badge_condition
 from app.providers.repository import public_point
-from app.providers.schemas import ProviderRead
-from app.providers.service import read_providers
 
 ProviderSort = Literal["name", "relevance", "distance", "rating", "newest"]
 
@@ -34,7 +32,7 @@ async def search_providers(
     sort: ProviderSort | None,
     mine: bool = False,
     accreditation_state: AccreditationState | None = None,
-) -> Paginated[ProviderRead]:
+) -> Paginated[Provider]:
     sort = sort or ("relevance" if f.q else "name")
     check_sort(sort, f)
     now = datetime.now(UTC)
@@ -55,8 +53,7 @@ async def search_providers(
 
     distance = haversine_km_sql(*public_point(), *f.near) if f.near is not None else cast(None, Float)
     stmt = select(Provider).where(*conditions)
-    result = await paginate(session, stmt, page, order=_order(sort, f, distance), scope=f"providers:{sort}")
-    return Paginated(items=await read_providers(session, user, result.items), next_cursor=result.next_cursor)
+    return await paginate(session, stmt, page, order=_order(sort, f, distance), scope=f"providers:{sort}")
 
 
 def _visibility(user: User | None, *, mine: bool, state: AccreditationState | None) -> ColumnElement[bool]:

@@ -1,4 +1,4 @@
-"""Providers: registration of organisations and individual workers, profile, staff, views."""
+"""Providers: registration of organisations and individual workers, profile, staff."""
 
 import uuid
 from datetime import UTC, datetime
@@ -10,25 +10,16 @@ from app.accounts import service as account_service
 from app.catalog import indexing as catalog_indexing
 from app.concurrency import ensure_version
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.models import Provider, ProviderKind, ProviderStaff, Role, StaffRole, User, Verification
+from app.models import Provider, ProviderKind, ProviderStaff, Role, StaffRole, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers import repository as repo
-from app.providers import views as provider_views
 from app.providers.access import get_managed, get_visible
-from app.providers.badges import badges_by_provider
 from app.providers.identifiers import is_valid_partita_iva, is_valid_tax_code
 from app.providers.schemas import (
-    AddressIn,
-    BadgeRead,
-    ContactsRead,
-    PointIn,
-    PrivateDetails,
     ProviderCreate,
     ProviderFields,
-    ProviderRead,
     ProviderUpdate,
     StaffAdd,
-    StaffRead,
 )
 from app.zones import service as zone_service
 
@@ -110,7 +101,7 @@ async def _apply(session: AsyncSession, provider: Provider, data: ProviderFields
     return coverage_changed
 
 
-async def create_provider(session: AsyncSession, user: User, data: ProviderCreate) -> ProviderRead:
+async def create_provider(session: AsyncSession, user: User, data: ProviderCreate) -> Provider:
     if data.kind == ProviderKind.individual:
         if user.role != Role.worker:
             raise Forbidden("Only worker accounts register as individual providers.")
@@ -135,12 +126,12 @@ async def create_provider(session: AsyncSession, user: User, data: ProviderCreat
         detail={"kind": provider.kind.value},
     )
     await session.flush()
-    return await read_provider(session, user, provider)
+    return provider
 
 
 async def update_provider(
     session: AsyncSession, user: User, provider_id: uuid.UUID, data: ProviderUpdate, *, if_match: list[int] | None
-) -> ProviderRead:
+) -> Provider:
     provider = await get_managed(session, user, provider_id, admin_only=True)
     ensure_version(provider, if_match)
     _check_identifiers(provider.kind, data, creating=False)
@@ -149,75 +140,16 @@ async def update_provider(
         await catalog_indexing.reindex_provider_services(session, provider)
     provider.updated_at = datetime.now(UTC)
     await session.flush()
-    return await read_provider(session, user, provider)
+    return provider
 
 
-async def get_provider(session: AsyncSession, user: User | None, provider_id: uuid.UUID) -> ProviderRead:
-    provider = await get_visible(session, user, provider_id)
-    return await read_provider(session, user, provider)
-
-
-async def read_provider(session: AsyncSession, user: User | None, provider: Provider) -> ProviderRead:
-    return (await read_providers(session, user, [provider]))[0]
-
-
-async def read_providers(session: AsyncSession, user: User | None, providers: list[Provider]) -> list[ProviderRead]:
-    """Public views, plus private details where the caller is staff or a municipal admin."""
-    ids = [p.id for p in providers]
-    badges = badges_by_provider(await repo.verifications_of(session, ids), datetime.now(UTC))
-    roles = await repo.staff_roles_of(session, user.id, ids) if user is not None else {}
-    is_admin = user is not None and user.role == Role.admin
-    return [_view(p, badges.get(p.id, []), roles.get(p.id), is_admin) for p in providers]
-
-
-def _view(provider: Provider, badges: list[Verification], role: StaffRole | None, is_admin: bool) -> ProviderRead:
-    organisation = provider.kind != ProviderKind.individual
-    private = None
-    if role is not None or is_admin:
-        private = PrivateDetails(
-            tax_code=provider.tax_code,
-            vat_number=provider.vat_number,
-            email=provider.email,
-            phone=provider.phone,
-            address=AddressIn(
-                street=provider.address_street, postcode=provider.address_postcode, city=provider.address_city
-            )
-            if provider.address_street and provider.address_postcode
-            else None,
-            point=PointIn(lat=provider.lat, lon=provider.lon) if provider.lat is not None else None,
-            accreditation_changed_at=provider.accreditation_changed_at,
-            staff_role=role,
-        )
-    return ProviderRead(
-        id=provider.id,
-        kind=provider.kind,
-        display_name=provider.display_name,
-        legal_name=provider.legal_name if organisation else None,
-        description=provider.description,
-        nil_id=provider.nil_id,
-        zones_served=provider.zones_served,
-        languages=provider.languages,
-        logo_url=provider.logo_url,
-        contacts=ContactsRead(email=provider.email, phone=provider.phone, website=provider.website)
-        if organisation
-        else None,
-        accreditation_state=provider.accreditation_state,
-        badges=[
-            BadgeRead(kind=v.kind, verified_at=v.verified_at, expires_at=v.expires_at, verifier_name=v.verifier_name)
-            for v in badges
-        ],
-        rating_average=provider.rating_average,
-        rating_count=provider.rating_count,
-        created_at=provider.created_at,
-        updated_at=provider.updated_at,
-        version=provider.version,
-        private=private,
-    )
+async def get_provider(session: AsyncSession, user: User | None, provider_id: uuid.UUID) -> Provider:
+    return await get_visible(session, user, provider_id)
 
 
 async def list_staff(
     session: AsyncSession, user: User, provider_id: uuid.UUID, page: PageParams
-) -> Paginated[StaffRead]:
+) -> Paginated[tuple[ProviderStaff, User]]:
     provider = await get_managed(session, user, provider_id)
     return await paginate(
         session,
@@ -225,17 +157,13 @@ async def list_staff(
         page,
         scope=f"staff:{provider.id}",
         order=[SortKey(ProviderStaff.created_at), SortKey(ProviderStaff.user_id)],
-        item=lambda row: StaffRead(
-            user_id=row[1].id,
-            full_name=row[1].full_name,
-            email=row[1].email,
-            role=row[0].role,
-            created_at=row[0].created_at,
-        ),
+        item=lambda row: (row[0], row[1]),
     )
 
 
-async def add_staff(session: AsyncSession, user: User, provider_id: uuid.UUID, data: StaffAdd) -> StaffRead:
+async def add_staff(
+    session: AsyncSession, user: User, provider_id: uuid.UUID, data: StaffAdd
+) -> tuple[ProviderStaff, User]:
     provider = await get_managed(session, user, provider_id, admin_only=True)
     if provider.kind == ProviderKind.individual:
         raise Forbidden("An individual worker's profile has no staff.")
@@ -258,9 +186,7 @@ async def add_staff(session: AsyncSession, user: User, provider_id: uuid.UUID, d
         detail={"user_id": str(member.id), "role": data.role.value},
     )
     await session.flush()
-    return StaffRead(
-        user_id=member.id, full_name=member.full_name, email=member.email, role=staff.role, created_at=staff.created_at
-    )
+    return staff, member
 
 
 async def remove_staff(session: AsyncSession, user: User, provider_id: uuid.UUID, member_id: uuid.UUID) -> None:
@@ -281,8 +207,3 @@ async def remove_staff(session: AsyncSession, user: User, provider_id: uuid.UUID
         detail={"user_id": str(member_id)},
     )
     await session.flush()
-
-
-async def engagement_contact(session: AsyncSession, provider: Provider) -> tuple[str, str | None, str | None]:
-    """(name, e-mail, phone) a client sees once engaged: the organisation's, or the worker's own."""
-    return (await provider_views.engagement_contacts(session, [provider]))[provider.id]

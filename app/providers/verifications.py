@@ -10,17 +10,11 @@ from app.errors import ValidationFailed
 from app.models import Role, User, Verification
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers import repository as repo
-from app.providers.access import ProviderNotFound, get_provider_by_id, get_visible, staff_role
-from app.providers.badges import counts_as_badge, latest_by_kind
-from app.providers.schemas import VerificationCreate, VerificationRead
-
-# Who records verifications (the router's guard) and sees their private details.
-VERIFIERS = (Role.admin, Role.hub_operator)
+from app.providers.access import ProviderNotFound, get_provider_by_id, get_visible
+from app.providers.schemas import VerificationCreate
 
 
-async def record(
-    session: AsyncSession, user: User, provider_id: uuid.UUID, data: VerificationCreate
-) -> VerificationRead:
+async def record(session: AsyncSession, user: User, provider_id: uuid.UUID, data: VerificationCreate) -> Verification:
     # Verifiers check providers while they are being vetted, before they are public.
     provider = await get_provider_by_id(session, provider_id)
     if provider is None:
@@ -55,39 +49,17 @@ async def record(
         detail={"kind": data.kind.value, "outcome": data.outcome.value},
     )
     await session.flush()
-    siblings = await repo.verifications_of(session, [provider.id])
-    return _view(verification, siblings, now, private=True)
+    return verification
 
 
 async def list_verifications(
     session: AsyncSession, user: User | None, provider_id: uuid.UUID, page: PageParams
-) -> Paginated[VerificationRead]:
+) -> Paginated[Verification]:
     provider = await get_visible(session, user, provider_id)
-    private = user is not None and (user.role in VERIFIERS or await staff_role(session, user, provider) is not None)
-    result = await paginate(
+    return await paginate(
         session,
         repo.verifications_query(provider.id),
         page,
         scope=f"verifications:{provider.id}",
         order=[SortKey(Verification.verified_at, descending=True), SortKey(Verification.id)],
-    )
-    siblings = await repo.verifications_of(session, [provider.id])
-    now = datetime.now(UTC)
-    return Paginated(
-        items=[_view(v, siblings, now, private=private) for v in result.items], next_cursor=result.next_cursor
-    )
-
-
-def _view(v: Verification, siblings: list[Verification], now: datetime, *, private: bool) -> VerificationRead:
-    latest = latest_by_kind(siblings)[(v.provider_id, v.kind.value)]
-    return VerificationRead(
-        id=v.id,
-        kind=v.kind,
-        outcome=v.outcome,
-        verifier_name=v.verifier_name,
-        verified_at=v.verified_at,
-        expires_at=v.expires_at,
-        counts_as_badge=counts_as_badge(v, latest, now),
-        evidence_ref=v.evidence_ref if private else None,
-        note=v.note if private else None,
     )

@@ -1,0 +1,34 @@
+"""The catalogue's responses, built for a whole page at once: one query per related table (the
+providers, their badges, the categories), whatever the page size."""
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog.schemas import ServiceRead
+from app.categories import views as category_views
+from app.models import Service
+from app.providers import views as provider_views
+from app.shared_schemas import from_row
+
+
+async def service_views(
+    session: AsyncSession, services: Sequence[Service], *, distances: Sequence[float | None] = ()
+) -> list[ServiceRead]:
+    """Each service with its provider and category; `distances` (km from a search's `near` point,
+    one per service, in order) are shown rounded to the metre."""
+    if not services:
+        return []
+    providers = await provider_views.service_providers(session, {s.provider_id for s in services})
+    categories = await category_views.service_categories(session, {s.category_id for s in services})
+    distances = distances or [None] * len(services)
+    return [
+        from_row(
+            ServiceRead,
+            service,
+            provider=providers[service.provider_id],
+            category=categories[service.category_id],
+            distance_km=round(distance, 3) if distance is not None else None,
+        )
+        for service, distance in zip(services, distances, strict=True)
+    ]
