@@ -152,8 +152,6 @@ HTTP_EDGE = {CALLER, "app.catalog.search_params"}
 # The tests below pass over these and fail on any other crossing, and on an entry that no longer
 # exists, so this list only shrinks.
 NOT_YET_REMOVED = {
-    # demand -> sharing: hub operators act for households in the NILs their hubs serve
-    ("app/demand/requests.py", "app.hubs.service"),
     # sharing -> notifications: to be written through events
     ("app/pools/lifecycle.py", "app.notifications.service"),
     # providers <-> catalog: providers reindex the catalogue and search it by service filters

@@ -5,7 +5,7 @@ from sqlalchemy import Select, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import locked
-from app.models import PartnerClient, RefreshToken, Role, User
+from app.models import HubOperator, HubZone, PartnerClient, RefreshToken, Role, User
 
 
 async def get_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -60,3 +60,13 @@ def users_query(*, role: Role | None, email_prefix: str | None) -> Select[User]:
         escaped = email_prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(User.email.like(escaped + "%", escape="\\"))
     return stmt
+
+
+async def operated_nil_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+    stmt = (
+        select(HubZone.zone_id)
+        .join(HubOperator, HubOperator.hub_id == HubZone.hub_id)
+        .where(HubOperator.user_id == user_id)
+        .distinct()
+    )
+    return sorted(await session.scalars(stmt))

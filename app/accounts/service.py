@@ -89,6 +89,12 @@ async def get_user_for_token(
     return user
 
 
+async def operated_nil_ids(session: AsyncSession, user: User) -> list[uuid.UUID]:
+    """The NILs a hub operator acts in: those served by the hubs they work at. The reach of the role
+    is identity's answer (like the role itself), so demand, hubs and pools all ask here."""
+    return await repo.operated_nil_ids(session, user.id) if user.role == Role.hub_operator else []
+
+
 async def get_partner_for_token(session: AsyncSession, partner_id: uuid.UUID) -> PartnerClient | None:
     """The partner client a client-credentials token names, unless it was revoked since."""
     client = await repo.get_partner_client(session, partner_id)

@@ -23,7 +23,6 @@ from app.concurrency import ensure_version
 from app.demand import repository as repo
 from app.demand.schemas import Preferences, RequestCreate, RequestFields, RequestUpdate
 from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
-from app.hubs import service as hub_service
 from app.models import DemandRequest, RequestMode, RequestStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.schedules import first_overlap, to_multirange
@@ -64,11 +63,11 @@ async def _acts_for(session: AsyncSession, user: User, request: DemandRequest) -
         return False
     if request.created_by_id != user.id and request.mode != RequestMode.operator:
         return False
-    return request.nil_id in await hub_service.operated_nil_ids(session, user)
+    return request.nil_id in await account_service.operated_nil_ids(session, user)
 
 
 async def _check_operator_zone(session: AsyncSession, user: User, request: DemandRequest) -> None:
-    if user.role == Role.hub_operator and request.nil_id not in await hub_service.operated_nil_ids(session, user):
+    if user.role == Role.hub_operator and request.nil_id not in await account_service.operated_nil_ids(session, user):
         raise Forbidden("Hub operators act for households in the NILs their hubs serve.")
 
 

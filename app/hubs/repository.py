@@ -29,9 +29,7 @@ async def replace_zones(session: AsyncSession, hub_id: uuid.UUID, zone_ids: list
     await session.flush()
 
 
-def hubs_query(
-    *, nil_ids: list[uuid.UUID] | None, operator_id: uuid.UUID | None, active: bool | None
-) -> Select[Hub]:
+def hubs_query(*, nil_ids: list[uuid.UUID] | None, operator_id: uuid.UUID | None, active: bool | None) -> Select[Hub]:
     stmt = select(Hub)
     if nil_ids is not None:
         stmt = stmt.where(exists().where(HubZone.hub_id == Hub.id, HubZone.zone_id.in_(nil_ids)))
@@ -57,16 +55,6 @@ async def is_operator(session: AsyncSession, user_id: uuid.UUID, hub_id: uuid.UU
 async def operated_hub_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
     stmt = select(HubOperator.hub_id).where(HubOperator.user_id == user_id).order_by(HubOperator.hub_id)
     return list(await session.scalars(stmt))
-
-
-async def operated_nil_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
-    stmt = (
-        select(HubZone.zone_id)
-        .join(HubOperator, HubOperator.hub_id == HubZone.hub_id)
-        .where(HubOperator.user_id == user_id)
-        .distinct()
-    )
-    return sorted(await session.scalars(stmt))
 
 
 async def hubs_serving(session: AsyncSession, nil_id: uuid.UUID) -> list[uuid.UUID]:

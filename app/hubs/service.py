@@ -1,7 +1,8 @@
 """Hubs (Spazi WeMi): the places, the NILs they serve, their operators, and their zones' needs.
 
-Other domains ask this module who operates where (`operated_nil_ids`, `is_operator`,
-`require_operator`); a hub operator acts only within the NILs of the hubs they work at.
+Other domains ask this module who operates which hub (`is_operator`, `require_operator`); a hub
+operator acts only within the NILs of the hubs they work at (`app.accounts.service.operated_nil_ids`,
+the reach of the role, which earlier contexts such as demand check too).
 """
 
 import uuid
@@ -56,11 +57,6 @@ async def is_operator(session: AsyncSession, user: User, hub_id: uuid.UUID) -> b
 
 async def operated_hub_ids(session: AsyncSession, user: User) -> list[uuid.UUID]:
     return await repo.operated_hub_ids(session, user.id) if user.role == Role.hub_operator else []
-
-
-async def operated_nil_ids(session: AsyncSession, user: User) -> list[uuid.UUID]:
-    """The NILs a hub operator acts in: those served by the hubs they work at."""
-    return await repo.operated_nil_ids(session, user.id) if user.role == Role.hub_operator else []
 
 
 async def hubs_serving(session: AsyncSession, nil_id: uuid.UUID) -> list[uuid.UUID]:

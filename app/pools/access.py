@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import service as account_service
 from app.errors import NotFound
 from app.hubs import service as hub_service
 from app.models import Pool, PoolMember, PoolScope, PoolState, Role, User
@@ -47,7 +48,7 @@ async def viewer_of(session: AsyncSession, user: User) -> Viewer:
     viewer = Viewer(user=user)
     if user.role == Role.hub_operator:
         viewer.hub_ids = await hub_service.operated_hub_ids(session, user)
-        viewer.nil_ids = await hub_service.operated_nil_ids(session, user)
+        viewer.nil_ids = await account_service.operated_nil_ids(session, user)
     elif user.role == Role.citizen:
         viewer.buildings = await repo.approved_buildings(session, user.id)
     elif viewer.is_provider_side:
