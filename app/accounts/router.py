@@ -27,13 +27,15 @@ from app.accounts.schemas import (
     UserAdminUpdate,
     UserRead,
 )
+from app.accounts.views import user_views
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.languages import AcceptLanguage
-from app.models import Role, User
+from app.models import Role
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import LoginRateLimit, RegistrationRateLimit
 from app.routing import IfMatch, api_router
+from app.shared_schemas import one
 from app.tokens import IssuedTokens
 
 auth_router = api_router(prefix="/auth", tags=["auth"])
@@ -67,9 +69,10 @@ class TokenForm(BaseModel):
     dependencies=[RegistrationRateLimit],
     responses=error_responses(EmailTaken, WeakPassword, RateLimited),
 )
-async def register_account(data: RegistrationCreate, session: SessionDep, language: AcceptLanguage) -> User:
+async def register_account(data: RegistrationCreate, session: SessionDep, language: AcceptLanguage) -> UserRead:
     """Register a citizen or an individual worker; then sign in at /v1/auth/token."""
-    return await account_service.register(session, data, language=language)
+    user = await account_service.register(session, data, language=language)
+    return await one(user_views(session, [user]))
 
 
 @auth_router.post(
@@ -104,15 +107,16 @@ async def revoke_refresh_token(data: LogoutRequest, session: SessionDep) -> None
 
 
 @me_router.get("", response_model=UserRead, responses=AUTHENTICATED)
-async def get_me(user: CurrentUser) -> User:
+async def get_me(session: SessionDep, user: CurrentUser) -> UserRead:
     """The signed-in person's own account."""
-    return user
+    return await one(user_views(session, [user]))
 
 
 @me_router.patch("", response_model=UserRead, responses=error_responses(NotAuthenticated, PreconditionFailed))
-async def update_me(data: MeUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> User:
+async def update_me(data: MeUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> UserRead:
     """Change one's own name, phone or language (send If-Match to avoid lost updates)."""
-    return await account_service.update_me(session, user, data, if_match=if_match)
+    user = await account_service.update_me(session, user, data, if_match=if_match)
+    return await one(user_views(session, [user]))
 
 
 @me_router.post(
@@ -134,17 +138,19 @@ async def list_users(
     page: PageParamsDep,
     role: Role | None = None,
     email_prefix: Annotated[str | None, Query(max_length=254)] = None,
-) -> Paginated[User]:
+) -> Paginated[UserRead]:
     """Users, by e-mail (admins)."""
-    return await account_service.list_users(session, page, role=role, email_prefix=email_prefix)
+    found = await account_service.list_users(session, page, role=role, email_prefix=email_prefix)
+    return Paginated(items=await user_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @users_router.get(
     "/{user_id}", response_model=UserRead, responses=error_responses(NotAuthenticated, Forbidden, UserNotFound)
 )
-async def get_user(user_id: uuid.UUID, session: SessionDep, admin: Admin) -> User:
+async def get_user(user_id: uuid.UUID, session: SessionDep, admin: Admin) -> UserRead:
     """One user (admins)."""
-    return await account_service.get_user(session, user_id)
+    user = await account_service.get_user(session, user_id)
+    return await one(user_views(session, [user]))
 
 
 @users_router.patch(
@@ -154,6 +160,7 @@ async def get_user(user_id: uuid.UUID, session: SessionDep, admin: Admin) -> Use
 )
 async def update_user(
     user_id: uuid.UUID, data: UserAdminUpdate, session: SessionDep, admin: Admin, if_match: IfMatch
-) -> User:
+) -> UserRead:
     """Change a user's role or deactivate them (admins); deactivation ends their sessions."""
-    return await account_service.update_user(session, admin, user_id, data, if_match=if_match)
+    user = await account_service.update_user(session, admin, user_id, data, if_match=if_match)
+    return await one(user_views(session, [user]))

@@ -1,0 +1,15 @@
+"""Accounts' responses: a user as their own profile and the admins' user list show them."""
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.schemas import UserRead
+from app.models import User
+from app.shared_schemas import from_row
+
+
+async def user_views(session: AsyncSession, users: Sequence[User]) -> list[UserRead]:
+    """Each user's account: every field is a column (the password hash and token epoch are not in
+    UserRead, so they never leave), hence no query."""
+    return [from_row(UserRead, user) for user in users]
