@@ -1,5 +1,8 @@
 """The service taxonomy: areas and their categories (a small tree, returned whole)."""
 
+import uuid
+from collections.abc import Iterable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.categories import repository as repo
@@ -13,6 +16,11 @@ class CategoryNotFound(NotFound):
 
 async def all_categories(session: AsyncSession) -> list[Category]:
     return await repo.all_categories(session)
+
+
+async def categories_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Category]:
+    """Categories by id in one query, for another domain's page of rows (the HSDS feed)."""
+    return await repo.categories_by_id(session, set(ids))
 
 
 async def get_category(session: AsyncSession, ref: str) -> tuple[Category, list[Category]]:

@@ -59,11 +59,6 @@ async def users_by_id(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[u
     return {user.id: user for user in await session.scalars(select(User).where(User.id.in_(user_ids)))}
 
 
-async def providers_by_id(session: AsyncSession, provider_ids: set[uuid.UUID]) -> dict[uuid.UUID, Provider]:
-    rows = await session.scalars(select(Provider).where(Provider.id.in_(provider_ids)))
-    return {provider.id: provider for provider in rows}
-
-
 def requests_for_citizen(citizen_id: uuid.UUID, status: RequestStatus | None) -> Select[DemandRequest]:
     stmt = select(DemandRequest).where(DemandRequest.citizen_id == citizen_id)
     return stmt if status is None else stmt.where(DemandRequest.status == status)

@@ -89,9 +89,8 @@ async def engagement_views(session: AsyncSession, engagements: Sequence[Engageme
     if not engagements:
         return []
     citizens = await repo.users_by_id(session, {e.citizen_id for e in engagements})
-    providers = await repo.providers_by_id(session, {e.provider_id for e in engagements})
     requests = await repo.requests_by_id(session, {e.request_id for e in engagements})
-    contacts = await provider_views.engagement_contacts(session, providers.values())
+    contacts = await provider_views.engagement_contacts(session, {e.provider_id for e in engagements})
     views = []
     for engagement in engagements:
         citizen, request = citizens[engagement.citizen_id], requests[engagement.request_id]

@@ -118,13 +118,6 @@ async def get_accredited_provider(session: AsyncSession, provider_id: uuid.UUID)
     )
 
 
-async def providers_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Provider]:
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {p.id: p for p in (await session.scalars(select(Provider).where(Provider.id.in_(wanted)))).all()}
-
-
 def _terms(f: TermFilter) -> Select[Category]:
     stmt = select(Category)
     if f.search:
@@ -154,13 +147,6 @@ async def terms_page(session: AsyncSession, f: TermFilter, *, offset: int, limit
 
 async def get_category(session: AsyncSession, category_id: uuid.UUID) -> Category | None:
     return await session.get(Category, category_id)
-
-
-async def categories_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Category]:
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {c.id: c for c in (await session.scalars(select(Category).where(Category.id.in_(wanted)))).all()}
 
 
 async def zones_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Zone]:

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.categories import service as category_service
 from app.errors import NotFound, ValidationFailed
 from app.hsds import mapping
 from app.hsds import repository as repo
@@ -25,6 +26,7 @@ from app.hsds.schemas import (
     HsdsTaxonomyTerm,
 )
 from app.models import Provider, Service
+from app.providers import access as provider_access
 
 T = TypeVar("T")
 HSDS_VERSION = "3.0"
@@ -74,10 +76,10 @@ def _offset(page: int, per_page: int) -> int:
 
 
 async def _related(session: AsyncSession, services: Sequence[Service], *, full: bool) -> mapping.Related:
-    providers = await repo.providers_by_id(session, (s.provider_id for s in services))
+    providers = await provider_access.providers_by_id(session, (s.provider_id for s in services))
     if not full:
         return mapping.Related(providers)
-    categories = await repo.categories_by_id(session, (s.category_id for s in services))
+    categories = await category_service.categories_by_id(session, (s.category_id for s in services))
     zones = await repo.zones_by_id(session, (nil for s in services for nil in s.coverage_nil_ids))
     return mapping.Related(providers, categories, zones)
 

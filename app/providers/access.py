@@ -5,6 +5,7 @@ do something is a 403.
 """
 
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +31,11 @@ async def get_provider_by_id(
 async def staff_provider_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
     """The providers this person works for, in any staff role (what they answer and see as staff)."""
     return await repo.staff_provider_ids(session, user_id)
+
+
+async def providers_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Provider]:
+    """Providers by id in one query, for another domain's page of rows (the HSDS feed)."""
+    return await repo.providers_by_id(session, set(ids))
 
 
 def is_public(provider: Provider) -> bool:

@@ -123,10 +123,10 @@ async def service_providers(session: AsyncSession, ids: Iterable[uuid.UUID]) -> 
 Contact = tuple[str, str | None, str | None]
 
 
-async def engagement_contacts(session: AsyncSession, providers: Iterable[Provider]) -> dict[uuid.UUID, Contact]:
-    """The contact a client sees once engaged, per provider: the organisation's own, or, for an
+async def engagement_contacts(session: AsyncSession, provider_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Contact]:
+    """The contact a client sees once engaged, per provider id: the organisation's own, or, for an
     individual worker, the worker's (an individual provider's only staff member)."""
-    providers = list(providers)
+    providers = list((await repo.providers_by_id(session, set(provider_ids))).values())
     individuals = [p.id for p in providers if p.kind == ProviderKind.individual]
     workers = await repo.individual_owners(session, individuals) if individuals else {}
     contacts: dict[uuid.UUID, Contact] = {}
