@@ -1,11 +1,19 @@
-"""Audit entries and outbox events, written by services in the caller's transaction."""
+"""Audit entries, outbox events and people's notifications, written by services in the caller's
+transaction.
+
+Notifications are written here, beside the event they tell of, so that any domain may tell people
+what happened without importing the notifications domain (the last context of the map, which only
+lists them and marks them read).
+"""
 
 import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import AuditEntry, OutboxEvent
+from app.models import AuditEntry, Notification, OutboxEvent
 from app.observability import request_id_var
 
 
@@ -69,3 +77,27 @@ def record(
         detail=payload if detail is None else detail,
     )
     emit(session, type=action, aggregate_type=target_type, aggregate_id=target_id, payload=payload)
+
+
+def notify(
+    session: AsyncSession,
+    user_ids: Iterable[uuid.UUID],
+    *,
+    kind: str,
+    subject_type: str,
+    subject_id: uuid.UUID,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Tell these people about `subject` in their notifications (each person once)."""
+    now = datetime.now(UTC)
+    session.add_all(
+        Notification(
+            user_id=user_id,
+            kind=kind,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            data=data or {},
+            created_at=now,
+        )
+        for user_id in sorted(set(user_ids))
+    )

@@ -152,8 +152,6 @@ HTTP_EDGE = {CALLER, "app.catalog.search_params"}
 # The tests below pass over these and fail on any other crossing, and on an entry that no longer
 # exists, so this list only shrinks.
 NOT_YET_REMOVED = {
-    # sharing -> notifications: to be written through events
-    ("app/pools/lifecycle.py", "app.notifications.service"),
     # providers <-> catalog: providers reindex the catalogue and search it by service filters
     ("app/providers/accreditation.py", "app.catalog.indexing"),
     ("app/providers/router.py", "app.catalog.search_params"),

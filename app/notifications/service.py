@@ -1,9 +1,8 @@
-"""People's notifications: written by other domains in their transaction, read and marked by the person."""
+"""People's notifications: written with the events they tell of (app.ledger.notify), read and marked by
+the person."""
 
 import uuid
-from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,29 +14,6 @@ from app.pagination import PageParams, Paginated, SortKey, paginate
 
 class NotificationNotFound(NotFound):
     code = "notification_not_found"
-
-
-def notify(
-    session: AsyncSession,
-    user_ids: Iterable[uuid.UUID],
-    *,
-    kind: str,
-    subject_type: str,
-    subject_id: uuid.UUID,
-    data: dict[str, Any] | None = None,
-) -> None:
-    now = datetime.now(UTC)
-    session.add_all(
-        Notification(
-            user_id=user_id,
-            kind=kind,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            data=data or {},
-            created_at=now,
-        )
-        for user_id in sorted(set(user_ids))
-    )
 
 
 async def list_notifications(

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.models import Pool, PoolMember, PoolState
-from app.notifications import service as notifications
 from app.pools import repository as repo
 
 
@@ -26,7 +25,7 @@ def record(session: AsyncSession, actor_id: uuid.UUID | None, pool: Pool, event:
 
 
 def tell(session: AsyncSession, members: list[PoolMember], pool: Pool, kind: str, **data: Any) -> None:
-    notifications.notify(
+    ledger.notify(
         session,
         [m.citizen_id for m in members],
         kind=kind,
