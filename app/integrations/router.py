@@ -8,10 +8,11 @@ from app.errors import Forbidden, NotAuthenticated, RateLimited, error_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep, IdempotencyKeyReused
 from app.integrations import service as partner_service
 from app.integrations.schemas import PartnerClientCreate, PartnerClientCreated, PartnerClientRead
-from app.models import PartnerClient
+from app.integrations.views import partner_client_created_views, partner_client_views
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import CreationRateLimit
 from app.routing import api_router
+from app.shared_schemas import one
 
 router = api_router(prefix="/partner-clients", tags=["partner clients"])
 ADMIN_ONLY = error_responses(NotAuthenticated, Forbidden)
@@ -26,15 +27,17 @@ ADMIN_ONLY = error_responses(NotAuthenticated, Forbidden)
 )
 async def create_partner_client(data: PartnerClientCreate, session: SessionDep, admin: Admin) -> PartnerClientCreated:
     """Register a partner system (admins); the client secret is shown only in this response."""
-    return await partner_service.create_client(session, admin, data)
+    created = await partner_service.create_client(session, admin, data)
+    return await one(partner_client_created_views(session, [created]))
 
 
 @router.get("", response_model=Page[PartnerClientRead], responses=ADMIN_ONLY)
 async def list_partner_clients(
     session: SessionDep, admin: Admin, page: PageParamsDep, active: bool | None = None
-) -> Paginated[PartnerClient]:
+) -> Paginated[PartnerClientRead]:
     """Partner clients, newest first (admins)."""
-    return await partner_service.list_clients(session, page, active=active)
+    found = await partner_service.list_clients(session, page, active=active)
+    return Paginated(items=await partner_client_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @router.get(
@@ -42,9 +45,10 @@ async def list_partner_clients(
     response_model=PartnerClientRead,
     responses=error_responses(NotAuthenticated, Forbidden, partner_service.PartnerClientNotFound),
 )
-async def get_partner_client(partner_client_id: uuid.UUID, session: SessionDep, admin: Admin) -> PartnerClient:
+async def get_partner_client(partner_client_id: uuid.UUID, session: SessionDep, admin: Admin) -> PartnerClientRead:
     """One partner client (admins)."""
-    return await partner_service.get_client(session, partner_client_id)
+    client = await partner_service.get_client(session, partner_client_id)
+    return await one(partner_client_views(session, [client]))
 
 
 @router.post(
@@ -52,6 +56,7 @@ async def get_partner_client(partner_client_id: uuid.UUID, session: SessionDep, 
     response_model=PartnerClientRead,
     responses=error_responses(NotAuthenticated, Forbidden, partner_service.PartnerClientNotFound),
 )
-async def revoke_partner_client(partner_client_id: uuid.UUID, session: SessionDep, admin: Admin) -> PartnerClient:
+async def revoke_partner_client(partner_client_id: uuid.UUID, session: SessionDep, admin: Admin) -> PartnerClientRead:
     """Revoke a partner client: its tokens stop working at once."""
-    return await partner_service.revoke_client(session, admin, partner_client_id)
+    client = await partner_service.revoke_client(session, admin, partner_client_id)
+    return await one(partner_client_views(session, [client]))

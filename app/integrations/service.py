@@ -11,7 +11,7 @@ from app import ledger
 from app.accounts.login import hash_token
 from app.errors import NotFound, ValidationFailed
 from app.integrations import repository as repo
-from app.integrations.schemas import PartnerClientCreate, PartnerClientCreated, PartnerClientRead
+from app.integrations.schemas import PartnerClientCreate
 from app.models import PartnerClient, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers import access as provider_access
@@ -21,7 +21,8 @@ class PartnerClientNotFound(NotFound):
     code = "partner_client_not_found"
 
 
-async def create_client(session: AsyncSession, admin: User, data: PartnerClientCreate) -> PartnerClientCreated:
+async def create_client(session: AsyncSession, admin: User, data: PartnerClientCreate) -> tuple[PartnerClient, str]:
+    """The new client and its secret (stored only as a hash)."""
     if data.provider_id is not None and await provider_access.get_provider_by_id(session, data.provider_id) is None:
         raise ValidationFailed("No provider with this id.", pointer="/provider_id")
     secret = "pcs_" + secrets.token_urlsafe(32)
@@ -44,7 +45,7 @@ async def create_client(session: AsyncSession, admin: User, data: PartnerClientC
         target_id=client.id,
         detail={"scopes": client.scopes},
     )
-    return PartnerClientCreated(**PartnerClientRead.model_validate(client).model_dump(), client_secret=secret)
+    return client, secret
 
 
 async def list_clients(session: AsyncSession, page: PageParams, *, active: bool | None) -> Paginated[PartnerClient]:

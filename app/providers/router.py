@@ -144,7 +144,7 @@ async def list_accreditation_history(
 ) -> Paginated[TransitionRead]:
     """Every accreditation transition with its reason (staff and admins)."""
     found = await accreditation.history(session, user, provider_id, page)
-    return Paginated(items=transition_views(found.items), next_cursor=found.next_cursor)
+    return Paginated(items=await transition_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @router.get(
@@ -157,7 +157,7 @@ async def list_provider_staff(
 ) -> Paginated[StaffRead]:
     """The provider's staff (its staff and admins)."""
     found = await provider_service.list_staff(session, user, provider_id, page)
-    return Paginated(items=staff_views(found.items), next_cursor=found.next_cursor)
+    return Paginated(items=await staff_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @router.post(
@@ -170,7 +170,7 @@ async def add_provider_staff(
     provider_id: uuid.UUID, data: StaffAdd, session: SessionDep, user: CurrentUser
 ) -> StaffRead:
     """Add a registered provider-staff account as admin or operator (provider admins)."""
-    return staff_views([await provider_service.add_staff(session, user, provider_id, data)])[0]
+    return await one(staff_views(session, [await provider_service.add_staff(session, user, provider_id, data)]))
 
 
 @router.delete(

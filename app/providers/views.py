@@ -72,7 +72,7 @@ def _private(provider: Provider, role: StaffRole | None) -> PrivateDetails:
     )
 
 
-def staff_views(members: Sequence[tuple[ProviderStaff, User]]) -> list[StaffRead]:
+async def staff_views(session: AsyncSession, members: Sequence[tuple[ProviderStaff, User]]) -> list[StaffRead]:
     """Each staff membership with the person's name and e-mail (loaded with it: no query here)."""
     return [
         from_row(StaffRead, staff, user_id=user.id, full_name=user.full_name, email=user.email)
@@ -80,7 +80,9 @@ def staff_views(members: Sequence[tuple[ProviderStaff, User]]) -> list[StaffRead
     ]
 
 
-def transition_views(transitions: Sequence[AccreditationTransition]) -> list[TransitionRead]:
+async def transition_views(
+    session: AsyncSession, transitions: Sequence[AccreditationTransition]
+) -> list[TransitionRead]:
     return [from_row(TransitionRead, t) for t in transitions]
 
 

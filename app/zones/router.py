@@ -5,11 +5,13 @@ from fastapi import Query
 
 from app.db import SessionDep
 from app.errors import error_responses
-from app.models import Zone, ZoneKind
+from app.models import ZoneKind
 from app.pagination import Page, PageParamsDep, Paginated
 from app.routing import ReferenceDataCache, api_router
+from app.shared_schemas import one
 from app.zones import service as zone_service
 from app.zones.schemas import ZoneLocation, ZoneRead
+from app.zones.views import zone_views
 
 router = api_router(prefix="/zones", tags=["zones"], dependencies=[ReferenceDataCache])
 
@@ -20,9 +22,10 @@ async def list_zones(
     page: PageParamsDep,
     kind: ZoneKind | None = None,
     parent_id: Annotated[uuid.UUID | None, Query(description="Municipio id: its NILs")] = None,
-) -> Paginated[Zone]:
+) -> Paginated[ZoneRead]:
     """Milan's 9 Municipi and 88 NIL, by kind then code."""
-    return await zone_service.list_zones(session, page, kind=kind, parent_id=parent_id)
+    found = await zone_service.list_zones(session, page, kind=kind, parent_id=parent_id)
+    return Paginated(items=await zone_views(session, found.items), next_cursor=found.next_cursor)
 
 
 @router.get("/locate", response_model=ZoneLocation, responses=error_responses(zone_service.PointOutsideMilan))
@@ -36,6 +39,7 @@ async def locate_point(
 
 
 @router.get("/{zone_id}", response_model=ZoneRead, responses=error_responses(zone_service.ZoneNotFound))
-async def get_zone(zone_id: uuid.UUID, session: SessionDep) -> Zone:
+async def get_zone(zone_id: uuid.UUID, session: SessionDep) -> ZoneRead:
     """One Municipio or NIL."""
-    return await zone_service.get_zone(session, zone_id)
+    zone = await zone_service.get_zone(session, zone_id)
+    return await one(zone_views(session, [zone]))
