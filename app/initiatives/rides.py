@@ -58,7 +58,8 @@ class NotAVolunteer(ValidationFailed):
 # --- reading -------------------------------------------------------------------------------------------
 
 
-async def _viewer(session: AsyncSession, user: User, ride: Ride, initiative: Initiative) -> RideViewer | None:
+async def _seen_as(session: AsyncSession, user: User, ride: Ride, initiative: Initiative) -> RideViewer | None:
+    """Who the user is to this ride (what its response shows them), or None: not theirs to see."""
     if await is_coordinator(session, user, initiative):
         return "coordinator"
     if ride.requester_id == user.id:
@@ -75,7 +76,7 @@ async def _visible(session: AsyncSession, user: User, ride_id: uuid.UUID) -> tup
     if ride is None:
         raise RideNotFound("No ride with this id.")
     initiative = await get_initiative(session, ride.initiative_id)
-    viewer = await _viewer(session, user, ride, initiative)
+    viewer = await _seen_as(session, user, ride, initiative)
     if viewer is None:
         raise RideNotFound("No ride with this id.")  # someone else's ride does not exist for you
     return ride, initiative, viewer

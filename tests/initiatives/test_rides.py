@@ -348,3 +348,22 @@ async def test_a_citizen_listing_all_rides_of_an_initiative_gets_403(client, as_
 
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
+
+
+async def test_a_cancelled_ride_shows_both_contacts_to_the_coordinators_only(
+    client, as_citizen_a, citizen_a, as_driver, driver_volunteer, as_coordinator, initiative
+):
+    ride = await request_ride(client, as_citizen_a, initiative["id"])
+    await client.post(f"/v1/rides/{ride['id']}/claim", headers=as_driver)
+    await client.post(f"/v1/rides/{ride['id']}/cancel", json={}, headers=as_citizen_a)
+
+    coordinator = (await client.get(f"/v1/rides/{ride['id']}", headers=as_coordinator)).json()
+    requester = (await client.get(f"/v1/rides/{ride['id']}", headers=as_citizen_a)).json()
+    (driver,) = (await client.get("/v1/rides", headers=as_driver)).json()["items"]
+
+    assert (coordinator["requester"]["email"], coordinator["volunteer"]["email"]) == (
+        citizen_a.email,
+        "driver@example.org",
+    )
+    assert (requester["requester"]["email"], requester["volunteer"]) == (citizen_a.email, None)
+    assert (driver["status"], driver["requester"], driver["volunteer"]) == ("cancelled", None, None)
