@@ -262,10 +262,7 @@ def test_the_platform_core_imports_no_domain():
 def test_nothing_imports_a_composition_root():
     others = [path for path in SOURCES if not is_composition(module_name(path))]
 
-    found = violations(
-        others,
-        lambda path, module: is_composition(module) and not (path == APP_DIR / "contract.py" and module == "app.main"),
-    )
+    found = violations(others, lambda path, module: is_composition(module))
 
     assert found == [], "app.main, app.worker, app.cli and app.seed assemble the product; nothing imports them:\n" + (
         "\n".join(found)
@@ -292,6 +289,13 @@ def test_the_domain_import_graph_is_acyclic():
     ]
 
     assert found == [], "the domains import each other in a cycle:\n" + "\n".join(found)
+
+
+def test_every_module_of_a_domain_gets_a_role_and_core_modules_none():
+    assert role_of("app.demand.offers") == role_of("app.pools.flows") == "service"
+    assert is_use_case_module("app.pools.service") and not is_use_case_module("app.pools.shares")
+    assert role_of("app.demand.views") == "views" and role_of("app.accounts.auth") == "router"
+    assert role_of("app.models.pool") is role_of("app.errors") is role_of("app.seed.demo") is None
 
 
 def test_the_cycle_finder_finds_a_cycle_and_only_a_cycle():
