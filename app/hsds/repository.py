@@ -38,7 +38,7 @@ def _tsquery(text: str) -> Any:
 
 
 def has_location_sql() -> ColumnElement[bool]:
-    """SQL twin of `mapping.has_location`: an organisation with a point or a full address."""
+    """SQL twin of `views.has_location`: an organisation with a point or a full address."""
     return and_(
         Provider.kind != ProviderKind.individual,
         or_(

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.categories import service as category_service
 from app.errors import NotFound, ValidationFailed
-from app.hsds import mapping
 from app.hsds import repository as repo
+from app.hsds import views
 from app.hsds.schemas import (
     HsdsApiInfo,
     HsdsOrganization,
@@ -75,17 +75,17 @@ def _offset(page: int, per_page: int) -> int:
     return (page - 1) * per_page
 
 
-async def _related(session: AsyncSession, services: Sequence[Service], *, full: bool) -> mapping.Related:
+async def _related(session: AsyncSession, services: Sequence[Service], *, full: bool) -> views.Related:
     providers = await provider_access.providers_by_id(session, (s.provider_id for s in services))
     if not full:
-        return mapping.Related(providers)
+        return views.Related(providers)
     categories = await category_service.categories_by_id(session, (s.category_id for s in services))
     zones = await repo.zones_by_id(session, (nil for s in services for nil in s.coverage_nil_ids))
-    return mapping.Related(providers, categories, zones)
+    return views.Related(providers, categories, zones)
 
 
 def _known_taxonomy(taxonomy_id: uuid.UUID | None) -> bool:
-    return taxonomy_id is None or taxonomy_id == mapping.TAXONOMY_ID
+    return taxonomy_id is None or taxonomy_id == views.TAXONOMY_ID
 
 
 async def list_services(
@@ -111,30 +111,30 @@ async def list_services(
     total = await repo.count_services(session, f)
     services = await repo.services_page(session, f, offset=_offset(page, per_page), limit=per_page)
     if minimal:
-        return _page([mapping.minimal_service(s) for s in services], total=total, page=page, per_page=per_page)
+        return _page([views.minimal_service(s) for s in services], total=total, page=page, per_page=per_page)
     related = await _related(session, services, full=full)
-    views = [mapping.service(s, related, full=full) for s in services]
-    return _page(views, total=total, page=page, per_page=per_page)
+    contents = [views.service(s, related, full=full) for s in services]
+    return _page(contents, total=total, page=page, per_page=per_page)
 
 
 async def get_service(session: AsyncSession, service_id: uuid.UUID) -> HsdsService:
     service = await repo.get_public_service(session, service_id)
     if service is None:
         raise HsdsServiceNotFound("No published service with this id.")
-    return mapping.service(service, await _related(session, [service], full=True), full=True)
+    return views.service(service, await _related(session, [service], full=True), full=True)
 
 
 async def _organizations(
     session: AsyncSession, providers: Sequence[Provider], *, full: bool, full_service: bool
 ) -> list[HsdsOrganization]:
     if not (full or full_service):
-        return [mapping.organization(p) for p in providers]
+        return [views.organization(p) for p in providers]
     services = await repo.public_services_of(session, (p.id for p in providers))
     related = await _related(session, services, full=full_service)
     by_provider: dict[uuid.UUID, list[HsdsService]] = {p.id: [] for p in providers}
     for s in services:
-        by_provider[s.provider_id].append(mapping.service(s, related, full=full_service, with_organization=False))
-    return [mapping.organization(p, full=True).model_copy(update={"services": by_provider[p.id]}) for p in providers]
+        by_provider[s.provider_id].append(views.service(s, related, full=full_service, with_organization=False))
+    return [views.organization(p, full=True).model_copy(update={"services": by_provider[p.id]}) for p in providers]
 
 
 async def list_organizations(
@@ -142,8 +142,8 @@ async def list_organizations(
 ) -> HsdsPage[HsdsOrganization]:
     total = await repo.count_organizations(session, search=search)
     providers = await repo.organizations_page(session, search=search, offset=_offset(page, per_page), limit=per_page)
-    views = await _organizations(session, providers, full=full, full_service=full_service)
-    return _page(views, total=total, page=page, per_page=per_page)
+    contents = await _organizations(session, providers, full=full, full_service=full_service)
+    return _page(contents, total=total, page=page, per_page=per_page)
 
 
 async def get_organization(
@@ -160,14 +160,14 @@ def _matches(taxonomy: HsdsTaxonomy, search: str | None) -> bool:
 
 
 def list_taxonomies(*, search: str | None, page: int, per_page: int) -> HsdsPage[HsdsTaxonomy]:
-    matching = [mapping.TAXONOMY] if _matches(mapping.TAXONOMY, search) else []
+    matching = [views.TAXONOMY] if _matches(views.TAXONOMY, search) else []
     return _page(matching[_offset(page, per_page) :][:per_page], total=len(matching), page=page, per_page=per_page)
 
 
 def get_taxonomy(taxonomy_id: uuid.UUID) -> HsdsTaxonomy:
-    if taxonomy_id != mapping.TAXONOMY_ID:
+    if taxonomy_id != views.TAXONOMY_ID:
         raise TaxonomyNotFound("No taxonomy with this id.")
-    return mapping.TAXONOMY
+    return views.TAXONOMY
 
 
 async def list_taxonomy_terms(
@@ -185,20 +185,20 @@ async def list_taxonomy_terms(
     f = repo.TermFilter(search=search, parent_id=parent_id, top_only=top_only)
     total = await repo.count_terms(session, f)
     terms = await repo.terms_page(session, f, offset=_offset(page, per_page), limit=per_page)
-    return _page([mapping.taxonomy_term(c) for c in terms], total=total, page=page, per_page=per_page)
+    return _page([views.taxonomy_term(c) for c in terms], total=total, page=page, per_page=per_page)
 
 
 async def get_taxonomy_term(session: AsyncSession, term_id: uuid.UUID) -> HsdsTaxonomyTerm:
     category = await repo.get_category(session, term_id)
     if category is None:
         raise TaxonomyTermNotFound("No taxonomy term with this id.")
-    return mapping.taxonomy_term(category)
+    return views.taxonomy_term(category)
 
 
-def _service_at_location(s: Service, related: mapping.Related, *, full: bool) -> HsdsServiceAtLocation:
+def _service_at_location(s: Service, related: views.Related, *, full: bool) -> HsdsServiceAtLocation:
     # The nested service leaves out its own service_at_locations: that is this object.
-    nested = mapping.service(s, related, full=full).model_copy(update={"service_at_locations": None})
-    return mapping.service_at_location(s, related.providers[s.provider_id], nested)
+    nested = views.service(s, related, full=full).model_copy(update={"service_at_locations": None})
+    return views.service_at_location(s, related.providers[s.provider_id], nested)
 
 
 async def list_service_at_locations(
@@ -225,15 +225,15 @@ async def list_service_at_locations(
     total = await repo.count_services(session, f)
     services = await repo.services_page(session, f, offset=_offset(page, per_page), limit=per_page)
     related = await _related(session, services, full=full)
-    views = [_service_at_location(s, related, full=full) for s in services]
-    return _page(views, total=total, page=page, per_page=per_page)
+    contents = [_service_at_location(s, related, full=full) for s in services]
+    return _page(contents, total=total, page=page, per_page=per_page)
 
 
 async def get_service_at_location(session: AsyncSession, service_at_location_id: uuid.UUID) -> HsdsServiceAtLocation:
-    service = await repo.get_public_service(session, mapping.service_at_location_id(service_at_location_id))
+    service = await repo.get_public_service(session, views.service_at_location_id(service_at_location_id))
     if service is None:
         raise ServiceAtLocationNotFound("No service_at_location with this id.")
     related = await _related(session, [service], full=True)
-    if not mapping.has_location(related.providers[service.provider_id]):  # an individual worker's service
+    if not views.has_location(related.providers[service.provider_id]):  # an individual worker's service
         raise ServiceAtLocationNotFound("No service_at_location with this id.")
     return _service_at_location(service, related, full=True)

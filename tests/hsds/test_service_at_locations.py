@@ -1,6 +1,6 @@
 """HSDS service_at_locations: an organisation's services at its premises; never a worker's home."""
 
-from app.hsds.mapping import service_at_location_id
+from app.hsds.views import service_at_location_id
 from app.models import AccreditationState, ProviderKind, ServiceStatus
 from app.seed.reference import category_id
 from tests.factories import make_provider, make_service

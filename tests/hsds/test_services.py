@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from app.hsds.mapping import TAXONOMY_ID
+from app.hsds.views import TAXONOMY_ID
 from app.models import AccreditationState, Delivery, PriceModel, ServiceStatus, ZoneKind
 from app.seed.reference import category_id, zone_id
 from tests.factories import make_provider, make_service

@@ -1,4 +1,6 @@
-"""From our rows to HSDS objects: pure functions, no queries (the service batch-loads for them).
+"""HSDS's views: from our rows to HSDS objects. Pure functions, no queries: the service loads a
+page's related rows in one query per table (through the providers' and categories' services, which
+a view may not call) and hands them over as `Related`.
 
 Ids: services, organizations and taxonomy terms keep our ids (service, provider, category).
 Objects HSDS has and we do not store (locations, schedules, cost options, ...) get UUIDv5 ids
