@@ -35,6 +35,9 @@ class DbSettings(BaseModel):
     # cannot be opened, and is left alone rather than breaking the start.
     embedded_dir: Path = PROJECT_ROOT / f".pgdata-{POSTGRES_MAJOR}"
     embedded_database: str = "tutti"
+    # A replica for the read-only paths (ReadSessionDep: search, HSDS, the event feed, public
+    # views), libpq or asyncpg spelling; unset, they read the primary like every other route.
+    read_url: str | None = None
 
 
 class AuthSettings(BaseModel):

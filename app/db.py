@@ -3,6 +3,11 @@
 One AsyncSession per HTTP request, opened and committed by `app.routing.ApiRoute` so that the
 commit (together with any idempotency record) lands before the response is sent. Routers receive
 that session through `SessionDep`; services and repositories only flush.
+
+Read paths take `ReadSessionDep` instead: ApiRoute then opens the request's session on the read
+engine (a replica when DB__READ_URL is set, else the primary), in a READ ONLY transaction that
+is rolled back at the end, so a write there fails at once rather than working until a replica
+is configured.
 """
 
 from typing import Annotated, Any, TypeVar
@@ -27,16 +32,19 @@ def locked(statement: SelectT, *, skip_locked: bool = False) -> SelectT:
     return statement.with_for_update(skip_locked=skip_locked).execution_options(populate_existing=True)
 
 
+def asyncpg_url(url: str) -> str:
+    """Accept the common libpq spellings and use the asyncpg driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    return url
+
+
 def resolve_database_url(settings: Settings | None = None) -> str:
     """The configured server (DATABASE_URL, with the asyncpg driver), else the embedded one."""
     settings = settings or get_settings()
     if settings.database_url:
-        url = settings.database_url
-        # Accept the common libpq spellings and use the asyncpg driver.
-        for prefix in ("postgres://", "postgresql://"):
-            if url.startswith(prefix):
-                return "postgresql+asyncpg://" + url[len(prefix) :]
-        return url
+        return asyncpg_url(settings.database_url)
     return embedded_server_url(settings.db.embedded_dir, settings.db.embedded_database)
 
 
@@ -79,3 +87,12 @@ def get_session(request: Request) -> AsyncSession:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_read_session(request: Request) -> AsyncSession:
+    """The request's read-only session: ApiRoute sees this dependency and opens the session on the
+    read engine, in a READ ONLY transaction."""
+    return request.state.session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]

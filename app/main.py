@@ -21,7 +21,7 @@ from app.contract import CONTACT, LICENSE, SERVERS
 from app.contract import finish as finish_contract
 from app.courses.router import enrolments_router
 from app.courses.router import router as courses_router
-from app.db import build_engine, build_sessionmaker
+from app.db import asyncpg_url, build_engine, build_sessionmaker
 from app.demand.router import (
     engagements_router,
     offers_router,
@@ -102,10 +102,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.engine = build_engine(settings)
             instrument_pool(app.state.engine, "api")
             app.state.sessionmaker = build_sessionmaker(app.state.engine)
+            if settings.db.read_url:  # else the read paths share the primary's sessions
+                app.state.read_engine = build_engine(settings, asyncpg_url(settings.db.read_url))
+                instrument_pool(app.state.read_engine, "api-read")
+                app.state.read_sessionmaker = build_sessionmaker(app.state.read_engine)
         yield
         await app.state.rate_limits.close()
-        if hasattr(app.state, "engine"):
-            await app.state.engine.dispose()
+        for engine in ("engine", "read_engine"):
+            if hasattr(app.state, engine):
+                await getattr(app.state, engine).dispose()
 
     docs = settings.api.docs_enabled if settings.api.docs_enabled is not None else settings.env != "prod"
     app = FastAPI(

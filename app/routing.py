@@ -5,6 +5,9 @@
 * opens the request's AsyncSession, commits it when the endpoint succeeds (before the response is
   sent) and rolls it back on any error, so a client never sees a success that was not stored.
 * Stores the response of an `Idempotency-Key` request in that same transaction.
+* A route that takes `ReadSessionDep` gets its session from the read sessionmaker (a replica's,
+  when configured), in a READ ONLY transaction that ends in a rollback: nothing to commit, and
+  under the tests' savepoint the read-only mode ends with it.
 * Routes whose response model has a `version` field send `ETag: "<version>"`, and a GET whose
   `If-None-Match` names it gets 304.
 """
@@ -15,10 +18,14 @@ from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.concurrency import etag_of, parse_if_match
+from app.db import get_read_session
 from app.errors import COMMON_RESPONSES, AppError, PreconditionFailed, raises
 from app.idempotency import IdempotentReplay, store_response
 
@@ -33,6 +40,7 @@ class ApiRoute(APIRoute):
     def get_route_handler(self):  # noqa: ANN201 - Starlette's handler type
         handler = super().get_route_handler()
         sends_etag = has_version_field(self.response_model)
+        reads_only = _depends_on(self.dependant, get_read_session)
 
         async def route_handler(request: Request) -> Response:
             arrived = getattr(request.state, "arrived_at", None) or time.monotonic()
@@ -40,15 +48,20 @@ class ApiRoute(APIRoute):
                 return await run_in_session(request)
 
         async def run_in_session(request: Request) -> Response:
-            async with request.app.state.sessionmaker() as session:
+            sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+            if reads_only:
+                sessionmaker = getattr(request.app.state, "read_sessionmaker", sessionmaker)
+            async with sessionmaker() as session:
                 request.state.session = session
                 try:
+                    if reads_only:
+                        await session.execute(text("SET TRANSACTION READ ONLY"))
                     response = await handler(request)
                 except IdempotentReplay as replay:
                     await session.rollback()
                     return replay.response
                 except AppError as error:
-                    await (session.commit() if error.persist_changes else session.rollback())
+                    await (session.commit() if error.persist_changes and not reads_only else session.rollback())
                     raise
                 except BaseException:
                     await session.rollback()
@@ -59,12 +72,19 @@ class ApiRoute(APIRoute):
                 pending = getattr(request.state, "idempotency", None)
                 if sends_etag:
                     _set_etag(response)
-                if pending is not None:
-                    await store_response(session, pending, response)
-                await session.commit()
+                if reads_only:
+                    await session.rollback()  # a READ ONLY transaction has nothing to commit
+                else:
+                    if pending is not None:
+                        await store_response(session, pending, response)
+                    await session.commit()
             return _not_modified_if_current(request, response)
 
         return route_handler
+
+
+def _depends_on(dependant: Dependant, call: Any) -> bool:
+    return dependant.call is call or any(_depends_on(sub, call) for sub in dependant.dependencies)
 
 
 def _set_etag(response: Response) -> None:

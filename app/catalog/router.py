@@ -8,7 +8,7 @@ from app.catalog.schemas import ServiceCreate, ServiceRead, ServiceUpdate
 from app.catalog.search import ServiceSort, search_services
 from app.catalog.search_params import SearchFiltersDep
 from app.catalog.views import service_views
-from app.db import SessionDep
+from app.db import ReadSessionDep, SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
 from app.models import ServiceStatus
@@ -42,7 +42,7 @@ async def create_service(data: ServiceCreate, session: SessionDep, user: Current
 
 @router.get("", response_model=Page[ServiceRead], responses=error_responses(NotAuthenticated, Forbidden, UnknownZones))
 async def list_services(
-    session: SessionDep,
+    session: ReadSessionDep,
     user: OptionalUser,
     filters: SearchFiltersDep,
     page: PageParamsDep,

@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import Query
 
 from app.accounts.auth import CurrentPrincipal, EventReader
-from app.db import SessionDep
+from app.db import ReadSessionDep
 from app.errors import Forbidden, InvalidCursor, NotAuthenticated, ValidationFailed, error_responses
 from app.events import service as event_service
 from app.events.schemas import EventPage, EventTypeList
@@ -25,7 +25,7 @@ async def list_event_types(principal: CurrentPrincipal) -> EventTypeList:
     responses=error_responses(NotAuthenticated, Forbidden, InvalidCursor, ValidationFailed),
 )
 async def list_events(
-    session: SessionDep,
+    session: ReadSessionDep,
     partner: EventReader,
     after: Annotated[
         str | None, Query(max_length=1024, description="`next_cursor` of the previous page; omit to start")

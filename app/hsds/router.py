@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.catalog.search_params import rfc3339_only
-from app.db import SessionDep
+from app.db import ReadSessionDep
 from app.errors import AppError, error_responses
 from app.hsds import service as hsds_service
 from app.hsds.schemas import (
@@ -83,7 +83,7 @@ async def get_hsds_root() -> HsdsApiInfo:
 
 @router.get("/services", response_model=HsdsPage[HsdsService], **_hsds())
 async def list_hsds_services(
-    session: SessionDep,
+    session: ReadSessionDep,
     search: Search = None,
     taxonomy_term_id: TermId = None,
     taxonomy_id: TaxonomyId = None,
@@ -118,14 +118,14 @@ async def list_hsds_services(
     response_model=HsdsService,
     **_hsds(hsds_service.HsdsServiceNotFound),
 )
-async def get_hsds_service(service_id: Annotated[uuid.UUID, _id("service")], session: SessionDep) -> HsdsService:
+async def get_hsds_service(service_id: Annotated[uuid.UUID, _id("service")], session: ReadSessionDep) -> HsdsService:
     """One published service, fully nested."""
     return await hsds_service.get_service(session, service_id)
 
 
 @router.get("/organizations", response_model=HsdsPage[HsdsOrganization], **_hsds())
 async def list_hsds_organizations(
-    session: SessionDep,
+    session: ReadSessionDep,
     search: Search = None,
     full: Full = False,
     full_service: FullService = False,
@@ -145,7 +145,7 @@ async def list_hsds_organizations(
 )
 async def get_hsds_organization(
     organization_id: Annotated[uuid.UUID, _id("organization")],
-    session: SessionDep,
+    session: ReadSessionDep,
     full_service: FullService = False,
 ) -> HsdsOrganization:
     """One accredited provider with its services."""
@@ -170,7 +170,7 @@ async def get_hsds_taxonomy(taxonomy_id: Annotated[uuid.UUID, _id("taxonomy")]) 
 
 @router.get("/taxonomy_terms", response_model=HsdsPage[HsdsTaxonomyTerm], **_hsds())
 async def list_hsds_taxonomy_terms(
-    session: SessionDep,
+    session: ReadSessionDep,
     search: Search = None,
     taxonomy_id: TaxonomyId = None,
     parent_id: Annotated[uuid.UUID | None, Query(description="Only the terms under this one")] = None,
@@ -196,7 +196,7 @@ async def list_hsds_taxonomy_terms(
     **_hsds(hsds_service.TaxonomyTermNotFound),
 )
 async def get_hsds_taxonomy_term(
-    term_id: Annotated[uuid.UUID, _id("taxonomy term")], session: SessionDep
+    term_id: Annotated[uuid.UUID, _id("taxonomy term")], session: ReadSessionDep
 ) -> HsdsTaxonomyTerm:
     """One taxonomy term (its id is the category id)."""
     return await hsds_service.get_taxonomy_term(session, term_id)
@@ -204,7 +204,7 @@ async def get_hsds_taxonomy_term(
 
 @router.get("/service_at_locations", response_model=HsdsPage[HsdsServiceAtLocation], **_hsds())
 async def list_hsds_service_at_locations(
-    session: SessionDep,
+    session: ReadSessionDep,
     search: Search = None,
     taxonomy_term_id: TermId = None,
     taxonomy_id: TaxonomyId = None,
@@ -235,7 +235,7 @@ async def list_hsds_service_at_locations(
 )
 async def get_hsds_service_at_location(
     service_at_location_id: Annotated[uuid.UUID, _id("service_at_location")],
-    session: SessionDep,
+    session: ReadSessionDep,
 ) -> HsdsServiceAtLocation:
     """One service at its location, fully nested."""
     return await hsds_service.get_service_at_location(session, service_at_location_id)

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import Query, Response, status
 
 from app.accounts.auth import Admin, CurrentUser, OptionalUser
-from app.db import SessionDep
+from app.db import ReadSessionDep, SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.hubs import service as hub_service
 from app.hubs.schemas import HubCreate, HubNeeds, HubOperatorRead, HubRead, HubUpdate, OperatorAdd, PublicHubNeeds
@@ -108,7 +108,7 @@ async def get_hub_needs(
 
 @router.get("/{hub_id}/needs/public", response_model=PublicHubNeeds, responses=error_responses(hub_service.HubNotFound))
 async def get_public_hub_needs(
-    hub_id: uuid.UUID, session: SessionDep, category_id: uuid.UUID | None = None
+    hub_id: uuid.UUID, session: ReadSessionDep, category_id: uuid.UUID | None = None
 ) -> PublicHubNeeds:
     """The same needs for anyone (open data): cells under 3 requests are left out."""
     return await hub_service.public_hub_needs(session, hub_id, category_id=category_id)

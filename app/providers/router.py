@@ -5,7 +5,7 @@ from fastapi import Depends, status
 
 from app.accounts.auth import CurrentUser, OptionalUser, require_roles
 from app.catalog.search_params import SearchFiltersDep
-from app.db import SessionDep
+from app.db import ReadSessionDep, SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
 from app.models import AccreditationState, Role, User
@@ -63,7 +63,7 @@ async def create_provider(data: ProviderCreate, session: SessionDep, user: Curre
 
 @router.get("", response_model=Page[ProviderRead], responses=error_responses(NotAuthenticated, UnknownZones))
 async def list_providers(
-    session: SessionDep,
+    session: ReadSessionDep,
     user: OptionalUser,
     filters: SearchFiltersDep,
     page: PageParamsDep,

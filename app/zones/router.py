@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from app.db import SessionDep
+from app.db import ReadSessionDep
 from app.errors import error_responses
 from app.models import ZoneKind
 from app.pagination import Page, PageParamsDep, Paginated
@@ -18,7 +18,7 @@ router = api_router(prefix="/zones", tags=["zones"], dependencies=[ReferenceData
 
 @router.get("", response_model=Page[ZoneRead])
 async def list_zones(
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageParamsDep,
     kind: ZoneKind | None = None,
     parent_id: Annotated[uuid.UUID | None, Query(description="Municipio id: its NILs")] = None,
@@ -30,7 +30,7 @@ async def list_zones(
 
 @router.get("/locate", response_model=ZoneLocation, responses=error_responses(zone_service.PointOutsideMilan))
 async def locate_point(
-    session: SessionDep,
+    session: ReadSessionDep,
     lat: Annotated[float, Query(ge=-90, le=90, description="Latitude, WGS84", examples=[45.4642])],
     lon: Annotated[float, Query(ge=-180, le=180, description="Longitude, WGS84", examples=[9.19])],
 ) -> ZoneLocation:
@@ -39,7 +39,7 @@ async def locate_point(
 
 
 @router.get("/{zone_id}", response_model=ZoneRead, responses=error_responses(zone_service.ZoneNotFound))
-async def get_zone(zone_id: uuid.UUID, session: SessionDep) -> ZoneRead:
+async def get_zone(zone_id: uuid.UUID, session: ReadSessionDep) -> ZoneRead:
     """One Municipio or NIL."""
     zone = await zone_service.get_zone(session, zone_id)
     return await one(zone_views(session, [zone]))
