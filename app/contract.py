@@ -217,6 +217,10 @@ HEADERS: dict[str, dict[str, Any]] = {
         "description": "Seconds to wait before trying again",
         "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 86400},
     },
+    "Location": {
+        "description": "The created resource's URL: GET it to read what was created",
+        "schema": {"type": "string", "format": "uri-reference", "maxLength": 200},
+    },
     "Idempotent-Replayed": {
         "description": "`true`: the stored response of an earlier request with this `Idempotency-Key`",
         "schema": {"type": "string", "enum": ["true"]},

@@ -5,6 +5,8 @@
 * opens the request's AsyncSession, commits it when the endpoint succeeds (before the response is
   sent) and rolls it back on any error, so a client never sees a success that was not stored.
 * Stores the response of an `Idempotency-Key` request in that same transaction.
+* A create route marked `created_at(...)` sends, with its 201, `Location`: the created resource's
+  GET URL, built from the response body.
 * A route that takes `ReadSessionDep` gets its session from the read sessionmaker (a replica's,
   when configured), in a READ ONLY transaction that ends in a rollback: nothing to commit, and
   under the tests' savepoint the read-only mode ends with it.
@@ -41,6 +43,7 @@ class ApiRoute(APIRoute):
         handler = super().get_route_handler()
         sends_etag = has_version_field(self.response_model)
         reads_only = _depends_on(self.dependant, get_read_session)
+        location = next((call.location for call in _calls(self.dependant) if hasattr(call, "location")), None)
 
         async def route_handler(request: Request) -> Response:
             arrived = getattr(request.state, "arrived_at", None) or time.monotonic()
@@ -72,6 +75,8 @@ class ApiRoute(APIRoute):
                 pending = getattr(request.state, "idempotency", None)
                 if sends_etag:
                     _set_etag(response)
+                if location is not None and response.status_code == 201:
+                    _set_location(request, response, *location)
                 if reads_only:
                     await session.rollback()  # a READ ONLY transaction has nothing to commit
                 else:
@@ -83,8 +88,31 @@ class ApiRoute(APIRoute):
         return route_handler
 
 
+def _calls(dependant: Dependant) -> list[Any]:
+    return [dependant.call] + [call for sub in dependant.dependencies for call in _calls(sub)]
+
+
 def _depends_on(dependant: Dependant, call: Any) -> bool:
-    return dependant.call is call or any(_depends_on(sub, call) for sub in dependant.dependencies)
+    return call in _calls(dependant)
+
+
+def created_at(route_name: str, **params: str) -> Any:
+    """Marks a create route: its 201 sends `Location`, the URL of the GET route `route_name`, each of
+    whose path parameters is the named field of the response body
+    (`created_at("get_service", service_id="id")`). The contract declares the header (app.contract)."""
+
+    def created() -> None:
+        """A marker: ApiRoute reads `location` when it builds the route, the contract `response_headers`."""
+
+    created.location = (route_name, params)  # type: ignore[attr-defined]
+    created.response_headers = {"201": {"Location"}}  # type: ignore[attr-defined]
+    return Depends(created)
+
+
+def _set_location(request: Request, response: Response, route_name: str, params: dict[str, str]) -> None:
+    body = json.loads(getattr(response, "body", b"") or b"{}")
+    path = request.app.url_path_for(route_name, **{param: str(body[field]) for param, field in params.items()})
+    response.headers["Location"] = str(path)
 
 
 def _set_etag(response: Response) -> None:

@@ -41,3 +41,30 @@ class ProblemCodeRecorder:
         declared = operation["responses"].get(str(response.status_code), {}).get(PROBLEM_CODES, [])
         if code not in declared:
             self.undeclared.append(f"{response.request.method} {path} -> {response.status_code} {code}")
+
+
+class CreatedLocationRecorder:
+    """Holds a 201 to the `Location` its operation declares: the header is sent, and it is a GET
+    path of the contract naming the created resource (its `id`, when the body has one). Checked on
+    every create the suite makes, through the `client` fixture, like the problem codes above."""
+
+    def __init__(self, problems: ProblemCodeRecorder) -> None:
+        self.problems = problems
+        self.wrong: list[str] = []
+
+    async def check(self, response: httpx.Response) -> None:
+        if response.status_code != 201:
+            return
+        found = self.problems.operation(response.request.method, response.request.url.path)
+        if found is None or "Location" not in found[1]["responses"]["201"].get("headers", {}):
+            return
+        await response.aread()
+        where = f"{response.request.method} {found[0]}"
+        location = response.headers.get("location")
+        target = self.problems.operation("GET", location or "")
+        if location is None or target is None:
+            self.wrong.append(f"{where} -> Location {location!r} is not a GET path of the contract")
+            return
+        created_id = response.json().get("id")
+        if created_id is not None and target[0].endswith("}") and location.rsplit("/", 1)[1] != str(created_id):
+            self.wrong.append(f"{where} -> Location {location} does not name the created {created_id}")

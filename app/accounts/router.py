@@ -34,7 +34,7 @@ from app.languages import AcceptLanguage
 from app.models import Role
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import LoginRateLimit, RegistrationRateLimit
-from app.routing import IfMatch, api_router
+from app.routing import IfMatch, api_router, created_at
 from app.shared_schemas import one
 from app.tokens import IssuedTokens
 
@@ -66,7 +66,7 @@ class TokenForm(BaseModel):
     "/register",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
-    dependencies=[RegistrationRateLimit],
+    dependencies=[RegistrationRateLimit, created_at("get_me")],
     responses=error_responses(EmailTaken, WeakPassword, RateLimited),
 )
 async def register_account(data: RegistrationCreate, session: SessionDep, language: AcceptLanguage) -> UserRead:

@@ -15,7 +15,7 @@ from app.models import ServiceStatus
 from app.pagination import Page, PageParamsDep, Paginated
 from app.providers.access import ProviderNotFound
 from app.ratelimit import CreationRateLimit
-from app.routing import IfMatch, api_router
+from app.routing import IfMatch, api_router, created_at
 from app.shared_schemas import one
 from app.zones.service import UnknownZones
 
@@ -29,7 +29,7 @@ MANAGE = error_responses(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ServiceRead,
-    dependencies=[IdempotencyKeyDep, CreationRateLimit],
+    dependencies=[IdempotencyKeyDep, CreationRateLimit, created_at("get_service", service_id="id")],
     responses=error_responses(
         NotAuthenticated, Forbidden, ProviderNotFound, RateLimited, IdempotencyInProgress, UnknownZones
     ),

@@ -21,7 +21,7 @@ from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
 from app.models import Role, User
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import CreationRateLimit
-from app.routing import IfMatch, api_router
+from app.routing import IfMatch, api_router, created_at
 from app.shared_schemas import one
 
 router = api_router(prefix="/condominiums", tags=["condominiums"])
@@ -45,7 +45,7 @@ Household = Annotated[
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=CondominiumRead,
-    dependencies=[IdempotencyKeyDep, CreationRateLimit],
+    dependencies=[IdempotencyKeyDep, CreationRateLimit, created_at("get_condominium", condominium_id="id")],
     responses=error_responses(NotAuthenticated, Forbidden, HubNotFound, RateLimited, IdempotencyInProgress),
 )
 async def create_condominium(data: CondominiumCreate, session: SessionDep, user: CurrentUser) -> CondominiumRead:

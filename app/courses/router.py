@@ -13,7 +13,7 @@ from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
 from app.models import CourseStatus, EnrolmentStatus
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import CreationRateLimit
-from app.routing import IfMatch, api_router
+from app.routing import IfMatch, api_router, created_at
 from app.shared_schemas import one
 
 router = api_router(prefix="/courses", tags=["courses"])
@@ -33,7 +33,7 @@ OPERATOR_ON_COURSE = error_responses(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=CourseRead,
-    dependencies=CREATING,
+    dependencies=[*CREATING, created_at("get_course", course_id="id")],
     responses=error_responses(NotAuthenticated, Forbidden, HubNotFound, RateLimited, IdempotencyInProgress),
 )
 async def create_course(data: CourseCreate, session: SessionDep, user: CurrentUser) -> CourseRead:
@@ -85,7 +85,7 @@ async def cancel_course(course_id: uuid.UUID, session: SessionDep, user: Current
     "/{course_id}/enrolments",
     status_code=status.HTTP_201_CREATED,
     response_model=EnrolmentRead,
-    dependencies=CREATING,
+    dependencies=[*CREATING, created_at("get_enrolment", enrolment_id="id")],
     responses=error_responses(
         NotAuthenticated,
         Forbidden,

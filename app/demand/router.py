@@ -33,7 +33,7 @@ from app.models import EngagementStatus, RequestStatus, ReviewStatus
 from app.pagination import Page, PageParamsDep, Paginated
 from app.providers.access import ProviderNotFound
 from app.ratelimit import CreationRateLimit
-from app.routing import IfMatch, api_router
+from app.routing import IfMatch, api_router, created_at
 from app.shared_schemas import one
 
 requests_router = api_router(prefix="/requests", tags=["requests"])
@@ -52,7 +52,7 @@ CREATING = [IdempotencyKeyDep, CreationRateLimit]
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=RequestRead,
-    dependencies=CREATING,
+    dependencies=[*CREATING, created_at("get_request", request_id="id")],
     responses=error_responses(
         NotAuthenticated,
         Forbidden,

@@ -12,7 +12,7 @@ from app.hubs.views import hub_views, operator_views
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import CreationRateLimit
-from app.routing import IfMatch, api_router
+from app.routing import IfMatch, api_router, created_at
 from app.shared_schemas import one
 from app.zones.service import UnknownZones
 
@@ -24,7 +24,7 @@ ADMIN_ON_HUB = error_responses(NotAuthenticated, Forbidden, hub_service.HubNotFo
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=HubRead,
-    dependencies=[IdempotencyKeyDep, CreationRateLimit],
+    dependencies=[IdempotencyKeyDep, CreationRateLimit, created_at("get_hub", hub_id="id")],
     responses=error_responses(
         NotAuthenticated, Forbidden, hub_service.HubNameTaken, UnknownZones, RateLimited, IdempotencyInProgress
     ),

@@ -32,7 +32,7 @@ from app.initiatives.views import (
 from app.models import RideStatus
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import CreationRateLimit
-from app.routing import IfMatch, api_router
+from app.routing import IfMatch, api_router, created_at
 from app.shared_schemas import one
 
 router = api_router(prefix="/initiatives", tags=["initiatives"])
@@ -64,7 +64,7 @@ ON_RIDE = error_responses(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=InitiativeRead,
-    dependencies=CREATING,
+    dependencies=[*CREATING, created_at("get_initiative", initiative_id="id")],
     responses=error_responses(NotAuthenticated, Forbidden, HubNotFound, RateLimited, IdempotencyInProgress),
 )
 async def create_initiative(data: InitiativeCreate, session: SessionDep, user: CurrentUser) -> InitiativeRead:
@@ -93,7 +93,7 @@ async def get_initiative(initiative_id: uuid.UUID, session: SessionDep) -> Initi
     "/{initiative_id}/volunteers",
     status_code=status.HTTP_201_CREATED,
     response_model=VolunteerRead,
-    dependencies=CREATING,
+    dependencies=[*CREATING, created_at("get_volunteer", volunteer_id="id")],
     responses=error_responses(
         NotAuthenticated,
         Forbidden,
@@ -126,7 +126,7 @@ async def list_volunteers(
     "/{initiative_id}/rides",
     status_code=status.HTTP_201_CREATED,
     response_model=RideRead,
-    dependencies=CREATING,
+    dependencies=[*CREATING, created_at("get_ride", ride_id="id")],
     responses=error_responses(
         NotAuthenticated, Forbidden, NotFoundInitiative, rides.InvalidRideTransition, RateLimited, IdempotencyInProgress
     ),
@@ -197,6 +197,7 @@ async def leave_initiative(
 @volunteers_router.post(
     "/{volunteer_id}/credentials",
     status_code=status.HTTP_201_CREATED,
+    dependencies=[created_at("get_volunteer", volunteer_id="id")],
     response_model=VolunteerRead,
     responses=ON_VOLUNTEER,
 )

@@ -11,7 +11,7 @@ from app.integrations.schemas import PartnerClientCreate, PartnerClientCreated, 
 from app.integrations.views import partner_client_created_views, partner_client_views
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import CreationRateLimit
-from app.routing import api_router
+from app.routing import api_router, created_at
 from app.shared_schemas import one
 
 router = api_router(prefix="/partner-clients", tags=["partner clients"])
@@ -22,7 +22,7 @@ ADMIN_ONLY = error_responses(NotAuthenticated, Forbidden)
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=PartnerClientCreated,
-    dependencies=[IdempotencyKeyDep, CreationRateLimit],
+    dependencies=[IdempotencyKeyDep, CreationRateLimit, created_at("get_partner_client", partner_client_id="id")],
     responses=error_responses(NotAuthenticated, Forbidden, RateLimited, IdempotencyInProgress, IdempotencyKeyReused),
 )
 async def create_partner_client(data: PartnerClientCreate, session: SessionDep, admin: Admin) -> PartnerClientCreated:

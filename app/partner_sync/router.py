@@ -9,7 +9,7 @@ from app.partner_sync import service as sync
 from app.partner_sync.schemas import BulkSyncResult, ServiceRead, ServiceSync
 from app.partner_sync.service import BulkTooLarge, InvalidServiceTransition, ProviderNotAccredited, ServiceNotFound
 from app.partner_sync.views import service_views
-from app.routing import api_router
+from app.routing import api_router, created_at
 from app.shared_schemas import one
 from app.zones.service import UnknownZones
 
@@ -23,6 +23,7 @@ ExternalId = Annotated[
     "/{external_id}",
     response_model=ServiceRead,
     status_code=status.HTTP_200_OK,
+    dependencies=[created_at("get_service", service_id="id")],
     responses={
         201: {"model": ServiceRead, "description": "Created"},
         **error_responses(NotAuthenticated, Forbidden, ProviderNotAccredited, InvalidServiceTransition, UnknownZones),

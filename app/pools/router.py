@@ -26,7 +26,7 @@ from app.pools.schemas import (
 from app.pools.views import member_views, pool_offer_views, pool_views, suggestion_views
 from app.providers.access import ProviderNotFound
 from app.ratelimit import CreationRateLimit
-from app.routing import IfMatch, api_router
+from app.routing import IfMatch, api_router, created_at
 from app.shared_schemas import one
 
 router = api_router(prefix="/pools", tags=["pools"])
@@ -65,7 +65,7 @@ async def list_pool_suggestions(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=PoolRead,
-    dependencies=CREATING,
+    dependencies=[*CREATING, created_at("get_pool", pool_id="id")],
     responses=error_responses(
         NotAuthenticated,
         Forbidden,

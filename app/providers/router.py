@@ -27,7 +27,7 @@ from app.providers.schemas import (
 from app.providers.search import ProviderSort, search_providers
 from app.providers.views import provider_views, staff_views, transition_views, verification_views
 from app.ratelimit import CreationRateLimit
-from app.routing import IfMatch, api_router
+from app.routing import IfMatch, api_router, created_at
 from app.shared_schemas import one
 from app.zones.service import UnknownZones
 
@@ -45,7 +45,7 @@ Verifier = Annotated[
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ProviderRead,
-    dependencies=[IdempotencyKeyDep, CreationRateLimit],
+    dependencies=[IdempotencyKeyDep, CreationRateLimit, created_at("get_provider", provider_id="id")],
     responses=error_responses(
         NotAuthenticated,
         Forbidden,

@@ -9,7 +9,7 @@ from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep, Idempotenc
 from app.models import DeliveryStatus
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import CreationRateLimit
-from app.routing import IfMatch, api_router
+from app.routing import IfMatch, api_router, created_at
 from app.shared_schemas import one
 from app.webhooks import service as webhook_service
 from app.webhooks.schemas import (
@@ -46,7 +46,7 @@ CHANGE = error_responses(*GUARDED, WebhookNotFound, PreconditionFailed)
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=WebhookCreated,
-    dependencies=[IdempotencyKeyDep, CreationRateLimit],
+    dependencies=[IdempotencyKeyDep, CreationRateLimit, created_at("get_webhook", webhook_id="id")],
     responses=error_responses(
         *GUARDED, WebhookUrlNotAllowed, WebhookLimitReached, RateLimited, IdempotencyInProgress, IdempotencyKeyReused
     ),
