@@ -8,12 +8,14 @@ anonymously and once with a token of each role.
 2. `tutti serve` on a free port (migrate, seed the demo data, uvicorn), as `make run` does, with
    rate limiting off (the fuzzer would otherwise mostly explore 429s; the limits have their own
    tests) and 60-minute access tokens (the run must not outlive them).
-3. One `schemathesis run --checks all` per identity (anonymous, citizen, hub operator, provider staff,
+3. The object-level authorisation check: what the demo citizen (hub operator) lists as their own,
+   another citizen (an operator of another hub) reads and must get 403/404 (PEER_READS).
+4. One `schemathesis run --checks all` per identity (anonymous, citizen, hub operator, provider staff,
    worker, admin, partner client), all four phases, nothing relaxed: no excluded check, the default
    expected statuses of `positive_data_acceptance`, no baseline. The only configuration is data:
    half of the generated path ids are ids of seeded demo objects (else most `/{id}` operations only
    ever see 404s).
-4. Every failure fails the run, except `positive_data_acceptance` (a schema-valid request refused)
+5. Every failure fails the run, except `positive_data_acceptance` (a schema-valid request refused)
    on an operation listed in scripts/live_fuzz_business_rules.json: a business rule that JSON Schema
    cannot state, each with its reason. The run prints how many such cases it saw per rule; a refusal
    on an operation that is not listed fails the run, so the file grows only with a reason.
@@ -53,6 +55,19 @@ IDENTITIES = [
     ("worker", "lucia.worker@demo.welfareditutti.it", "demo-worker-2026", False),
     ("admin", "admin@demo.welfareditutti.it", "demo-admin-2026", False),
     ("partner", "pc_demo_cooperativa", "pcs_demo-partner-secret-2026", True),
+]
+# Same-role peers for the object-level authorisation check (OWASP API1): demo accounts of the same
+# role as an identity above, with objects of their own elsewhere.
+PEERS = [
+    ("citizen", "ahmed.cittadino@demo.welfareditutti.it", "demo-cittadino-2026"),
+    ("hub_operator", "operatore.niguarda@demo.welfareditutti.it", "demo-operatore-2026"),
+]
+# (role, the list of that identity's own objects, the GET of one of them): each object the identity
+# lists is read by its same-role peer, who must not get it (404: other people's rows are not found).
+# An empty list fails the check (it would prove nothing): the demo citizen has no engagement yet.
+PEER_READS = [
+    ("citizen", "/v1/requests", "/v1/requests/{id}"),
+    ("hub_operator", "/v1/requests", "/v1/requests/{id}"),
 ]
 BUSINESS_RULES = Path(__file__).with_name("live_fuzz_business_rules.json")
 REFUSED_VALID_DATA_TYPE = "RejectedPositiveData"  # schemathesis' positive_data_acceptance check
@@ -170,6 +185,29 @@ def identity_tokens(base: str) -> dict[str, str | None]:
         )
         tokens[role] = token(base, form)
     return tokens
+
+
+def peer_reads(base: str, tokens: dict[str, str | None]) -> list[str]:
+    """Object-level authorisation with a same-role peer: what one citizen (hub operator) lists as
+    theirs, another citizen (an operator of another hub) reads and must not get. Returns problems."""
+    problems: list[str] = []
+    for role, login, password in PEERS:
+        peer = token(base, {"grant_type": "password", "username": login, "password": password})
+        for owner_role, list_path, item_path in PEER_READS:
+            if owner_role != role:
+                continue
+            owned = httpx.get(f"{base}{list_path}", headers={"Authorization": f"Bearer {tokens[role]}"}, timeout=30)
+            owned.raise_for_status()
+            ids = [item["id"] for item in owned.json()["items"]]
+            if not ids:
+                problems.append(f"peer check: the demo {role} has nothing in {list_path} to test with")
+            for object_id in ids:
+                url = f"{base}{item_path.format(id=object_id)}"
+                read = httpx.get(url, headers={"Authorization": f"Bearer {peer}"}, timeout=30)
+                if read.status_code not in (403, 404):
+                    problems.append(f"peer check: another {role} read {item_path} {object_id} -> {read.status_code}")
+            print(f"-- peer check ({role}): {len(ids)} objects of {list_path} read by another {role}", flush=True)
+    return problems
 
 
 def write_config(ids: dict[str, list[str]]) -> Path:
@@ -294,11 +332,15 @@ def main() -> int:
         tokens = identity_tokens(base)
         config = write_config(asyncio.run(_demo_ids(database_url)))
         chosen = args.only or list(tokens)
+        peer_problems = peer_reads(base, tokens)
         runs = {name: fuzz(base, config, name, bearer, args) for name, bearer in tokens.items() if name in chosen}
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
     status = judge(runs)
+    for problem in peer_problems:
+        print(f"!! {problem}")
+    status = status or (1 if peer_problems else 0)
     if "Traceback" in (REPORTS / "server.log").read_text(errors="replace"):
         print(f"!! the server logged a traceback; see {REPORTS / 'server.log'}")
         status = 1
