@@ -12,6 +12,13 @@ async def get_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
 
 
+async def users_by_id(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, User]:
+    """The users with these ids, in one query (none for no ids)."""
+    if not user_ids:
+        return {}
+    return {user.id: user for user in await session.scalars(select(User).where(User.id.in_(user_ids)))}
+
+
 async def get_user_in_live_session(session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID) -> User | None:
     """The user, unless their sign-in session (refresh-token family) was revoked. Revocation marks
     every token of the family, so one marked row is enough: an index probe on

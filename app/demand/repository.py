@@ -55,10 +55,6 @@ async def requests_by_id(session: AsyncSession, request_ids: set[uuid.UUID]) -> 
     return {request.id: request for request in rows}
 
 
-async def users_by_id(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, User]:
-    return {user.id: user for user in await session.scalars(select(User).where(User.id.in_(user_ids)))}
-
-
 def requests_for_citizen(citizen_id: uuid.UUID, status: RequestStatus | None) -> Select[DemandRequest]:
     stmt = select(DemandRequest).where(DemandRequest.citizen_id == citizen_id)
     return stmt if status is None else stmt.where(DemandRequest.status == status)

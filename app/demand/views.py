@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import views as account_views
 from app.demand import repository as repo
 from app.demand.schemas import (
     AnonymisedRequest,
@@ -88,7 +89,7 @@ async def engagement_views(session: AsyncSession, engagements: Sequence[Engageme
     parties ever see an engagement, so the contacts are theirs to see)."""
     if not engagements:
         return []
-    citizens = await repo.users_by_id(session, {e.citizen_id for e in engagements})
+    citizens = await account_views.users_by_id(session, {e.citizen_id for e in engagements})
     requests = await repo.requests_by_id(session, {e.request_id for e in engagements})
     contacts = await provider_views.engagement_contacts(session, {e.provider_id for e in engagements})
     views = []

@@ -151,12 +151,6 @@ def my_rides_query(user_id: uuid.UUID) -> Select[Ride]:
     return select(Ride).where(or_(Ride.requester_id == user_id, Ride.volunteer_id.in_(mine_as_volunteer)))
 
 
-async def users_by_id(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, User]:
-    if not user_ids:
-        return {}
-    return {u.id: u for u in await session.scalars(select(User).where(User.id.in_(user_ids)))}
-
-
 async def volunteers_by_id(session: AsyncSession, volunteer_ids: set[uuid.UUID]) -> dict[uuid.UUID, Volunteer]:
     if not volunteer_ids:
         return {}

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import views as account_views
 from app.initiatives import repository as repo
 from app.initiatives.schemas import (
     InitiativeRead,
@@ -92,7 +93,7 @@ async def ride_views(session: AsyncSession, rides: Sequence[tuple[Ride, RideView
     """Each ride as the one who asks sees it (the use case says who that is: its requester, its
     volunteer or a coordinator): contacts only as the rides.py docstring allows."""
     volunteers = await repo.volunteers_by_id(session, {r.volunteer_id for r, _ in rides if r.volunteer_id})
-    people = await repo.users_by_id(
+    people = await account_views.users_by_id(
         session, {r.requester_id for r, _ in rides} | {v.user_id for v in volunteers.values()}
     )
     views = []
