@@ -9,7 +9,7 @@ anonymously and once with a token of each role.
    rate limiting off (the fuzzer would otherwise mostly explore 429s; the limits have their own
    tests) and 60-minute access tokens (the run must not outlive them).
 3. The object-level authorisation check: what the demo citizen (hub operator) lists as their own,
-   another citizen (an operator of another hub) reads and must get 403/404 (PEER_READS).
+   another citizen (an operator of another hub, another provider's staff) reads and must get 403/404.
 4. One `schemathesis run --checks all` per identity (anonymous, citizen, hub operator, provider staff,
    worker, admin, partner client), all four phases, nothing relaxed: no excluded check, the default
    expected statuses of `positive_data_acceptance`, no baseline. The only configuration is data:
@@ -61,6 +61,7 @@ IDENTITIES = [
 PEERS = [
     ("citizen", "ahmed.cittadino@demo.welfareditutti.it", "demo-cittadino-2026"),
     ("hub_operator", "operatore.niguarda@demo.welfareditutti.it", "demo-operatore-2026"),
+    ("provider_staff", "staff.cordata@demo.welfareditutti.it", "demo-staff-2026"),
 ]
 # (role, the list of that identity's own objects, the GET of one of them): each object the identity
 # lists is read by its same-role peer, who must not get it (404: other people's rows are not found).
@@ -68,6 +69,8 @@ PEERS = [
 PEER_READS = [
     ("citizen", "/v1/requests", "/v1/requests/{id}"),
     ("hub_operator", "/v1/requests", "/v1/requests/{id}"),
+    ("provider_staff", "/v1/providers?mine=true", "/v1/providers/{id}/accreditation-history"),
+    ("provider_staff", "/v1/providers?mine=true", "/v1/providers/{id}/staff"),
 ]
 BUSINESS_RULES = Path(__file__).with_name("live_fuzz_business_rules.json")
 REFUSED_VALID_DATA_TYPE = "RejectedPositiveData"  # schemathesis' positive_data_acceptance check

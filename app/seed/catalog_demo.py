@@ -251,11 +251,18 @@ def _provider(
     )
 
 
+# The demo provider-staff logins and the provider each runs (Il Melograno's partner client is bound to
+# it too; La Cordata's staff is the other provider's peer the live fuzzing's authorisation check uses).
+DEMO_STAFF = {
+    "melograno": "staff.cooperativa@demo.welfareditutti.it",
+    "cordata": "staff.cordata@demo.welfareditutti.it",
+}
+
+
 async def _staff_for(session: AsyncSession, provider: Provider, key: str) -> None:
-    """The demo provider-staff login runs Il Melograno (the demo partner client is bound to it too)."""
-    if key != "melograno":
+    if key not in DEMO_STAFF:
         return
-    staff = await session.scalar(select(User).where(User.email == "staff.cooperativa@demo.welfareditutti.it"))
+    staff = await session.scalar(select(User).where(User.email == DEMO_STAFF[key]))
     if staff is not None:
         session.add(ProviderStaff(provider_id=provider.id, user_id=staff.id, role=StaffRole.admin))
 

@@ -35,6 +35,13 @@ DEMO_LOGINS = (
         "Marco Colombo (Cooperativa Il Melograno)",
         Role.provider_staff,
     ),
+    # Another provider's staff: the same-role peer of the object-level authorisation check (live fuzzing).
+    DemoLogin(
+        "staff.cordata@demo.welfareditutti.it",
+        "demo-staff-2026",
+        "Silvia Marchetti (Cooperativa La Cordata)",
+        Role.provider_staff,
+    ),
     DemoLogin("lucia.worker@demo.welfareditutti.it", "demo-worker-2026", "Lucia Ferrari", Role.worker),
     DemoLogin("giulia.cittadina@demo.welfareditutti.it", "demo-cittadina-2026", "Giulia Rossi", Role.citizen),
     DemoLogin("ahmed.cittadino@demo.welfareditutti.it", "demo-cittadino-2026", "Ahmed Benali", Role.citizen),
