@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from app.accounts.router import auth_router, me_router, users_router
 from app.admission import Admission
 from app.body_limit import BodyLimitMiddleware
+from app.catalog.router import providers_search_router
 from app.catalog.router import router as services_router
 from app.categories.router import router as categories_router
 from app.condominiums.router import memberships_router as condominium_memberships_router
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         zones_router,
         categories_router,
         providers_router,
+        providers_search_router,  # GET /v1/providers: a catalogue query at the providers' path
         services_router,
         partner_services_router,
         requests_router,

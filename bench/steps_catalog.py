@@ -1,4 +1,4 @@
-"""Step: services, with their search columns filled exactly as app/catalog/indexing.py would.
+"""Step: services, with their search columns filled exactly as app/providers/search_columns.py would.
 
 * coverage_nil_ids = sorted(zones served, else the provider's, ∪ NILs whose centroid is within the
   radius of the provider's real point);

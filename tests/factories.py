@@ -224,8 +224,8 @@ async def make_verification(
 
 # --- services (catalogue) --------------------------------------------------------------------------
 
-from app.catalog import indexing as catalog_indexing  # noqa: E402 - appended section
 from app.models import Delivery, PriceModel, Service, ServiceStatus  # noqa: E402
+from app.providers import search_columns  # noqa: E402 - appended section
 from app.schedules import WeeklySlot, to_multirange  # noqa: E402
 from app.seed.reference import category_id  # noqa: E402
 
@@ -264,7 +264,7 @@ async def make_service(
     }
     values.update(overrides)
     service = Service(**values)
-    await catalog_indexing.reindex(session, service, provider)
+    await search_columns.reindex(session, service, provider)
     session.add(service)
     await session.flush()
     return service

@@ -151,18 +151,6 @@ HTTP_EDGE = {CALLER, "app.catalog.search_params"}
 ERROR_MODULES = {"app.errors", "app.error_handlers", "app.database_failures", "app.body_limit"}
 
 
-# Imports that still cross the map, to be removed (issue 11 item 3): (importing file, imported module).
-# The tests below pass over these and fail on any other crossing, and on an entry that no longer
-# exists, so this list only shrinks.
-NOT_YET_REMOVED = {
-    # providers <-> catalog: providers reindex the catalogue and search it by service filters
-    ("app/providers/accreditation.py", "app.catalog.indexing"),
-    ("app/providers/router.py", "app.catalog.search_params"),
-    ("app/providers/search.py", "app.catalog.search"),
-    ("app/providers/service.py", "app.catalog.indexing"),
-}
-
-
 def is_composition(dotted: str) -> bool:
     return any(dotted == root or dotted.startswith(root + ".") for root in COMPOSITION_ROOTS)
 
@@ -184,23 +172,15 @@ def domain_modules(role: str) -> list[Path]:
 
 def domain_edges() -> list[tuple[str, str, Import]]:
     """(importer's domain, imported domain, the import) for every import between two domains,
-    including those inside functions, but for those NOT_YET_REMOVED."""
+    including those inside functions."""
     return [
         (domain_of(path), domain_of(module), imp)
         for path in SOURCES
         if domain_of(path) in DOMAINS
         for imp in IMPORTS[path]
         for module in imp.modules
-        if domain_of(module) in DOMAINS
-        and domain_of(module) != domain_of(path)
-        and (imp.file, module) not in NOT_YET_REMOVED
+        if domain_of(module) in DOMAINS and domain_of(module) != domain_of(path)
     ]
-
-
-def test_every_crossing_not_yet_removed_still_exists():
-    present = {(imp.file, module) for imports in IMPORTS.values() for imp in imports for module in imp.modules}
-
-    assert NOT_YET_REMOVED - present == set(), "removed: cross it out of NOT_YET_REMOVED"
 
 
 def cycles(edges: set[tuple[str, str]]) -> list[set[str]]:

@@ -19,10 +19,6 @@ async def get_by_external_id(
     return await session.scalar(locked(stmt) if for_update else stmt)
 
 
-async def services_of_provider(session: AsyncSession, provider_id: uuid.UUID) -> list[Service]:
-    return list((await session.scalars(select(Service).where(Service.provider_id == provider_id))).all())
-
-
 async def get_category(session: AsyncSession, category_id: uuid.UUID) -> Category | None:
     return await session.get(Category, category_id)
 

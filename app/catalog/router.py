@@ -4,6 +4,7 @@ from fastapi import status
 
 from app.accounts.auth import CurrentUser, OptionalUser
 from app.catalog import service as catalog_service
+from app.catalog.provider_search import ProviderSort, search_providers
 from app.catalog.schemas import ServiceCreate, ServiceRead, ServiceUpdate
 from app.catalog.search import ServiceSort, search_services
 from app.catalog.search_params import SearchFiltersDep
@@ -11,15 +12,21 @@ from app.catalog.views import service_views
 from app.db import ReadSessionDep, SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
-from app.models import ServiceStatus
+from app.models import AccreditationState, ServiceStatus
 from app.pagination import Page, PageParamsDep, Paginated
 from app.providers.access import ProviderNotFound
+from app.providers.schemas import ProviderRead
+from app.providers.views import provider_views
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router, created_at
 from app.shared_schemas import one
 from app.zones.service import UnknownZones
 
 router = api_router(prefix="/services", tags=["services"])
+# Provider search is a catalogue query (providers offering matching services), served at the
+# providers' path: app/main.py mounts it after the providers router, which keeps the contract's
+# order of paths and methods.
+providers_search_router = api_router(prefix="/providers", tags=["providers"])
 MANAGE = error_responses(
     NotAuthenticated, catalog_service.ServiceNotFound, PreconditionFailed, catalog_service.InvalidServiceTransition
 )
@@ -105,3 +112,23 @@ async def confirm_service(
     """Confirm the listing is still accurate (updates last_verified_at)."""
     service = await catalog_service.confirm_service(session, user, service_id, if_match=if_match)
     return await one(service_views(session, [service]))
+
+
+@providers_search_router.get(
+    "", response_model=Page[ProviderRead], responses=error_responses(NotAuthenticated, UnknownZones)
+)
+async def list_providers(
+    session: ReadSessionDep,
+    user: OptionalUser,
+    filters: SearchFiltersDep,
+    page: PageParamsDep,
+    sort: ProviderSort | None = None,
+    mine: bool = False,
+    accreditation_state: AccreditationState | None = None,
+) -> Paginated[ProviderRead]:
+    """Accredited providers matching every filter (staff: `mine=true` for their own, any state)."""
+    found = await search_providers(
+        session, user, filters, page, sort=sort, mine=mine, accreditation_state=accreditation_state
+    )
+    views = await provider_views(session, found.items, viewer=user)
+    return Paginated(items=views, next_cursor=found.next_cursor)

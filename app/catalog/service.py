@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
-from app.catalog import indexing
 from app.catalog import repository as repo
 from app.catalog.schemas import ServiceCreate, ServiceFields, ServiceUpdate
 from app.concurrency import ensure_version
 from app.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from app.models import AccreditationState, Category, Delivery, PriceModel, Provider, Service, ServiceStatus, User
 from app.providers import access as provider_access
+from app.providers import search_columns
 from app.schedules import WeeklySlot, first_overlap, to_multirange
 from app.zones import service as zone_service
 
@@ -125,7 +125,7 @@ async def create_service(session: AsyncSession, user: User, data: ServiceCreate)
     )
     await apply_fields(session, service, data)
     await validate_listing(session, service, provider)
-    await indexing.reindex(session, service, provider)
+    await search_columns.reindex(session, service, provider)
     session.add(service)
     await session.flush()
     ledger.audit(
@@ -179,7 +179,7 @@ async def update_service(
     with session.no_autoflush:  # one UPDATE: an edit moves the version (the ETag) by exactly one
         await apply_fields(session, service, data)
         await validate_listing(session, service, provider)
-        await indexing.reindex(session, service, provider)
+        await search_columns.reindex(session, service, provider)
     service.updated_at = datetime.now(UTC)
     service.content_hash = None  # staff changed it: the partner's next PUT applies in full
     await session.flush()
@@ -221,7 +221,7 @@ async def set_status(
         service.published_at = now
         service.last_verified_at = service.last_verified_at or now
     service.updated_at = now
-    await indexing.reindex(session, service, provider)
+    await search_columns.reindex(session, service, provider)
     ledger.emit(
         session,
         type=f"service.{target.value}",

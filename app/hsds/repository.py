@@ -49,7 +49,7 @@ def has_location_sql() -> ColumnElement[bool]:
 
 
 def _services(f: ServiceFilter) -> Select[Service]:
-    # `searchable` is true only for published services of accredited providers (catalog.indexing).
+    # `searchable` is true only for published services of accredited providers (providers.search_columns).
     conditions: list[ColumnElement[bool]] = [Service.searchable.expression]
     if f.search:
         conditions.append(Service.search_vector.op("@@")(_tsquery(f.search)))

@@ -16,7 +16,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
-from app.catalog import indexing
 from app.catalog import service as catalog_service
 from app.errors import AppError, Forbidden, ValidationFailed
 from app.models import AccreditationState, PartnerClient, Provider, Service, ServiceStatus
@@ -28,6 +27,7 @@ from app.partner_sync.schemas import (
     SyncItemResult,
 )
 from app.providers import access as provider_access
+from app.providers import search_columns
 
 MAX_BULK_ITEMS = 1000
 SyncOutcome = Literal["created", "updated", "unchanged"]
@@ -102,7 +102,7 @@ async def _upsert(
         if service.status != target or outcome == "created":
             await catalog_service.set_status(session, service, provider, target, actor=None)  # reindexes, flushes
         else:
-            await indexing.reindex(session, service, provider)
+            await search_columns.reindex(session, service, provider)
     ledger.audit(
         session,
         actor_id=partner.id,

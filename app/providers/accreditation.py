@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
-from app.catalog import indexing as catalog_indexing
 from app.concurrency import ensure_version
 from app.errors import InvalidTransition
 from app.models import AccreditationState, AccreditationTransition, Provider, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers import repository as repo
+from app.providers import search_columns
 from app.providers.access import get_managed
 
 S = AccreditationState
@@ -97,7 +97,7 @@ async def transition(
         payload={"provider_id": str(provider.id), "from": from_state.value, "to": to_state.value},
     )
     await session.flush()
-    await catalog_indexing.reindex_provider_services(session, provider)
+    await search_columns.reindex_services_of(session, provider)
     return provider
 
 

@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -9,13 +9,12 @@ from app.db import locked
 from app.models import (
     AccreditationTransition,
     Provider,
-    ProviderKind,
     ProviderStaff,
+    Service,
     User,
     Verification,
     VerificationKind,
     VerificationOutcome,
-    Zone,
 )
 
 
@@ -23,6 +22,11 @@ async def get_by_id(session: AsyncSession, provider_id: uuid.UUID, *, for_update
     if for_update:
         return await session.scalar(locked(select(Provider).where(Provider.id == provider_id)))
     return await session.get(Provider, provider_id)
+
+
+async def services_of(session: AsyncSession, provider_id: uuid.UUID) -> list[Service]:
+    """The provider's services, whatever their state: their search columns derive from the provider."""
+    return list((await session.scalars(select(Service).where(Service.provider_id == provider_id))).all())
 
 
 async def get_staff(session: AsyncSession, provider_id: uuid.UUID, user_id: uuid.UUID) -> ProviderStaff | None:
@@ -109,16 +113,6 @@ def has_badge(provider_id_column, kind: VerificationKind, now: datetime):  # noq
             )
         ),
     )
-
-
-def public_point() -> tuple[ColumnElement[float], ColumnElement[float]]:
-    """(lat, lon) that search may reveal: an organisation's own point, but only the centroid of an
-    individual worker's NIL, so distances can never be used to triangulate a person's home."""
-    centroid = select(Zone.centroid_lat, Zone.centroid_lon).where(Zone.id == Provider.nil_id)
-    individual = Provider.kind == ProviderKind.individual
-    lat = case((individual, centroid.with_only_columns(Zone.centroid_lat).scalar_subquery()), else_=Provider.lat)
-    lon = case((individual, centroid.with_only_columns(Zone.centroid_lon).scalar_subquery()), else_=Provider.lon)
-    return lat, lon
 
 
 async def individual_owners(session: AsyncSession, provider_ids: list[uuid.UUID]) -> dict[uuid.UUID, User]:

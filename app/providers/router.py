@@ -4,11 +4,10 @@ from typing import Annotated
 from fastapi import Depends, status
 
 from app.accounts.auth import CurrentUser, OptionalUser, require_roles
-from app.catalog.search_params import SearchFiltersDep
-from app.db import ReadSessionDep, SessionDep
+from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
-from app.models import AccreditationState, Role, User
+from app.models import Role, User
 from app.pagination import Page, PageParamsDep, Paginated
 from app.providers import accreditation, verifications
 from app.providers import service as provider_service
@@ -24,7 +23,6 @@ from app.providers.schemas import (
     VerificationCreate,
     VerificationRead,
 )
-from app.providers.search import ProviderSort, search_providers
 from app.providers.views import provider_views, staff_views, transition_views, verification_views
 from app.ratelimit import CreationRateLimit
 from app.routing import IfMatch, api_router, created_at
@@ -59,24 +57,6 @@ async def create_provider(data: ProviderCreate, session: SessionDep, user: Curre
     """Register an organisation (provider staff) or one's own worker profile (workers), as a draft."""
     provider = await provider_service.create_provider(session, user, data)
     return await one(provider_views(session, [provider], viewer=user))
-
-
-@router.get("", response_model=Page[ProviderRead], responses=error_responses(NotAuthenticated, UnknownZones))
-async def list_providers(
-    session: ReadSessionDep,
-    user: OptionalUser,
-    filters: SearchFiltersDep,
-    page: PageParamsDep,
-    sort: ProviderSort | None = None,
-    mine: bool = False,
-    accreditation_state: AccreditationState | None = None,
-) -> Paginated[ProviderRead]:
-    """Accredited providers matching every filter (staff: `mine=true` for their own, any state)."""
-    found = await search_providers(
-        session, user, filters, page, sort=sort, mine=mine, accreditation_state=accreditation_state
-    )
-    views = await provider_views(session, found.items, viewer=user)
-    return Paginated(items=views, next_cursor=found.next_cursor)
 
 
 @router.get(

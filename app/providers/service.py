@@ -7,12 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.accounts import service as account_service
-from app.catalog import indexing as catalog_indexing
 from app.concurrency import ensure_version
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.models import Provider, ProviderKind, ProviderStaff, Role, StaffRole, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers import repository as repo
+from app.providers import search_columns
 from app.providers.access import get_managed, get_visible
 from app.providers.identifiers import is_valid_partita_iva, is_valid_tax_code
 from app.providers.schemas import (
@@ -137,7 +137,7 @@ async def update_provider(
     _check_identifiers(provider.kind, data, creating=False)
     _check_identifiers_kept(provider, data)
     if await _apply(session, provider, data):
-        await catalog_indexing.reindex_provider_services(session, provider)
+        await search_columns.reindex_services_of(session, provider)
     provider.updated_at = datetime.now(UTC)
     await session.flush()
     return provider

@@ -16,7 +16,6 @@ from importlib import resources
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog import indexing
 from app.models import (
     AccreditationState,
     AccreditationTransition,
@@ -39,6 +38,7 @@ from app.models import (
     ZoneKind,
 )
 from app.passwords import password_hashing
+from app.providers import search_columns
 from app.schedules import WeeklySlot, to_multirange
 from app.seed.reference import REFERENCE_NAMESPACE
 
@@ -414,7 +414,7 @@ async def _services(
         if service.status == ServiceStatus.published:
             service.published_at = service.created_at + timedelta(days=1)
             service.last_verified_at = NOW - timedelta(days=rng.randint(0, 60))
-        await indexing.reindex(session, service, provider)
+        await search_columns.reindex(session, service, provider)
         session.add(service)
     return count
 

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.catalog.indexing import reindex_provider_services
 from app.demand.matching import WEIGHTS
 from app.demand.reviews import PRIOR_MEAN
 from app.models import (
@@ -25,6 +24,7 @@ from app.models import (
     ServiceStatus,
     VerificationKind,
 )
+from app.providers.search_columns import reindex_services_of
 from tests.demand.conftest import (
     NEED_MINUTES,
     NIL_22,
@@ -89,7 +89,7 @@ async def test_a_provider_suspended_after_publishing_disappears_from_matches(
 ):
     cedro = catalogue.providers["cedro"]
     cedro.accreditation_state = AccreditationState.suspended
-    await reindex_provider_services(session, cedro)
+    await reindex_services_of(session, cedro)
     session.expunge_all()
 
     response = await get_matches(client, as_citizen_a, request_a["id"])

@@ -1,4 +1,7 @@
-"""Provider search: the catalogue's filters, applied to providers.
+"""Provider search: the catalogue's filters, applied to providers (GET /v1/providers).
+
+A catalogue query: it searches providers by the services they offer, so it lives after providers
+on the map of contexts, next to the service search whose filters it shares.
 
 Provider-level filters (kind, language, badges, text, point) read the provider row; the
 service-level ones (category, zone, availability, price, delivery) ask that the provider has at
@@ -18,7 +21,7 @@ from app.geo import haversine_km_sql
 from app.models import AccreditationState, Provider, ProviderStaff, Role, Service, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers.badges import badge_condition
-from app.providers.repository import public_point
+from app.providers.search_columns import public_point
 
 ProviderSort = Literal["name", "relevance", "distance", "rating", "newest"]
 
