@@ -24,6 +24,7 @@ from app.config import get_settings
 from app.errors import InvalidCursor, raises
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 class Page(BaseModel, Generic[T]):
@@ -68,6 +69,11 @@ class SortKey:
 class Paginated(Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+    def with_items(self, items: list[V]) -> "Paginated[V]":
+        """The same page holding `items`: the rows a use case found, as their views show them
+        (`found.with_items(await hub_views(session, found.items))`); the cursor stays the page's."""
+        return Paginated(items=items, next_cursor=self.next_cursor)
 
 
 def _sign(payload: bytes) -> str:

@@ -141,7 +141,7 @@ async def list_users(
 ) -> Paginated[UserRead]:
     """Users, by e-mail (admins)."""
     found = await account_service.list_users(session, page, role=role, email_prefix=email_prefix)
-    return Paginated(items=await user_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await user_views(session, found.items))
 
 
 @users_router.get(

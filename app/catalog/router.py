@@ -61,7 +61,7 @@ async def list_services(
     found = await search_services(session, user, filters, page, sort=sort, provider_id=provider_id, status=status)
     services = [service for service, _ in found.items]
     views = await service_views(session, services, distances=[distance for _, distance in found.items])
-    return Paginated(items=views, next_cursor=found.next_cursor)
+    return found.with_items(views)
 
 
 @router.get(
@@ -130,5 +130,4 @@ async def list_providers(
     found = await search_providers(
         session, user, filters, page, sort=sort, mine=mine, accreditation_state=accreditation_state
     )
-    views = await provider_views(session, found.items, viewer=user)
-    return Paginated(items=views, next_cursor=found.next_cursor)
+    return found.with_items(await provider_views(session, found.items, viewer=user))

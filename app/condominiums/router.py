@@ -65,7 +65,7 @@ async def list_condominiums(
 ) -> Paginated[CondominiumRead]:
     """Buildings taking part, by name; private details only for their residents and hub operators."""
     found = await condominium_service.list_condominiums(session, user, page, hub_id=hub_id, nil_id=nil_id, mine=mine)
-    return Paginated(items=await condominium_views(session, found.items, viewer=user), next_cursor=found.next_cursor)
+    return found.with_items(await condominium_views(session, found.items, viewer=user))
 
 
 @memberships_router.post(

@@ -55,7 +55,7 @@ async def list_courses(
     found = await course_service.list_courses(
         session, page, hub_id=hub_id, category_id=category_id, status=status, upcoming=upcoming
     )
-    return Paginated(items=await course_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await course_views(session, found.items))
 
 
 @router.get("/{course_id}", response_model=CourseRead, responses=error_responses(course_service.CourseNotFound))
@@ -116,7 +116,7 @@ async def list_course_enrolments(
 ) -> Paginated[EnrolmentWithPerson]:
     """Who enrolled, in queue order, with contacts (the hub's operators, admins; audited)."""
     found = await course_service.list_course_enrolments(session, user, course_id, page, status=status)
-    return Paginated(items=await enrolment_with_person_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await enrolment_with_person_views(session, found.items))
 
 
 @enrolments_router.get("", response_model=Page[EnrolmentRead], responses=error_responses(NotAuthenticated))
@@ -125,7 +125,7 @@ async def list_my_enrolments(
 ) -> Paginated[EnrolmentRead]:
     """Your own enrolments, newest first, with your waitlist position."""
     found = await course_service.list_my_enrolments(session, user, page, status=status)
-    return Paginated(items=await enrolment_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await enrolment_views(session, found.items))
 
 
 @enrolments_router.get(

@@ -74,7 +74,7 @@ async def list_requests(
 ) -> Paginated[RequestRead]:
     """One's own requests (hub operators: those they manage for citizens), newest first."""
     found = await requests.list_requests(session, user, page, status=status)
-    return Paginated(items=await request_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await request_views(session, found.items))
 
 
 @requests_router.get(
@@ -88,7 +88,7 @@ async def list_inbox(
     """Open requests a provider may answer, anonymised (provider staff; provider_id if on several staffs)."""
     acting_for, found = await offers.inbox(session, user, page, provider_id=provider_id)
     items = await anonymised_request_views(session, found.items, viewer=acting_for)
-    return Paginated(items=items, next_cursor=found.next_cursor)
+    return found.with_items(items)
 
 
 @requests_router.get("/{request_id:uuid}", response_model=RequestRead, responses=OWNER)
@@ -188,7 +188,7 @@ async def list_offers(
 ) -> Paginated[OfferRead]:
     """Offers on a request: all for its owner, one's own provider's for provider staff."""
     found = await offers.list_offers(session, user, request_id, page)
-    return Paginated(items=await offer_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await offer_views(session, found.items))
 
 
 OFFER_ACTION = error_responses(
@@ -232,7 +232,7 @@ async def list_engagements(
 ) -> Paginated[EngagementRead]:
     """Engagements one is a party to (as the citizen, or as provider staff)."""
     found = await engagements.list_engagements(session, user, page, status=status)
-    return Paginated(items=await engagement_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await engagement_views(session, found.items))
 
 
 @engagements_router.get("/{engagement_id}", response_model=EngagementRead, responses=ENGAGEMENT)
@@ -298,7 +298,7 @@ async def list_reviews(
 ) -> Paginated[ReviewRead]:
     """Reviews to moderate, oldest first (admins)."""
     found = await reviews.list_for_moderation(session, page, status=status)
-    return Paginated(items=await review_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await review_views(session, found.items))
 
 
 MODERATE = error_responses(
@@ -332,4 +332,4 @@ async def list_provider_reviews(
 ) -> Paginated[ReviewRead]:
     """A provider's approved reviews, newest first."""
     found = await reviews.list_provider_reviews(session, user, provider_id, page)
-    return Paginated(items=await review_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await review_views(session, found.items))

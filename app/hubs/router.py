@@ -47,7 +47,7 @@ async def list_hubs(
     found = await hub_service.list_hubs(
         session, page, user, zone_id=zone_id, operated_by_me=operated_by_me, active=active
     )
-    return Paginated(items=await hub_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await hub_views(session, found.items))
 
 
 @router.get("/{hub_id}", response_model=HubRead, responses=error_responses(hub_service.HubNotFound))

@@ -79,7 +79,7 @@ async def list_initiatives(
 ) -> Paginated[InitiativeRead]:
     """Active initiatives, oldest first; public (they look for volunteers)."""
     found = await initiative_service.list_initiatives(session, page, hub_id=hub_id)
-    return Paginated(items=await initiative_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await initiative_views(session, found.items))
 
 
 @router.get("/{initiative_id}", response_model=InitiativeRead, responses=error_responses(NotFoundInitiative))
@@ -119,7 +119,7 @@ async def list_volunteers(
 ) -> Paginated[VolunteerWithPerson]:
     """Active volunteers with contacts and documents (the hub's operators, admins)."""
     found = await initiative_service.list_volunteers(session, user, initiative_id, page)
-    return Paginated(items=await volunteer_with_person_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await volunteer_with_person_views(session, found.items))
 
 
 @router.post(
@@ -151,7 +151,7 @@ async def list_initiative_rides(
 ) -> Paginated[RideRead]:
     """Every ride of the initiative by start, with contacts (the hub's operators, admins)."""
     found = await rides.list_initiative_rides(session, user, initiative_id, page, status=status)
-    return Paginated(items=await ride_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await ride_views(session, found.items))
 
 
 @router.get(
@@ -164,14 +164,14 @@ async def list_open_rides(
 ) -> Paginated[OpenRide]:
     """Future rides waiting for a volunteer, without names or addresses (its volunteers, coordinators)."""
     found = await rides.list_open_rides(session, user, initiative_id, page)
-    return Paginated(items=await open_ride_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await open_ride_views(session, found.items))
 
 
 @volunteers_router.get("", response_model=Page[VolunteerRead], responses=error_responses(NotAuthenticated))
 async def list_my_volunteering(session: SessionDep, user: CurrentUser, page: PageParamsDep) -> Paginated[VolunteerRead]:
     """Your own volunteer records, newest first."""
     found = await initiative_service.list_my_volunteering(session, user, page)
-    return Paginated(items=await volunteer_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await volunteer_views(session, found.items))
 
 
 @volunteers_router.get(
@@ -224,7 +224,7 @@ async def decide_credential(
 async def list_my_rides(session: SessionDep, user: CurrentUser, page: PageParamsDep) -> Paginated[RideRead]:
     """Rides you asked for or drive, latest first."""
     found = await rides.list_my_rides(session, user, page)
-    return Paginated(items=await ride_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await ride_views(session, found.items))
 
 
 @rides_router.get(

@@ -37,7 +37,7 @@ async def list_partner_clients(
 ) -> Paginated[PartnerClientRead]:
     """Partner clients, newest first (admins)."""
     found = await partner_service.list_clients(session, page, active=active)
-    return Paginated(items=await partner_client_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await partner_client_views(session, found.items))
 
 
 @router.get(

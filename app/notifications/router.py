@@ -19,7 +19,7 @@ async def list_notifications(
 ) -> Paginated[NotificationRead]:
     """Your notifications, newest first (`unread=true` for the badge count's list)."""
     found = await notification_service.list_notifications(session, user, page, unread=unread)
-    return Paginated(items=await notification_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await notification_views(session, found.items))
 
 
 @router.post(

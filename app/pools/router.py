@@ -108,7 +108,7 @@ async def list_pools(
         state=state,
         mine=mine,
     )
-    return Paginated(items=await pool_views(session, found.items, viewer=viewer), next_cursor=found.next_cursor)
+    return found.with_items(await pool_views(session, found.items, viewer=viewer))
 
 
 @router.get("/{pool_id:uuid}", response_model=PoolRead, responses=SEEN)
@@ -228,7 +228,7 @@ async def list_pool_offers(
 ) -> Paginated[PoolOfferRead]:
     """Offers on a pool, newest first (providers see only their own)."""
     found = await offers.list_offers(session, user, pool_id, page)
-    return Paginated(items=await pool_offer_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await pool_offer_views(session, found.items))
 
 
 DECIDING = error_responses(

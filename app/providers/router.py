@@ -124,7 +124,7 @@ async def list_accreditation_history(
 ) -> Paginated[TransitionRead]:
     """Every accreditation transition with its reason (staff and admins)."""
     found = await accreditation.history(session, user, provider_id, page)
-    return Paginated(items=await transition_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await transition_views(session, found.items))
 
 
 @router.get(
@@ -137,7 +137,7 @@ async def list_provider_staff(
 ) -> Paginated[StaffRead]:
     """The provider's staff (its staff and admins)."""
     found = await provider_service.list_staff(session, user, provider_id, page)
-    return Paginated(items=await staff_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await staff_views(session, found.items))
 
 
 @router.post(
@@ -192,5 +192,4 @@ async def list_verifications(
 ) -> Paginated[VerificationRead]:
     """What was verified about a provider, by whom and until when (evidence for staff and admins)."""
     found = await verifications.list_verifications(session, user, provider_id, page)
-    views = await verification_views(session, found.items, viewer=user)
-    return Paginated(items=views, next_cursor=found.next_cursor)
+    return found.with_items(await verification_views(session, found.items, viewer=user))

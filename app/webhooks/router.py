@@ -62,7 +62,7 @@ async def create_webhook(data: WebhookCreate, session: SessionDep, partner: Webh
 async def list_webhooks(session: SessionDep, partner: WebhookManager, page: PageParamsDep) -> Paginated[WebhookRead]:
     """The calling partner's webhook subscriptions, oldest first."""
     found = await webhook_service.list_subscriptions(session, partner, page)
-    return Paginated(items=await webhook_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await webhook_views(session, found.items))
 
 
 @router.get("/{webhook_id}", response_model=WebhookRead, responses=ONE)
@@ -137,7 +137,7 @@ async def list_webhook_deliveries(
 ) -> Paginated[WebhookDeliveryRead]:
     """Deliveries of one subscription, newest first."""
     found = await webhook_service.list_deliveries(session, partner, webhook_id, page, status=status)
-    return Paginated(items=await delivery_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await delivery_views(session, found.items))
 
 
 DELIVERY = error_responses(*GUARDED, WebhookNotFound, WebhookDeliveryNotFound)
@@ -160,7 +160,7 @@ async def list_webhook_attempts(
 ) -> Paginated[WebhookAttemptRead]:
     """The HTTP attempts of one delivery, oldest first."""
     found = await webhook_service.list_attempts(session, partner, webhook_id, delivery_id, page)
-    return Paginated(items=await attempt_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await attempt_views(session, found.items))
 
 
 @router.post(

@@ -25,7 +25,7 @@ async def list_zones(
 ) -> Paginated[ZoneRead]:
     """Milan's 9 Municipi and 88 NIL, by kind then code."""
     found = await zone_service.list_zones(session, page, kind=kind, parent_id=parent_id)
-    return Paginated(items=await zone_views(session, found.items), next_cursor=found.next_cursor)
+    return found.with_items(await zone_views(session, found.items))
 
 
 @router.get("/locate", response_model=ZoneLocation, responses=error_responses(zone_service.PointOutsideMilan))
