@@ -90,7 +90,7 @@ class PoolSettings(BaseModel):
     # Pool suggestions: two open requests open to sharing are compatible when they overlap at least
     # this many minutes a week and live in one condominium or within this distance in one NIL.
     suggestion_max_distance_km: float = 1.0
-    suggestion_min_overlap_minutes: int = 120
+    suggestion_min_overlap_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
     suggestion_token_hours: int = 24
 
 

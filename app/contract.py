@@ -14,6 +14,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from app.accounts.auth import SCHEME_NAME, current_principal
+from app.contract_bounds import declare_format_bounds
 from app.errors import COMMON_RESPONSES, FRAMEWORK_PROBLEMS, PROBLEM_CODES, PROBLEM_JSON, AppError, ProblemType
 from app.routing import has_version_field
 
@@ -287,6 +288,7 @@ def finish(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
     declare_tags(schema)
     drop_null_from_parameters(schema)
     problem_media_type(schema)
+    declare_format_bounds(schema)
     return schema
 
 

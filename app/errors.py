@@ -35,7 +35,7 @@ class Problem(BaseModel):
 
     type: str
     title: str
-    status: int
+    status: int = Field(ge=400, le=599)
     detail: str
     instance: str
     code: str

@@ -65,6 +65,21 @@ def http_url(max_length: int) -> Any:
     ]
 
 
+# Integers in responses carry the bounds every value the server can send stays within (clients
+# pick their types from them, and the contract check holds responses to them). A stored integer
+# is a PostgreSQL `integer`, so 2^31 - 1 is a hard ceiling; counts and versions never near it.
+INT32_MAX = 2**31 - 1
+WEEK_MINUTES = 7 * 24 * 60
+
+Count = Annotated[int, Field(ge=0, le=INT32_MAX)]  # rows counted, positions, seconds, milliseconds
+Version = Annotated[int, Field(ge=1, le=INT32_MAX, description="The row's version: send it back in If-Match")]
+Cents = Annotated[int, Field(ge=0, le=10_000_000, description="Integer euro cents")]  # a price as entered
+# A sum of prices over time (a week of hours at an hourly price): at most 168 h x 10,000,000 cents.
+CentsTotal = Annotated[int, Field(ge=-INT32_MAX, le=INT32_MAX, description="Integer euro cents")]
+WeeklyMinutes = Annotated[int, Field(ge=0, le=WEEK_MINUTES)]  # minutes of a weekly schedule
+HttpStatus = Annotated[int, Field(ge=100, le=599)]
+
+
 Phone = coded(r"\+?[0-9][0-9 ]{4,18}[0-9]", max_length=32)  # 6-20 digits and spaces
 
 

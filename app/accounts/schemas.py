@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from app.models import Language, Role
-from app.shared_schemas import Phone, Strict, trimmed
+from app.shared_schemas import Count, Phone, Strict, Version, trimmed
 
 Password = Annotated[str, Field(min_length=10, max_length=128, description="10 to 128 characters")]
 FullName = trimmed(200)
@@ -49,7 +49,7 @@ class UserRead(BaseModel):
     is_active: bool
     created_at: datetime
     updated_at: datetime
-    version: int
+    version: Version
 
 
 class MeUpdate(Strict):
@@ -71,7 +71,7 @@ class UserAdminUpdate(Strict):
 class TokenRead(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
-    expires_in: int = Field(description="Seconds until the access token expires")
+    expires_in: Count = Field(description="Seconds until the access token expires")
     refresh_token: str | None = Field(default=None, description="Absent for client credentials")
     scope: str | None = None
 

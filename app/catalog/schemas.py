@@ -8,10 +8,11 @@ from app.categories.schemas import ServiceCategory
 from app.models import Delivery, PriceModel, ServiceStatus
 from app.providers.schemas import ServiceProvider
 from app.schedules import WeeklySlot
-from app.shared_schemas import LanguageCode, trimmed
+from app.shared_schemas import Cents, LanguageCode, Version, trimmed
 
 Title = trimmed(160, min_length=3)
-Cents = Annotated[int, Field(ge=0, le=10_000_000, description="Integer euro cents")]
+GroupPersons = Annotated[int, Field(ge=1, le=50)]
+Capacity = Annotated[int, Field(ge=1, le=100_000)]
 
 
 class SharedPrice(BaseModel):
@@ -94,10 +95,10 @@ class ServiceRead(BaseModel):
     title: str
     description: str
     delivery: Delivery
-    min_persons: int | None
-    max_persons: int | None
+    min_persons: GroupPersons | None
+    max_persons: GroupPersons | None
     price_model: PriceModel
-    price_cents: int | None
+    price_cents: Cents | None
     shared_prices: list[SharedPrice]
     income_based: bool
     zones_served: list[uuid.UUID]
@@ -106,7 +107,7 @@ class ServiceRead(BaseModel):
     availability: list[WeeklySlot]
     languages: list[str]
     accessibility: str | None
-    capacity: int | None
+    capacity: Capacity | None
     status: ServiceStatus
     searchable: bool = Field(description="Found by public search: published and the provider accredited")
     published_at: datetime | None
@@ -114,5 +115,5 @@ class ServiceRead(BaseModel):
     external_id: str | None
     created_at: datetime
     updated_at: datetime
-    version: int
+    version: Version
     distance_km: float | None = Field(default=None, description="From the `near` point, when given")

@@ -6,7 +6,7 @@ from pydantic import BaseModel, EmailStr, Field
 
 from app.hubs.schemas import Address, Name
 from app.models import MembershipStatus
-from app.shared_schemas import Phone, PointIn, Strict, coded, trimmed
+from app.shared_schemas import Count, Phone, PointIn, Strict, Version, coded, trimmed
 
 JoinCode = coded(r"[A-Za-z0-9]{8}", max_length=16, upper=True)  # as printed on the notice; case-insensitive
 
@@ -52,11 +52,11 @@ class CondominiumRead(BaseModel):
     join_code: str | None = Field(
         description="The code residents join with: for residents and the hub's operators only"
     )
-    residents: int | None = Field(
+    residents: Count | None = Field(
         description="Approved resident households: for residents and the hub's operators only"
     )
     my_membership: MembershipStatus | None = Field(description="The caller's own membership, if any")
-    version: int
+    version: Version
     created_at: datetime
     updated_at: datetime
 

@@ -5,7 +5,9 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, StringConstraints, model_validator
 
 from app.models import CourseStatus, EnrolmentStatus
-from app.shared_schemas import LanguageCode, Strict, trimmed
+from app.shared_schemas import Cents, Count, LanguageCode, Strict, Version, trimmed
+
+Capacity = Annotated[int, Field(ge=1, le=1000)]
 
 
 def _rfc3339(value: object) -> object:
@@ -38,7 +40,7 @@ class CourseFields(Strict):
     price_cents: (
         Annotated[int, Field(ge=0, le=1_000_000, description="Integer euro cents; null or 0 is free")] | None
     ) = None
-    capacity: Annotated[int, Field(ge=1, le=1000)] | None = Field(
+    capacity: Capacity | None = Field(
         default=None, description="Seats; raising it moves people up from the waitlist at once"
     )
 
@@ -47,7 +49,7 @@ class CourseCreate(CourseFields):
     hub_id: uuid.UUID = Field(description="The hub running it; the caller must be one of its operators (or an admin)")
     category_id: uuid.UUID = Field(description="A leaf category, e.g. educazione-finanziaria")
     title: Title
-    capacity: Annotated[int, Field(ge=1, le=1000)]
+    capacity: Capacity
     sessions: Annotated[list[CourseSession], Field(min_length=1, max_length=60)] = Field(
         description="In the future, in order, not overlapping"
     )
@@ -64,17 +66,17 @@ class CourseRead(BaseModel):
     title: str
     description: str
     language: str
-    price_cents: int | None
+    price_cents: Cents | None
     is_free: bool
-    capacity: int
+    capacity: Capacity
     sessions: list[CourseSession]
     starts_at: datetime = Field(description="Start of the first session")
     ends_at: datetime = Field(description="End of the last session")
     status: CourseStatus
-    enrolled: int
-    waitlisted: int
-    seats_left: int
-    version: int
+    enrolled: Count
+    waitlisted: Count
+    seats_left: Count
+    version: Version
     created_at: datetime
     updated_at: datetime
 
@@ -84,12 +86,12 @@ class EnrolmentRead(BaseModel):
     course_id: uuid.UUID
     citizen_id: uuid.UUID
     status: EnrolmentStatus
-    waitlist_position: int | None = Field(default=None, description="1 is next in line; null unless waitlisted")
+    waitlist_position: Count | None = Field(default=None, description="1 is next in line; null unless waitlisted")
     queued_at: datetime
     enrolled_at: datetime | None
     promoted_at: datetime | None = Field(description="When a seat freed up and this enrolment moved off the waitlist")
     cancelled_at: datetime | None
-    version: int
+    version: Version
 
 
 class EnrolmentWithPerson(EnrolmentRead):

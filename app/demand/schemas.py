@@ -16,11 +16,11 @@ from app.models import (
     VerificationKind,
 )
 from app.schedules import WeeklySlot
-from app.shared_schemas import LanguageCode, PointIn, Strict, trimmed
+from app.shared_schemas import Cents, LanguageCode, PointIn, Strict, Version, WeeklyMinutes, trimmed
 
 Reason = trimmed(500, min_length=3)
 CcnlLevel = Literal["A", "AS", "B", "BS", "C", "CS", "D", "DS"]
-Cents = Annotated[int, Field(ge=0, le=10_000_000, description="Integer euro cents")]
+Rating = Annotated[int, Field(ge=1, le=5)]
 
 
 class RequestAddress(Strict):
@@ -119,7 +119,7 @@ class RequestRead(BaseModel):
     schedule: list[WeeklySlot]
     start_date: date
     end_date: date | None
-    budget_cents: int | None
+    budget_cents: Cents | None
     budget_model: PriceModel | None
     preferences: Preferences
     beneficiary_notes: str | None
@@ -135,7 +135,7 @@ class RequestRead(BaseModel):
     )
     created_at: datetime
     updated_at: datetime
-    version: int
+    version: Version
 
 
 class AnonymisedRequest(BaseModel):
@@ -148,7 +148,7 @@ class AnonymisedRequest(BaseModel):
     schedule: list[WeeklySlot]
     start_date: date
     end_date: date | None
-    budget_cents: int | None
+    budget_cents: Cents | None
     budget_model: PriceModel | None
     preferences: Preferences
     open_to_sharing: bool
@@ -187,16 +187,16 @@ class MatchRead(BaseModel):
     score: float = Field(description="Sum of weight × component, 0-100")
     breakdown: ScoreBreakdown
     weights: dict[str, float]
-    overlap_minutes: int = Field(description="Weekly minutes of the need the service covers")
+    overlap_minutes: WeeklyMinutes = Field(description="Weekly minutes of the need the service covers")
     distance_km: float | None
-    price_cents: int | None
+    price_cents: Cents | None
     price_model: PriceModel
 
 
 class MatchList(BaseModel):
     items: list[MatchRead]
     weights: dict[str, float]
-    need_minutes: int
+    need_minutes: WeeklyMinutes
 
 
 class OfferCreate(Strict):
@@ -237,7 +237,7 @@ class OfferRead(BaseModel):
     request_id: uuid.UUID
     provider_id: uuid.UUID
     service_id: uuid.UUID | None
-    price_cents: int
+    price_cents: Cents
     price_model: PriceModel
     schedule: list[WeeklySlot]
     message: str
@@ -249,7 +249,7 @@ class OfferRead(BaseModel):
     status: OfferStatus
     decided_at: datetime | None
     created_at: datetime
-    version: int
+    version: Version
 
 
 class PartyContacts(BaseModel):
@@ -266,7 +266,7 @@ class EngagementRead(BaseModel):
     service_id: uuid.UUID | None
     category_id: uuid.UUID
     schedule: list[WeeklySlot]
-    price_cents: int
+    price_cents: Cents
     price_model: PriceModel
     start_date: date
     end_date: date | None
@@ -280,11 +280,11 @@ class EngagementRead(BaseModel):
     provider: PartyContacts
     address: RequestAddress | None = Field(description="Where the service happens; the two parties only")
     created_at: datetime
-    version: int
+    version: Version
 
 
 class ReviewCreate(Strict):
-    rating: int = Field(ge=1, le=5)
+    rating: Rating
     text: Annotated[str, Field(max_length=2000)] = ""
 
 
@@ -292,9 +292,9 @@ class ReviewRead(BaseModel):
     id: uuid.UUID
     engagement_id: uuid.UUID
     provider_id: uuid.UUID
-    rating: int
+    rating: Rating
     text: str
     status: ReviewStatus
     moderation_reason: str | None
     created_at: datetime
-    version: int
+    version: Version

@@ -11,6 +11,8 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from app.shared_schemas import Count
+
 T = TypeVar("T")
 
 
@@ -24,10 +26,10 @@ class HsdsApiInfo(BaseModel):
 class HsdsPage(BaseModel, Generic[T]):
     """The HSDS page object: page numbers from 1; a page past the end is empty, not an error."""
 
-    total_items: int = Field(description="Items matching the query, on all pages")
-    total_pages: int = Field(description="Pages of `per_page` items (0 when nothing matches)")
-    page_number: int = Field(description="This page's number, from 1")
-    size: int = Field(description="Items on this page")
+    total_items: Count = Field(description="Items matching the query, on all pages")
+    total_pages: Count = Field(description="Pages of `per_page` items (0 when nothing matches)")
+    page_number: Count = Field(description="This page's number, from 1")
+    size: Count = Field(description="Items on this page")
     first_page: bool
     last_page: bool
     empty: bool = Field(description="True when this page holds no items")
@@ -89,7 +91,7 @@ class HsdsSchedule(BaseModel):
     id: uuid.UUID
     service_id: uuid.UUID
     freq: Literal["WEEKLY"]
-    interval: int
+    interval: Count
     wkst: Literal["MO"]
     byday: str = Field(description="RFC 5545 day", examples=["TU"])
     opens_at: str = Field(description="HH:MM local time", examples=["16:00"])

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from app.schedules import Day, WeeklySlot
-from app.shared_schemas import Phone, PointIn, Strict, http_url, trimmed
+from app.shared_schemas import Count, Phone, PointIn, Strict, Version, http_url, trimmed
 
 Name = trimmed(200, min_length=2)
 Street = trimmed(200, min_length=3)
@@ -58,7 +58,7 @@ class HubRead(BaseModel):
     email: str | None
     website: str | None
     is_active: bool
-    version: int
+    version: Version
     created_at: datetime
     updated_at: datetime
 
@@ -81,24 +81,24 @@ class NeedCell(BaseModel):
     nil_id: uuid.UUID
     day: Day
     band: Band = Field(description="night 00-06, morning 06-12, afternoon 12-18, evening 18-24 (local time)")
-    requests: int = Field(description="Open requests with some of their schedule in this cell")
-    open_to_sharing: int = Field(description="How many of them are open to sharing a service")
+    requests: Count = Field(description="Open requests with some of their schedule in this cell")
+    open_to_sharing: Count = Field(description="How many of them are open to sharing a service")
 
 
 class HubNeeds(BaseModel):
     hub_id: uuid.UUID
     generated_at: datetime
-    open_requests: int = Field(description="Distinct open requests in the hub's zones (a request spans cells)")
-    open_to_sharing: int
+    open_requests: Count = Field(description="Distinct open requests in the hub's zones (a request spans cells)")
+    open_to_sharing: Count
     cells: list[NeedCell]
 
 
 class PublicHubNeeds(BaseModel):
     hub_id: uuid.UUID
     generated_at: datetime
-    min_cell_count: int = Field(
+    min_cell_count: Count = Field(
         description="Cells counting fewer requests than this are left out, and a sharing count under it is "
         "given as 0 (privacy: small counts could single out a household)"
     )
-    suppressed_cells: int = Field(description="How many cells were left out")
+    suppressed_cells: Count = Field(description="How many cells were left out")
     cells: list[NeedCell]

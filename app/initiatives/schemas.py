@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 from app.models import Assistance, CredentialStatus, RideStatus, VolunteerStatus
-from app.shared_schemas import PointIn, Strict, trimmed
+from app.shared_schemas import Count, PointIn, Strict, Version, trimmed
 
 
 def _rfc3339(value: object) -> object:
@@ -35,8 +35,8 @@ class InitiativeRead(BaseModel):
     title: str
     description: str
     is_active: bool
-    volunteers: int = Field(description="Active volunteers")
-    version: int
+    volunteers: Count = Field(description="Active volunteers")
+    version: Version
     created_at: datetime
 
 
@@ -72,7 +72,7 @@ class VolunteerRead(BaseModel):
     joined_at: datetime
     may_drive: bool = Field(description="Holds a verified, unexpired driving licence: may take rides needing a car")
     credentials: list[CredentialRead]
-    version: int
+    version: Version
 
 
 class VolunteerWithPerson(VolunteerRead):
@@ -137,7 +137,7 @@ class RideRead(BaseModel):
     assigned_at: datetime | None
     completed_at: datetime | None
     cancelled_at: datetime | None
-    version: int
+    version: Version
 
 
 class OpenRide(BaseModel):
@@ -152,4 +152,4 @@ class OpenRide(BaseModel):
     dropoff_nil_id: uuid.UUID | None
     assistance: list[Assistance]
     needs_car: bool
-    version: int
+    version: Version

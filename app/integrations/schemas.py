@@ -4,7 +4,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.models import PartnerScope
-from app.shared_schemas import trimmed
+from app.shared_schemas import Version, trimmed
 
 
 class PartnerClientCreate(BaseModel):
@@ -35,7 +35,7 @@ class PartnerClientRead(BaseModel):
     is_active: bool
     created_at: datetime
     revoked_at: datetime | None
-    version: int
+    version: Version
 
 
 class PartnerClientCreated(PartnerClientRead):

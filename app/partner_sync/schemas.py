@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.catalog.schemas import ServiceFields, ServiceRead, Title
 from app.models import Delivery, PriceModel
+from app.shared_schemas import Count, Version
 
 __all__ = ["BulkSyncResult", "ServiceRead", "ServiceSync", "ServiceSyncItem", "SyncItemError", "SyncItemResult"]
 
@@ -47,17 +48,17 @@ class SyncItemError(BaseModel):
 
 
 class SyncItemResult(BaseModel):
-    index: int
+    index: Count
     external_id: str | None
     result: Literal["created", "updated", "unchanged", "error"]
     service_id: uuid.UUID | None = None
-    version: int | None = None
+    version: Version | None = None
     errors: list[SyncItemError] = Field(default_factory=list)
 
 
 class BulkSyncResult(BaseModel):
-    created: int
-    updated: int
-    unchanged: int
-    errors: int
+    created: Count
+    updated: Count
+    unchanged: Count
+    errors: Count
     items: list[SyncItemResult]

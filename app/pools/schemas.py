@@ -6,10 +6,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from app.models import PoolMemberStatus, PoolOfferStatus, PoolScope, PoolState, SplitRule
 from app.schedules import WeeklySlot
-from app.shared_schemas import Strict, trimmed
+from app.shared_schemas import CentsTotal, Count, Strict, Version, WeeklyMinutes, trimmed
 
 Title = trimmed(200, min_length=3)
 Cents = Annotated[int, Field(ge=1, le=10_000_000)]
+Members = Annotated[int, Field(ge=2, le=50)]
+NoticeDays = Annotated[int, Field(ge=0, le=90, description="Notice a leaving household gives, in days")]
 Schedule = Annotated[list[WeeklySlot], Field(min_length=1, max_length=21)]
 
 
@@ -81,16 +83,16 @@ class PoolShare(BaseModel):
     member_id: uuid.UUID
     you: bool
     status: PoolMemberStatus
-    weekly_minutes: int = Field(description="Minutes a week this household uses")
-    share_cents: int = Field(description="What the household pays a week; the shares sum to weekly_cost_cents")
-    individual_cents: int = Field(description="What the same hours would cost the household alone")
-    saving_cents: int
+    weekly_minutes: WeeklyMinutes = Field(description="Minutes a week this household uses")
+    share_cents: CentsTotal = Field(description="What the household pays a week; the shares sum to weekly_cost_cents")
+    individual_cents: CentsTotal = Field(description="What the same hours would cost the household alone")
+    saving_cents: CentsTotal
 
 
 class MyMembership(BaseModel):
     member_id: uuid.UUID
     status: PoolMemberStatus
-    weekly_minutes: int | None
+    weekly_minutes: WeeklyMinutes | None
     request_id: uuid.UUID | None
     leaves_at: datetime | None
 
@@ -105,18 +107,18 @@ class PoolRead(BaseModel):
     hub_id: uuid.UUID | None
     nil_id: uuid.UUID
     schedule: list[WeeklySlot]
-    weekly_minutes: int
-    min_members: int
-    max_members: int
-    members: int = Field(description="Households in the pool (including those serving notice)")
-    seats_left: int = Field(description="max_members minus members and pending invitations")
+    weekly_minutes: WeeklyMinutes
+    min_members: Members
+    max_members: Members
+    members: Count = Field(description="Households in the pool (including those serving notice)")
+    seats_left: Count = Field(description="max_members minus members and pending invitations")
     split_rule: SplitRule
-    notice_days: int
+    notice_days: NoticeDays
     state: PoolState
     service_id: uuid.UUID | None
     provider_id: uuid.UUID | None
-    weekly_cost_cents: int | None = Field(description="What the whole pool pays a week, once an offer is accepted")
-    individual_hourly_cents: int | None
+    weekly_cost_cents: Cents | None = Field(description="What the whole pool pays a week, once an offer is accepted")
+    individual_hourly_cents: Cents | None
     my_membership: MyMembership | None
     shares: list[PoolShare] | None = Field(
         description="Each household's exact weekly share and saving (for members and coordinators, once priced)"
@@ -125,7 +127,7 @@ class PoolRead(BaseModel):
     created_at: datetime
     activated_at: datetime | None
     closes_at: datetime | None
-    version: int
+    version: Version
 
 
 class PoolMemberRead(BaseModel):
@@ -134,7 +136,7 @@ class PoolMemberRead(BaseModel):
     full_name: str
     status: PoolMemberStatus
     request_id: uuid.UUID | None
-    weekly_minutes: int | None
+    weekly_minutes: WeeklyMinutes | None
     invited_at: datetime | None
     joined_at: datetime | None
     leaves_at: datetime | None
@@ -156,19 +158,19 @@ class PoolOfferRead(BaseModel):
     pool_id: uuid.UUID
     provider_id: uuid.UUID
     service_id: uuid.UUID | None
-    weekly_price_cents: int
-    individual_hourly_cents: int
+    weekly_price_cents: Cents
+    individual_hourly_cents: Cents
     message: str
     valid_until: datetime
     status: PoolOfferStatus
     decided_at: datetime | None
     created_at: datetime
-    version: int
+    version: Version
 
 
 class SuggestionMember(BaseModel):
     nil_id: uuid.UUID
-    weekly_overlap_minutes: int = Field(description="Minutes of this request inside the common schedule")
+    weekly_overlap_minutes: WeeklyMinutes = Field(description="Minutes of this request inside the common schedule")
     request_id: uuid.UUID | None = Field(description="Only for hub operators; never shown to citizens")
     yours: bool
 
@@ -178,9 +180,9 @@ class PoolSuggestion(BaseModel):
     nil_ids: list[uuid.UUID]
     condominium_id: uuid.UUID | None = Field(description="When all the requesters live in one condominium")
     common_schedule: list[WeeklySlot]
-    common_weekly_minutes: int
+    common_weekly_minutes: WeeklyMinutes
     members: list[SuggestionMember]
-    estimated_price_per_person_cents: int | None = Field(
+    estimated_price_per_person_cents: CentsTotal | None = Field(
         description="Cheapest per-person price for this group size among shared services of the category "
         "serving the NIL (its price model is estimated_price_model)"
     )
@@ -190,6 +192,6 @@ class PoolSuggestion(BaseModel):
 
 class SuggestionList(BaseModel):
     items: list[PoolSuggestion] = Field(description="The `limit` biggest groups, most minutes in common first")
-    total: int = Field(description="How many groups were found in all")
+    total: Count = Field(description="How many groups were found in all")
     max_distance_km: float
-    min_overlap_minutes: int
+    min_overlap_minutes: WeeklyMinutes

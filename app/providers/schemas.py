@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from app.models import AccreditationState, ProviderKind, StaffRole, VerificationKind, VerificationOutcome
-from app.shared_schemas import LanguageCode, Phone, PointIn, Strict, coded, http_url, trimmed
+from app.shared_schemas import Count, LanguageCode, Phone, PointIn, Strict, Version, coded, http_url, trimmed
 
 Text200 = trimmed(200)
 DisplayName = trimmed(120)
@@ -124,10 +124,10 @@ class ProviderRead(BaseModel):
     accreditation_state: AccreditationState
     badges: list[BadgeRead]
     rating_average: float | None
-    rating_count: int
+    rating_count: Count
     created_at: datetime
     updated_at: datetime
-    version: int
+    version: Version
     private: PrivateDetails | None = None
 
 

@@ -4,7 +4,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.models import DeliveryStatus, WebhookStatus
-from app.shared_schemas import trimmed
+from app.shared_schemas import Count, HttpStatus, Version, trimmed
 
 Url = trimmed(2048)
 EventPattern = trimmed(80)
@@ -47,12 +47,12 @@ class WebhookRead(BaseModel):
     event_types: list[str]
     description: str | None
     status: WebhookStatus
-    consecutive_failures: int
+    consecutive_failures: Count
     disabled_at: datetime | None
     disabled_reason: str | None
     created_at: datetime
     updated_at: datetime
-    version: int
+    version: Version
 
 
 class WebhookCreated(WebhookRead):
@@ -70,9 +70,9 @@ class WebhookDeliveryRead(BaseModel):
     event_id: uuid.UUID | None = Field(description="Null for test pings")
     event_type: str
     status: DeliveryStatus
-    attempt_count: int
+    attempt_count: Count
     next_attempt_at: datetime
-    last_status_code: int | None
+    last_status_code: HttpStatus | None
     last_error: str | None
     created_at: datetime
     completed_at: datetime | None
@@ -82,7 +82,7 @@ class WebhookAttemptRead(BaseModel):
     id: uuid.UUID
     attempted_at: datetime
     succeeded: bool
-    status_code: int | None
-    duration_ms: int
+    status_code: HttpStatus | None
+    duration_ms: Count
     error: str | None
     response_excerpt: str | None = Field(description="The start of the receiver's answer (up to 1,000 characters)")

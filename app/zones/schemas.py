@@ -16,7 +16,7 @@ class ZoneRead(BaseModel):
 
     id: uuid.UUID
     kind: ZoneKind
-    code: int = Field(description="The city's own number: NIL 1-88 (ID_NIL), Municipio 1-9")
+    code: int = Field(ge=1, le=88, description="The city's own number: NIL 1-88 (ID_NIL), Municipio 1-9")
     name: str
     parent_id: uuid.UUID | None = Field(description="For a NIL: the Municipio containing its centroid")
     centroid: Point
