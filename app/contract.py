@@ -15,7 +15,17 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from app.accounts.auth import SCHEME_NAME, current_principal
 from app.contract_bounds import declare_format_bounds
-from app.errors import COMMON_RESPONSES, FRAMEWORK_PROBLEMS, PROBLEM_CODES, PROBLEM_JSON, AppError, ProblemType
+from app.errors import (
+    COMMON_RESPONSES,
+    FRAMEWORK_PROBLEMS,
+    GLOBAL_PROBLEMS,
+    PROBLEM_CODES,
+    PROBLEM_JSON,
+    WRITE_METHODS,
+    WRITE_RESPONSES,
+    AppError,
+    ProblemType,
+)
 from app.routing import has_version_field
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -171,6 +181,8 @@ def declare_problems(app: FastAPI, schema: dict[str, Any]) -> None:
             responses = schema["paths"][route.path_format][method.lower()]["responses"]
             # The router's common problems too: FastAPI lets a route's own 400 or 503 replace them.
             common = [(str(status), codes) for status, r in COMMON_RESPONSES.items() for codes in [r[PROBLEM_CODES]]]
+            if method in WRITE_METHODS:
+                common += [(str(status), r[PROBLEM_CODES]) for status, r in WRITE_RESPONSES.items()]
             declared = common + [(str(error.status_code), [error.code]) for error in from_dependencies]
             for status, codes in declared:
                 response = responses.setdefault(status, {"description": "Problem"})
@@ -321,7 +333,7 @@ def render_errors_doc(schema: dict[str, Any]) -> str:
         elif len(operations) > 12:
             sent_by = f"{len(operations)} operations"
         else:
-            sent_by = ", ".join(f"`{name}`" for name in operations) or "(no operation declares it)"
+            sent_by = ", ".join(f"`{name}`" for name in operations) or GLOBAL_PROBLEMS[problem.code]
         meaning = (problem.meaning or problem.title).replace("|", "\\|")
         lines.append(f"| `{problem.code}` | {problem.status} | {meaning} | {sent_by} |")
     return "\n".join(lines) + "\n"

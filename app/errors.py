@@ -43,7 +43,7 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
     current_state: str | None = Field(default=None, description="For state conflicts: the current state")
     suggestions: list[str] | None = Field(
-        default=None, description="weak_password: what to do instead, in the caller's language"
+        default=None, max_length=10, description="weak_password: what to do instead, in the caller's language"
     )
 
 
@@ -114,6 +114,9 @@ class RateLimited(AppError):
 
 
 class ServiceUnavailable(AppError):
+    """The base of the 503s: never sent itself, each subclass says why the service cannot answer."""
+
+    __abstract__ = True
     status_code, code, title = 503, "service_unavailable", "Service Unavailable"
     headers = {"Retry-After": "5"}
 
@@ -236,4 +239,14 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: _problem_response({"validation_error"}),
     500: _problem_response({"internal_error"}),
     503: _problem_response({"database_unavailable", "service_busy"}),
+}
+
+# Every operation that changes data may also answer this: it updates versioned rows, and another
+# request may change one of them between the read and the write (StaleDataError).
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {409: _problem_response({"concurrent_update"})}
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# Codes no operation can list, with where they come from (docs/errors.md says so).
+GLOBAL_PROBLEMS = {
+    "method_not_allowed": "any path, for a method it does not answer (no operation: `Allow` lists the methods)",
 }

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Row, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,12 +25,13 @@ from app.errors import InvalidCursor, raises
 
 T = TypeVar("T")
 V = TypeVar("V")
+MAX_PAGE_ITEMS = 100  # the largest `limit`
 
 
 class Page(BaseModel, Generic[T]):
     model_config = ConfigDict(from_attributes=True)
 
-    items: list[T]
+    items: list[T] = Field(max_length=MAX_PAGE_ITEMS)
     next_cursor: str | None = None
 
 
@@ -47,7 +48,7 @@ CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,1000}\.[A-Za-z0-9_-]{22}$"
 
 @raises(InvalidCursor)  # a cursor is checked when the page is read
 def page_params(
-    limit: Annotated[int, Query(ge=1, le=100, description="Items per page (1-100)")] = 20,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_ITEMS, description="Items per page (1-100)")] = 20,
     cursor: Annotated[
         str | None,
         Query(max_length=1024, pattern=CURSOR_PATTERN, description="Opaque `next_cursor` of the previous page"),

@@ -42,6 +42,13 @@ class WeeklySlot(BaseModel):
         return base + minutes_of(self.opens), base + minutes_of(self.closes)
 
 
+# A weekly schedule the server sends: slots stored as a client sent them (at most 50), or derived
+# from minute ranges (PostgreSQL merges touching ranges, so each day holds at most 720 slots of a
+# minute with a minute between them). The contract's maxItems is that ceiling.
+MAX_WEEKLY_SLOTS = 7 * MINUTES_PER_DAY // 2
+WeeklySchedule = Annotated[list[WeeklySlot], Field(max_length=MAX_WEEKLY_SLOTS)]
+
+
 def first_overlap(slots: list[WeeklySlot]) -> int | None:
     """Index of the first slot that overlaps an earlier one, or None."""
     seen: list[tuple[int, int]] = []

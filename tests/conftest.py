@@ -30,7 +30,7 @@ from app.config import get_settings  # noqa: E402
 from app.main import create_app  # noqa: E402
 from tests import database  # noqa: E402
 from tests.factories import auth_headers, make_user  # noqa: E402
-from tests.problem_codes import CreatedLocationRecorder, ProblemCodeRecorder  # noqa: E402
+from tests.problem_codes import checked_client  # noqa: E402
 
 # The fault checks start real servers (and stop databases): `make faults` runs them.
 collect_ignore = [] if os.environ.get("TUTTI_FAULTS") == "1" else ["faults"]
@@ -128,16 +128,8 @@ async def client(app, connection: AsyncConnection) -> AsyncIterator[httpx.AsyncC
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     await app.state.rate_limits.reset()
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
-    problems = ProblemCodeRecorder(app.openapi())
-    locations = CreatedLocationRecorder(problems)
-    hooks = {"response": [problems.check, locations.check]}
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", event_hooks=hooks) as client:
+    async with checked_client(app, client=("203.0.113.7", 50000)) as client:
         yield client
-    assert problems.undeclared == [], "undeclared problem codes (declare them: error_responses/raises): " + "; ".join(
-        problems.undeclared
-    )
-    assert locations.wrong == [], "201 without the declared Location: " + "; ".join(locations.wrong)
 
 
 @pytest.fixture

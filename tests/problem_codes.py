@@ -1,13 +1,17 @@
-"""Holds the contract's problem codes to what the app sends: the `client` fixture records every
-problem response of a test, and the test fails (at teardown) when one carries a `code` that its
-operation does not list under that status (`x-problem-codes`). So the lists stay true as the
-suite grows: a new error raised by a route must be declared on it or on the dependency raising it.
+"""Holds the contract's problem codes to what the app sends: every in-process client of the suite
+(the `client` fixture, whatever role its requests carry, and the clients tests build on their own
+app: race, fault, metrics, CORS) records each problem response, and fails when one carries a `code`
+that its operation does not list under that status (`x-problem-codes`). So the lists stay true as
+the suite grows: a new error raised by a route must be declared on it or on the dependency raising it.
 """
 
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from app.errors import PROBLEM_CODES, PROBLEM_JSON
 
@@ -68,3 +72,21 @@ class CreatedLocationRecorder:
         created_id = response.json().get("id")
         if created_id is not None and target[0].endswith("}") and location.rsplit("/", 1)[1] != str(created_id):
             self.wrong.append(f"{where} -> Location {location} does not name the created {created_id}")
+
+
+@contextlib.asynccontextmanager
+async def checked_client(app: FastAPI, *, seconds: float = 5.0, **transport: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process client of `app` whose problem codes and 201 `Location`s are held to the
+    contract: leaving it fails on any it saw undeclared or wrong. `seconds` is its timeout,
+    `transport` ASGITransport's options."""
+    problems = ProblemCodeRecorder(app.openapi())
+    locations = CreatedLocationRecorder(problems)
+    hooks = {"response": [problems.check, locations.check]}
+    asgi = httpx.ASGITransport(app=app, **transport)
+    options: dict[str, Any] = {"base_url": "http://testserver", "event_hooks": hooks, "timeout": seconds}
+    async with httpx.AsyncClient(transport=asgi, **options) as client:
+        yield client
+    assert problems.undeclared == [], "undeclared problem codes (declare them: error_responses/raises): " + "; ".join(
+        problems.undeclared
+    )
+    assert locations.wrong == [], "201 without the declared Location: " + "; ".join(locations.wrong)

@@ -2,13 +2,13 @@
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 
 from app.config import get_settings
 from app.main import create_app
+from tests.problem_codes import checked_client
 
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance", "code", "request_id"}
 SECRET = "Sup3r-S3cret-Passw0rd-4711!"
@@ -152,8 +152,7 @@ async def test_validation_error_never_echoes_the_submitted_value(client):
 
 
 async def test_unhandled_exception_returns_500_problem_without_internals(crashing_app):
-    transport = httpx.ASGITransport(app=crashing_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as crashing_client:
+    async with checked_client(crashing_app, raise_app_exceptions=False) as crashing_client:
         response = await crashing_client.get("/test-only/boom")
 
     assert response.status_code == 500
@@ -169,8 +168,7 @@ async def test_unhandled_exception_returns_500_problem_without_internals(crashin
 
 
 async def test_unhandled_exception_response_keeps_security_headers(crashing_app):
-    transport = httpx.ASGITransport(app=crashing_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as crashing_client:
+    async with checked_client(crashing_app, raise_app_exceptions=False) as crashing_client:
         response = await crashing_client.get("/test-only/boom")
 
     assert response.status_code == 500

@@ -23,6 +23,7 @@ from app.db import build_engine, build_sessionmaker
 from app.errors import DatabaseUnavailable, ServiceBusy
 from app.main import create_app
 from tests.database import connect, make_engine
+from tests.problem_codes import checked_client
 
 PATIENT_SECONDS = 30.0
 
@@ -60,8 +61,7 @@ async def app_without_database() -> AsyncIterator[FastAPI]:
 
 @pytest.mark.parametrize("path", ["/v1/zones", "/v1/categories", "/v1/services"])
 async def test_database_down_answers_503_database_unavailable_with_retry_after_fast(app_without_database, path):
-    transport = httpx.ASGITransport(app=app_without_database)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with checked_client(app_without_database) as client:
         started = time.perf_counter()
         response = await client.get(path)
         elapsed = time.perf_counter() - started
@@ -74,8 +74,7 @@ async def test_database_down_answers_503_database_unavailable_with_retry_after_f
 
 
 async def test_readyz_answers_503_unreachable_when_the_database_is_down(app_without_database):
-    transport = httpx.ASGITransport(app=app_without_database)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with checked_client(app_without_database) as client:
         response = await client.get("/readyz")
 
     assert response.status_code == 503
@@ -83,8 +82,7 @@ async def test_readyz_answers_503_unreachable_when_the_database_is_down(app_with
 
 
 async def test_healthz_stays_200_when_the_database_is_down(app_without_database):
-    transport = httpx.ASGITransport(app=app_without_database)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with checked_client(app_without_database) as client:
         response = await client.get("/healthz")
 
     assert response.status_code == 200
@@ -135,9 +133,8 @@ async def test_many_concurrent_slow_requests_on_a_full_pool_get_503_service_busy
     # crowd, and hang the run (17 minutes). Every wait below is bounded and fails with a message.
     app = await app_on(one_connection_pool)
     locker = await connect(test_database_url)
-    transport = httpx.ASGITransport(app=app)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=30) as client:
+        async with checked_client(app, seconds=30) as client:
             await locker.execute("BEGIN; LOCK TABLE zone IN ACCESS EXCLUSIVE MODE")
             slow = asyncio.create_task(client.get("/v1/zones"))
             await wait_until_blocked_on_a_lock(test_database_url, SLOW_REQUEST)
@@ -197,8 +194,7 @@ async def test_statement_timeout_answers_503_service_busy(test_database_url):
     locker = await connect(test_database_url)
     try:
         await locker.execute("BEGIN; LOCK TABLE zone IN ACCESS EXCLUSIVE MODE")
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with checked_client(app) as client:
             response = await client.get("/v1/zones")
     finally:
         await locker.close()

@@ -5,7 +5,6 @@ import json
 import os
 import uuid
 
-import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -14,6 +13,7 @@ from app.main import create_app
 from bench.generate import generate
 from bench.load import SCALES
 from tests import database
+from tests.problem_codes import checked_client
 
 TINY = SCALES["tiny"]
 
@@ -141,8 +141,7 @@ async def test_the_api_finds_generated_services_by_category_and_zone(conn, gener
 
     app.state.sessionmaker = build_sessionmaker(app.state.engine)
     try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with checked_client(app) as client:
             by_zone = await client.get(
                 "/v1/services",
                 params={"category_id": str(row["category_id"]), "zone_id": str(row["nil"]), "limit": 100},
@@ -207,8 +206,7 @@ async def test_a_generated_operator_gets_pool_suggestions(conn, generated_url):
 
     app.state.sessionmaker = build_sessionmaker(app.state.engine)
     try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with checked_client(app) as client:
             response = await client.get(
                 "/v1/pools/suggestions",
                 params={"hub_id": str(hub["id"])},

@@ -6,7 +6,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete, func, select, text, update
@@ -18,6 +17,7 @@ from app.config import get_settings
 from app.main import create_app
 from app.models import AuditEntry, OutboxEvent
 from tests.database import make_engine
+from tests.problem_codes import checked_client
 
 GENERATED_REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -257,8 +257,7 @@ async def tiny_pool_app(tiny_pool: AsyncEngine) -> AsyncIterator[FastAPI]:
 
 
 async def test_saturated_pool_returns_503_fast_and_recovers(tiny_pool, tiny_pool_app):
-    transport = httpx.ASGITransport(app=tiny_pool_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as pool_client:
+    async with checked_client(tiny_pool_app) as pool_client:
         held = await tiny_pool.connect()
         try:
             started = time.perf_counter()

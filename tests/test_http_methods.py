@@ -8,6 +8,7 @@ import pytest
 
 from app.config import get_settings
 from app.main import create_app
+from tests.problem_codes import checked_client
 
 
 def allow(response: httpx.Response) -> set[str]:
@@ -106,8 +107,7 @@ async def test_every_get_operation_answers_head_with_the_gets_status(app, client
 async def test_cors_preflight_from_an_allowed_origin_is_still_answered_by_cors():
     settings = get_settings().model_copy(deep=True)
     settings.api.cors_origins = ["https://app.example"]
-    transport = httpx.ASGITransport(app=create_app(settings))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with checked_client(create_app(settings)) as client:
         response = await client.options(
             "/v1/me",
             headers={"Origin": "https://app.example", "Access-Control-Request-Method": "PATCH"},

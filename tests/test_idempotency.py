@@ -6,7 +6,6 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -15,6 +14,7 @@ from app.config import get_settings
 from app.idempotency import REDACTED
 from app.models import IdempotencyRecord, PartnerClient, RefreshToken, Role, User
 from tests.factories import auth_headers, make_user
+from tests.problem_codes import checked_client
 
 URL = "/v1/partner-clients"
 NEW_CLIENT = {"name": "Cooperativa Il Girasole", "scopes": ["listings:write"]}
@@ -205,8 +205,7 @@ async def committed_admin(engine: AsyncEngine) -> AsyncIterator[User]:
 
 async def test_concurrent_duplicates_create_exactly_one_client(engine, committing_app, committed_admin):
     headers = with_key(auth_headers(committed_admin), "race-key")
-    transport = httpx.ASGITransport(app=committing_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as racer:
+    async with checked_client(committing_app) as racer:
         responses = await asyncio.gather(*(racer.post(URL, json=NEW_CLIENT, headers=headers) for _ in range(2)))
 
     async with AsyncSession(engine) as check:

@@ -5,7 +5,6 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -16,6 +15,7 @@ from app.db import build_engine
 from app.main import create_app
 from app.metrics import REGISTRY, instrument_pool
 from app.models import OutboxEvent
+from tests.problem_codes import checked_client
 
 TOKEN = "scraper-token-0123456789abcdef0123456789"
 
@@ -128,7 +128,7 @@ async def app_with(connection):
         app = create_app(settings)
         app.state.sessionmaker = async_sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
         apps.append(app)
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+        return checked_client(app)
 
     yield build
     for app in apps:
@@ -167,4 +167,3 @@ async def test_metrics_are_public_in_development_without_a_token(app_with):
         response = await client.get("/metrics")
 
     assert response.status_code == 200
-

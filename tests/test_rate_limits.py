@@ -7,6 +7,7 @@ import pytest
 
 from app.config import get_settings
 from tests.factories import DEFAULT_PASSWORD, TOKEN_URL, make_partner_client
+from tests.problem_codes import checked_client
 
 ACCOUNT_LIMIT = 5
 IP_LIMIT = 8
@@ -115,9 +116,8 @@ async def test_per_ip_limit_leaves_other_ips_working(app, client, citizen_a, log
     monkeypatch.setattr(login_limits, "login_per_ip_per_minute", IP_LIMIT)
     for n in range(IP_LIMIT + 1):
         await login(client, f"someone{n}@example.org")
-    transport = httpx.ASGITransport(app=app, client=("198.51.100.23", 50000))
 
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other_ip:
+    async with checked_client(app, client=("198.51.100.23", 50000)) as other_ip:
         response = await login(other_ip, "citizen.a@example.org", DEFAULT_PASSWORD)
 
     assert response.status_code == 200

@@ -15,6 +15,7 @@ from app.config import get_settings
 from app.db import ReadSessionDep, SessionDep
 from app.main import create_app
 from app.routing import api_router
+from tests.problem_codes import checked_client
 
 READ_ONLY_SQLSTATE = "25006"  # read_only_sql_transaction
 
@@ -49,7 +50,7 @@ async def probe_app(connection: AsyncConnection) -> AsyncIterator[FastAPI]:
 
 
 async def _post(app: FastAPI, path: str) -> httpx.Response:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+    async with checked_client(app) as client:
         return await client.post(path)
 
 

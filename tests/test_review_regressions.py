@@ -15,6 +15,7 @@ from app.webhooks import delivery
 from tests.factories import auth_headers
 from tests.pools.conftest import POOLS_URL, hood  # noqa: F401 - fixture
 from tests.pools.test_suggestions import sharing_request
+from tests.problem_codes import checked_client
 from tests.webhooks.conftest import (  # noqa: F401 - fixtures
     attempts_of,
     deliveries_of,
@@ -35,8 +36,7 @@ NEAR = [{"lat": 45.4781, "lon": 9.2265}, {"lat": 45.4790, "lon": 9.2280}, {"lat"
 @pytest.fixture
 async def lenient(app, client) -> AsyncIterator[httpx.AsyncClient]:
     """Like `client` (same app and transaction), but a crash comes back as the 500 a caller sees."""
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as lenient_client:
+    async with checked_client(app, client=("203.0.113.7", 50000), raise_app_exceptions=False) as lenient_client:
         yield lenient_client
 
 

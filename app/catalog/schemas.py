@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from app.categories.schemas import ServiceCategory
 from app.models import Delivery, PriceModel, ServiceStatus
 from app.providers.schemas import ServiceProvider
-from app.schedules import WeeklySlot
+from app.schedules import WeeklySchedule, WeeklySlot
 from app.shared_schemas import Cents, LanguageCode, Version, trimmed
 
 Title = trimmed(160, min_length=3)
@@ -99,13 +99,13 @@ class ServiceRead(BaseModel):
     max_persons: GroupPersons | None
     price_model: PriceModel
     price_cents: Cents | None
-    shared_prices: list[SharedPrice]
+    shared_prices: list[SharedPrice] = Field(max_length=50)
     income_based: bool
-    zones_served: list[uuid.UUID]
+    zones_served: list[uuid.UUID] = Field(max_length=97)
     radius_km: float | None
-    coverage_nil_ids: list[uuid.UUID] = Field(description="Every NIL this service reaches")
-    availability: list[WeeklySlot]
-    languages: list[str]
+    coverage_nil_ids: list[uuid.UUID] = Field(max_length=88, description="Every NIL this service reaches")
+    availability: WeeklySchedule
+    languages: list[str] = Field(max_length=20)
     accessibility: str | None
     capacity: Capacity | None
     status: ServiceStatus

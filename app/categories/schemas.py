@@ -17,17 +17,22 @@ class CategoryRead(BaseModel):
     is_leaf: bool = Field(description="Only leaves are used on services and requests")
 
 
+# The taxonomy is reference data (migrations and the seed write it, no route does): a few dozen
+# categories under a handful of areas, well inside this bound.
+MAX_CATEGORIES = 500
+
+
 class CategoryNode(CategoryRead):
-    children: list["CategoryNode"] = Field(default_factory=list)
+    children: list["CategoryNode"] = Field(default_factory=list, max_length=MAX_CATEGORIES)
 
 
 class CategoryTree(BaseModel):
-    items: list[CategoryNode] = Field(description="The areas, each with its categories")
+    items: list[CategoryNode] = Field(max_length=MAX_CATEGORIES, description="The areas, each with its categories")
 
 
 class CategoryDetail(CategoryRead):
     parent: CategoryRead | None
-    children: list[CategoryRead]
+    children: list[CategoryRead] = Field(max_length=MAX_CATEGORIES)
 
 
 class ServiceCategory(BaseModel):

@@ -69,7 +69,7 @@ class CourseRead(BaseModel):
     price_cents: Cents | None
     is_free: bool
     capacity: Capacity
-    sessions: list[CourseSession]
+    sessions: list[CourseSession] = Field(max_length=60)
     starts_at: datetime = Field(description="Start of the first session")
     ends_at: datetime = Field(description="End of the last session")
     status: CourseStatus

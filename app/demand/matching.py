@@ -24,7 +24,7 @@ from app.concurrency import ensure_version
 from app.demand import repository as repo
 from app.demand.requests import InvalidRequestTransition, audit_staff_read, get_owned
 from app.demand.reviews import PRIOR_MEAN
-from app.demand.schemas import MatchList, MatchRead, ScoreBreakdown
+from app.demand.schemas import MAX_INVITED, MatchList, MatchRead, ScoreBreakdown
 from app.errors import Conflict, ValidationFailed
 from app.models import (
     DemandRequest,
@@ -50,7 +50,6 @@ WEIGHTS = {
 }
 CORE_BADGES = ("identity", "background_check", "references", "insurance")
 CANDIDATE_POOL = 200  # rows fetched by overlap before soft scoring
-MAX_INVITED = 5
 
 
 class InvitationsNotApplicable(Conflict):

@@ -7,6 +7,7 @@ from app.accounts.auth import Admin, CurrentUser, OptionalUser
 from app.db import SessionDep
 from app.demand import engagements, matching, offers, requests, reviews
 from app.demand.schemas import (
+    MAX_MATCHES,
     AnonymisedRequest,
     EngagementRead,
     InvitationCreate,
@@ -137,7 +138,7 @@ async def list_matches(
     request_id: uuid.UUID,
     session: SessionDep,
     user: CurrentUser,
-    limit: Annotated[int, Query(ge=1, le=50, description="How many top candidates")] = 10,
+    limit: Annotated[int, Query(ge=1, le=MAX_MATCHES, description="How many top candidates")] = 10,
 ) -> MatchList:
     """The top candidates with a score and its breakdown (the owner; hub operators in operator mode)."""
     return await matching.list_matches(session, user, request_id, limit=limit)

@@ -15,12 +15,14 @@ from app.models import (
     ReviewStatus,
     VerificationKind,
 )
-from app.schedules import WeeklySlot
+from app.schedules import WeeklySchedule, WeeklySlot
 from app.shared_schemas import Cents, LanguageCode, PointIn, Strict, Version, WeeklyMinutes, trimmed
 
 Reason = trimmed(500, min_length=3)
 CcnlLevel = Literal["A", "AS", "B", "BS", "C", "CS", "D", "DS"]
 Rating = Annotated[int, Field(ge=1, le=5)]
+MAX_INVITED = 5  # providers invited to one request
+MAX_MATCHES = 50  # top candidates listed for one request
 
 
 class RequestAddress(Strict):
@@ -116,7 +118,7 @@ class RequestRead(BaseModel):
     address: RequestAddress | None
     point: PointIn | None
     nil_id: uuid.UUID
-    schedule: list[WeeklySlot]
+    schedule: WeeklySchedule
     start_date: date
     end_date: date | None
     budget_cents: Cents | None
@@ -129,7 +131,7 @@ class RequestRead(BaseModel):
     opened_at: datetime | None
     valid_until: datetime | None
     closed_reason: str | None
-    invited_provider_ids: list[uuid.UUID]
+    invited_provider_ids: list[uuid.UUID] = Field(max_length=MAX_INVITED)
     pool_id: uuid.UUID | None = Field(
         default=None, description="The shared-service pool this request is in, or invited to (see /v1/pools)"
     )
@@ -145,7 +147,7 @@ class AnonymisedRequest(BaseModel):
     category_id: uuid.UUID
     nil_id: uuid.UUID
     description: str
-    schedule: list[WeeklySlot]
+    schedule: WeeklySchedule
     start_date: date
     end_date: date | None
     budget_cents: Cents | None
@@ -194,7 +196,7 @@ class MatchRead(BaseModel):
 
 
 class MatchList(BaseModel):
-    items: list[MatchRead]
+    items: list[MatchRead] = Field(max_length=MAX_MATCHES)
     weights: dict[str, float]
     need_minutes: WeeklyMinutes
 
@@ -239,7 +241,7 @@ class OfferRead(BaseModel):
     service_id: uuid.UUID | None
     price_cents: Cents
     price_model: PriceModel
-    schedule: list[WeeklySlot]
+    schedule: WeeklySchedule
     message: str
     proposed_worker_name: str | None
     contract_type: ContractType
@@ -265,7 +267,7 @@ class EngagementRead(BaseModel):
     provider_id: uuid.UUID
     service_id: uuid.UUID | None
     category_id: uuid.UUID
-    schedule: list[WeeklySlot]
+    schedule: WeeklySchedule
     price_cents: Cents
     price_model: PriceModel
     start_date: date

@@ -6,7 +6,7 @@ from app.accounts.auth import CurrentPrincipal, EventReader
 from app.db import ReadSessionDep
 from app.errors import Forbidden, InvalidCursor, NotAuthenticated, ValidationFailed, error_responses
 from app.events import service as event_service
-from app.events.schemas import EventPage, EventTypeList
+from app.events.schemas import MAX_EVENTS_PER_PAGE, EventPage, EventTypeList
 from app.events.views import event_views
 from app.routing import api_router
 
@@ -34,7 +34,7 @@ async def list_events(
         str | None,
         Query(max_length=1000, description="Comma-separated event types or patterns (`service.*`); default all"),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=100, description="Events per page (1-100)")] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_EVENTS_PER_PAGE, description="Events per page (1-100)")] = 50,
 ) -> EventPage:
     """Events visible to the calling partner, oldest first, without gaps or duplicates (scope events:read)."""
     feed = await event_service.list_events(session, partner, after=after, types=types, limit=limit)

@@ -31,8 +31,11 @@ class EventRead(BaseModel):
     data: dict[str, Any]
 
 
+MAX_EVENTS_PER_PAGE = 100  # the largest `limit`
+
+
 class EventPage(BaseModel):
-    items: list[EventRead]
+    items: list[EventRead] = Field(max_length=MAX_EVENTS_PER_PAGE)
     next_cursor: str | None = Field(
         description="Pass as `after` to continue; present even when the page is empty (poll again with it)"
     )
@@ -49,4 +52,5 @@ class EventTypeRead(BaseModel):
 
 
 class EventTypeList(BaseModel):
-    items: list[EventTypeRead]
+    # The catalogue (app/events/catalogue.py) lists 23 types; the bound leaves it room to grow.
+    items: list[EventTypeRead] = Field(max_length=100)

@@ -19,6 +19,7 @@ from app.db import ReadSessionDep
 from app.errors import AppError, error_responses
 from app.hsds import service as hsds_service
 from app.hsds.schemas import (
+    MAX_PER_PAGE,
     HsdsApiInfo,
     HsdsOrganization,
     HsdsPage,
@@ -53,7 +54,7 @@ Search = Annotated[
     str | None, Query(min_length=1, max_length=200, description="Italian full-text search (names and descriptions)")
 ]
 Page = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
-PerPage = Annotated[int, Query(ge=1, le=200, description="Items per page (1-200, default 50)")]
+PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Items per page (1-200, default 50)")]
 Full = Annotated[bool, Query(description="Return fully nested objects")]
 FullService = Annotated[bool, Query(description="Nest the organization's services fully")]
 TermId = Annotated[

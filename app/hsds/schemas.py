@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from app.shared_schemas import Count
 
 T = TypeVar("T")
+MAX_PER_PAGE = 200  # the largest `per_page`
 
 
 class HsdsApiInfo(BaseModel):
@@ -33,7 +34,7 @@ class HsdsPage(BaseModel, Generic[T]):
     first_page: bool
     last_page: bool
     empty: bool = Field(description="True when this page holds no items")
-    contents: list[T]
+    contents: list[T] = Field(max_length=MAX_PER_PAGE)
 
 
 class HsdsTaxonomy(BaseModel):
@@ -136,7 +137,7 @@ class HsdsLocation(BaseModel):
     name: str
     latitude: float | None = None
     longitude: float | None = None
-    addresses: list[HsdsAddress] | None = None
+    addresses: list[HsdsAddress] | None = Field(default=None, max_length=1)  # the premises' one address
 
 
 class HsdsOrganization(BaseModel):
@@ -151,8 +152,8 @@ class HsdsOrganization(BaseModel):
     website: str | None = None
     logo: str | None = None
     legal_status: str | None = None
-    phones: list[HsdsPhone] | None = Field(default=None, description="Full view")
-    locations: list[HsdsLocation] | None = Field(default=None, description="Full view")
+    phones: list[HsdsPhone] | None = Field(default=None, max_length=1, description="Full view")
+    locations: list[HsdsLocation] | None = Field(default=None, max_length=1, description="Full view")
     services: list["HsdsService"] | None = Field(default=None, description="Full view (and `full_service`)")
 
 
@@ -172,12 +173,14 @@ class HsdsService(BaseModel):
     assured_date: str | None = Field(default=None, description="Date the provider last confirmed the listing")
     last_modified: datetime
     organization: HsdsOrganization | None = None
-    languages: list[HsdsLanguage] | None = None
-    cost_options: list[HsdsCostOption] | None = None
-    schedules: list[HsdsSchedule] | None = None
-    service_areas: list[HsdsServiceArea] | None = None
-    attributes: list[HsdsAttribute] | None = None
-    service_at_locations: list["HsdsServiceAtLocation"] | None = None
+    # Bounded as the listing's own fields are: 20 languages, the base price and 50 shared prices,
+    # 50 availability slots, Milan's 88 NILs, one category, the organisation's one location.
+    languages: list[HsdsLanguage] | None = Field(default=None, max_length=20)
+    cost_options: list[HsdsCostOption] | None = Field(default=None, max_length=51)
+    schedules: list[HsdsSchedule] | None = Field(default=None, max_length=50)
+    service_areas: list[HsdsServiceArea] | None = Field(default=None, max_length=88)
+    attributes: list[HsdsAttribute] | None = Field(default=None, max_length=1)
+    service_at_locations: list["HsdsServiceAtLocation"] | None = Field(default=None, max_length=1)
 
 
 class HsdsServiceAtLocation(BaseModel):

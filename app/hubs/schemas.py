@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from app.schedules import Day, WeeklySlot
+from app.schedules import Day, WeeklySchedule, WeeklySlot
 from app.shared_schemas import Count, Phone, PointIn, Strict, Version, http_url, trimmed
 
 Name = trimmed(200, min_length=2)
@@ -52,8 +52,8 @@ class HubRead(BaseModel):
     address: Address
     point: PointIn
     nil_id: uuid.UUID
-    zone_ids: list[uuid.UUID] = Field(description="The NILs this hub serves")
-    opening_hours: list[WeeklySlot]
+    zone_ids: list[uuid.UUID] = Field(max_length=97, description="The NILs this hub serves")
+    opening_hours: WeeklySchedule
     phone: str | None
     email: str | None
     website: str | None

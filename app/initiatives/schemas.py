@@ -128,7 +128,7 @@ class RideRead(BaseModel):
     pickup_point: PointIn | None
     dropoff_address: str
     dropoff_point: PointIn | None
-    assistance: list[Assistance]
+    assistance: list[Assistance] = Field(max_length=len(Assistance))
     needs_car: bool
     notes: str | None
     volunteer_id: uuid.UUID | None
@@ -150,6 +150,6 @@ class OpenRide(BaseModel):
     ends_at: datetime
     pickup_nil_id: uuid.UUID | None
     dropoff_nil_id: uuid.UUID | None
-    assistance: list[Assistance]
+    assistance: list[Assistance] = Field(max_length=len(Assistance))
     needs_car: bool
     version: Version

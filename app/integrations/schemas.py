@@ -30,7 +30,7 @@ class PartnerClientRead(BaseModel):
     id: uuid.UUID
     name: str
     client_id: str
-    scopes: list[PartnerScope]
+    scopes: list[PartnerScope] = Field(max_length=len(PartnerScope))
     provider_id: uuid.UUID | None
     is_active: bool
     created_at: datetime

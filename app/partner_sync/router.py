@@ -6,7 +6,7 @@ from app.accounts.auth import ListingWriter
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated, error_responses
 from app.partner_sync import service as sync
-from app.partner_sync.schemas import BulkSyncResult, ServiceRead, ServiceSync
+from app.partner_sync.schemas import MAX_BULK_ITEMS, BulkSyncResult, ServiceRead, ServiceSync
 from app.partner_sync.service import BulkTooLarge, InvalidServiceTransition, ProviderNotAccredited, ServiceNotFound
 from app.partner_sync.views import service_views
 from app.routing import api_router, created_at
@@ -61,7 +61,7 @@ async def delete_partner_service(external_id: ExternalId, session: SessionDep, p
                 "application/json": {
                     "schema": {
                         "type": "array",
-                        "maxItems": sync.MAX_BULK_ITEMS,
+                        "maxItems": MAX_BULK_ITEMS,
                         "items": {"type": "object"},
                         "description": "Listings as in the PUT body (ServiceSync) plus `external_id`; each item is "
                         "validated on its own and answered in `items`",

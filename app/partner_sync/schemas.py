@@ -37,6 +37,9 @@ class ServiceSync(ServiceFields):
     status: Literal["draft", "published", "paused"] = "published"
 
 
+MAX_BULK_ITEMS = 1000  # items in one bulk request
+
+
 class ServiceSyncItem(ServiceSync):
     external_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:\-]{1,100}$", max_length=100)]
 
@@ -61,4 +64,4 @@ class BulkSyncResult(BaseModel):
     updated: Count
     unchanged: Count
     errors: Count
-    items: list[SyncItemResult]
+    items: list[SyncItemResult] = Field(max_length=MAX_BULK_ITEMS)

@@ -20,6 +20,7 @@ from app.catalog import service as catalog_service
 from app.errors import AppError, Forbidden, ValidationFailed
 from app.models import AccreditationState, PartnerClient, Provider, Service, ServiceStatus
 from app.partner_sync.schemas import (
+    MAX_BULK_ITEMS,
     BulkSyncResult,
     ServiceSync,
     ServiceSyncItem,
@@ -29,7 +30,6 @@ from app.partner_sync.schemas import (
 from app.providers import access as provider_access
 from app.providers import search_columns
 
-MAX_BULK_ITEMS = 1000
 SyncOutcome = Literal["created", "updated", "unchanged"]
 
 

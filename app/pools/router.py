@@ -14,6 +14,7 @@ from app.pagination import Page, PageParamsDep, Paginated
 from app.pools import membership, offers, service, suggestions
 from app.pools.access import PoolNotFound
 from app.pools.schemas import (
+    MAX_SUGGESTIONS,
     PoolCreate,
     PoolJoin,
     PoolMemberRead,
@@ -53,7 +54,7 @@ async def list_pool_suggestions(
     user: CurrentUser,
     hub_id: Annotated[uuid.UUID | None, Query(description="Operators: one of your hubs (default: all)")] = None,
     category_id: uuid.UUID | None = None,
-    limit: Annotated[int, Query(ge=1, le=100, description="How many groups to return")] = 20,
+    limit: Annotated[int, Query(ge=1, le=MAX_SUGGESTIONS, description="How many groups to return")] = 20,
 ) -> SuggestionList:
     """Groups of compatible open requests open to sharing: for an operator across their hubs' NILs,
     for a citizen around their own requests (others shown only by NIL)."""

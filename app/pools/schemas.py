@@ -5,12 +5,14 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.models import PoolMemberStatus, PoolOfferStatus, PoolScope, PoolState, SplitRule
-from app.schedules import WeeklySlot
+from app.schedules import WeeklySchedule, WeeklySlot
 from app.shared_schemas import CentsTotal, Count, Strict, Version, WeeklyMinutes, trimmed
 
 Title = trimmed(200, min_length=3)
 Cents = Annotated[int, Field(ge=1, le=10_000_000)]
-Members = Annotated[int, Field(ge=2, le=50)]
+MAX_MEMBERS = 50  # households in one pool
+MAX_SUGGESTIONS = 100  # the largest `limit` of GET /v1/pools/suggestions
+Members = Annotated[int, Field(ge=2, le=MAX_MEMBERS)]
 NoticeDays = Annotated[int, Field(ge=0, le=90, description="Notice a leaving household gives, in days")]
 Schedule = Annotated[list[WeeklySlot], Field(min_length=1, max_length=21)]
 
@@ -106,7 +108,7 @@ class PoolRead(BaseModel):
     condominium_id: uuid.UUID | None
     hub_id: uuid.UUID | None
     nil_id: uuid.UUID
-    schedule: list[WeeklySlot]
+    schedule: WeeklySchedule
     weekly_minutes: WeeklyMinutes
     min_members: Members
     max_members: Members
@@ -121,7 +123,8 @@ class PoolRead(BaseModel):
     individual_hourly_cents: Cents | None
     my_membership: MyMembership | None
     shares: list[PoolShare] | None = Field(
-        description="Each household's exact weekly share and saving (for members and coordinators, once priced)"
+        max_length=MAX_MEMBERS,
+        description="Each household's exact weekly share and saving (for members and coordinators, once priced)",
     )
     can_coordinate: bool = Field(description="Whether you may accept offers and close the pool")
     created_at: datetime
@@ -177,11 +180,11 @@ class SuggestionMember(BaseModel):
 
 class PoolSuggestion(BaseModel):
     category_id: uuid.UUID
-    nil_ids: list[uuid.UUID]
+    nil_ids: list[uuid.UUID] = Field(max_length=88)
     condominium_id: uuid.UUID | None = Field(description="When all the requesters live in one condominium")
-    common_schedule: list[WeeklySlot]
+    common_schedule: WeeklySchedule
     common_weekly_minutes: WeeklyMinutes
-    members: list[SuggestionMember]
+    members: list[SuggestionMember] = Field(max_length=MAX_MEMBERS, description="At most a pool's households")
     estimated_price_per_person_cents: CentsTotal | None = Field(
         description="Cheapest per-person price for this group size among shared services of the category "
         "serving the NIL (its price model is estimated_price_model)"
@@ -191,7 +194,9 @@ class PoolSuggestion(BaseModel):
 
 
 class SuggestionList(BaseModel):
-    items: list[PoolSuggestion] = Field(description="The `limit` biggest groups, most minutes in common first")
+    items: list[PoolSuggestion] = Field(
+        max_length=MAX_SUGGESTIONS, description="The `limit` biggest groups, most minutes in common first"
+    )
     total: Count = Field(description="How many groups were found in all")
     max_distance_km: float
     min_overlap_minutes: WeeklyMinutes

@@ -26,6 +26,7 @@ from app.models import PoolScope, Role, User
 from app.pools import access, suggestion_tokens
 from app.pools import repository as repo
 from app.pools.access import Viewer
+from app.pools.schemas import MAX_MEMBERS
 from app.schedules import Span, WeeklySlot, intersect, slots_of, spans_of, total_minutes
 
 
@@ -105,6 +106,8 @@ def _grow(seed: SharingRequest, edges, rows, used: set[uuid.UUID], minimum: int)
     group, common = [seed], spans_of(seed.schedule_minutes)
     candidates = sorted(edges.get(seed.id, {}).items(), key=lambda item: (-item[1], str(item[0])))
     for other_id, _ in candidates:
+        if len(group) == MAX_MEMBERS:  # a bigger group could never become one pool
+            break
         other = rows.get(other_id)
         if other is None or other_id in used or other.citizen_id in {r.citizen_id for r in group}:
             continue

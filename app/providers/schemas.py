@@ -88,7 +88,7 @@ class ServiceProvider(BaseModel):
     display_name: str
     kind: ProviderKind
     rating_average: float | None
-    badges: list[VerificationKind]
+    badges: list[VerificationKind] = Field(max_length=len(VerificationKind), description="One per kind held")
 
 
 class ContactsRead(BaseModel):
@@ -117,12 +117,12 @@ class ProviderRead(BaseModel):
     legal_name: str | None = Field(description="Organisations only")
     description: str
     nil_id: uuid.UUID | None
-    zones_served: list[uuid.UUID]
-    languages: list[str]
+    zones_served: list[uuid.UUID] = Field(max_length=97)
+    languages: list[str] = Field(max_length=20)
     logo_url: str | None
     contacts: ContactsRead | None = Field(description="Public contacts of organisations; never of individuals")
     accreditation_state: AccreditationState
-    badges: list[BadgeRead]
+    badges: list[BadgeRead] = Field(max_length=len(VerificationKind), description="One per kind held")
     rating_average: float | None
     rating_count: Count
     created_at: datetime

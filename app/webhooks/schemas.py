@@ -44,7 +44,7 @@ class WebhookUpdate(BaseModel):
 class WebhookRead(BaseModel):
     id: uuid.UUID
     url: str
-    event_types: list[str]
+    event_types: list[str] = Field(max_length=50)
     description: str | None
     status: WebhookStatus
     consecutive_failures: Count

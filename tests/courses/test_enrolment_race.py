@@ -5,7 +5,6 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.models import Course, CourseEnrolment, Hub, OutboxEvent, User
 from tests.courses.conftest import COURSES_URL, course_body
 from tests.factories import auth_headers, make_hub, make_hub_operator, make_user
+from tests.problem_codes import checked_client
 
 CITIZENS = 8
 CAPACITY = 3
@@ -50,8 +50,7 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[Committed]:
 async def test_eight_concurrent_enrolments_on_three_seats_give_three_seats_and_a_gapless_waitlist(
     engine, committing_app, committed
 ):
-    transport = httpx.ASGITransport(app=committing_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with checked_client(committing_app) as http:
         created = await http.post(
             COURSES_URL,
             json=course_body(committed.hub.id, capacity=CAPACITY),

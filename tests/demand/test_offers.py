@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -38,6 +37,7 @@ from tests.demand.offer_helpers import (
     post_offer,
 )
 from tests.factories import auth_headers, make_provider, make_provider_staff_user, make_service, make_user
+from tests.problem_codes import checked_client
 
 # The 2025 CCNL lavoro domestico hourly minimums (non-live-in), in EUR, as the issue states them.
 CCNL_2025_MINIMUMS = {
@@ -766,8 +766,7 @@ async def race_setup(engine: AsyncEngine) -> AsyncIterator[RaceSetup]:
 
 async def test_two_concurrent_accepts_on_one_request_leave_exactly_one_engagement(engine, committing_app, race_setup):
     as_citizen = auth_headers(race_setup.citizen)
-    transport = httpx.ASGITransport(app=committing_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with checked_client(committing_app) as http:
         request = (await http.post("/v1/requests", json=request_body(), headers=as_citizen)).json()
         ours = {str(p.id) for p in race_setup.providers.values()}
         matches = (await http.get(f"/v1/requests/{request['id']}/matches", headers=as_citizen)).json()["items"]

@@ -20,6 +20,7 @@ from app.config import get_settings
 from app.main import create_app
 from app.models import OutboxEvent, PartnerClient, Provider, Service
 from tests.factories import auth_headers, make_partner_client, make_provider, make_service, make_user, partner_headers
+from tests.problem_codes import checked_client
 
 
 @dataclass
@@ -67,7 +68,7 @@ async def live(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
     """The app on the real engine: each request is its own transaction, as in production."""
     app = create_app(get_settings())
     app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+    async with checked_client(app) as http:
         yield http
     await app.state.rate_limits.close()
 

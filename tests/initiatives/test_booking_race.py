@@ -16,6 +16,7 @@ from app.initiatives.rides import VolunteerBusy
 from app.models import Hub, Initiative, OutboxEvent, Ride, RideStatus, User, Volunteer
 from tests.factories import auth_headers, make_hub, make_hub_operator, make_user
 from tests.initiatives.conftest import at, ride_body, verify_licence
+from tests.problem_codes import checked_client
 
 
 @dataclass
@@ -79,8 +80,7 @@ async def test_concurrent_claims_and_an_assignment_of_overlapping_rides_book_the
     engine, committing_app, committed
 ):
     as_coordinator, as_driver = auth_headers(committed.coordinator), auth_headers(committed.driver)
-    transport = httpx.ASGITransport(app=committing_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with checked_client(committing_app) as http:
         initiative_id, volunteer_id, rides = await overlapping_rides(http, committed)
 
         responses = await asyncio.gather(
@@ -106,8 +106,7 @@ async def test_a_second_booking_of_the_same_person_waits_for_the_first_and_then_
     """The interleaving the lock exists for, made deterministic: booking A holds the person's lock
     (not yet committed) while booking B of an overlapping ride starts. B must wait on that lock,
     not check for clashes before A commits (it would find none and double-book), and then fail."""
-    transport = httpx.ASGITransport(app=committing_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with checked_client(committing_app) as http:
         _, _, rides = await overlapping_rides(http, committed)
     sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 

@@ -4,7 +4,6 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.models import Hub, Notification, OutboxEvent, Pool, PoolMember, User
 from tests.factories import auth_headers, make_hub, make_hub_operator, make_user
 from tests.pools.conftest import POOLS_URL, pool_body
+from tests.problem_codes import checked_client
 
 HOUSEHOLDS = 8
 SEATS = 3
@@ -41,8 +41,7 @@ async def crowd(engine: AsyncEngine) -> AsyncIterator[tuple[User, list[User]]]:
 
 async def test_concurrent_joins_never_exceed_max_members(engine, committing_app, crowd):
     operator, citizens = crowd
-    transport = httpx.ASGITransport(app=committing_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with checked_client(committing_app) as http:
         created = await http.post(POOLS_URL, json=pool_body(max_members=SEATS), headers=auth_headers(operator))
         assert created.status_code == 201, created.text
         pool_id = created.json()["id"]
