@@ -50,14 +50,10 @@ async def test_three_concurrent_migrate_on_an_empty_database_all_succeed_and_app
 
     for code, output in results:
         assert code == 0, output
-    applied = Counter(
-        match for _, output in results for match in re.findall(r"Running upgrade \S* ?-> (\S+),", output)
-    )
+    applied = Counter(match for _, output in results for match in re.findall(r"Running upgrade \S* ?-> (\S+),", output))
     assert applied == Counter(dict.fromkeys(migration_revisions(), 1))
     connection = await database.connect(url)
     try:
-        assert await connection.fetch("SELECT version_num FROM alembic_version") == [
-            (migration_revisions()[0],)
-        ]
+        assert await connection.fetch("SELECT version_num FROM alembic_version") == [(migration_revisions()[0],)]
     finally:
         await connection.close()

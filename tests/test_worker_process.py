@@ -56,9 +56,7 @@ def test_a_worker_on_its_own_serves_its_metrics_on_its_port_and_passes_its_heart
             with contextlib.suppress(httpx.TransportError):
                 rounds = webhook_rounds(httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text)
             time.sleep(0.2)
-        check = subprocess.run(
-            [*command, "--check"], env=env, capture_output=True, text=True, timeout=60
-        )
+        check = subprocess.run([*command, "--check"], env=env, capture_output=True, text=True, timeout=60)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
