@@ -21,6 +21,7 @@ from app.errors import (
     GLOBAL_PROBLEMS,
     PROBLEM_CODES,
     PROBLEM_JSON,
+    PROBLEM_TYPE_PREFIX,
     WRITE_METHODS,
     WRITE_RESPONSES,
     AppError,
@@ -158,7 +159,7 @@ def _example(problem: ProblemType, path: str) -> dict[str, Any]:
     return {
         "summary": problem.meaning or problem.title,
         "value": {
-            "type": f"urn:welfare-di-tutti:problem:{problem.code}",
+            "type": f"{PROBLEM_TYPE_PREFIX}{problem.code}",
             "title": problem.title,
             "status": problem.status,
             "detail": problem.meaning or problem.title,

@@ -8,21 +8,29 @@ format. Nothing internal (trace, SQL, path) is ever rendered.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from app.observability import request_id_var
+from app.observability import REQUEST_ID_MAX_LENGTH, request_id_var
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:welfare-di-tutti:problem:"  # + the code: a problem's `type`
+
+# What every problem's code and title keep to; tests/test_contract.py holds each AppError and each
+# framework problem to these bounds, so the contract's lengths stay true as codes are added.
+PROBLEM_CODE_MAX_LENGTH = 40
+PROBLEM_TITLE_MAX_LENGTH = 40
+CODE_GRAMMAR = "[a-z][a-z0-9_]*"
+ProblemCode = Annotated[str, Field(pattern=f"^{CODE_GRAMMAR}$", max_length=PROBLEM_CODE_MAX_LENGTH)]
 
 
 class FieldError(BaseModel):
     pointer: str = Field(description="JSON Pointer to the offending value within its location")
-    location: str = Field(description="body, query, path, header or cookie")
+    location: str = Field(max_length=len("header"), description="body, query, path, header or cookie")
     detail: str
 
 
@@ -33,13 +41,15 @@ class Problem(BaseModel):
     example each); docs/errors.md catalogues them all.
     """
 
-    type: str
-    title: str
+    type: str = Field(
+        pattern=f"^{PROBLEM_TYPE_PREFIX}{CODE_GRAMMAR}$", max_length=len(PROBLEM_TYPE_PREFIX) + PROBLEM_CODE_MAX_LENGTH
+    )
+    title: str = Field(max_length=PROBLEM_TITLE_MAX_LENGTH)
     status: int = Field(ge=400, le=599)
     detail: str
     instance: str
-    code: str
-    request_id: str | None = None
+    code: ProblemCode
+    request_id: str | None = Field(default=None, max_length=REQUEST_ID_MAX_LENGTH)
     errors: list[FieldError] | None = None
     current_state: str | None = Field(default=None, description="For state conflicts: the current state")
     suggestions: list[str] | None = Field(
@@ -159,7 +169,7 @@ def problem_response(
     **extra: Any,
 ) -> JSONResponse:
     body = {
-        "type": f"urn:welfare-di-tutti:problem:{code}",
+        "type": f"{PROBLEM_TYPE_PREFIX}{code}",
         "title": title,
         "status": status,
         "detail": detail,

@@ -15,7 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.metrics import observe_request
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
+REQUEST_ID_MAX_LENGTH = 64  # a caller's X-Request-ID is kept only up to this length; ours are 32
+_VALID_REQUEST_ID = re.compile(rf"^[A-Za-z0-9._\-]{{1,{REQUEST_ID_MAX_LENGTH}}}$")
 
 
 SECURITY_HEADERS = {

@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from app.accounts.auth import PARTNER_SCOPES
-from app.contract import problem_catalogue, render_errors_doc
-from app.errors import PROBLEM_CODES, PROBLEM_JSON
+from app.contract import _subclasses, problem_catalogue, render_errors_doc
+from app.error_handlers import _HTTP_CODES
+from app.errors import PROBLEM_CODES, PROBLEM_JSON, PROBLEM_TYPE_PREFIX, AppError, Problem
 from app.main import create_app
 from app.models import PartnerScope
 from tests.factories import make_partner_client, partner_headers
@@ -124,6 +125,20 @@ def test_committed_errors_doc_is_the_apps_catalogue():
     committed = ERRORS_DOC.read_text(encoding="utf-8")
 
     assert committed == render_errors_doc(SPEC), "docs/errors.md is out of date: run `make openapi`"
+
+
+def test_every_code_and_title_the_api_can_send_keeps_to_the_problem_schemas_bounds():
+    sent = {(p.code, p.title) for p in problem_catalogue().values()}
+    sent |= {(error.code, error.title) for error in _subclasses(AppError)} | set(_HTTP_CODES.values())
+    sent.add(("http_error", "HTTP Error"))  # app/error_handlers.py's answer to any other HTTP status
+
+    def problem(code: str, title: str) -> dict[str, object]:
+        body = {"type": PROBLEM_TYPE_PREFIX + code, "title": title, "status": 400, "detail": "", "instance": "/"}
+        return body | {"code": code, "request_id": "r" * 64}
+
+    for code, title in sent:
+        Problem.model_validate(problem(code, title))  # a ValidationError names the code out of bounds
+    assert len(sent) > 90
 
 
 def test_every_problem_response_lists_codes_of_its_status_with_one_example_each():
