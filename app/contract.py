@@ -13,7 +13,6 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
-from app.accounts.auth import SCHEME_NAME, current_principal
 from app.contract_bounds import declare_format_bounds
 from app.errors import (
     COMMON_RESPONSES,
@@ -27,6 +26,7 @@ from app.errors import (
     AppError,
     ProblemType,
 )
+from app.principal import SCHEME_NAME, requires_caller
 from app.routing import has_version_field
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -95,7 +95,7 @@ def security_of(route: RouteContext) -> list[dict[str, list[str]]]:
     """`[]` for a public operation (a token, when sent, may only widen what it shows); else the
     scheme, with the partner scopes the route's guards check."""
     calls = dependency_calls(route.dependant)
-    if current_principal not in calls:
+    if not requires_caller(calls):
         return []
     scopes = sorted({call.oauth_scope for call in calls if hasattr(call, "oauth_scope")})
     return [{SCHEME_NAME: scopes}]

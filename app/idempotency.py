@@ -23,11 +23,11 @@ from sqlalchemy import delete, func, text
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.auth import CurrentPrincipal
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, raises
 from app.models import IdempotencyRecord
+from app.principal import AuthenticatedCaller
 
 REPLAYED_HEADERS = ("content-type", "location", "etag")
 # Secrets are shown once and never stored, so a replay shows this placeholder instead.
@@ -70,7 +70,7 @@ async def _request_hash(request: Request) -> str:
 async def idempotency_key(
     request: Request,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: AuthenticatedCaller,
     key: Annotated[
         str | None,
         Header(

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
+from app.accounts.auth import authenticate
 from app.accounts.router import auth_router, me_router, users_router
 from app.admission import Admission
 from app.body_limit import BodyLimitMiddleware
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeout=settings.db.pool_timeout,
     )
     app.state.rate_limits = build_store(settings.redis_url)
+    app.state.authenticate = authenticate  # identity resolves the core's caller (app.principal)
     install_error_handlers(app)
     app.add_middleware(MethodsMiddleware)  # inside CORS: a preflight is CORS's, a plain OPTIONS ours
     app.add_middleware(

@@ -11,9 +11,9 @@ from typing import Any, Protocol, TypeVar
 
 from fastapi import Depends, Request, Response
 
-from app.accounts.auth import CurrentPrincipal
 from app.config import get_settings
 from app.errors import RateLimited, raises
+from app.principal import AuthenticatedCaller
 from app.tokens import parse_basic_credentials
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -175,7 +175,7 @@ async def limit_registration(request: Request, response: Response) -> None:
 
 
 @sends_rate_limit_headers
-async def limit_creation(request: Request, response: Response, principal: CurrentPrincipal) -> None:
+async def limit_creation(request: Request, response: Response, principal: AuthenticatedCaller) -> None:
     settings = get_settings().rate_limit
     if settings.enabled:
         quota = await enforce(

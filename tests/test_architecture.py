@@ -138,14 +138,9 @@ CORE_PACKAGES = {"models", "ops"}
 # The composition roots assemble the product out of every domain, and nothing imports them: the app
 # (routers), the worker (jobs), the CLI (commands) and the demo seed (data written through services).
 COMPOSITION_ROOTS = {"app.main", "app.worker", "app.cli", "app.seed"}
-# Who is calling is what the HTTP core keys on: the idempotency scope, the creation rate limit and the
-# contract's security requirement. These core modules may import the identity context's auth module,
-# and nothing else of a domain (auth imports none of them, so no cycle runs through the core).
-CALLER_AWARE_CORE = {"app.idempotency", "app.ratelimit", "app.contract"}
-CALLER = "app.accounts.auth"
 # A domain's request-side dependencies that routers declare (who is calling; the search filters as
 # query parameters) are part of its HTTP edge: they play the router's role.
-HTTP_EDGE = {CALLER, "app.catalog.search_params"}
+HTTP_EDGE = {"app.accounts.auth", "app.catalog.search_params"}
 # errors.py and the modules split out of it by job (the handlers, the mapping of database failures to
 # 503, the body-size middleware): what a repository may not know, whichever of them it would reach.
 ERROR_MODULES = {"app.errors", "app.error_handlers", "app.database_failures", "app.body_limit"}
@@ -231,13 +226,7 @@ def test_the_platform_core_imports_no_domain():
         if not is_composition(module_name(path)) and (path.parent == APP_DIR or domain_of(path) in CORE_PACKAGES)
     ]
 
-    found = violations(
-        core,
-        lambda path, module: (
-            (domain_of(module) in DOMAINS or is_composition(module))
-            and not (module_name(path) in CALLER_AWARE_CORE and module == CALLER)
-        ),
-    )
+    found = violations(core, lambda path, module: domain_of(module) in DOMAINS or is_composition(module))
 
     assert found == [], "the platform core imports no domain (and no composition root):\n" + "\n".join(found)
 

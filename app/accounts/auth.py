@@ -19,10 +19,10 @@ from app.config import get_settings
 from app.db import SessionDep
 from app.errors import Forbidden, MissingCredentials, NotAuthenticated, raises
 from app.models import PartnerClient, PartnerScope, Role, User
+from app.principal import SCHEME_NAME, authenticates
 from app.tokens import InvalidToken, decode_access_token
 
 TOKEN_URL = "/v1/auth/token"
-SCHEME_NAME = "OAuth2"
 
 # What each partner scope lets a client-credentials token do; the contract lists them in the flow,
 # and every operation guarded by `require_scope` declares the one it needs.
@@ -72,6 +72,8 @@ def _bearer_token(authorization: str | None) -> str | None:
 async def optional_principal(
     request: Request, session: SessionDep, authorization: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal | None:
+    if (known := getattr(request.state, "principal", None)) is not None:
+        return known  # already resolved for this request by `authenticate` (the core's caller)
     token = _bearer_token(authorization)
     if token is None:
         return None
@@ -94,6 +96,7 @@ async def optional_principal(
     return principal
 
 
+@authenticates
 @raises(MissingCredentials)
 async def current_principal(
     principal: Annotated[Principal | None, Depends(optional_principal)],
@@ -101,6 +104,13 @@ async def current_principal(
     if principal is None:
         raise MissingCredentials("Authentication is required.")
     return principal
+
+
+async def authenticate(request: Request, session: SessionDep) -> Principal:
+    """The core's `authenticated_caller` (app.principal), plugged in by app.main: the same checks
+    as `current_principal`, and the same principal for the rest of the request."""
+    principal = await optional_principal(request, session, request.headers.get("Authorization"))
+    return await current_principal(principal)
 
 
 @raises(Forbidden)
