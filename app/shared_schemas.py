@@ -65,6 +65,12 @@ def http_url(max_length: int) -> Any:
     ]
 
 
+def stored(max_length: int) -> Any:
+    """A response string read from a String(max_length) column: the column's length is the bound the
+    contract states (tests/test_response_lengths.py checks each against its column)."""
+    return Annotated[str, Field(max_length=max_length)]
+
+
 # Integers in responses carry the bounds every value the server can send stays within (clients
 # pick their types from them, and the contract check holds responses to them). A stored integer
 # is a PostgreSQL `integer`, so 2^31 - 1 is a hard ceiling; counts and versions never near it.

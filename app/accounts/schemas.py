@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from app.models import Language, Role
-from app.shared_schemas import Count, Phone, Strict, Version, trimmed
+from app.shared_schemas import Count, Phone, Strict, Version, stored, trimmed
 
 Password = Annotated[str, Field(min_length=10, max_length=128, description="10 to 128 characters")]
 FullName = trimmed(200)
@@ -41,9 +41,9 @@ class UserRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    email: str
-    full_name: str
-    phone: str | None
+    email: stored(254)
+    full_name: stored(200)
+    phone: stored(32) | None
     role: Role
     preferred_language: Language
     is_active: bool

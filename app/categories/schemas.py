@@ -2,17 +2,19 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.shared_schemas import stored
+
 
 class CategoryRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    slug: str
+    slug: stored(80)
     parent_id: uuid.UUID | None
-    name_it: str
-    name_en: str
-    description_it: str | None
-    description_en: str | None
+    name_it: stored(120)
+    name_en: stored(120)
+    description_it: stored(500) | None
+    description_en: stored(500) | None
     codes: dict[str, str] = Field(description="Cross-reference codes in other taxonomies")
     is_leaf: bool = Field(description="Only leaves are used on services and requests")
 
@@ -37,6 +39,6 @@ class CategoryDetail(CategoryRead):
 
 class ServiceCategory(BaseModel):
     id: uuid.UUID
-    slug: str
-    name_it: str
-    name_en: str
+    slug: stored(80)
+    name_it: stored(120)
+    name_en: stored(120)

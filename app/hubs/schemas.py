@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from app.schedules import Day, WeeklySchedule, WeeklySlot
-from app.shared_schemas import Count, Phone, PointIn, Strict, Version, http_url, trimmed
+from app.shared_schemas import Count, Phone, PointIn, Strict, Version, http_url, stored, trimmed
 
 Name = trimmed(200, min_length=2)
 Street = trimmed(200, min_length=3)
@@ -47,16 +47,16 @@ class HubUpdate(HubFields):
 
 class HubRead(BaseModel):
     id: uuid.UUID
-    name: str
+    name: stored(200)
     description: str
     address: Address
     point: PointIn
     nil_id: uuid.UUID
     zone_ids: list[uuid.UUID] = Field(max_length=97, description="The NILs this hub serves")
     opening_hours: WeeklySchedule
-    phone: str | None
-    email: str | None
-    website: str | None
+    phone: stored(32) | None
+    email: stored(254) | None
+    website: stored(500) | None
     is_active: bool
     version: Version
     created_at: datetime

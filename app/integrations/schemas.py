@@ -4,7 +4,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.models import PartnerScope
-from app.shared_schemas import Version, trimmed
+from app.shared_schemas import Version, stored, trimmed
 
 
 class PartnerClientCreate(BaseModel):
@@ -28,8 +28,8 @@ class PartnerClientRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    name: str
-    client_id: str
+    name: stored(200)
+    client_id: stored(64)
     scopes: list[PartnerScope] = Field(max_length=len(PartnerScope))
     provider_id: uuid.UUID | None
     is_active: bool

@@ -4,6 +4,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.models import ZoneKind
+from app.shared_schemas import stored
 
 
 class Point(BaseModel):
@@ -17,7 +18,7 @@ class ZoneRead(BaseModel):
     id: uuid.UUID
     kind: ZoneKind
     code: int = Field(ge=1, le=88, description="The city's own number: NIL 1-88 (ID_NIL), Municipio 1-9")
-    name: str
+    name: stored(120)
     parent_id: uuid.UUID | None = Field(description="For a NIL: the Municipio containing its centroid")
     centroid: Point
     area_km2: float
