@@ -8,10 +8,15 @@ from sqlalchemy import Enum, String
 
 from app.accounts.schemas import UserRead
 from app.categories.schemas import CategoryRead, ServiceCategory
+from app.courses.schemas import CourseRead
+from app.demand.schemas import ReviewRead
 from app.hubs.schemas import HubRead
+from app.initiatives.schemas import InitiativeRead
 from app.integrations.schemas import PartnerClientRead
-from app.models import Category, Hub, PartnerClient, User, Zone
+from app.models import Category, Course, Hub, Initiative, Notification, PartnerClient, Pool, Review, User, Zone
 from app.models.base import Base
+from app.notifications.schemas import NotificationRead
+from app.pools.schemas import PoolRead
 from app.zones.schemas import ZoneRead
 
 READ_FROM = [
@@ -21,6 +26,11 @@ READ_FROM = [
     (CategoryRead, Category),
     (ServiceCategory, Category),
     (PartnerClientRead, PartnerClient),
+    (CourseRead, Course),
+    (InitiativeRead, Initiative),
+    (PoolRead, Pool),
+    (ReviewRead, Review),
+    (NotificationRead, Notification),
 ]
 
 

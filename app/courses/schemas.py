@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, StringConstraints, model_validator
 
 from app.models import CourseStatus, EnrolmentStatus
-from app.shared_schemas import Cents, Count, LanguageCode, Strict, Version, trimmed
+from app.shared_schemas import Cents, Count, LanguageCode, Strict, Version, stored, trimmed
 
 Capacity = Annotated[int, Field(ge=1, le=1000)]
 
@@ -63,9 +63,9 @@ class CourseRead(BaseModel):
     id: uuid.UUID
     hub_id: uuid.UUID
     category_id: uuid.UUID
-    title: str
+    title: stored(200)
     description: str
-    language: str
+    language: stored(2)
     price_cents: Cents | None
     is_free: bool
     capacity: Capacity

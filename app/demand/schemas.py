@@ -16,7 +16,7 @@ from app.models import (
     VerificationKind,
 )
 from app.schedules import WeeklySchedule, WeeklySlot
-from app.shared_schemas import Cents, LanguageCode, PointIn, Strict, Version, WeeklyMinutes, trimmed
+from app.shared_schemas import Cents, LanguageCode, PointIn, Strict, Version, WeeklyMinutes, stored, trimmed
 
 Reason = trimmed(500, min_length=3)
 CcnlLevel = Literal["A", "AS", "B", "BS", "C", "CS", "D", "DS"]
@@ -295,8 +295,8 @@ class ReviewRead(BaseModel):
     engagement_id: uuid.UUID
     provider_id: uuid.UUID
     rating: Rating
-    text: str
+    text: stored(2000)
     status: ReviewStatus
-    moderation_reason: str | None
+    moderation_reason: stored(500) | None
     created_at: datetime
     version: Version

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 from app.models import Assistance, CredentialStatus, RideStatus, VolunteerStatus
-from app.shared_schemas import Count, PointIn, Strict, Version, trimmed
+from app.shared_schemas import Count, PointIn, Strict, Version, stored, trimmed
 
 
 def _rfc3339(value: object) -> object:
@@ -32,7 +32,7 @@ class InitiativeCreate(Strict):
 class InitiativeRead(BaseModel):
     id: uuid.UUID
     hub_id: uuid.UUID
-    title: str
+    title: stored(200)
     description: str
     is_active: bool
     volunteers: Count = Field(description="Active volunteers")

@@ -4,11 +4,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.shared_schemas import stored
+
 
 class NotificationRead(BaseModel):
     id: uuid.UUID
-    kind: str = Field(examples=["pool.invitation", "pool.activated", "pool.back_to_forming"])
-    subject_type: str = Field(examples=["pool"])
+    kind: stored(60) = Field(examples=["pool.invitation", "pool.activated", "pool.back_to_forming"])
+    subject_type: stored(40) = Field(examples=["pool"])
     subject_id: uuid.UUID
     data: dict[str, Any]
     created_at: datetime

@@ -6,7 +6,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from app.models import PoolMemberStatus, PoolOfferStatus, PoolScope, PoolState, SplitRule
 from app.schedules import WeeklySchedule, WeeklySlot
-from app.shared_schemas import CentsTotal, Count, Strict, Version, WeeklyMinutes, trimmed
+from app.shared_schemas import CentsTotal, Count, Strict, Version, WeeklyMinutes, stored, trimmed
 
 Title = trimmed(200, min_length=3)
 Cents = Annotated[int, Field(ge=1, le=10_000_000)]
@@ -101,7 +101,7 @@ class MyMembership(BaseModel):
 
 class PoolRead(BaseModel):
     id: uuid.UUID
-    title: str
+    title: stored(200)
     description: str
     category_id: uuid.UUID
     scope: PoolScope
