@@ -7,16 +7,31 @@ from pydantic import BaseModel
 from sqlalchemy import Enum, String
 
 from app.accounts.schemas import UserRead
+from app.catalog.schemas import ServiceRead
 from app.categories.schemas import CategoryRead, ServiceCategory
 from app.courses.schemas import CourseRead
 from app.demand.schemas import ReviewRead
 from app.hubs.schemas import HubRead
 from app.initiatives.schemas import InitiativeRead
 from app.integrations.schemas import PartnerClientRead
-from app.models import Category, Course, Hub, Initiative, Notification, PartnerClient, Pool, Review, User, Zone
+from app.models import (
+    Category,
+    Course,
+    Hub,
+    Initiative,
+    Notification,
+    PartnerClient,
+    Pool,
+    Provider,
+    Review,
+    Service,
+    User,
+    Zone,
+)
 from app.models.base import Base
 from app.notifications.schemas import NotificationRead
 from app.pools.schemas import PoolRead
+from app.providers.schemas import ProviderRead
 from app.zones.schemas import ZoneRead
 
 READ_FROM = [
@@ -31,6 +46,8 @@ READ_FROM = [
     (PoolRead, Pool),
     (ReviewRead, Review),
     (NotificationRead, Notification),
+    (ServiceRead, Service),
+    (ProviderRead, Provider),
 ]
 
 

@@ -8,7 +8,7 @@ from app.categories.schemas import ServiceCategory
 from app.models import Delivery, PriceModel, ServiceStatus
 from app.providers.schemas import ServiceProvider
 from app.schedules import WeeklySchedule, WeeklySlot
-from app.shared_schemas import Cents, LanguageCode, Version, trimmed
+from app.shared_schemas import Cents, LanguageCode, Version, stored, trimmed
 
 Title = trimmed(160, min_length=3)
 GroupPersons = Annotated[int, Field(ge=1, le=50)]
@@ -92,7 +92,7 @@ class ServiceRead(BaseModel):
     id: uuid.UUID
     provider: ServiceProvider
     category: ServiceCategory
-    title: str
+    title: stored(160)
     description: str
     delivery: Delivery
     min_persons: GroupPersons | None
@@ -106,13 +106,13 @@ class ServiceRead(BaseModel):
     coverage_nil_ids: list[uuid.UUID] = Field(max_length=88, description="Every NIL this service reaches")
     availability: WeeklySchedule
     languages: list[str] = Field(max_length=20)
-    accessibility: str | None
+    accessibility: stored(1000) | None
     capacity: Capacity | None
     status: ServiceStatus
     searchable: bool = Field(description="Found by public search: published and the provider accredited")
     published_at: datetime | None
     last_verified_at: datetime | None
-    external_id: str | None
+    external_id: stored(100) | None
     created_at: datetime
     updated_at: datetime
     version: Version

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from app.models import AccreditationState, ProviderKind, StaffRole, VerificationKind, VerificationOutcome
-from app.shared_schemas import Count, LanguageCode, Phone, PointIn, Strict, Version, coded, http_url, trimmed
+from app.shared_schemas import Count, LanguageCode, Phone, PointIn, Strict, Version, coded, http_url, stored, trimmed
 
 Text200 = trimmed(200)
 DisplayName = trimmed(120)
@@ -113,13 +113,13 @@ class PrivateDetails(BaseModel):
 class ProviderRead(BaseModel):
     id: uuid.UUID
     kind: ProviderKind
-    display_name: str
-    legal_name: str | None = Field(description="Organisations only")
+    display_name: stored(120)
+    legal_name: stored(200) | None = Field(description="Organisations only")
     description: str
     nil_id: uuid.UUID | None
     zones_served: list[uuid.UUID] = Field(max_length=97)
     languages: list[str] = Field(max_length=20)
-    logo_url: str | None
+    logo_url: stored(500) | None
     contacts: ContactsRead | None = Field(description="Public contacts of organisations; never of individuals")
     accreditation_state: AccreditationState
     badges: list[BadgeRead] = Field(max_length=len(VerificationKind), description="One per kind held")
