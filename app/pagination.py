@@ -43,7 +43,13 @@ class PageParams:
 
 # What encode_cursor writes: base64url JSON, a dot, a 16-byte base64url HMAC (22 characters). A
 # cursor of this shape may still be refused (400 invalid_cursor): its signature is checked.
-CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,1000}\.[A-Za-z0-9_-]{22}$"
+# The longest key a list sorts by is a 200-character name (hubs, condominiums); written as UTF-8
+# JSON, a character takes at most 6 bytes (a control character's \u escape), so the payload stays
+# under 1,300 bytes and its base64url under 1,734 characters: 2,000 leaves room and no real cursor
+# is ever refused for its length (tests/test_pagination.py builds the worst case).
+CURSOR_BODY_MAX = 2000
+CURSOR_PATTERN = rf"^[A-Za-z0-9_-]{{1,{CURSOR_BODY_MAX}}}\.[A-Za-z0-9_-]{{22}}$"
+CURSOR_MAX_LENGTH = CURSOR_BODY_MAX + 1 + 22
 
 
 @raises(InvalidCursor)  # a cursor is checked when the page is read
@@ -51,7 +57,11 @@ def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_ITEMS, description="Items per page (1-100)")] = 20,
     cursor: Annotated[
         str | None,
-        Query(max_length=1024, pattern=CURSOR_PATTERN, description="Opaque `next_cursor` of the previous page"),
+        Query(
+            max_length=CURSOR_MAX_LENGTH,
+            pattern=CURSOR_PATTERN,
+            description="Opaque `next_cursor` of the previous page",
+        ),
     ] = None,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor)
@@ -106,7 +116,10 @@ def _decode_value(column: Any, raw: Any) -> Any:
 
 
 def encode_cursor(scope: str, values: Sequence[Any]) -> str:
-    payload = json.dumps({"s": scope, "k": [_encode_value(v) for v in values]}, separators=(",", ":"))
+    # UTF-8, not \u escapes: an accented name costs 2 bytes a character instead of 6
+    payload = json.dumps(
+        {"s": scope, "k": [_encode_value(v) for v in values]}, separators=(",", ":"), ensure_ascii=False
+    )
     body = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
     return f"{body}.{_sign(payload.encode())}"
 

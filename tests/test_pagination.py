@@ -1,9 +1,13 @@
 """Keyset pagination: complete, stable walks; bounded page sizes; signed, list-bound cursors."""
 
+import re
+import uuid
+
 import pytest
 
 from app.models import Role
-from tests.factories import auth_headers, make_user
+from app.pagination import CURSOR_MAX_LENGTH, CURSOR_PATTERN, encode_cursor
+from tests.factories import auth_headers, make_hub, make_user
 
 MUNICIPI = 9
 NILS = 88
@@ -147,3 +151,22 @@ async def test_filter_combines_with_cursor_so_nil_pages_hold_only_nils(client):
     assert {item["kind"] for item in items} == {"nil"}
     assert [item["code"] for item in items] == sorted(item["code"] for item in items)
     assert len({item["id"] for item in items}) == NILS
+
+
+@pytest.mark.parametrize("char", ["\u00e8", "\U0001f600", "\x01", '"'])
+def test_the_longest_cursor_a_list_can_write_has_the_published_shape(char):
+    # the longest key any list sorts by: a 200-character name (hubs, condominiums), written with the
+    # character that costs most (2-byte accent, 4-byte emoji, 6-byte control escape, escaped quote)
+    cursor = encode_cursor("x" * 40, [char * 200, uuid.uuid4()])
+
+    assert re.fullmatch(CURSOR_PATTERN, cursor)
+    assert len(cursor) <= CURSOR_MAX_LENGTH
+
+
+async def test_walking_hubs_past_names_of_200_accented_characters_returns_each_once(client, session):
+    names = [letter * 200 for letter in ("\u00c0", "\u00c8", "\u00cc")]  # À..., È..., Ì...
+    created = {(await make_hub(session, name=name)).id for name in names}
+
+    walked = await walk(client, "/v1/hubs", limit=1)
+
+    assert [hub["name"] for hub in walked if uuid.UUID(hub["id"]) in created] == names
