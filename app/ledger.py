@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import AuditEntry, Notification, OutboxEvent
+from app.notification_kinds import kind as notification_kind
 from app.observability import request_id_var
 
 
@@ -88,7 +89,9 @@ def notify(
     subject_id: uuid.UUID,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Tell these people about `subject` in their notifications (each person once)."""
+    """Tell these people about `subject` in their notifications (each person once). `kind` must be
+    listed in `app.notification_kinds`."""
+    notification_kind(kind)
     now = datetime.now(UTC)
     session.add_all(
         Notification(
