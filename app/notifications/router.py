@@ -3,6 +3,7 @@ import uuid
 from app.accounts.auth import CurrentUser
 from app.db import SessionDep
 from app.errors import NotAuthenticated, error_responses
+from app.languages import AcceptLanguage
 from app.notifications import service as notification_service
 from app.notifications.schemas import NotificationRead
 from app.notifications.views import notification_views
@@ -15,11 +16,17 @@ router = api_router(prefix="/me/notifications", tags=["notifications"])
 
 @router.get("", response_model=Page[NotificationRead], responses=error_responses(NotAuthenticated))
 async def list_notifications(
-    session: SessionDep, user: CurrentUser, page: PageParamsDep, unread: bool | None = None
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageParamsDep,
+    language: AcceptLanguage,
+    unread: bool | None = None,
 ) -> Paginated[NotificationRead]:
-    """Your notifications, newest first (`unread=true` for the badge count's list)."""
+    """Your notifications, newest first (`unread=true` for the badge count's list); titles in
+    Accept-Language's language, else your account's."""
     found = await notification_service.list_notifications(session, user, page, unread=unread)
-    return found.with_items(await notification_views(session, found.items))
+    views = await notification_views(session, found.items, language=language or user.preferred_language)
+    return found.with_items(views)
 
 
 @router.post(
@@ -28,8 +35,8 @@ async def list_notifications(
     responses=error_responses(NotAuthenticated, notification_service.NotificationNotFound),
 )
 async def mark_notification_read(
-    notification_id: uuid.UUID, session: SessionDep, user: CurrentUser
+    notification_id: uuid.UUID, session: SessionDep, user: CurrentUser, language: AcceptLanguage
 ) -> NotificationRead:
     """Mark one of your notifications read (again is harmless)."""
     notification = await notification_service.mark_read(session, user, notification_id)
-    return await one(notification_views(session, [notification]))
+    return await one(notification_views(session, [notification], language=language or user.preferred_language))
