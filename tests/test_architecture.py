@@ -128,6 +128,7 @@ CONTEXTS: dict[str, tuple[str, ...]] = {
     "supply": ("zones", "categories", "providers", "catalog", "integrations", "partner_sync", "hsds"),
     "demand": ("demand",),
     "sharing and community": ("pools", "condominiums", "hubs", "courses", "initiatives"),
+    "conversations": ("conversations",),
     "money and integration": ("events", "webhooks", "notifications"),
 }
 RANK = {domain: rank for rank, domains in enumerate(CONTEXTS.values()) for domain in domains}
