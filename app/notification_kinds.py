@@ -57,7 +57,94 @@ _KINDS: tuple[NotificationKind, ...] = (
     K("pool.closed", "pool", "the pool's households", "Il gruppo è chiuso", "Your pool has closed"),
     # --- demand: requests, offers, engagements, reviews ------------------------------------------
     # --- supply: accreditation and verifications -------------------------------------------------
+    # The city's decisions on an application or an accreditation (not the provider's own submit or
+    # withdraw: its staff made those).
+    K(
+        "provider.accredited",
+        "provider",
+        "the provider's staff",
+        "Il vostro ente è accreditato",
+        "Your organisation is accredited",
+    ),
+    K(
+        "provider.changes_requested",
+        "provider",
+        "the provider's staff",
+        "Il Comune chiede modifiche alla domanda di accreditamento",
+        "The city asks for changes to your accreditation application",
+    ),
+    K(
+        "provider.reinstated",
+        "provider",
+        "the provider's staff",
+        "L'accreditamento è di nuovo attivo",
+        "Your accreditation is reinstated",
+    ),
+    K(
+        "provider.suspended",
+        "provider",
+        "the provider's staff",
+        "L'accreditamento è sospeso",
+        "Your accreditation is suspended",
+    ),
+    # The worker, 30 and 7 days before a check that counts as a badge expires (data: threshold).
+    K(
+        "verification.expiring",
+        "verification",
+        "the provider's staff",
+        "Una verifica sta per scadere",
+        "A verification is about to expire",
+    ),
     # --- community: courses and rides ------------------------------------------------------------
+    K(
+        "course.cancelled",
+        "course",
+        "the people enrolled or waitlisted",
+        "Il corso è stato annullato",
+        "The course has been cancelled",
+    ),
+    K(
+        "enrolment.cancelled",
+        "enrolment",
+        "the person, when the hub's operators cancel their enrolment",
+        "La tua iscrizione è stata annullata",
+        "Your enrolment has been cancelled",
+    ),
+    K(
+        "enrolment.confirmed",
+        "enrolment",
+        "the person who enrolled and got a seat (their booking receipt)",
+        "Iscrizione confermata",
+        "Enrolment confirmed",
+    ),
+    K(
+        "enrolment.promoted",
+        "enrolment",
+        "the person moved from the waitlist to a seat",
+        "Si è liberato un posto per te nel corso",
+        "A seat freed up: you are enrolled",
+    ),
+    K(
+        "ride.assigned",
+        "ride",
+        "the requester and the volunteer a coordinator assigned",
+        "Accompagnamento assegnato",
+        "Ride assigned",
+    ),
+    K(
+        "ride.cancelled",
+        "ride",
+        "the requester and the assigned volunteer, but not whoever cancelled",
+        "Accompagnamento annullato",
+        "Ride cancelled",
+    ),
+    K(
+        "ride.claimed",
+        "ride",
+        "the requester, when a volunteer takes their ride",
+        "Un volontario ha preso in carico il tuo accompagnamento",
+        "A volunteer has taken your ride",
+    ),
     # --- conversations ---------------------------------------------------------------------------
 )
 

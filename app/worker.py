@@ -1,8 +1,9 @@
 """Background worker: periodic housekeeping over PostgreSQL (`python -m app.worker`).
 
 Each sweep expires open requests past their validity (and closes their pending offers), prunes
-idempotency records past their retention and refresh tokens past expiry, and ends pool memberships
-and pool closings whose notice ran out. A sweep runs at start and every
+idempotency records past their retention and refresh tokens past expiry, ends pool memberships
+and pool closings whose notice ran out, and sends the reminders due before deadlines (once each,
+however many workers sweep: app/reminders.py). A sweep runs at start and every
 WORKER__SWEEP_INTERVAL_SECONDS, each in its own short transaction; several workers may run at once
 (deletes are idempotent).
 
@@ -27,7 +28,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app import heartbeat
+from app import heartbeat, reminders
 from app.config import get_settings
 from app.db import build_engine, build_sessionmaker
 from app.demand import requests as demand_requests
@@ -43,6 +44,7 @@ from app.metrics import (
 from app.models import RefreshToken
 from app.observability import configure_logging
 from app.pools import membership as pool_membership
+from app.providers import tasks as provider_tasks
 from app.webhooks import delivery as webhook_delivery
 from app.worker_process import PARENT_PID_VARIABLE
 
@@ -59,11 +61,15 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
     tokens = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < cutoff))
     expired = await demand_requests.expire_due(session)
     pools = await pool_membership.sweep(session)
+    # Reminders before deadlines, each sent once however many workers sweep (app/reminders.py).
+    verifications = await provider_tasks.remind_expiring_verifications(session)
     return {
         "idempotency_records": idempotency,
         "refresh_tokens": cast(CursorResult[Any], tokens).rowcount or 0,
         "requests_expired": expired,
         **pools,
+        "verifications_reminded": verifications,
+        "reminders_pruned": await reminders.prune(session, datetime.now(UTC)),
     }
 
 

@@ -184,10 +184,14 @@ async def cancel_course(
     await _require_published(course)
     now = datetime.now(UTC)
     course.status, course.cancelled_at = CourseStatus.cancelled, now
-    for enrolment in await repo.live_enrolments(session, course.id):
+    live = await repo.live_enrolments(session, course.id)
+    for enrolment in live:
         _cancel(session, user, course, enrolment, now, reason="course_cancelled")
     await session.flush()
     _event(session, user, "course.cancelled", course)
+    # Everyone who held a seat or waited for one; the operator who cancelled knows.
+    people = [e.citizen_id for e in live if e.citizen_id != user.id]
+    _tell(session, people, "course.cancelled", course, "course", course.id)
     return course
 
 
@@ -215,7 +219,27 @@ async def enrol(session: AsyncSession, user: User, course_id: uuid.UUID) -> Cour
     session.add(enrolment)
     await session.flush()
     _event(session, user, "course.enrolment.created", course, enrolment_id=enrolment.id, status=enrolment.status.value)
+    if seat:  # a booking receipt (dates, place) people keep, though they just enrolled themselves
+        _tell(session, [user.id], "enrolment.confirmed", course, "enrolment", enrolment.id)
     return enrolment
+
+
+def _tell(
+    session: AsyncSession, people: list[uuid.UUID], kind: str, course: Course, subject_type: str, subject_id: uuid.UUID
+) -> None:
+    ledger.notify(
+        session,
+        people,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        data={
+            "course_id": str(course.id),
+            "hub_id": str(course.hub_id),
+            "title": course.title,
+            "starts_at": course.starts_at.isoformat(),
+        },
+    )
 
 
 def _cancel(
@@ -240,6 +264,7 @@ async def _promote(session: AsyncSession, actor: User, course: Course) -> None:
     for enrolment in await repo.first_waiting(session, course.id, limit=free):
         enrolment.status, enrolment.enrolled_at, enrolment.promoted_at = EnrolmentStatus.enrolled, now, now
         _event(session, actor, "course.enrolment.promoted", course, enrolment_id=enrolment.id)
+        _tell(session, [enrolment.citizen_id], "enrolment.promoted", course, "enrolment", enrolment.id)
     await session.flush()
 
 
@@ -270,14 +295,10 @@ async def cancel_enrolment(
     ensure_version(enrolment, if_match)
     if enrolment.status == EnrolmentStatus.cancelled:
         raise InvalidEnrolmentTransition("The enrolment is already cancelled.", current_state="cancelled")
-    _cancel(
-        session,
-        user,
-        course,
-        enrolment,
-        datetime.now(UTC),
-        reason="by_citizen" if user.id == enrolment.citizen_id else "by_operator",
-    )
+    by_citizen = user.id == enrolment.citizen_id
+    _cancel(session, user, course, enrolment, datetime.now(UTC), reason="by_citizen" if by_citizen else "by_operator")
+    if not by_citizen:  # the hub cancelled someone's seat: they must hear it (their own cancel they know)
+        _tell(session, [enrolment.citizen_id], "enrolment.cancelled", course, "enrolment", enrolment.id)
     await session.flush()
     await _promote(session, user, course)
     return enrolment

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import ledger
 from app.concurrency import ensure_version
 from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.initiatives import repository as repo
@@ -207,7 +208,27 @@ async def _book(
     ride.assigned_at, ride.assigned_by_id = now, actor.id
     await session.flush()
     record(session, actor, event, "ride", ride.id, volunteer_id=volunteer.id)
+    # Assigned: the requester and the volunteer the coordinator chose; claimed: the requester (the
+    # volunteer took it). The actor is left out either way: they know what they just did.
+    _tell(session, actor, ride, event, [ride.requester_id, volunteer.user_id])
     return ride
+
+
+def _tell(session: AsyncSession, actor: User, ride: Ride, kind: str, people: list[uuid.UUID]) -> None:
+    """No names or addresses in the data: the ride's response shows them to whom it may."""
+    ledger.notify(
+        session,
+        [person for person in people if person != actor.id],
+        kind=kind,
+        subject_type="ride",
+        subject_id=ride.id,
+        data={
+            "initiative_id": str(ride.initiative_id),
+            "status": ride.status.value,
+            "starts_at": ride.starts_at.isoformat(),
+            "ends_at": ride.ends_at.isoformat(),
+        },
+    )
 
 
 async def assign(
@@ -261,7 +282,13 @@ async def cancel(
     ensure_version(ride, if_match)
     if ride.status not in (RideStatus.requested, RideStatus.assigned):
         raise InvalidRideTransition(f"The ride is {ride.status.value}.", current_state=ride.status.value)
+    was_assigned = ride.status == RideStatus.assigned
     ride.status, ride.cancelled_at, ride.cancel_reason = RideStatus.cancelled, datetime.now(UTC), reason
     await session.flush()
     record(session, user, "ride.cancelled", "ride", ride.id, by=viewer)
+    people = [ride.requester_id]
+    if was_assigned and ride.volunteer_id is not None:  # a volunteer who was booked is freed: tell them
+        volunteer = await repo.get_volunteer(session, ride.volunteer_id)
+        people += [volunteer.user_id] if volunteer is not None else []
+    _tell(session, user, ride, "ride.cancelled", people)
     return ride, viewer

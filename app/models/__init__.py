@@ -31,7 +31,7 @@ from app.models.initiative import (
     VolunteerStatus,
 )
 from app.models.ledger import AuditEntry, OutboxEvent
-from app.models.notification import Notification
+from app.models.notification import Notification, ReminderSent
 from app.models.partner import PartnerClient, PartnerScope
 from app.models.pool import (
     Pool,
@@ -102,6 +102,7 @@ __all__ = [
     "ProviderKind",
     "ProviderStaff",
     "RefreshToken",
+    "ReminderSent",
     "RequestInvitation",
     "RequestMode",
     "RequestStatus",

@@ -161,6 +161,8 @@ class Offer(UUIDPk, Timestamps, Versioned, Base):
             unique=True,
             postgresql_where="status = 'pending'",
         ),
+        # The worker's reminder before a pending offer lapses (app/demand/tasks.py): a range scan.
+        Index("ix_offer_pending_valid_until", "valid_until", postgresql_where="status = 'pending'"),
     )
 
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("demand_request.id", ondelete="CASCADE"))

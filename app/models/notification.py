@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,3 +23,19 @@ class Notification(UUIDPk, Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+
+class ReminderSent(Base):
+    """A reminder the worker has sent: at most one per (kind, subject, threshold, deadline), held by
+    the primary key and claimed with INSERT ... ON CONFLICT DO NOTHING in the transaction that writes
+    its notifications (app/reminders.py), so several workers sweeping at once never send it twice.
+    A moved deadline (a request extended) is a new key: its reminders come again."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (Index("ix_reminder_sent_due_at", "due_at"),)  # pruning once the deadline has passed
+
+    kind: Mapped[str] = mapped_column(String(60), primary_key=True)
+    subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    threshold: Mapped[str] = mapped_column(String(8), primary_key=True)  # "30d", "7d", "24h"
+    due_at: Mapped[datetime] = mapped_column(primary_key=True)  # the deadline the reminder was for
+    sent_at: Mapped[datetime] = mapped_column(server_default=func.now())

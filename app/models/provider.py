@@ -121,7 +121,15 @@ class Verification(UUIDPk, Base):
     """A check made on a provider by the city or a hub. Badges derive from these (see catalog)."""
 
     __tablename__ = "verification"
-    __table_args__ = (Index("ix_verification_provider_kind", "provider_id", "kind", "verified_at"),)
+    __table_args__ = (
+        Index("ix_verification_provider_kind", "provider_id", "kind", "verified_at"),
+        # The worker's reminders before a badge expires (app/providers/tasks.py): a range scan.
+        Index(
+            "ix_verification_expiring",
+            "expires_at",
+            postgresql_where="outcome = 'passed' AND expires_at IS NOT NULL",
+        ),
+    )
 
     provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("provider.id", ondelete="CASCADE"))
     kind: Mapped[VerificationKind] = mapped_column(Enum(VerificationKind, name="verification_kind"))

@@ -49,6 +49,15 @@ TRANSITIONS: dict[Action, tuple[frozenset[AccreditationState], AccreditationStat
     Action.withdraw: (frozenset(set(S) - {S.withdrawn}), S.withdrawn, "provider"),
 }
 
+# The city's decisions, each told to the provider's staff (notification kind). Submitting and
+# withdrawing are the provider's own acts: its staff made them and see them in the history.
+DECISIONS: dict[Action, str] = {
+    Action.request_changes: "provider.changes_requested",
+    Action.accredit: "provider.accredited",
+    Action.suspend: "provider.suspended",
+    Action.reinstate: "provider.reinstated",
+}
+
 
 class InvalidAccreditationTransition(InvalidTransition):
     pass
@@ -96,9 +105,25 @@ async def transition(
         aggregate_id=provider.id,
         payload={"provider_id": str(provider.id), "from": from_state.value, "to": to_state.value},
     )
+    if action in DECISIONS:
+        await _tell_staff(session, user, provider, DECISIONS[action], reason)
     await session.flush()
     await search_columns.reindex_services_of(session, provider)
     return provider
+
+
+async def _tell_staff(session: AsyncSession, actor: User, provider: Provider, kind: str, reason: str) -> None:
+    """The staff read the city's reason in the accreditation history too, so it travels with the
+    notification (what to change, why suspended). The actor is never told of their own act."""
+    staff = (await repo.staff_user_ids(session, [provider.id])).get(provider.id, [])
+    ledger.notify(
+        session,
+        [user_id for user_id in staff if user_id != actor.id],
+        kind=kind,
+        subject_type="provider",
+        subject_id=provider.id,
+        data={"display_name": provider.display_name, "state": provider.accreditation_state.value, "reason": reason},
+    )
 
 
 async def history(

@@ -7,6 +7,7 @@ from sqlalchemy.orm import aliased
 
 from app.db import locked
 from app.models import (
+    AccreditationState,
     AccreditationTransition,
     Provider,
     ProviderStaff,
@@ -133,3 +134,50 @@ async def providers_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uu
     if not ids:
         return {}
     return {p.id: p for p in (await session.scalars(select(Provider).where(Provider.id.in_(ids)))).all()}
+
+
+async def staff_user_ids(session: AsyncSession, provider_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """provider id → the user ids of its staff (every role), in one query: who hears of its news."""
+    if not provider_ids:
+        return {}
+    rows = await session.execute(
+        select(ProviderStaff.provider_id, ProviderStaff.user_id)
+        .where(ProviderStaff.provider_id.in_(provider_ids))
+        .order_by(ProviderStaff.provider_id, ProviderStaff.user_id)
+    )
+    staff: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for provider_id, user_id in rows:
+        staff.setdefault(provider_id, []).append(user_id)
+    return staff
+
+
+def expiring_badges(after: datetime, until: datetime) -> Select[uuid.UUID, datetime | None]:
+    """(id, expires_at) of the verifications that count as a badge now and expire in (after,
+    until]: passed, not replaced by a later check of their kind (a renewal or a failed check), of a
+    provider that has not withdrawn. Backed by the partial index on expires_at of passed checks."""
+    later = aliased(Verification)
+    return (
+        select(Verification.id, Verification.expires_at)
+        .join(Provider, Provider.id == Verification.provider_id)
+        .where(
+            Verification.outcome == VerificationOutcome.passed,
+            Verification.expires_at.is_not(None),
+            Verification.expires_at > after,
+            Verification.expires_at <= until,
+            Provider.accreditation_state != AccreditationState.withdrawn,
+            ~exists().where(
+                later.provider_id == Verification.provider_id,
+                later.kind == Verification.kind,
+                or_(
+                    later.verified_at > Verification.verified_at,
+                    and_(later.verified_at == Verification.verified_at, later.created_at > Verification.created_at),
+                ),
+            ),
+        )
+    )
+
+
+async def verifications_by_id(session: AsyncSession, ids: list[uuid.UUID]) -> list[Verification]:
+    if not ids:
+        return []
+    return list((await session.scalars(select(Verification).where(Verification.id.in_(ids)))).all())

@@ -1,0 +1,212 @@
+"""The worker's reminders before deadlines: who is told, at which threshold, and only once.
+
+Sweeps run at a chosen `now` (the clock moved forward) on the test's transaction; the last test
+runs two real sweeps at once on committed rows to show the once-only guarantee is the database's.
+"""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app import reminders, worker
+from app.models import AccreditationState, Notification, Provider, ReminderSent, StaffRole, User, Verification
+from app.models import VerificationKind as VK
+from app.models import VerificationOutcome as VO
+from app.providers import tasks as provider_tasks
+from tests.factories import add_provider_staff, make_provider, make_provider_staff_user, make_verification
+from tests.notifications.lifecycle import Told, watch
+
+NOW = datetime.now(UTC)
+EXPIRING = "verification.expiring"
+
+
+@pytest.fixture
+async def staffed(session):
+    """A provider with an admin and an operator (both told), and a bystander provider's admin."""
+    owner = await make_provider_staff_user(session)
+    colleague = await make_provider_staff_user(session)
+    provider = await make_provider(session, staff=owner)
+    await add_provider_staff(session, provider, colleague, role=StaffRole.operator)
+    await make_provider(session, staff=await make_provider_staff_user(session))
+    return provider, [owner, colleague]
+
+
+async def sweep_verifications(session: AsyncSession, at: datetime):
+    async with watch(session) as told:
+        await provider_tasks.remind_expiring_verifications(session, at)
+    return told
+
+
+# --- verifications expiring: 30 and 7 days, to the provider's staff -----------------------------------
+
+# (days until the check expires when first swept, threshold told or None)
+FIRST_SWEEP = [
+    (45, None),  # not yet
+    (30.5, None),
+    (29, "30d"),
+    (8, "30d"),
+    (6.9, "7d"),  # first seen inside the 7-day window: the nearer deadline only
+    (0.5, "7d"),
+]
+
+
+@pytest.mark.parametrize(("days", "threshold"), FIRST_SWEEP)
+async def test_a_badge_expiring_soon_reminds_the_staff_at_its_threshold(session, staffed, days, threshold):
+    provider, staff = staffed
+    check = await make_verification(
+        session, provider, verified_at=NOW - timedelta(days=300), expires_at=NOW + timedelta(days=days)
+    )
+
+    told = await sweep_verifications(session, NOW)
+
+    await told.exactly(*([Told(person, EXPIRING, subject_id=check.id) for person in staff] if threshold else []))
+    if threshold:
+        assert told.data(staff[0], EXPIRING) == {
+            "provider_id": str(provider.id),
+            "verification_kind": "identity",
+            "expires_at": check.expires_at.isoformat(),
+            "threshold": threshold,
+        }
+
+
+async def test_each_threshold_is_told_once_however_often_the_worker_sweeps(session, staffed):
+    provider, staff = staffed
+    check = await make_verification(session, provider, expires_at=NOW + timedelta(days=20))
+
+    first = await sweep_verifications(session, NOW)
+    again = await sweep_verifications(session, NOW + timedelta(minutes=1))
+    week_before = await sweep_verifications(session, NOW + timedelta(days=13, hours=1))
+    later = await sweep_verifications(session, NOW + timedelta(days=15))
+    expired = await sweep_verifications(session, NOW + timedelta(days=21))
+
+    await first.exactly(*(Told(person, EXPIRING, subject_id=check.id) for person in staff))
+    await again.exactly()
+    await week_before.exactly(*(Told(person, EXPIRING, subject_id=check.id) for person in staff))
+    assert week_before.data(staff[1], EXPIRING)["threshold"] == "7d"
+    await later.exactly()
+    await expired.exactly()
+
+
+async def test_checks_that_no_longer_count_as_a_badge_are_not_reminded(session, staffed):
+    provider, _ = staffed
+    soon = NOW + timedelta(days=10)
+    old = NOW - timedelta(days=300)
+    await make_verification(session, provider, kind=VK.insurance, outcome=VO.failed, verified_at=old, expires_at=soon)
+    await make_verification(session, provider, kind=VK.identity, verified_at=old, expires_at=soon)  # renewed below
+    await make_verification(session, provider, kind=VK.identity, expires_at=NOW + timedelta(days=400))
+    await make_verification(session, provider, kind=VK.references, verified_at=old)  # never expires
+    await make_verification(session, provider, kind=VK.qualification, verified_at=old, expires_at=NOW - timedelta(1))
+    gone = await make_provider(
+        session, state=AccreditationState.withdrawn, staff=await make_provider_staff_user(session)
+    )
+    await make_verification(session, gone, verified_at=old, expires_at=soon)
+
+    told = await sweep_verifications(session, NOW)
+
+    await told.exactly()
+
+
+async def test_the_worker_sweep_sends_the_reminders_and_counts_them(client, session, staffed):
+    provider, staff = staffed
+    check = await make_verification(session, provider, expires_at=datetime.now(UTC) + timedelta(days=3))
+
+    async with watch(session) as told:
+        swept = await worker.sweep(session)
+
+    assert swept["verifications_reminded"] == 1
+    await told.exactly(*(Told(person, EXPIRING, check.id, "it") for person in staff), client=client)
+
+
+async def test_reminders_are_forgotten_a_day_after_their_deadline(session, staffed):
+    provider, _ = staffed
+    check = await make_verification(session, provider, expires_at=NOW + timedelta(days=3))
+    await provider_tasks.remind_expiring_verifications(session, NOW)
+    kept = select(func.count()).select_from(ReminderSent).where(ReminderSent.subject_id == check.id)
+
+    await reminders.prune(session, NOW + timedelta(days=3, hours=23))
+    before_a_day = await session.scalar(kept)
+    await reminders.prune(session, NOW + timedelta(days=4, minutes=1))
+    after_a_day = await session.scalar(kept)
+
+    assert (before_a_day, after_a_day) == (1, 0)
+
+
+# --- once, with several workers sweeping at the same time ------------------------------------------------
+
+
+@dataclass
+class Committed:
+    staff: list[User]
+    verification: Verification
+
+
+@pytest.fixture
+async def committed(engine: AsyncEngine) -> AsyncIterator[Committed]:
+    """A committed provider with two staff and a check expiring in 5 days; all deleted afterwards."""
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    tag = uuid.uuid4().hex[:8]
+    async with sessions() as setup:
+        staff = [await make_provider_staff_user(setup, email=f"remind.{n}.{tag}@example.org") for n in range(2)]
+        provider = await make_provider(setup, staff=staff[0])
+        await add_provider_staff(setup, provider, staff[1], role=StaffRole.operator)
+        check = await make_verification(setup, provider, expires_at=datetime.now(UTC) + timedelta(days=5))
+        await setup.commit()
+    yield Committed(staff, check)
+    async with sessions() as cleanup:
+        await cleanup.execute(delete(ReminderSent).where(ReminderSent.subject_id == check.id))
+        await cleanup.execute(delete(Provider).where(Provider.id == provider.id))
+        await cleanup.execute(delete(User).where(User.id.in_([s.id for s in staff])))
+        await cleanup.commit()
+
+
+async def test_two_workers_sweeping_at_once_send_each_reminder_once(engine, committed):
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def sweep() -> dict[str, int]:
+        async with sessions() as session, session.begin():
+            return await worker.sweep(session)
+
+    # The first sweep claims the reminder and holds its transaction open; the second one, started
+    # meanwhile, must wait on the first one's uncommitted key, then skip it.
+    async with sessions() as first:
+        async with first.begin():
+            counted_first = await worker.sweep(first)
+            second = asyncio.create_task(sweep())
+            await asyncio.sleep(0.5)
+            waiting = not second.done()
+        counted_second = await second
+    async with sessions() as check:
+        rows = list(
+            await check.execute(
+                select(Notification.user_id, Notification.kind).where(
+                    Notification.subject_id == committed.verification.id
+                )
+            )
+        )
+
+    assert waiting  # the second sweep really ran while the first held its claim
+    assert (counted_first["verifications_reminded"], counted_second["verifications_reminded"]) == (1, 0)
+    assert sorted(rows) == sorted((person.id, EXPIRING) for person in committed.staff)
+
+
+async def test_two_sweeps_racing_freely_still_send_once(engine, committed):
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def sweep() -> int:
+        async with sessions() as session, session.begin():
+            return (await worker.sweep(session))["verifications_reminded"]
+
+    counts = await asyncio.gather(*(sweep() for _ in range(4)))
+    async with sessions() as check:
+        told = await check.scalar(
+            select(func.count()).select_from(Notification).where(Notification.subject_id == committed.verification.id)
+        )
+
+    assert sorted(counts) == [0, 0, 0, 1]
+    assert told == len(committed.staff)
