@@ -31,7 +31,7 @@ from app.models import (
 from app.models.base import Base
 from app.notifications.schemas import NotificationRead
 from app.pools.schemas import PoolRead
-from app.providers.schemas import ProviderRead
+from app.providers.schemas import ProviderRead, ServiceProvider
 from app.zones.schemas import ZoneRead
 
 READ_FROM = [
@@ -48,6 +48,7 @@ READ_FROM = [
     (NotificationRead, Notification),
     (ServiceRead, Service),
     (ProviderRead, Provider),
+    (ServiceProvider, Provider),
 ]
 
 

@@ -176,7 +176,7 @@ async def invite_providers(
 )
 async def create_offer(request_id: uuid.UUID, data: OfferCreate, session: SessionDep, user: CurrentUser) -> OfferRead:
     """Answer a request one was invited to (or an open-mode one in one's categories and zones)."""
-    return await one(offer_views(session, [await offers.create_offer(session, user, request_id, data)]))
+    return await one(offer_views(session, [await offers.create_offer(session, user, request_id, data)], viewer=user))
 
 
 @requests_router.get(
@@ -189,7 +189,7 @@ async def list_offers(
 ) -> Paginated[OfferRead]:
     """Offers on a request: all for its owner, one's own provider's for provider staff."""
     found = await offers.list_offers(session, user, request_id, page)
-    return found.with_items(await offer_views(session, found.items))
+    return found.with_items(await offer_views(session, found.items, viewer=user))
 
 
 OFFER_ACTION = error_responses(
@@ -200,13 +200,17 @@ OFFER_ACTION = error_responses(
 @offers_router.post("/{offer_id}/withdraw", response_model=OfferRead, responses=OFFER_ACTION)
 async def withdraw_offer(offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> OfferRead:
     """Withdraw one's pending offer (provider staff)."""
-    return await one(offer_views(session, [await offers.withdraw_offer(session, user, offer_id, if_match=if_match)]))
+    return await one(
+        offer_views(session, [await offers.withdraw_offer(session, user, offer_id, if_match=if_match)], viewer=user)
+    )
 
 
 @offers_router.post("/{offer_id}/decline", response_model=OfferRead, responses=OFFER_ACTION)
 async def decline_offer(offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> OfferRead:
     """Decline an offer on one's request."""
-    return await one(offer_views(session, [await offers.decline_offer(session, user, offer_id, if_match=if_match)]))
+    return await one(
+        offer_views(session, [await offers.decline_offer(session, user, offer_id, if_match=if_match)], viewer=user)
+    )
 
 
 @offers_router.post(

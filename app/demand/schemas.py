@@ -15,6 +15,7 @@ from app.models import (
     ReviewStatus,
     VerificationKind,
 )
+from app.providers.schemas import ServiceProvider
 from app.schedules import WeeklySchedule, WeeklySlot
 from app.shared_schemas import Cents, LanguageCode, PointIn, Strict, Version, WeeklyMinutes, stored, trimmed
 
@@ -234,16 +235,38 @@ class OfferCreate(Strict):
     valid_until: datetime | None = Field(default=None, description="Default: 7 days from now")
 
 
+class ProposedWorker(BaseModel):
+    """Who would come, as the household may know them before accepting: a first name, never a surname
+    or a contact (the engagement carries the contacts once the household accepts)."""
+
+    first_name: stored(200)
+    badges: list[VerificationKind] = Field(
+        max_length=len(VerificationKind),
+        description=(
+            "The checks that hold for this worker. Verifications are made per provider: an individual "
+            "worker's are their own; an organisation's workers have none of their own on the platform "
+            "yet (the organisation's badges are in `provider`), so this is empty for them."
+        ),
+    )
+
+
 class OfferRead(BaseModel):
     id: uuid.UUID
     request_id: uuid.UUID
     provider_id: uuid.UUID
+    provider: ServiceProvider = Field(description="Who made the offer: no extra call per offer")
     service_id: uuid.UUID | None
     price_cents: Cents
     price_model: PriceModel
     schedule: WeeklySchedule
     message: str
-    proposed_worker_name: str | None
+    proposed_worker_name: stored(200) | None = Field(
+        description=(
+            "As the provider wrote it, for the provider's staff and, once the offer is accepted, for "
+            "the household; before that the household sees the first name only"
+        )
+    )
+    proposed_worker: ProposedWorker | None = Field(description="Set when the provider proposed a worker by name")
     contract_type: ContractType
     ccnl_level: str | None
     weekly_hours: float | None

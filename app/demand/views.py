@@ -15,12 +15,14 @@ from app.demand.schemas import (
     PartyContacts,
     PointIn,
     Preferences,
+    ProposedWorker,
     RequestAddress,
     RequestRead,
     ReviewRead,
 )
-from app.models import DemandRequest, Engagement, Offer, Review
+from app.models import DemandRequest, Engagement, Offer, OfferStatus, ProviderKind, Review, User
 from app.providers import views as provider_views
+from app.providers.schemas import ServiceProvider
 from app.shared_schemas import from_row
 
 
@@ -74,9 +76,48 @@ async def anonymised_request_views(
     ]
 
 
-async def offer_views(session: AsyncSession, offers: Sequence[Offer]) -> list[OfferRead]:
-    """An offer's own columns: its author and the request's owner see the same."""
-    return [from_row(OfferRead, offer) for offer in offers]
+async def offer_views(session: AsyncSession, offers: Sequence[Offer], *, viewer: User) -> list[OfferRead]:
+    """Each offer with who made it (the provider as a listing shows it) and the proposed worker's
+    first name: two queries for the providers, one for the viewer's staff seats, whatever the page.
+
+    The provider's staff see the worker's name as they wrote it; the household (and a hub operator
+    acting for it) sees the first name only until it accepts the offer."""
+    if not offers:
+        return []
+    provider_ids = {offer.provider_id for offer in offers}
+    providers = await provider_views.service_providers(session, provider_ids)
+    authors = await provider_views.staffed_by(session, viewer.id, provider_ids)
+    views = []
+    for offer in offers:
+        provider = providers[offer.provider_id]
+        full_name = offer.provider_id in authors or offer.status == OfferStatus.accepted
+        worker = _proposed_worker(offer.proposed_worker_name, provider)
+        views.append(
+            from_row(
+                OfferRead,
+                offer,
+                provider=provider,
+                proposed_worker_name=offer.proposed_worker_name if full_name or worker is None else worker.first_name,
+                proposed_worker=worker,
+            )
+        )
+    return views
+
+
+def _proposed_worker(name: str | None, provider: ServiceProvider) -> ProposedWorker | None:
+    first_name = first_name_of(name)
+    if first_name is None:
+        return None
+    # An individual provider is the worker: its verifications are theirs. An organisation's workers
+    # are not verified one by one (verifications are per provider), so they carry no badge.
+    badges = provider.badges if provider.kind == ProviderKind.individual else []
+    return ProposedWorker(first_name=first_name, badges=badges)
+
+
+def first_name_of(name: str | None) -> str | None:
+    """The first word of a name as written ("Chiara Bianchi" → "Chiara"); None when there is none."""
+    words = (name or "").replace(",", " ").split()
+    return words[0] if words else None
 
 
 async def review_views(session: AsyncSession, reviews: Sequence[Review]) -> list[ReviewRead]:

@@ -84,10 +84,15 @@ class BadgeRead(BaseModel):
 
 
 class ServiceProvider(BaseModel):
+    """Who a provider is at a glance, wherever a listing names one: a service in the catalogue, an offer."""
+
     id: uuid.UUID
-    display_name: str
+    display_name: stored(120)
     kind: ProviderKind
-    rating_average: float | None
+    rating_average: float | None = Field(
+        description="Bayesian average of the approved reviews, out of 5; null until the first one"
+    )
+    rating_count: Count = Field(description="Approved reviews")
     badges: list[VerificationKind] = Field(max_length=len(VerificationKind), description="One per kind held")
 
 

@@ -112,13 +112,19 @@ async def verification_views(
 
 
 async def service_providers(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ServiceProvider]:
-    """The provider as a service listing shows it (name, kind, rating, current badges), per id."""
+    """The provider as a listing shows it (name, kind, rating and count, current badges), per id:
+    two queries (the providers, their verifications) for any number of them."""
     providers = await repo.providers_by_id(session, set(ids))
     badges = await badge_kinds_by_provider(session, list(providers), datetime.now(UTC))
     return {
         provider_id: from_row(ServiceProvider, p, badges=badges.get(provider_id, []))
         for provider_id, p in providers.items()
     }
+
+
+async def staffed_by(session: AsyncSession, user_id: uuid.UUID, provider_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """The providers among `provider_ids` whose staff `user_id` belongs to (one query)."""
+    return set(await repo.staff_roles_of(session, user_id, list(set(provider_ids))))
 
 
 # (name, e-mail, phone)
