@@ -56,6 +56,21 @@ _KINDS: tuple[NotificationKind, ...] = (
     K("pool.closing", "pool", "the pool's households", "Il gruppo sta per chiudere", "Your pool is closing"),
     K("pool.closed", "pool", "the pool's households", "Il gruppo è chiuso", "Your pool has closed"),
     # --- demand: requests, offers, engagements, reviews ------------------------------------------
+    # reminders (the worker, once each: app/demand/tasks.py), to the household as for a new offer
+    K(
+        "offer.expiring",
+        "offer",
+        "the household (the citizen, and the hub operator acting for them)",
+        "Un'offerta scade entro 24 ore",
+        "An offer expires within 24 hours",
+    ),
+    K(
+        "request.expiring",
+        "request",
+        "the household (the citizen, and the hub operator acting for them)",
+        "La tua richiesta scade tra 3 giorni",
+        "Your request expires in 3 days",
+    ),
     # --- supply: accreditation and verifications -------------------------------------------------
     # The city's decisions on an application or an accreditation (not the provider's own submit or
     # withdraw: its staff made those).

@@ -32,6 +32,7 @@ from app import heartbeat, reminders
 from app.config import get_settings
 from app.db import build_engine, build_sessionmaker
 from app.demand import requests as demand_requests
+from app.demand import tasks as demand_tasks
 from app.idempotency import prune_expired
 from app.metrics import (
     DELIVERIES_PENDING,
@@ -63,12 +64,16 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
     pools = await pool_membership.sweep(session)
     # Reminders before deadlines, each sent once however many workers sweep (app/reminders.py).
     verifications = await provider_tasks.remind_expiring_verifications(session)
+    requests_reminded = await demand_tasks.remind_expiring_requests(session)
+    offers_reminded = await demand_tasks.remind_expiring_offers(session)
     return {
         "idempotency_records": idempotency,
         "refresh_tokens": cast(CursorResult[Any], tokens).rowcount or 0,
         "requests_expired": expired,
         **pools,
         "verifications_reminded": verifications,
+        "requests_reminded": requests_reminded,
+        "offers_reminded": offers_reminded,
         "reminders_pruned": await reminders.prune(session, datetime.now(UTC)),
     }
 

@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -324,3 +324,68 @@ async def expire_pending_offers(
 async def lock_citizen(session: AsyncSession, citizen_id: uuid.UUID) -> None:
     """Serialises a household's request openings, so the open-requests cap holds under concurrency."""
     await session.execute(locked(select(User.id).where(User.id == citizen_id)))
+
+
+# --- the worker's reminders (app/demand/tasks.py) ----------------------------------------------------
+
+
+def requests_expiring(after: datetime, until: datetime, lead: timedelta) -> Select[uuid.UUID, datetime | None]:
+    """(id, valid_until) of open requests expiring in (after, until] that were open for `lead`
+    before their end (whoever opened one for less knows when it ends). ix_demand_request_expiry."""
+    return select(DemandRequest.id, DemandRequest.valid_until).where(
+        DemandRequest.status == RequestStatus.open,
+        DemandRequest.valid_until > after,
+        DemandRequest.valid_until <= until,
+        DemandRequest.opened_at <= DemandRequest.valid_until - lead,
+    )
+
+
+def offers_expiring(after: datetime, until: datetime, lead: timedelta, now: datetime) -> Select[uuid.UUID, datetime]:
+    """(id, valid_until) of pending offers lapsing in (after, until], made at least `lead` before
+    they lapse (a shorter offer's end was in its own notification), on requests still open: an
+    expiring request closes its offers anyway. ix_offer_pending_valid_until."""
+    return (
+        select(Offer.id, Offer.valid_until)
+        .join(DemandRequest, DemandRequest.id == Offer.request_id)
+        .where(
+            Offer.status == OfferStatus.pending,
+            Offer.valid_until > after,
+            Offer.valid_until <= until,
+            Offer.created_at <= Offer.valid_until - lead,
+            DemandRequest.status == RequestStatus.open,
+            DemandRequest.unexpired(now),
+        )
+    )
+
+
+async def requests_with_household(
+    session: AsyncSession, request_ids: list[uuid.UUID]
+) -> list[tuple[DemandRequest, list[uuid.UUID]]]:
+    """Each request with its household, in one query: the citizen, and the hub operator who made the
+    request for them while they still work at a hub serving its NIL (app/demand/notices.py)."""
+    if not request_ids:
+        return []
+    acting = exists().where(
+        HubOperator.user_id == DemandRequest.created_by_id,
+        HubZone.hub_id == HubOperator.hub_id,
+        HubZone.zone_id == DemandRequest.nil_id,
+    )
+    rows = await session.execute(select(DemandRequest, acting).where(DemandRequest.id.in_(request_ids)))
+    found = []
+    for request, operator_acts in rows:
+        people = [request.citizen_id]
+        if operator_acts and request.created_by_id not in (None, request.citizen_id):
+            people.append(request.created_by_id)
+        found.append((request, people))
+    return found
+
+
+async def offers_with_provider_name(session: AsyncSession, offer_ids: list[uuid.UUID]) -> list[tuple[Offer, str]]:
+    if not offer_ids:
+        return []
+    rows = await session.execute(
+        select(Offer, Provider.display_name)
+        .join(Provider, Provider.id == Offer.provider_id)
+        .where(Offer.id.in_(offer_ids))
+    )
+    return [(offer, name) for offer, name in rows]

@@ -137,12 +137,13 @@ async def providers_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uu
 
 
 async def staff_user_ids(session: AsyncSession, provider_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """provider id → the user ids of its staff (every role), in one query: who hears of its news."""
+    """provider id → the active accounts on its staff (every role), in one query: who hears its news."""
     if not provider_ids:
         return {}
     rows = await session.execute(
         select(ProviderStaff.provider_id, ProviderStaff.user_id)
-        .where(ProviderStaff.provider_id.in_(provider_ids))
+        .join(User, User.id == ProviderStaff.user_id)
+        .where(ProviderStaff.provider_id.in_(provider_ids), User.is_active)
         .order_by(ProviderStaff.provider_id, ProviderStaff.user_id)
     )
     staff: dict[uuid.UUID, list[uuid.UUID]] = {}

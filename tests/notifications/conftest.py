@@ -1,1 +1,3 @@
-from tests.pools.conftest import hood  # noqa: F401 - the pool neighbourhood, for the helper's own test
+# The domains' fixtures the lifecycle tables build on.
+from tests.demand.conftest import catalogue, hub_operator  # noqa: F401
+from tests.pools.conftest import hood  # noqa: F401

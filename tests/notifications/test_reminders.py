@@ -4,22 +4,44 @@ Sweeps run at a chosen `now` (the clock moved forward) on the test's transaction
 runs two real sweeps at once on committed rows to show the once-only guarantee is the database's.
 """
 
-import asyncio
+import asyncio  # noqa: I001
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import reminders, worker
-from app.models import AccreditationState, Notification, Provider, ReminderSent, StaffRole, User, Verification
+from app.demand import tasks as demand_tasks
+from app.models import (
+    AccreditationState,
+    DemandRequest,
+    HubOperator,
+    Notification,
+    Provider,
+    ReminderSent,
+    StaffRole,
+    User,
+    Verification,
+)
 from app.models import VerificationKind as VK
 from app.models import VerificationOutcome as VO
 from app.providers import tasks as provider_tasks
-from tests.factories import add_provider_staff, make_provider, make_provider_staff_user, make_verification
+
+from tests.demand.conftest import invite, post_operator_mode_request, post_request
+from tests.demand.offer_helpers import invited_request, make_offer
+from tests.factories import (
+    add_provider_staff,
+    auth_headers,
+    make_hub,
+    make_hub_operator,
+    make_provider,
+    make_provider_staff_user,
+    make_verification,
+)
 from tests.notifications.lifecycle import Told, watch
 
 NOW = datetime.now(UTC)
@@ -135,6 +157,177 @@ async def test_reminders_are_forgotten_a_day_after_their_deadline(session, staff
     after_a_day = await session.scalar(kept)
 
     assert (before_a_day, after_a_day) == (1, 0)
+
+
+# --- demand: a request expiring in 3 days, an offer lapsing within 24 hours, to the household ----------
+
+
+async def sweep_demand(session: AsyncSession, at: datetime):
+    async with watch(session) as told:
+        await demand_tasks.remind_expiring_requests(session, at)
+        await demand_tasks.remind_expiring_offers(session, at)
+    return told
+
+
+async def stored_request(session: AsyncSession, request_id: str) -> DemandRequest:
+    stmt = select(DemandRequest).where(DemandRequest.id == uuid.UUID(request_id))
+    return (await session.scalars(stmt.execution_options(populate_existing=True))).one()
+
+
+async def test_a_request_expiring_in_3_days_reminds_its_citizen_once(client, session, citizen_a, as_citizen_a):
+    request = await post_request(client, as_citizen_a)
+    ends = (await stored_request(session, request["id"])).valid_until
+    assert ends is not None
+
+    early = await sweep_demand(session, ends - timedelta(days=3, hours=1))
+    due = await sweep_demand(session, ends - timedelta(days=2, hours=23))
+    again = await sweep_demand(session, ends - timedelta(days=1))
+
+    await early.exactly()
+    await due.exactly(Told(citizen_a, "request.expiring", request["id"], "it"), client=client)
+    assert due.data(citizen_a, "request.expiring") == {
+        "request_id": request["id"],
+        "category_id": request["category_id"],
+        "valid_until": ends.isoformat(),
+        "threshold": "3d",
+    }
+    await again.exactly()
+
+
+async def test_a_request_opened_for_less_than_3_days_is_not_reminded(client, session, as_citizen_a):
+    request = await post_request(client, as_citizen_a)
+    stored = await stored_request(session, request["id"])
+    assert stored.opened_at is not None
+    await session.execute(
+        update(DemandRequest)
+        .where(DemandRequest.id == stored.id)
+        .values(valid_until=stored.opened_at + timedelta(days=2))
+    )
+
+    told = await sweep_demand(session, stored.opened_at + timedelta(hours=1))
+
+    await told.exactly()
+
+
+async def test_a_closed_request_is_not_reminded(client, session, as_citizen_a):
+    request = await post_request(client, as_citizen_a)
+    ends = (await stored_request(session, request["id"])).valid_until
+    assert ends is not None
+    cancelled = await client.post(
+        f"/v1/requests/{request['id']}/cancel", json={"reason": "Risolto in famiglia"}, headers=as_citizen_a
+    )
+    assert cancelled.status_code == 200, cancelled.text
+
+    told = await sweep_demand(session, ends - timedelta(days=2))
+
+    await told.exactly()
+
+
+async def test_a_request_made_by_an_operator_reminds_the_citizen_and_that_operator(
+    client,
+    session,
+    citizen_a,
+    hub_operator,
+):
+    colleague_elsewhere = await make_hub_operator(session, await make_hub(session, nil_codes=(22,)))  # noqa: F841
+    request = await post_request(
+        client,
+        auth_headers(hub_operator),
+        citizen_id=str(citizen_a.id),
+        consent_note="Consenso raccolto allo sportello",
+    )
+    ends = (await stored_request(session, request["id"])).valid_until
+    assert ends is not None
+
+    told = await sweep_demand(session, ends - timedelta(days=2))
+
+    await told.exactly(
+        Told(citizen_a, "request.expiring", request["id"]), Told(hub_operator, "request.expiring", request["id"])
+    )
+
+
+async def test_an_operator_who_left_the_hub_is_no_longer_reminded(client, session, citizen_a, hub_operator):
+    request = await post_operator_mode_request(client, session, hub_operator, citizen_a)
+    author = (await stored_request(session, request["id"])).created_by_id
+    await session.execute(delete(HubOperator).where(HubOperator.user_id == author))
+    ends = (await stored_request(session, request["id"])).valid_until
+    assert ends is not None
+
+    told = await sweep_demand(session, ends - timedelta(days=2))
+
+    # hub_operator reaches the request through operator mode, not as its author: not told either
+    await told.exactly(Told(citizen_a, "request.expiring", request["id"]))
+
+
+async def test_an_offer_lapsing_within_a_day_reminds_the_household_not_the_provider(
+    client,
+    session,
+    citizen_a,
+    as_citizen_a,
+    catalogue,
+):
+    request = await invited_request(client, as_citizen_a, catalogue, "aurora", "betulla")
+    offer = await make_offer(client, catalogue, "aurora", request["id"])
+    lapses = datetime.fromisoformat(offer["valid_until"])
+
+    early = await sweep_demand(session, lapses - timedelta(hours=25))
+    due = await sweep_demand(session, lapses - timedelta(hours=23))
+    again = await sweep_demand(session, lapses - timedelta(hours=2))
+
+    await early.exactly()
+    await due.exactly(Told(citizen_a, "offer.expiring", offer["id"], "it"), client=client)
+    assert due.data(citizen_a, "offer.expiring") == {
+        "offer_id": offer["id"],
+        "request_id": request["id"],
+        "provider_id": catalogue.provider_id("aurora"),
+        "provider_name": "Aurora Servizi",
+        "valid_until": lapses.isoformat(),
+        "threshold": "24h",
+    }
+    await again.exactly()
+
+
+async def test_an_operator_mode_offer_reminds_the_citizen_and_the_operator_who_made_the_request(
+    client,
+    session,
+    citizen_a,
+    hub_operator,
+    catalogue,
+):
+    request = await post_operator_mode_request(client, session, hub_operator, citizen_a)
+    author = (await stored_request(session, request["id"])).created_by_id
+    assert author is not None
+    invited = await invite(client, auth_headers(hub_operator), request["id"], catalogue.services["aurora_full"])
+    assert invited.status_code == 200, invited.text
+    offer = await make_offer(client, catalogue, "aurora", request["id"])
+
+    told = await sweep_demand(session, datetime.fromisoformat(offer["valid_until"]) - timedelta(hours=12))
+
+    await told.exactly(Told(citizen_a, "offer.expiring", offer["id"]), Told(author, "offer.expiring", offer["id"]))
+
+
+# (what happens to the offer or its request before the sweep): none of these is reminded
+QUIET_OFFERS = ["short-lived", "withdrawn", "request cancelled", "another accepted"]
+
+
+@pytest.mark.parametrize("case", QUIET_OFFERS)
+async def test_offers_that_are_moot_or_just_made_are_not_reminded(client, session, as_citizen_a, catalogue, case):
+    request = await invited_request(client, as_citizen_a, catalogue, "aurora", "betulla")
+    soon = (datetime.now(UTC) + timedelta(hours=20)).isoformat() if case == "short-lived" else None
+    offer = await make_offer(client, catalogue, "aurora", request["id"], valid_until=soon)
+    if case == "withdrawn":
+        done = await client.post(f"/v1/offers/{offer['id']}/withdraw", headers=catalogue.headers("aurora"))
+    elif case == "request cancelled":
+        done = await client.post(f"/v1/requests/{request['id']}/cancel", json={"reason": "Basta"}, headers=as_citizen_a)
+    elif case == "another accepted":
+        other = await make_offer(client, catalogue, "betulla", request["id"])
+        done = await client.post(f"/v1/offers/{other['id']}/accept", headers=as_citizen_a)
+    if case != "short-lived":
+        assert done.status_code in (200, 201), done.text
+
+    told = await sweep_demand(session, datetime.fromisoformat(offer["valid_until"]) - timedelta(hours=2))
+
+    await told.exactly()
 
 
 # --- once, with several workers sweeping at the same time ------------------------------------------------
