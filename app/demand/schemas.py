@@ -263,7 +263,7 @@ class OfferRead(BaseModel):
     proposed_worker_name: stored(200) | None = Field(
         description=(
             "As the provider wrote it, for the provider's staff and, once the offer is accepted, for "
-            "the household; before that the household sees the first name only"
+            "the household; before that the household sees the first name only (null if none was written)"
         )
     )
     proposed_worker: ProposedWorker | None = Field(description="Set when the provider proposed a worker by name")

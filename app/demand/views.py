@@ -1,6 +1,7 @@
 """Demand's responses, built for a whole page at once: one query per related table, whatever the
 page size (the query-count guard in tests/test_query_counts.py holds lists to it)."""
 
+import re
 import uuid
 from collections.abc import Sequence
 
@@ -97,7 +98,7 @@ async def offer_views(session: AsyncSession, offers: Sequence[Offer], *, viewer:
                 OfferRead,
                 offer,
                 provider=provider,
-                proposed_worker_name=offer.proposed_worker_name if full_name or worker is None else worker.first_name,
+                proposed_worker_name=offer.proposed_worker_name if full_name else worker and worker.first_name,
                 proposed_worker=worker,
             )
         )
@@ -114,10 +115,17 @@ def _proposed_worker(name: str | None, provider: ServiceProvider) -> ProposedWor
     return ProposedWorker(first_name=first_name, badges=badges)
 
 
+# A word that can be a first name: letters, with the apostrophes and hyphens names carry
+# (D'Angelo, Anna-Maria). Not a number, an e-mail or a link written into the name field.
+_NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
+
+
 def first_name_of(name: str | None) -> str | None:
-    """The first word of a name as written ("Chiara Bianchi" → "Chiara"); None when there is none."""
-    words = (name or "").replace(",", " ").split()
-    return words[0] if words else None
+    """The first word of a name as written that can be a name ("Chiara Bianchi" → "Chiara",
+    "3391234567 Chiara" → "Chiara"); None when there is none. Before acceptance this is all the
+    household learns of the worker, so nothing that is not a name gets through."""
+    words = [word.strip('.;:!?()"') for word in (name or "").replace(",", " ").split()]
+    return next((word for word in words if _NAME_WORD.fullmatch(word)), None)
 
 
 async def review_views(session: AsyncSession, reviews: Sequence[Review]) -> list[ReviewRead]:

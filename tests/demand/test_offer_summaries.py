@@ -126,6 +126,17 @@ async def test_declining_answers_the_household_with_the_first_name_only(client, 
     assert "Esposito" not in declined.text
 
 
+async def test_a_name_field_holding_no_name_tells_the_household_nothing(client, as_citizen_a, catalogue):
+    request = await invited_request(client, as_citizen_a, catalogue, "aurora")
+    await make_offer(client, catalogue, "aurora", request["id"], proposed_worker_name="+39 339 1234567")
+
+    listed = await client.get(offers_url(request["id"]), headers=as_citizen_a)
+
+    ((offer,),) = [listed.json()["items"]]
+    assert (offer["proposed_worker"], offer["proposed_worker_name"]) == (None, None)
+    assert "1234567" not in listed.text
+
+
 @pytest.mark.parametrize(
     ("written", "first"),
     [
@@ -133,6 +144,16 @@ async def test_declining_answers_the_household_with_the_first_name_only(client, 
         ("Chiara Bianchi", "Chiara"),
         ("  Maria   Luisa Rossi ", "Maria"),
         ("Anna,Verdi", "Anna"),
+        ("Anna-Maria D'Angelo", "Anna-Maria"),
+        ("D'Angelo", "D'Angelo"),
+        ("3391234567 Chiara", "Chiara"),
+        ("+39 339 1234567", None),
+        ("chiara@example.it Chiara", "Chiara"),
+        ("www.chiara.it", None),
+        ("Chiara2", None),
+        ("Zoë", "Zoë"),
+        ("Chiara.", "Chiara"),
+        ("(Chiara) Bianchi", "Chiara"),
         ("", None),
         ("   ", None),
         (None, None),
