@@ -56,7 +56,44 @@ _KINDS: tuple[NotificationKind, ...] = (
     K("pool.closing", "pool", "the pool's households", "Il gruppo sta per chiudere", "Your pool is closing"),
     K("pool.closed", "pool", "the pool's households", "Il gruppo è chiuso", "Your pool has closed"),
     # --- demand: requests, offers, engagements, reviews ------------------------------------------
-    # reminders (the worker, once each: app/demand/tasks.py), to the household as for a new offer
+    # The household is the citizen and the hub operator who made the request for them (app/demand/notices.py);
+    # request.expiring and offer.expiring are the worker's reminders (once each: app/demand/tasks.py).
+    K(
+        "engagement.cancelled",
+        "engagement",
+        "both sides (the household, the provider's staff) but whoever cancelled",
+        "Incarico annullato",
+        "Engagement cancelled",
+    ),
+    K(
+        "engagement.completed",
+        "engagement",
+        "both sides (the household, the provider's staff) but whoever completed it",
+        "Incarico completato",
+        "Engagement completed",
+    ),
+    K(
+        "engagement.started",
+        "engagement",
+        "the household but whoever accepted the offer (the provider's staff are told offer.accepted)",
+        "Incarico avviato",
+        "Engagement started",
+    ),
+    K(
+        "offer.accepted",
+        "offer",
+        "the provider's staff",
+        "La tua offerta è stata accettata",
+        "Your offer was accepted",
+    ),
+    K(
+        "offer.declined",
+        "offer",
+        "the provider's staff (declined, another offer accepted, or the request cancelled or expired)",
+        "La tua offerta non è stata accettata",
+        "Your offer was not accepted",
+        _D,
+    ),
     K(
         "offer.expiring",
         "offer",
@@ -64,6 +101,7 @@ _KINDS: tuple[NotificationKind, ...] = (
         "Un'offerta scade entro 24 ore",
         "An offer expires within 24 hours",
     ),
+    K("offer.received", "offer", "the household", "Nuova offerta ricevuta", "New offer received"),
     K(
         "request.expiring",
         "request",
@@ -71,6 +109,22 @@ _KINDS: tuple[NotificationKind, ...] = (
         "La tua richiesta scade tra 3 giorni",
         "Your request expires in 3 days",
     ),
+    K(
+        "request.invited",
+        "request",
+        "the invited provider's staff",
+        "Invito a presentare un'offerta",
+        "You are invited to quote",
+    ),
+    K(
+        "review.approved",
+        "review",
+        "the review's author and the provider's staff",
+        "Recensione pubblicata",
+        "Review published",
+        _D,
+    ),
+    K("review.rejected", "review", "the review's author", "Recensione non pubblicata", "Review not published"),
     # --- supply: accreditation and verifications -------------------------------------------------
     # The city's decisions on an application or an accreditation (not the provider's own submit or
     # withdraw: its staff made those).

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.concurrency import ensure_version
+from app.demand import notices
 from app.demand import repository as repo
 from app.demand.requests import milan_today
 from app.errors import Conflict, InvalidTransition, NotFound
@@ -113,6 +114,19 @@ async def _close(
         target_id=engagement.id,
         payload={"engagement_id": str(engagement.id), "provider_id": str(engagement.provider_id)},
         detail={"by": party, "reason": reason},
+    )
+    staff = await notices.staff_of(session, [engagement.provider_id])
+    notices.tell(
+        session,
+        [*await notices.household(session, request), *staff[engagement.provider_id]],
+        event,
+        subject_type="engagement",
+        subject_id=engagement.id,
+        actor_id=user.id,
+        engagement_id=engagement.id,
+        request_id=request.id,
+        provider_id=engagement.provider_id,
+        by=party,
     )
     await session.flush()
     return engagement

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.concurrency import ensure_version
+from app.demand import notices
 from app.demand import repository as repo
 from app.demand.requests import InvalidRequestTransition, audit_staff_read, get_owned
 from app.demand.reviews import PRIOR_MEAN
@@ -229,6 +230,21 @@ async def invite(
             aggregate_type="request",
             aggregate_id=request.id,
             payload={"request_id": str(request.id), "provider_id": str(provider_id)},
+        )
+    staff = await notices.staff_of(session, new_providers)
+    for provider_id in new_providers:
+        notices.tell(
+            session,
+            staff[provider_id],
+            "request.invited",
+            subject_type="request",
+            subject_id=request.id,
+            actor_id=user.id,
+            request_id=request.id,
+            provider_id=provider_id,
+            category_id=request.category_id,
+            nil_id=request.nil_id,
+            mode=request.mode.value,
         )
     ledger.audit(
         session,

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.concurrency import ensure_version
+from app.demand import notices
 from app.demand import repository as repo
 from app.demand.requests import RequestNotFound, get_owned, may_read, record_declined
 from app.demand.schemas import OfferCreate
@@ -186,6 +187,20 @@ async def create_offer(session: AsyncSession, user: User, request_id: uuid.UUID,
         payload={"offer_id": str(offer.id), "request_id": str(request.id), "provider_id": str(provider.id)},
         detail={"request_id": str(request.id)},
     )
+    notices.tell(
+        session,
+        await notices.household(session, request),
+        "offer.received",
+        subject_type="offer",
+        subject_id=offer.id,
+        actor_id=user.id,
+        offer_id=offer.id,
+        request_id=request.id,
+        provider_id=provider.id,
+        provider_name=provider.display_name,
+        price_cents=offer.price_cents,
+        price_model=offer.price_model.value,
+    )
     return offer
 
 
@@ -259,6 +274,7 @@ async def decline_offer(session: AsyncSession, user: User, offer_id: uuid.UUID, 
     _require_pending(offer, "decline")
     offer.status, offer.decided_at = OfferStatus.declined, datetime.now(UTC)
     _record(session, user, offer, "offer.declined")
+    await notices.offers_declined(session, [(offer.id, offer.provider_id, offer.request_id)], reason="declined")
     await session.flush()
     return offer
 
@@ -281,7 +297,8 @@ async def accept_offer(
         )
     offer.status, offer.decided_at = OfferStatus.accepted, now
     declined = await repo.decline_other_offers(session, request.id, offer.id, now)
-    record_declined(session, [(d, p, request.id) for d, p in declined], why="another offer was accepted")
+    staff = await notices.staff_of(session, {offer.provider_id, *(p for _, p in declined)})
+    await record_declined(session, [(d, p, request.id) for d, p in declined], why="another_offer_accepted", staff=staff)
     request.status = RequestStatus.accepted
     engagement = Engagement(
         id=uuid.uuid4(),
@@ -312,6 +329,28 @@ async def accept_offer(
             "request_id": str(request.id),
             "provider_id": str(offer.provider_id),
         },
+    )
+    about = {"offer_id": offer.id, "request_id": request.id, "engagement_id": engagement.id}
+    notices.tell(
+        session,
+        staff[offer.provider_id],
+        "offer.accepted",
+        subject_type="offer",
+        subject_id=offer.id,
+        actor_id=user.id,
+        provider_id=offer.provider_id,
+        **about,
+    )
+    notices.tell(
+        session,
+        await notices.household(session, request),
+        "engagement.started",
+        subject_type="engagement",
+        subject_id=engagement.id,
+        actor_id=user.id,
+        provider_id=offer.provider_id,
+        provider_name=provider.display_name,
+        **about,
     )
     await session.flush()
     return engagement

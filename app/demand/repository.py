@@ -321,6 +321,16 @@ async def expire_pending_offers(
     return [(row[0], row[1], row[2]) for row in result]
 
 
+async def operates_in(session: AsyncSession, user_id: uuid.UUID, nil_id: uuid.UUID) -> bool:
+    """Whether this person works at a hub serving the NIL (a hub operator still acting there)."""
+    served = (
+        select(HubOperator.user_id)
+        .join(HubZone, HubZone.hub_id == HubOperator.hub_id)
+        .where(HubOperator.user_id == user_id, HubZone.zone_id == nil_id)
+    )
+    return bool(await session.scalar(select(exists(served))))
+
+
 async def lock_citizen(session: AsyncSession, citizen_id: uuid.UUID) -> None:
     """Serialises a household's request openings, so the open-requests cap holds under concurrency."""
     await session.execute(locked(select(User.id).where(User.id == citizen_id)))

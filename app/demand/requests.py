@@ -20,6 +20,7 @@ from app import ledger
 from app.accounts import service as account_service
 from app.catalog import service as catalog_service
 from app.concurrency import ensure_version
+from app.demand import notices
 from app.demand import repository as repo
 from app.demand.schemas import Preferences, RequestCreate, RequestFields, RequestUpdate
 from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -231,9 +232,13 @@ async def is_open_request_of(
     )
 
 
-def record_declined(session: AsyncSession, offers: list, *, why: str) -> None:
+async def record_declined(
+    session: AsyncSession, offers: list, *, why: str, staff: dict[uuid.UUID, list[uuid.UUID]] | None = None
+) -> None:
     """Offers the system declined (another was accepted, or the request closed) get their own
-    audit entry and `offer.declined` event, like offers a citizen declines."""
+    audit entry and `offer.declined` event, like offers a citizen declines, and their providers'
+    staff are told (`why` is the notification's reason code; `staff` when the caller has it)."""
+    await notices.offers_declined(session, offers, reason=why, staff=staff)
     for offer_id, provider_id, request_id in offers:
         ledger.record(
             session,
@@ -301,7 +306,9 @@ async def cancel_request(
         )
     now = datetime.now(UTC)
     request.status, request.closed_reason = RequestStatus.cancelled, reason
-    record_declined(session, await repo.expire_pending_offers(session, [request.id], now), why="request cancelled")
+    await record_declined(
+        session, await repo.expire_pending_offers(session, [request.id], now), why="request_cancelled"
+    )
     ledger.record(
         session,
         actor_id=user.id,
@@ -372,7 +379,7 @@ async def expire_due(session: AsyncSession) -> int:
     """Worker job: open requests past valid_until expire, and their pending offers close."""
     now = datetime.now(UTC)
     expired = await repo.expire_open_requests(session, now)
-    record_declined(session, await repo.expire_pending_offers(session, expired, now), why="request expired")
+    await record_declined(session, await repo.expire_pending_offers(session, expired, now), why="request_expired")
     for request_id in expired:
         ledger.emit(
             session,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.concurrency import ensure_version
+from app.demand import notices
 from app.demand import repository as repo
 from app.demand.engagements import get_for_party
 from app.demand.schemas import ReviewCreate
@@ -108,6 +109,24 @@ async def moderate(
         target_id=review.id,
         payload={"review_id": str(review.id), "provider_id": str(review.provider_id)},
         detail={"reason": reason},
+    )
+    # The author always hears the outcome (a rejection with its reason, written for them); the
+    # provider's staff only of a published review, which now counts in their rating.
+    told = [review.citizen_id]
+    if approve:
+        told += (await notices.staff_of(session, [review.provider_id]))[review.provider_id]
+    notices.tell(
+        session,
+        told,
+        event,
+        subject_type="review",
+        subject_id=review.id,
+        actor_id=admin.id,
+        review_id=review.id,
+        engagement_id=review.engagement_id,
+        provider_id=review.provider_id,
+        rating=review.rating,
+        **({} if approve else {"reason": reason}),
     )
     await session.flush()
     return review

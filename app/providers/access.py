@@ -33,6 +33,12 @@ async def staff_provider_ids(session: AsyncSession, user_id: uuid.UUID) -> list[
     return await repo.staff_provider_ids(session, user_id)
 
 
+async def staff_user_ids(session: AsyncSession, provider_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Who works for each provider (active accounts, any staff role): the people another domain tells
+    about what happens to the provider (an invitation, an offer's fate), in one query."""
+    return await repo.staff_user_ids(session, set(provider_ids))
+
+
 async def providers_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Provider]:
     """Providers by id in one query, for another domain's page of rows (the HSDS feed)."""
     return await repo.providers_by_id(session, set(ids))

@@ -72,6 +72,20 @@ async def staff_roles_of(session: AsyncSession, user_id: uuid.UUID, provider_ids
     return {provider_id: role for provider_id, role in rows}
 
 
+async def staff_user_ids(session: AsyncSession, provider_ids: set[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """The active accounts working for each provider (any staff role), in one query."""
+    found: dict[uuid.UUID, list[uuid.UUID]] = {provider_id: [] for provider_id in provider_ids}
+    if provider_ids:
+        rows = await session.execute(
+            select(ProviderStaff.provider_id, ProviderStaff.user_id)
+            .join(User, User.id == ProviderStaff.user_id)
+            .where(ProviderStaff.provider_id.in_(provider_ids), User.is_active)
+        )
+        for provider_id, user_id in rows:
+            found[provider_id].append(user_id)
+    return found
+
+
 async def staff_provider_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
     return list(await session.scalars(select(ProviderStaff.provider_id).where(ProviderStaff.user_id == user_id)))
 
