@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import Select, and_, exists, func, or_, select
@@ -72,20 +73,6 @@ async def staff_roles_of(session: AsyncSession, user_id: uuid.UUID, provider_ids
     return {provider_id: role for provider_id, role in rows}
 
 
-async def staff_user_ids(session: AsyncSession, provider_ids: set[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """The active accounts working for each provider (any staff role), in one query."""
-    found: dict[uuid.UUID, list[uuid.UUID]] = {provider_id: [] for provider_id in provider_ids}
-    if provider_ids:
-        rows = await session.execute(
-            select(ProviderStaff.provider_id, ProviderStaff.user_id)
-            .join(User, User.id == ProviderStaff.user_id)
-            .where(ProviderStaff.provider_id.in_(provider_ids), User.is_active)
-        )
-        for provider_id, user_id in rows:
-            found[provider_id].append(user_id)
-    return found
-
-
 async def staff_provider_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
     return list(await session.scalars(select(ProviderStaff.provider_id).where(ProviderStaff.user_id == user_id)))
 
@@ -150,19 +137,23 @@ async def providers_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uu
     return {p.id: p for p in (await session.scalars(select(Provider).where(Provider.id.in_(ids)))).all()}
 
 
-async def staff_user_ids(session: AsyncSession, provider_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """provider id → the active accounts on its staff (every role), in one query: who hears its news."""
-    if not provider_ids:
-        return {}
+async def staff_user_ids(
+    session: AsyncSession, provider_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """provider id → the user ids of its staff (every role), in one query: who hears of its news.
+    Every provider asked for is a key (an empty list when nobody works there); deactivated accounts
+    are left out (nobody reads their inbox, and they may not sign in to act on it)."""
+    staff: dict[uuid.UUID, list[uuid.UUID]] = {provider_id: [] for provider_id in provider_ids}
+    if not staff:
+        return staff
     rows = await session.execute(
         select(ProviderStaff.provider_id, ProviderStaff.user_id)
         .join(User, User.id == ProviderStaff.user_id)
-        .where(ProviderStaff.provider_id.in_(provider_ids), User.is_active)
+        .where(ProviderStaff.provider_id.in_(staff), User.is_active)
         .order_by(ProviderStaff.provider_id, ProviderStaff.user_id)
     )
-    staff: dict[uuid.UUID, list[uuid.UUID]] = {}
     for provider_id, user_id in rows:
-        staff.setdefault(provider_id, []).append(user_id)
+        staff[provider_id].append(user_id)
     return staff
 
 
