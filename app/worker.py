@@ -163,7 +163,7 @@ def main() -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         log.info(
-            "worker started: webhook delivery, request expiry, pool notice sweeps",
+            "worker started: webhook delivery, request expiry, pool notice and reminder sweeps",
             extra={"pid": os.getpid(), "sweep_interval_s": settings.worker.sweep_interval_seconds},
         )
         await run(stop)

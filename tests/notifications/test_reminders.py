@@ -21,6 +21,7 @@ from app.models import (
     DemandRequest,
     HubOperator,
     Notification,
+    Offer,
     Provider,
     ReminderSent,
     StaffRole,
@@ -328,6 +329,61 @@ async def test_offers_that_are_moot_or_just_made_are_not_reminded(client, sessio
     told = await sweep_demand(session, datetime.fromisoformat(offer["valid_until"]) - timedelta(hours=2))
 
     await told.exactly()
+
+
+# --- batched: the statements of a sweep do not grow with what it reminds of ------------------------------
+
+
+async def counted(session: AsyncSession, statements, job) -> tuple[int, int]:  # noqa: ANN001 - StatementLog
+    """(subjects reminded, statements run) of one run of `job`."""
+    with statements.counting() as log:
+        reminded = await job(session, NOW)
+        await session.flush()  # the notifications' INSERT, one statement however many rows
+    return reminded, len(log)
+
+
+async def test_a_reminder_sweep_runs_as_many_statements_for_5_subjects_as_for_1(
+    client, session, statements, as_citizen_a, as_citizen_b, catalogue
+):
+    # (a household may hold 10 open requests: the requests' job uses A's, the offers' job B's)
+    async def verifications(n: int) -> None:
+        for _ in range(n):
+            provider = await make_provider(session, staff=await make_provider_staff_user(session))
+            await make_verification(session, provider, expires_at=NOW + timedelta(days=3))
+
+    async def requests(n: int) -> None:
+        for _ in range(n):
+            request = await post_request(client, as_citizen_a)
+            await session.execute(
+                update(DemandRequest)
+                .where(DemandRequest.id == uuid.UUID(request["id"]))
+                .values(valid_until=NOW + timedelta(days=2), opened_at=NOW - timedelta(days=20))
+            )
+
+    async def offers(n: int) -> None:
+        for _ in range(n):
+            request = await invited_request(client, as_citizen_b, catalogue, "aurora")
+            await make_offer(
+                client, catalogue, "aurora", request["id"], valid_until=(NOW + timedelta(days=3)).isoformat()
+            )
+            await session.execute(
+                update(Offer)
+                .where(Offer.request_id == uuid.UUID(request["id"]))
+                .values(valid_until=NOW + timedelta(hours=12), created_at=NOW - timedelta(days=2))
+            )
+
+    jobs = [
+        (verifications, provider_tasks.remind_expiring_verifications),
+        (requests, demand_tasks.remind_expiring_requests),
+        (offers, demand_tasks.remind_expiring_offers),
+    ]
+    for make, job in jobs:
+        await make(1)
+        one = await counted(session, statements, job)
+        await make(4)
+        five = await counted(session, statements, job)
+        assert (one[0], five[0]) == (1, 4), job.__name__
+        assert one[1] == five[1], (job.__name__, one[1], five[1])
 
 
 # --- once, with several workers sweeping at the same time ------------------------------------------------
