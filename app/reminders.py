@@ -12,6 +12,13 @@ Thresholds are nested windows: with 30 and 7 days, a subject due in 20 days is i
 window (due in (now + 7 d, now + 30 d]) and one due in 5 days in the 7-day one (due in (now, now +
 7 d]). A subject first seen already inside the 7-day window (a worker that was down, a check
 recorded with little time left) gets the 7-day reminder only: the nearer deadline is the news.
+
+Measured at the bench's city scale (EXPLAIN ANALYZE, warm): requests expiring within 3 days, 1,815
+of 50,000 open, a bitmap scan of ix_demand_request_expiry, 44 ms; verifications in a 30-day window,
+1,742 of 57,356, a bitmap scan of ix_verification_expiring then a hash anti join for renewals,
+87 ms; pending offers lapsing within a day, an index scan of ix_offer_pending_valid_until (the
+bench's 27,089 pending offers all lapse at one instant, which turns it into a 0.5 s seq scan when
+every one of them is in the window at once).
 """
 
 import uuid
