@@ -30,7 +30,9 @@ What is left alone, on purpose (tests/conversations/test_masking.py holds a tabl
 (15 €, 1.200,00 €, 12,50), times and hours (14:30, 14.30, 9-13, 8-12 14-18), dates (12/03/2026,
 2026-03-12), house numbers and postcodes (via Roma 12, 20121 Milano), quantities (3 bambini, 40 ore),
 years, and lists of years ("2024 2025 2026"). Before the digit-chain rule runs, dates, times, time
-ranges and amounts are set aside, so that "dalle 8-12 e 14-18" is not read as one long number.
+ranges and amounts are set aside, so that "dalle 8-12 e 14-18" is not read as one long number; and a
+match of libphonenumber that is wholly a date or a time is dropped (it takes "01.03.2026" for the
+landline 0103 2026 and "0.30-6.30" for 030 630).
 
 What is NOT caught (the note quotes this), and the one known over-catch:
 - numbers spelled out in words ("tre tre nove, uno due tre...", "three three nine"), or mixing
@@ -137,13 +139,18 @@ _IBAN = re.compile(r"\b[a-z]{2}\d{2}(?:[ ]?[a-z0-9]){11,31}", re.IGNORECASE)
 _SEPARATOR = r"[ \t./\-()\u2013]"
 _CHAIN = re.compile(rf"(?<![\w+])(?:\(\s*)?\+?\d(?:{_SEPARATOR}{{0,3}}\d)+")
 
-# Set aside before the digit-chain rule (never before libphonenumber, which has its own guards):
-_NOT_PHONE = re.compile(
-    r"\b\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})\b"  # 12/03/2026, 1.3.26
+# Dates and times that libphonenumber can take for a short landline ("01.03.2026" as 0103 2026,
+# "0.30-6.30" as 030 630): a match that is wholly one of them is not a phone number.
+_DATE_OR_TIME = (
+    r"\b\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})\b"  # 12/03/2026, 01.03.2026, 1.3.26
     r"|\b\d{4}-\d{1,2}-\d{1,2}\b"  # 2026-03-12
     r"|\b\d{1,2}(?:[:.]\d{2})?\s*[-\u2013]\s*\d{1,2}(?:[:.]\d{2})?\b"  # 9-13, 8.30-12.30
     r"|\b\d{1,2}:\d{2}\b"  # 14:30
-    r"|\b\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?\b"  # 1.200 / 1.200,00
+)
+_WHOLLY_DATE_OR_TIME = re.compile(rf"(?:{_DATE_OR_TIME})")
+# Set aside before the digit-chain rule: dates, times, amounts, years.
+_NOT_PHONE = re.compile(
+    _DATE_OR_TIME + r"|\b\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?\b"  # 1.200 / 1.200,00
     r"|\b\d+,\d{1,2}\b"  # 12,50
     r"|\b\d+\s*(?:€|eur[o]?\b|%)"  # 15 €, 40 euro, 20%
     r"|€\s*\d+"  # € 15
@@ -237,7 +244,8 @@ def _find_phones(text: str) -> Iterator[tuple[int, int]]:
             continue  # shorter than any number libphonenumber takes as valid
         offset = chain.start()
         for match in phonenumbers.PhoneNumberMatcher(chain.group(), "IT", leniency=phonenumbers.Leniency.VALID):
-            taken.append((offset + match.start, offset + match.end))
+            if not _WHOLLY_DATE_OR_TIME.fullmatch(match.raw_string):
+                taken.append((offset + match.start, offset + match.end))
     yield from taken
     # The plain rule, on what is left once dates, times and amounts are set aside.
     rest = _NOT_PHONE.sub(lambda m: "\x00" * len(m.group()), _blank(text, taken))

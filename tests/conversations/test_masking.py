@@ -37,6 +37,7 @@ PHONES = [
     ("06 1234 5678", "06 1234 5678"),
     ("0612345678", "0612345678"),
     ("0331 123456", "0331 123456"),
+    ("02-12-34-56-78", "02-12-34-56-78"),
     ("+39 06 1234 5678", "+39 06 1234 5678"),
     ("0039 02 1234 5678", "0039 02 1234 5678"),
     # International, as written by people from there
@@ -127,6 +128,19 @@ LOOK_ALIKES = [
     "ci vediamo alle 14 a casa",
     "codice 12345",
     "protocollo n. 2026/123",
+    "pratica n. 2026/0001234",
+    # libphonenumber alone reads these as short landlines (0103 2026, 030 630)
+    "contratto dal 01.03.2026 al 31.12.2026",
+    "dal 01.03.2026-31.12.2026 ore 8.30-12.30",
+    "dal 01-03-2026 al 31-12-26",
+    "ore 0.30-6.30",
+    "dalle 7.30 alle 19.30, lun-ven 8:00-12:00 / 14:00-18:00",
+    "orari: 8-12/14-18, sabato 9-12",
+    "€1.200-1.500 al mese, 12.000 - 15.000 euro annui",
+    "codice fiscale RSSMRA80A01F205X",
+    "CAP 20100, civico 123/A, piano 2 scala A int. 5",
+    "assistenza 24/7, h24, 365 giorni",
+    "il bimbo pesa 12,5 kg ed è alto 95 cm",
 ]
 
 
@@ -188,6 +202,12 @@ def test_two_numbers_in_a_row_are_both_masked() -> None:
 def test_an_e_mail_is_one_contact_not_a_link_and_an_iban_is_not_a_phone() -> None:
     assert mask_contacts("info@example.it").kinds == (EMAIL,)
     assert mask_contacts("IT60X0542811101000000123456").kinds == (IBAN,)
+
+
+def test_a_long_number_is_hidden_as_a_phone_on_purpose() -> None:
+    # The plain rule errs on the side of hiding: a VAT or card number reads like a phone number.
+    assert mask_contacts("P.IVA 12345678901").text == "P.IVA [telefono]"
+    assert mask_contacts("carta 4111 1111 1111 1111").kinds == (PHONE,)
 
 
 def test_a_masked_text_is_never_longer_than_what_was_written() -> None:
