@@ -118,6 +118,46 @@ class WebhookSettings(BaseModel):
     secret_rotation_grace_hours: int = 24  # the previous secret keeps signing this long
 
 
+class MailSettings(BaseModel):
+    """E-mail of notifications (app.mail), sent by the worker through SMTP.
+
+    With no `smtp_host` (development) e-mails are written to the log instead of being sent, and
+    `tutti serve` says so at start."""
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    # none: plain SMTP (a relay on localhost, tests); starttls: upgrade on the submission port
+    # (587); tls: implicit TLS from the first byte (465).
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    sender: str = "Welfare di Tutti <noreply@welfareditutti.example>"
+    # Where the links in e-mails point: the API's public address (the inbox, the preferences and the
+    # one-click unsubscribe, which works without signing in).
+    base_url: str = "http://127.0.0.1:8000"
+    # Optional mailto: address offered in List-Unsubscribe beside the URL (RFC 2369); unset, URL only.
+    unsubscribe_mailto: str | None = None
+    # The daily digest leaves at this hour of `timezone`'s clock: 18:00 in Milan, after the working
+    # day (what providers and families answer in the evening), before dinner.
+    digest_hour: int = Field(default=18, ge=0, le=23)
+    timezone: str = "Europe/Rome"
+    timeout_seconds: float = 20.0  # one SMTP conversation: connect, (STARTTLS, AUTH,) send
+    # A claimed e-mail is sent again by another worker after this (a worker killed mid-send). Well
+    # above a batch's sends (batch_size / concurrency x timeout_seconds), and a worker does not start
+    # a send its lease would not cover, so a slow worker never overlaps the next one's claim.
+    lease_seconds: int = 180
+    backoff_base_seconds: int = 60  # 1 min, 2 min, 4 min, ... (x2 per attempt, +/-20 % jitter)
+    backoff_max_seconds: int = 3600
+    max_age_hours: int = 48  # after this, an e-mail still failing is dead (counted in the metrics)
+    # A permanent refusal (5xx) is tried this many times in all, for a misconfigured relay that an
+    # operator fixes; a temporary one (4xx, no connection) until max_age_hours.
+    permanent_failure_attempts: int = 3
+    poll_interval_seconds: float = 2.0
+    batch_size: int = 20  # e-mails claimed per worker round
+    concurrency: int = 5  # SMTP conversations in flight per worker
+    route_batch: int = 500  # new notifications looked at per round
+
+
 class WorkerSettings(BaseModel):
     # The worker touches this file after every webhook round; `tutti worker --check` fails when it is
     # older than the limit (app/heartbeat.py). The limit is well above a slow round (webhook sends
@@ -148,6 +188,7 @@ class Settings(BaseSettings):
     pools: PoolSettings = Field(default_factory=PoolSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
 
     @model_validator(mode="after")
     def _development_defaults(self) -> "Settings":

@@ -39,6 +39,8 @@ from app.hubs.router import router as hubs_router
 from app.initiatives.router import rides_router, volunteers_router
 from app.initiatives.router import router as initiatives_router
 from app.integrations.router import router as partner_clients_router
+from app.mail.router import preferences_router as notification_preferences_router
+from app.mail.router import unsubscribe_router
 from app.methods import MethodsMiddleware
 from app.metrics import instrument_pool
 from app.notifications.router import router as notifications_router
@@ -185,6 +187,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         condominiums_router,
         condominium_memberships_router,
         notifications_router,
+        notification_preferences_router,
+        unsubscribe_router,
         pools_router,
         pool_offers_router,
         courses_router,

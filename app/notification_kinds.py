@@ -3,7 +3,9 @@ that the inbox filters by, that preferences are set per, and that e-mail templat
 
 A kind is named `<subject>.<what happened>`. Each says who receives it (for the docs and the
 lifecycle tests), its title in Italian and English (the inbox's and the e-mail's subject line),
-and whether e-mail is sent by default (`instant`, `digest` or `off`; in-app is always on).
+and whether e-mail is sent by default (`instant`, `digest` or `off`; in-app is always on), optionally
+per role (`email_by_role`: e.g. provider staff, who hear of many cases a day, take the digest for a
+kind that a citizen gets at once). Each person may change it (`/v1/me/notification-preferences`).
 
 Adding a notification: add its kind here (in its domain's section), call `ledger.notify` in the
 same transaction as the change, and add its row to the domain's lifecycle table test.
@@ -27,9 +29,14 @@ class NotificationKind:
     title_it: str
     title_en: str
     email: EmailDefault = EmailDefault.instant
+    email_by_role: tuple[tuple[str, EmailDefault], ...] = ()  # (role, default) where it differs
 
     def title(self, language: str) -> str:
         return self.title_it if language == "it" else self.title_en
+
+    def email_default(self, role: str) -> EmailDefault:
+        """The e-mail default of a person of this role (app.models.Role's value)."""
+        return next((choice for name, choice in self.email_by_role if name == role), self.email)
 
 
 _I, _D, _O = EmailDefault.instant, EmailDefault.digest, EmailDefault.off

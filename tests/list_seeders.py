@@ -636,4 +636,8 @@ FIXED_LISTS = {
     "list_categories": ("/v1/categories", "the category tree, seeded reference data"),
     "list_event_types": ("/v1/events/types", "the event catalogue, a constant in app.events.catalogue"),
     "list_hsds_taxonomies": ("/hsds/taxonomies", "one taxonomy: the platform's own category tree"),
+    "get_notification_preferences": (
+        "/v1/me/notification-preferences",
+        "one row per notification kind, a constant in app.notification_kinds",
+    ),
 }

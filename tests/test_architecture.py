@@ -129,7 +129,7 @@ CONTEXTS: dict[str, tuple[str, ...]] = {
     "demand": ("demand",),
     "sharing and community": ("pools", "condominiums", "hubs", "courses", "initiatives"),
     "conversations": ("conversations",),
-    "money and integration": ("events", "webhooks", "notifications"),
+    "money and integration": ("events", "webhooks", "notifications", "mail"),
 }
 RANK = {domain: rank for rank, domains in enumerate(CONTEXTS.values()) for domain in domains}
 DOMAINS = set(RANK)
@@ -464,6 +464,9 @@ PUBLIC_OPERATIONS = {
     ("GET", "/v1/courses/{course_id}"),
     ("GET", "/v1/initiatives"),
     ("GET", "/v1/initiatives/{initiative_id}"),
+    # An e-mail's one-click unsubscribe (RFC 8058): the signed link is the credential, no sign-in.
+    ("GET", "/v1/email/unsubscribe/{token}"),
+    ("POST", "/v1/email/unsubscribe/{token}"),
 }
 # Reference data, and the open HSDS feed (DESIGN §5: read-only, for anyone): every GET under these.
 PUBLIC_READ_PREFIXES = ("/v1/zones", "/v1/categories", "/hsds")

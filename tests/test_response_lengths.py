@@ -14,12 +14,14 @@ from app.demand.schemas import ReviewRead
 from app.hubs.schemas import HubRead
 from app.initiatives.schemas import InitiativeRead
 from app.integrations.schemas import PartnerClientRead
+from app.mail.schemas import PreferenceRead
 from app.models import (
     Category,
     Course,
     Hub,
     Initiative,
     Notification,
+    NotificationPreference,
     PartnerClient,
     Pool,
     Provider,
@@ -46,6 +48,7 @@ READ_FROM = [
     (PoolRead, Pool),
     (ReviewRead, Review),
     (NotificationRead, Notification),
+    (PreferenceRead, NotificationPreference),
     (ServiceRead, Service),
     (ProviderRead, Provider),
     (ServiceProvider, Provider),

@@ -31,6 +31,7 @@ from app.models.initiative import (
     VolunteerStatus,
 )
 from app.models.ledger import AuditEntry, OutboxEvent
+from app.models.mail import EmailChoice, EmailDelivery, EmailStatus, NotificationPreference
 from app.models.notification import Notification, ReminderSent
 from app.models.partner import PartnerClient, PartnerScope
 from app.models.pool import (
@@ -74,6 +75,9 @@ __all__ = [
     "Delivery",
     "DeliveryStatus",
     "DemandRequest",
+    "EmailChoice",
+    "EmailDelivery",
+    "EmailStatus",
     "Engagement",
     "EngagementStatus",
     "EnrolmentStatus",
@@ -85,6 +89,7 @@ __all__ = [
     "Language",
     "MembershipStatus",
     "Notification",
+    "NotificationPreference",
     "Offer",
     "OfferStatus",
     "OutboxEvent",

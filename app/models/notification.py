@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy import ForeignKey, Index, String, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -14,7 +14,18 @@ class Notification(UUIDPk, Base):
     kept until read; clients poll `GET /v1/me/notifications`."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_notification_user", "user_id", "created_at"),
+        # The mail worker's two queues (app.mail.outbox): notifications not yet routed, and those
+        # waiting for their person's daily digest.
+        Index("ix_notification_email_unrouted", "created_at", postgresql_where=text("email_route IS NULL")),
+        Index(
+            "ix_notification_email_digest",
+            "created_at",
+            postgresql_where=text("email_route = 'digest' AND email_id IS NULL"),
+        ),
+        Index("ix_notification_email_id", "email_id", postgresql_where=text("email_id IS NOT NULL")),
+    )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(60))
@@ -23,6 +34,11 @@ class Notification(UUIDPk, Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+    # E-mail, decided by the mail worker after the fact (never in the writer's transaction, which
+    # stays one INSERT): NULL = not yet looked at; `instant` or `digest`, or `skipped` (the person's
+    # preference is off, or they cannot receive e-mail). `email_id` is the e-mail that carries it.
+    email_route: Mapped[str | None] = mapped_column(String(10))
+    email_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("email_delivery.id", ondelete="SET NULL"))
 
 
 class ReminderSent(Base):
