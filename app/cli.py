@@ -195,12 +195,11 @@ def startup_banner(settings: Settings, host: str, port: int, *, demo: bool, work
     else:
         lines.append("  Docs:    off (ENV=prod or API__DOCS_ENABLED=false)")
     if worker_pid is not None:
-        lines.append(
-            f"  Worker:  running beside the API (pid {worker_pid}): webhook delivery, request expiry, pool notice"
-        )
-        lines.append(f"           sweeps every {settings.worker.sweep_interval_seconds:g} s")
+        lines.append(f"  Worker:  running beside the API (pid {worker_pid}): webhook delivery, e-mail, request expiry,")
+        lines.append(f"           pool notice sweeps every {settings.worker.sweep_interval_seconds:g} s")
     else:
         lines.append("  Worker:  not started here (--no-worker): run `tutti worker` for webhooks, expiry, sweeps")
+    lines.append(f"  E-mail:  {settings.mail.describe()}")
     if settings.webhooks.allow_loopback_targets:
         lines.append("  Webhooks: receivers on this machine are allowed (ENV=dev), e.g. http://127.0.0.1:9000/hook")
     lines.append('  Logs:    one JSON object a line; "process" says "api" or "worker"')

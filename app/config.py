@@ -157,6 +157,12 @@ class MailSettings(BaseModel):
     concurrency: int = 5  # SMTP conversations in flight per worker
     route_batch: int = 500  # new notifications looked at per round
 
+    def describe(self) -> str:
+        """Where e-mails go, for the start-up banner and the worker's log."""
+        if not self.smtp_host:
+            return "written to the log, not sent (MAIL__SMTP_HOST is unset)"
+        return f"sent through SMTP {self.smtp_host}:{self.smtp_port} (TLS: {self.smtp_tls}) as {self.sender}"
+
 
 class WorkerSettings(BaseModel):
     # The worker touches this file after every webhook round; `tutti worker --check` fails when it is

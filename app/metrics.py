@@ -16,7 +16,11 @@ What is measured:
 * db_pool_connections_in_use, db_pool_overflow_in_use {pool}: per kind of engine ("api",
   "worker"), summed over the live processes and their engines.
 * worker_job_duration_seconds{job}, webhook_deliveries_pending, webhook_deliveries_total{outcome},
-  outbox_lag_seconds: see app/worker.py. A worker beside the API (`tutti serve`) shares its
+  outbox_lag_seconds: see app/worker.py.
+* emails_sent_total{mode} (instant, digest), email_send_failures_total{reason} (temporary: a 4xx;
+  permanent: a 5xx; connection: no server, TLS, timeout; internal), email_deliveries_total{outcome}
+  (dead: given up; cancelled: nothing left to send), email_deliveries_pending: the mail loop of
+  app/worker.py (app/mail/outbox.py). A worker beside the API (`tutti serve`) shares its
   directory, so the API's /metrics shows them; a worker on its own serves them on
   WORKER__METRICS_PORT.
 """
@@ -74,6 +78,31 @@ DELIVERIES_SETTLED = Counter(
 OUTBOX_LAG = Gauge(
     "outbox_lag_seconds",
     "Age of the oldest outbox event not yet fanned out to webhooks (0 when none waits)",
+    registry=REGISTRY,
+    multiprocess_mode="mostrecent",
+)
+
+EMAILS_SENT = Counter(
+    "emails_sent_total",
+    "E-mails the SMTP server accepted (or, with no SMTP host, wrote to the log), by mode",
+    ["mode"],
+    registry=REGISTRY,
+)
+EMAIL_FAILURES = Counter(
+    "email_send_failures_total",
+    "Failed e-mail attempts (each is retried with backoff until it is given up), by reason",
+    ["reason"],
+    registry=REGISTRY,
+)
+EMAILS_SETTLED = Counter(
+    "email_deliveries_total",
+    "E-mails that ended without being sent: dead (given up) or cancelled (nothing left to send)",
+    ["outcome"],
+    registry=REGISTRY,
+)
+EMAILS_PENDING = Gauge(
+    "email_deliveries_pending",
+    "E-mails waiting to be sent (due now or retried later)",
     registry=REGISTRY,
     multiprocess_mode="mostrecent",
 )

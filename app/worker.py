@@ -12,6 +12,10 @@ WEBHOOKS__POLL_INTERVAL_SECONDS (at once again while rounds find work): fan-out 
 events, leasing of due deliveries with SKIP LOCKED, sends outside any transaction. Any number of
 workers may run; a worker killed mid-send only delays its deliveries by WEBHOOKS__LEASE_SECONDS.
 
+The mail loop (`app.mail.outbox`) runs an e-mail round every MAIL__POLL_INTERVAL_SECONDS the same
+way: notifications routed by their people's preferences (instant, daily digest, none), due e-mails
+leased with SKIP LOCKED and sent through SMTP (or written to the log with no MAIL__SMTP_HOST).
+
 `tutti worker` runs it alone (production); `tutti serve` runs it beside the API (app.worker_process).
 """
 
@@ -34,9 +38,14 @@ from app.db import build_engine, build_sessionmaker
 from app.demand import requests as demand_requests
 from app.demand import tasks as demand_tasks
 from app.idempotency import prune_expired
+from app.mail import outbox as mail_outbox
 from app.metrics import (
     DELIVERIES_PENDING,
     DELIVERIES_SETTLED,
+    EMAIL_FAILURES,
+    EMAILS_PENDING,
+    EMAILS_SENT,
+    EMAILS_SETTLED,
     JOB_DURATION,
     OUTBOX_LAG,
     instrument_pool,
@@ -115,6 +124,37 @@ async def _webhooks(sessionmaker: async_sessionmaker[AsyncSession], stop: asynci
                 await asyncio.wait_for(stop.wait(), settings.poll_interval_seconds)
 
 
+async def _mail(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event) -> None:
+    settings = get_settings().mail
+    measured_at = float("-inf")
+    while not stop.is_set():
+        busy = False
+        try:
+            with JOB_DURATION.labels("mail").time():
+                counts = await mail_outbox.run_once(sessionmaker, settings)
+            record_mail_metrics(counts)
+            if time.monotonic() - measured_at >= BACKLOG_EVERY_S:
+                measured_at = time.monotonic()
+                EMAILS_PENDING.set(await mail_outbox.backlog(sessionmaker))
+            busy = bool(counts["routed"] or counts["claimed"] or counts["digests"])
+            if busy:
+                log.info("mail", extra={k: v for k, v in counts.items() if not isinstance(v, list)})
+        except Exception:  # keep the worker alive through database outages
+            log.exception("mail round failed")
+        if not busy:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), settings.poll_interval_seconds)
+
+
+def record_mail_metrics(counts: dict[str, Any]) -> None:
+    for mode in counts["sent_modes"]:
+        EMAILS_SENT.labels(mode).inc()
+    for reason in counts["failures"]:
+        EMAIL_FAILURES.labels(reason).inc()
+    EMAILS_SETTLED.labels("dead").inc(counts["dead"])
+    EMAILS_SETTLED.labels("cancelled").inc(counts["cancelled"])
+
+
 async def measure_backlog(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     pending, lag = await webhook_delivery.backlog(sessionmaker, now=datetime.now(UTC))
     DELIVERIES_PENDING.set(pending)
@@ -136,7 +176,7 @@ async def run(stop: asyncio.Event) -> None:
     engine = build_engine(get_settings())
     instrument_pool(engine, "worker")
     sessionmaker = build_sessionmaker(engine)
-    loops = [_sweeps(sessionmaker, stop), _webhooks(sessionmaker, stop)]
+    loops = [_sweeps(sessionmaker, stop), _webhooks(sessionmaker, stop), _mail(sessionmaker, stop)]
     if parent_pid := os.environ.get(PARENT_PID_VARIABLE):
         loops.append(_stop_when_orphaned(int(parent_pid), stop))
     try:
@@ -152,6 +192,7 @@ def main() -> None:
     settings.check_production_safety()  # the worker is the one that sends: same refusals as the API
     for warning in settings.relaxed_safety_warnings():
         log.warning(warning)
+    log.info("e-mails are " + settings.mail.describe())
     if settings.worker.metrics_port is not None:
         host, port = settings.worker.metrics_host, settings.worker.metrics_port
         serve_on_port(host, port)
@@ -163,7 +204,7 @@ def main() -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         log.info(
-            "worker started: webhook delivery, request expiry, pool notice and reminder sweeps",
+            "worker started: webhook delivery, e-mail, request expiry, pool notice and reminder sweeps",
             extra={"pid": os.getpid(), "sweep_interval_s": settings.worker.sweep_interval_seconds},
         )
         await run(stop)

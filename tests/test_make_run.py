@@ -123,6 +123,7 @@ async def test_make_run_serves_the_api_runs_the_worker_and_one_ctrl_c_stops_both
     assert ping.status_code == 202 and delivered[0].headers["webhook-id"] == ping.json()["id"]
     assert exit_code == 0 and gone(worker_pid)
     assert "/docs" in output and "Demo logins" in output and "Worker:  running" in output and "Ctrl-C" in output
+    assert "E-mail:  written to the log" in output  # no MAIL__SMTP_HOST in development
     assert {line["process"] for line in lines} == {"api", "worker"}  # every JSON line says who wrote it
     assert any(line["process"] == "worker" and line["msg"] == "worker stopped" for line in lines)
     assert any(line["process"] == "api" and line["msg"] == "Application shutdown complete." for line in lines)

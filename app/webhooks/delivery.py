@@ -9,7 +9,6 @@ the delivery is claimed again; receivers dedupe on `webhook-id`.
 
 import asyncio
 import logging
-import random
 import time
 import uuid
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.backoff import exponential
 from app.config import WebhookSettings
 from app.models import DeliveryStatus, WebhookSubscription
 from app.webhooks import repository as repo
@@ -70,11 +70,12 @@ def signing_secrets(subscription: WebhookSubscription, now: datetime) -> list[st
 
 def backoff(attempt: int, settings: WebhookSettings, retry_after_s: float | None = None) -> timedelta:
     """Exponential: base x 2^(attempt-1), capped, +/-20 % jitter; never sooner than Retry-After."""
-    delay = min(settings.backoff_base_seconds * 2 ** max(attempt - 1, 0), settings.backoff_max_seconds)
-    delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not cryptography
-    if retry_after_s is not None:
-        delay = max(delay, min(retry_after_s, settings.backoff_max_seconds))
-    return timedelta(seconds=delay)
+    return exponential(
+        attempt,
+        base_seconds=settings.backoff_base_seconds,
+        max_seconds=settings.backoff_max_seconds,
+        at_least=retry_after_s,
+    )
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -1,0 +1,175 @@
+"""E-mails of notifications, built from the Jinja2 templates shipped in app/mail/templates: one
+notification (`instant`) or the day's digest, in the person's language, plain text and HTML
+(multipart/alternative), with the headers of a well-behaved bulk sender:
+
+* `List-Unsubscribe` (RFC 2369: the signed link, and a mailto: when MAIL__UNSUBSCRIBE_MAILTO is set)
+  and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058), for the kind (instant) or the
+  digest as a whole; each item of a digest also carries its kind's own link in the body;
+* `Message-ID` derived from the delivery's id: the same on a retry, so a receiving system can tell
+  a repeat (after a worker was killed mid-send) from a new e-mail;
+* `Auto-Submitted: auto-generated` (RFC 3834: no vacation auto-replies), `Content-Language`.
+
+Templates are generic: a kind's title from the catalogue (app.notification_kinds), the
+notification's `data` as label/value lines, and a link. HTML is autoescaped.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from app.config import MailSettings
+from app.mail import rules
+from app.models import EmailChoice, Notification, User
+from app.notification_kinds import NOTIFICATION_KINDS
+
+ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.PackageLoader("app.mail", "templates"),
+    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+STRINGS: dict[str, dict[str, str]] = {
+    "it": {
+        "hello": "Gentile",
+        "open": "Apri le tue notifiche",
+        "why": "Ricevi questa e-mail perché hai scelto di essere avvisato subito per questo tipo di notifica.",
+        "why_digest": "Ricevi questo riepilogo una volta al giorno per i tipi di notifica che hai scelto.",
+        "preferences": "Scegli quali e-mail ricevere",
+        "stop_kind": "Non ricevere più e-mail di questo tipo",
+        "stop_digest": "Non ricevere più il riepilogo",
+        "digest_intro": "ecco le novità dall'ultimo riepilogo:",
+        "digest_subject": "Welfare di Tutti: {count} novità",
+    },
+    "en": {
+        "hello": "Dear",
+        "open": "Open your notifications",
+        "why": "You get this e-mail because you chose to hear at once about this kind of notification.",
+        "why_digest": "You get this digest once a day for the kinds of notification you chose.",
+        "preferences": "Choose which e-mails you get",
+        "stop_kind": "Stop e-mails of this kind",
+        "stop_digest": "Stop the digest",
+        "digest_intro": "here is what happened since the last digest:",
+        "digest_subject": "Welfare di Tutti: {count} update(s)",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    title: str
+    details: list[tuple[str, str]]
+    link: str
+    unsubscribe: str
+    when: str
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ").strip().capitalize()
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{_label(k)} {_value(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def details(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """A notification's data as label/value lines, in a stable order (what any kind can show)."""
+    return [(_label(key), _value(value)[:500]) for key, value in sorted(data.items()) if value not in (None, "", [])]
+
+
+class Links:
+    """The links an e-mail carries: all to the API's public address (MAIL__BASE_URL)."""
+
+    def __init__(self, settings: MailSettings, key: bytes) -> None:
+        self.base = settings.base_url.rstrip("/")
+        self.key = key
+
+    def inbox(self) -> str:
+        return f"{self.base}/v1/me/notifications"
+
+    def preferences(self) -> str:
+        return f"{self.base}/v1/me/notification-preferences"
+
+    def token(self, user_id: uuid.UUID, scope: str) -> str:
+        return rules.unsubscribe_token(self.key, user_id, scope)
+
+    def unsubscribe(self, user_id: uuid.UUID, scope: str) -> str:
+        return f"{self.base}/v1/email/unsubscribe/{self.token(user_id, scope)}"
+
+
+def _item(notification: Notification, language: str, links: Links, zone: ZoneInfo) -> Item:
+    kind = NOTIFICATION_KINDS.get(notification.kind)
+    return Item(
+        title=kind.title(language) if kind else notification.kind,
+        details=details(notification.data or {}),
+        link=links.inbox(),
+        unsubscribe=links.unsubscribe(notification.user_id, notification.kind),
+        when=notification.created_at.astimezone(zone).strftime("%d/%m/%Y %H:%M"),
+    )
+
+
+def _domain(sender: str) -> str:
+    return parseaddr(sender)[1].rpartition("@")[2] or "welfareditutti.example"
+
+
+def build(
+    *,
+    delivery_id: uuid.UUID,
+    mode: EmailChoice,
+    user: User,
+    notifications: Sequence[Notification],
+    settings: MailSettings,
+    key: bytes,
+    now: datetime,
+) -> EmailMessage:
+    """The e-mail of one delivery: `notifications` (one for instant, one or more for a digest)."""
+    language = user.preferred_language if user.preferred_language in STRINGS else "it"
+    strings = STRINGS[language]
+    zone = ZoneInfo(settings.timezone)
+    links = Links(settings, key)
+    items = [_item(n, language, links, zone) for n in notifications]
+    digest = mode == EmailChoice.digest
+    scope = rules.DIGEST_SCOPE if digest else notifications[0].kind
+    subject = strings["digest_subject"].format(count=len(items)) if digest else items[0].title
+    context = {
+        "t": strings,
+        "language": language,
+        "name": user.full_name,
+        "subject": subject,
+        "items": items,
+        "item": items[0],
+        "preferences_url": links.preferences(),
+        "unsubscribe_url": links.unsubscribe(user.id, scope),
+    }
+    template = "digest" if digest else "notification"
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = formataddr((user.full_name, user.email))
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = f"<{delivery_id}@{_domain(settings.sender)}>"
+    message["Auto-Submitted"] = "auto-generated"
+    unsubscribe = [f"<{links.unsubscribe(user.id, scope)}>"]
+    if settings.unsubscribe_mailto:
+        subject_line = quote(f"unsubscribe {links.token(user.id, scope)}")
+        unsubscribe.append(f"<mailto:{settings.unsubscribe_mailto}?subject={subject_line}>")
+    message["List-Unsubscribe"] = ", ".join(unsubscribe)
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(ENVIRONMENT.get_template(f"{template}.txt").render(context))
+    message.add_alternative(ENVIRONMENT.get_template(f"{template}.html").render(context), subtype="html")
+    message["Content-Language"] = language  # after the body: set_content() drops Content-* headers
+    return message
