@@ -35,9 +35,21 @@ class Handler:
         self.refused: list[str] = []  # the replies of refused attempts
         self.script: list[str] = []  # replies to the next DATA commands; then ACCEPT
         self.delay_s = 0.0  # hold each DATA this long (widens the window of a race)
+        # Hold the first DATA this long, then refuse it (451): a sender killed meanwhile never got a
+        # 250, so, as with a real server, that message was not accepted.
+        self.hold_first_s = 0.0
+        self.attempts: list[str] = []  # the Message-ID of every DATA, accepted or not
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001 - aiosmtpd's hook
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.attempts.append(str(message["Message-ID"]))
+            first = len(self.attempts) == 1
+        if first and self.hold_first_s:
+            await asyncio.sleep(self.hold_first_s)
+            self.refused.append("451 held")
+            return "451 4.3.0 Held past the sender's life"
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         with self.lock:
@@ -45,7 +57,6 @@ class Handler:
             if not reply.startswith("250"):
                 self.refused.append(reply)
                 return reply
-            message = email.message_from_bytes(envelope.content, policy=policy.default)
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
         return reply
 
