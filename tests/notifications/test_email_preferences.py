@@ -188,14 +188,16 @@ async def test_the_digest_link_turns_off_every_kind_in_the_digest(client, sessio
     await client.patch(
         URL, json={"email": {"pool.invitation": "digest", "pool.closed": "digest"}}, headers=auth_headers(anna)
     )
+    digest_by_default = {k for k in NOTIFICATION_KINDS if rules.default_choice(k, "citizen") == EmailChoice.digest}
 
     done = await client.post(link_path(anna, rules.DIGEST_SCOPE))
 
-    assert done.json()["kinds"] == ["pool.closed", "pool.invitation"]
+    assert done.json()["kinds"] == sorted({"pool.closed", "pool.invitation"} | digest_by_default)
     assert done.json()["title"] == "Riepilogo giornaliero"
     kinds = by_kind((await client.get(URL, headers=auth_headers(anna))).json())
-    assert [k for k, v in kinds.items() if v["email"] != "instant"] == ["pool.closed", "pool.invitation"]
-    assert {kinds[k]["email"] for k in ("pool.closed", "pool.invitation")} == {"off"}
+    assert {kinds[k]["email"] for k in done.json()["kinds"]} == {"off"}
+    assert [k for k, v in kinds.items() if v["email"] == "digest"] == []
+    assert kinds["pool.priced"]["email"] == "instant"  # instant kinds stay
 
 
 def tampered(path: str) -> list[str]:
