@@ -81,7 +81,9 @@ def build_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def get_session(request: Request) -> AsyncSession:
+# The dependencies here, like every other, are `async def`: FastAPI runs a plain `def` one in a worker
+# thread, a thread hop per dependency per request (tests/test_fixed_cost.py).
+async def get_session(request: Request) -> AsyncSession:
     """The request's session, opened by ApiRoute (which owns commit and rollback)."""
     return request.state.session
 
@@ -89,7 +91,7 @@ def get_session(request: Request) -> AsyncSession:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_read_session(request: Request) -> AsyncSession:
+async def get_read_session(request: Request) -> AsyncSession:
     """The request's read-only session: ApiRoute sees this dependency and opens the session on the
     read engine, in a READ ONLY transaction."""
     return request.state.session

@@ -33,7 +33,7 @@ def negotiate(accept_language: str | None) -> Lang | None:
     return best[2] if best else None
 
 
-def _accept_language(
+async def _accept_language(
     accept_language: Annotated[
         str | None, Header(alias="Accept-Language", max_length=200, description="it or en, for messages to people")
     ] = None,

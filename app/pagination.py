@@ -53,7 +53,7 @@ CURSOR_MAX_LENGTH = CURSOR_BODY_MAX + 1 + 22
 
 
 @raises(InvalidCursor)  # a cursor is checked when the page is read
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_ITEMS, description="Items per page (1-100)")] = 20,
     cursor: Annotated[
         str | None,

@@ -101,7 +101,7 @@ def created_at(route_name: str, **params: str) -> Any:
     whose path parameters is the named field of the response body
     (`created_at("get_service", service_id="id")`). The contract declares the header (app.contract)."""
 
-    def created() -> None:
+    async def created() -> None:
         """A marker: ApiRoute reads `location` when it builds the route, the contract `response_headers`."""
 
     created.location = (route_name, params)  # type: ignore[attr-defined]
@@ -141,7 +141,7 @@ def api_router(*, prefix: str, tags: list[str | Enum], **kwargs: Any) -> APIRout
 
 
 @raises(PreconditionFailed)  # checked by the service against the current version
-def if_match_versions(
+async def if_match_versions(
     if_match: Annotated[
         str | None,
         Header(alias="If-Match", max_length=200, description='ETag from a previous read, e.g. "3"'),
@@ -153,7 +153,7 @@ def if_match_versions(
 IfMatch = Annotated[list[int] | None, Depends(if_match_versions)]
 
 
-def _reference_data_cache(response: Response) -> None:
+async def _reference_data_cache(response: Response) -> None:
     # Zones and categories change only with a release: let browsers and CDNs keep them an hour.
     response.headers["Cache-Control"] = "public, max-age=3600"
 

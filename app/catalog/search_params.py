@@ -40,7 +40,7 @@ def rfc3339_only(value: object) -> object:
     return value
 
 
-def search_filters(
+async def search_filters(
     category_id: Annotated[
         uuid.UUID | None, Query(description="A category or an area (includes its categories)")
     ] = None,
