@@ -13,7 +13,7 @@ is configured.
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import Select
+from sqlalchemy import Select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.config import PROJECT_ROOT, Settings, get_settings
@@ -59,8 +59,20 @@ def migrate(database_url: str | None = None, *, own_logging: bool = True) -> Non
     command.upgrade(config, "head")
 
 
+def _ping_in_one_round_trip(dbapi_connection: Any) -> bool:
+    """pool_pre_ping's check, `;` alone: SQLAlchemy's asyncpg dialect wraps it in BEGIN ... ROLLBACK
+    (for PgBouncer's transaction mode, which we do not use), three round trips on every checkout.
+    A dead connection still fails here and is replaced, as before."""
+    dbapi_connection.autocommit = True  # the dialect's ping skips its transaction in autocommit
+    try:
+        dbapi_connection.ping()
+    finally:
+        dbapi_connection.autocommit = False
+    return True
+
+
 def build_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         url or resolve_database_url(settings),
         pool_size=settings.db.pool_size,
         max_overflow=settings.db.max_overflow,
@@ -75,10 +87,26 @@ def build_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
             "timeout": settings.db.connect_timeout,
         },
     )
+    engine.sync_engine.dialect.do_ping = _ping_in_one_round_trip  # type: ignore[method-assign]
+    return engine
 
 
 def build_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def begin_read_only(session: AsyncSession) -> None:
+    """Make the session's transaction READ ONLY before its first statement.
+
+    A session on an engine begins its own transaction: asyncpg then sends `BEGIN READ ONLY` with the
+    first statement, one round trip (a `SET TRANSACTION READ ONLY` after it was a second one). A
+    session joining a transaction already open (the tests' savepoints) cannot change how that one
+    began, so it sets the mode of its own part, which ends with it.
+    """
+    if isinstance(session.bind, AsyncEngine):
+        await session.connection(execution_options={"postgresql_readonly": True})
+    else:
+        await session.execute(text("SET TRANSACTION READ ONLY"))
 
 
 # The dependencies here, like every other, are `async def`: FastAPI runs a plain `def` one in a worker

@@ -23,11 +23,10 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.concurrency import etag_of, parse_if_match
-from app.db import get_read_session
+from app.db import begin_read_only, get_read_session
 from app.errors import COMMON_RESPONSES, AppError, PreconditionFailed, raises
 from app.idempotency import IdempotentReplay, store_response
 
@@ -58,7 +57,7 @@ class ApiRoute(APIRoute):
                 request.state.session = session
                 try:
                     if reads_only:
-                        await session.execute(text("SET TRANSACTION READ ONLY"))
+                        await begin_read_only(session)
                     response = await handler(request)
                 except IdempotentReplay as replay:
                     await session.rollback()

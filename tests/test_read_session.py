@@ -92,3 +92,38 @@ async def test_a_configured_read_sessionmaker_serves_the_read_paths(app, client,
 
     assert response.status_code == 200
     assert opened == [True]
+
+
+async def test_on_an_engine_the_read_only_mode_comes_with_begin(engine):
+    # Outside the tests' savepoints, a read session's transaction starts as BEGIN READ ONLY: one round
+    # trip, and a write through it still fails as read-only.
+    app = create_app(get_settings())
+    app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    sent: list[str] = []
+    probe = api_router(prefix="/test-only", tags=["test"])
+
+    @probe.post("/write-through-read-session")
+    async def write_through_read_session(session: ReadSessionDep) -> dict[str, str | None]:
+        raw = (await (await session.connection()).get_raw_connection()).driver_connection
+
+        def record(query) -> None:  # noqa: ANN001 - asyncpg's LoggedQuery
+            sent.append(query.query)
+
+        raw.add_query_logger(record)  # before the first statement: BEGIN is sent with it
+        try:
+            await session.execute(text("UPDATE user_account SET full_name = full_name WHERE false"))
+        except DBAPIError as error:
+            return {"sqlstate": error.orig.sqlstate}
+        finally:
+            raw.remove_query_logger(record)
+        return {"sqlstate": None}
+
+    app.include_router(probe)
+    try:
+        response = await _post(app, "/test-only/write-through-read-session")
+    finally:
+        await app.state.rate_limits.close()
+
+    assert response.json() == {"sqlstate": READ_ONLY_SQLSTATE}
+    assert sent[0] == "BEGIN READ ONLY;"
+    assert "SET TRANSACTION READ ONLY" not in sent
