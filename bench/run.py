@@ -4,7 +4,8 @@
 2. Builds the request mixes (bench/scenarios.py) and mints JWTs with the server's settings.
 3. Serves the API (2 uvicorn workers, ENV=prod, access log off, rate limits out of the way) and
    drives each scenario with wrk (closed loop, fixed connections) after a warm-up; samples each
-   worker's RSS from /proc meanwhile. Then the same for bench/raw_app.py.
+   worker's RSS from /proc meanwhile, then (--sequential seconds) once more with one connection,
+   for latency without queueing. Then the same for bench/raw_app.py.
 4. Writes docs/bench/results.json and docs/benchmark.md; removes the requests it created.
 """
 
@@ -40,6 +41,7 @@ TARGETS = {
     "raw": ["bench.raw_app:app"],
 }
 TARGETS_MET = {"p95_ms": 50.0, "ratio": 0.5, "rss_mb": 300.0}
+WRK_THREADS = 2
 
 
 def ensure_wrk() -> str:
@@ -142,9 +144,16 @@ class RssSampler(threading.Thread):
         return self.peak
 
 
-def run_wrk(wrk: str, port: int, lines_file: Path, *, seconds: int, connections: int, threads: int) -> dict:
-    command = [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "-s",
-               str(LUA), f"http://127.0.0.1:{port}", "--", str(lines_file), secrets.token_hex(6)]  # fmt: skip
+def wrk_threads(connections: int) -> int:
+    """Two load threads, never more than connections: wrk refuses more threads than connections
+    ("number of connections must be >= threads"), so `--connections 1` used to crash the run."""
+    return max(1, min(WRK_THREADS, connections))
+
+
+def run_wrk(wrk: str, port: int, lines_file: Path, *, seconds: int, connections: int) -> dict:
+    command = [wrk, "-t", str(wrk_threads(connections)), "-c", str(connections), "-d", f"{seconds}s",
+               "--timeout", "10s", "-s", str(LUA), f"http://127.0.0.1:{port}", "--", str(lines_file),
+               secrets.token_hex(6)]  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     data = json.loads(out.split("WRKJSON ", 1)[1].splitlines()[0])
     errors = sum(data[k] for k in ("errors_connect", "errors_read", "errors_write", "errors_status", "errors_timeout"))
@@ -215,11 +224,12 @@ def bench(args: argparse.Namespace) -> dict:
                     if args.only and name not in args.only:
                         continue
                     file = write_lines(Path(folder), name, [ln.raw() for ln in lines] if target == "raw" else lines)
-                    run_wrk(wrk, args.port, file, seconds=args.warmup, connections=args.connections, threads=2)
+                    run_wrk(wrk, args.port, file, seconds=args.warmup, connections=args.connections)
                     sampler = RssSampler(pids)
                     sampler.start()
-                    figures = run_wrk(wrk, args.port, file, seconds=args.duration, connections=args.connections,
-                                      threads=2)  # fmt: skip
+                    figures = run_wrk(wrk, args.port, file, seconds=args.duration, connections=args.connections)
+                    if args.sequential:  # latency with nothing else in flight: one connection
+                        figures["sequential"] = run_wrk(wrk, args.port, file, seconds=args.sequential, connections=1)
                     figures["worker_rss_mb"] = [round(v, 1) for v in sampler.stop().values()]
                     results["scenarios"].setdefault(name, {})[target] = figures
                     print(f"{target:4} {name:36} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.1f}  "
@@ -240,8 +250,9 @@ def bench(args: argparse.Namespace) -> dict:
         load={
             "tool": "wrk",
             "connections": args.connections,
-            "threads": 2,
+            "threads": wrk_threads(args.connections),
             "duration_s": args.duration,
+            "sequential_s": args.sequential,
             "warmup_s": args.warmup,
             "workers": args.workers,
         },  # fmt: skip
@@ -257,6 +268,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--duration", type=int, default=20, help="seconds measured per scenario and target")
     parser.add_argument("--warmup", type=int, default=4)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--sequential", type=int, default=5, help="seconds of a 1-connection run after each scenario (0: none)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8077)
     parser.add_argument("--size", type=int, default=1000, help="distinct requests per scenario")
