@@ -26,8 +26,3 @@ async def get_category(session: AsyncSession, category_id: uuid.UUID) -> Categor
 async def is_leaf_category(session: AsyncSession, category_id: uuid.UUID) -> bool:
     child = await session.scalar(select(Category.id).where(Category.parent_id == category_id).limit(1))
     return child is None
-
-
-async def category_and_descendants(session: AsyncSession, category_id: uuid.UUID) -> list[uuid.UUID]:
-    children = await session.scalars(select(Category.id).where(Category.parent_id == category_id))
-    return [category_id, *children.all()]  # the taxonomy has two levels: area → category

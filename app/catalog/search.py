@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Float, and_, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog import repository as repo
+from app.categories import service as category_service
 from app.errors import Forbidden, ValidationFailed
 from app.geo import haversine_km_sql
 from app.models import Delivery, PriceModel, Provider, ProviderKind, Service, ServiceStatus, User, VerificationKind
@@ -69,9 +69,10 @@ async def service_conditions(session: AsyncSession, f: SearchFilters) -> list[Co
     now = datetime.now(UTC)
     conditions: list[ColumnElement[bool]] = []
     if f.category_id is not None:
-        if await repo.get_category(session, f.category_id) is None:
+        categories = await category_service.category_and_descendants(session, f.category_id)
+        if categories is None:
             raise ValidationFailed("No category with this id.", pointer="/category_id", location="query")
-        conditions.append(Service.category_id.in_(await repo.category_and_descendants(session, f.category_id)))
+        conditions.append(Service.category_id.in_(categories))
     if f.zone_id is not None:
         nils = await zone_service.expand_to_nils(session, [f.zone_id], pointer="/zone_id", location="query")
         conditions.append(Service.coverage_nil_ids.overlap(cast(nils, ARRAY(UUID(as_uuid=True)))))

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.categories import repository as repo
+from app.categories import taxonomy
 from app.errors import NotFound
 from app.models import Category
 
@@ -21,6 +22,12 @@ async def all_categories(session: AsyncSession) -> list[Category]:
 async def categories_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Category]:
     """Categories by id in one query, for another domain's page of rows (the HSDS feed)."""
     return await repo.categories_by_id(session, set(ids))
+
+
+async def category_and_descendants(session: AsyncSession, category_id: uuid.UUID) -> list[uuid.UUID] | None:
+    """A category with the categories under it, from the taxonomy the process keeps (no statement
+    once it is read); None when there is no such category."""
+    return await taxonomy.with_descendants(session, category_id)
 
 
 async def get_category(session: AsyncSession, ref: str) -> tuple[Category, list[Category]]:

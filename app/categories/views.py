@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.categories import repository as repo
+from app.categories import taxonomy
 from app.categories.schemas import CategoryDetail, CategoryNode, CategoryRead, CategoryTree, ServiceCategory
 from app.models import Category
 from app.shared_schemas import from_row
@@ -47,6 +47,7 @@ def category_detail(category: Category, categories: Sequence[Category]) -> Categ
 
 
 async def service_categories(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ServiceCategory]:
-    """The category as a service listing shows it, per id (one query)."""
-    categories = await repo.categories_by_id(session, set(ids))
+    """The category as a service listing shows it, per id, from the taxonomy the process keeps (no
+    statement once it is read)."""
+    categories = await taxonomy.facts_of(session, set(ids))
     return {category_id: from_row(ServiceCategory, c) for category_id, c in categories.items()}

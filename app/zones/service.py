@@ -12,6 +12,7 @@ from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.zones import repository as repo
 from app.zones.geometry import Placement, load_nil_map, place
 from app.zones.schemas import ZoneLocation, ZoneRead
+from app.zones.snapshot import zones_knowing
 
 
 class ZoneNotFound(NotFound):
@@ -75,15 +76,16 @@ class UnknownZones(ValidationFailed):
 async def expand_to_nils(
     session: AsyncSession, zone_ids: list[uuid.UUID], *, pointer: str, location: str = "body"
 ) -> list[uuid.UUID]:
-    """NIL ids for a list of NIL or Municipio ids (a Municipio stands for all its NILs)."""
-    zones = await repo.get_many(session, zone_ids)
-    unknown = set(zone_ids) - {z.id for z in zones}
+    """NIL ids for a list of NIL or Municipio ids (a Municipio stands for all its NILs), from the
+    zones the process keeps (app/zones/snapshot.py): no statement once they are read."""
+    zones = await zones_knowing(session, zone_ids)
+    unknown = set(zone_ids) - zones.kinds.keys()
     if unknown:
         raise UnknownZones(
             f"Unknown zone ids: {', '.join(sorted(map(str, unknown)))}.", pointer=pointer, location=location
         )
-    nils = [z.id for z in zones if z.kind == ZoneKind.nil]
-    nils += await repo.nil_ids_of_municipi(session, [z.id for z in zones if z.kind == ZoneKind.municipio])
+    nils = [z for z in zone_ids if zones.kinds[z] == ZoneKind.nil]
+    nils += [n for z in zone_ids if zones.kinds[z] == ZoneKind.municipio for n in zones.nils_of_municipio.get(z, ())]
     return sorted(set(nils))
 
 
