@@ -78,6 +78,9 @@ _KINDS: tuple[NotificationKind, ...] = (
         "both sides (the household, the provider's staff) but whoever completed it",
         "Incarico completato",
         "Engagement completed",
+        # The household hears at once (it is asked for a review); for the provider's staff, who
+        # see many engagements end each week and act on none of them, it is bookkeeping: digest.
+        email_by_role=(("provider_staff", _D),),
     ),
     K(
         "engagement.started",

@@ -50,6 +50,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "stop_digest": "Non ricevere più il riepilogo",
         "digest_intro": "ecco le novità dall'ultimo riepilogo:",
         "digest_subject": "Welfare di Tutti: {count} novità",
+        "page_title": "Welfare di Tutti: e-mail",
+        "page_ask": "Non ricevere più e-mail per",
+        "page_button": "Sì, non inviatemele più",
+        "page_done": "Non riceverai più e-mail per",
+        "page_undo": "Le notifiche restano nell'app; puoi riattivare le e-mail dalle tue preferenze.",
     },
     "en": {
         "hello": "Dear",
@@ -61,6 +66,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "stop_digest": "Stop the digest",
         "digest_intro": "here is what happened since the last digest:",
         "digest_subject": "Welfare di Tutti: {count} update(s)",
+        "page_title": "Welfare di Tutti: e-mail",
+        "page_ask": "Stop e-mails for",
+        "page_button": "Yes, stop them",
+        "page_done": "You will no longer get e-mails for",
+        "page_undo": "Notifications stay in the app; you can turn e-mails back on in your preferences.",
     },
 }
 
@@ -124,6 +134,13 @@ def _item(notification: Notification, language: str, links: Links, zone: ZoneInf
 
 def _domain(sender: str) -> str:
     return parseaddr(sender)[1].rpartition("@")[2] or "welfareditutti.example"
+
+
+def unsubscribe_page(view: object, language: str) -> str:
+    """The page a person sees who opens an unsubscribe link in a browser: a button that POSTs (a
+    GET never unsubscribes: mail scanners follow links), then the confirmation."""
+    strings = STRINGS[language if language in STRINGS else "it"]
+    return ENVIRONMENT.get_template("unsubscribe.html").render(t=strings, language=language, view=view)
 
 
 def build(

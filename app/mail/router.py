@@ -1,10 +1,11 @@
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Path
+from fastapi import Header, Path
+from fastapi.responses import HTMLResponse
 
 from app.accounts.auth import CurrentUser
 from app.db import SessionDep
-from app.errors import NotAuthenticated, error_responses
+from app.errors import NotAuthenticated, error_responses, merge_responses
 from app.mail import service as mail_service
 from app.mail.schemas import (
     NotificationPreferencesRead,
@@ -12,7 +13,7 @@ from app.mail.schemas import (
     NotificationPreferencesUpdate,
     UnsubscribeRead,
 )
-from app.mail.views import preference_views, unsubscribe_view
+from app.mail.views import preference_views, unsubscribe_page, unsubscribe_view
 from app.routing import api_router
 from app.shared_schemas import one
 
@@ -29,6 +30,18 @@ UnsubscribeToken = Annotated[
         description="The signed token of an e-mail's unsubscribe link",
     ),
 ]
+
+Accept = Annotated[str | None, Header(max_length=1000, include_in_schema=False)]
+# A browser opening the e-mail's link asks for text/html and gets a page with a button (the POST);
+# API clients and mail clients (RFC 8058's POST) get JSON.
+LINK_RESPONSES = merge_responses(
+    {200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
+    error_responses(mail_service.UnsubscribeLinkInvalid),
+)
+
+
+def wants_html(accept: str | None) -> bool:
+    return accept is not None and "text/html" in accept.lower()
 
 
 @preferences_router.get("", response_model=NotificationPreferencesRead, responses=error_responses(NotAuthenticated))
@@ -57,22 +70,20 @@ async def update_notification_preferences(
     return await one(preference_views(session, [user]))
 
 
-@unsubscribe_router.get(
-    "/{token}", response_model=UnsubscribeRead, responses=error_responses(mail_service.UnsubscribeLinkInvalid)
-)
-async def get_unsubscribe_link(token: UnsubscribeToken, session: SessionDep) -> UnsubscribeRead:
+@unsubscribe_router.get("/{token}", response_model=UnsubscribeRead, responses=LINK_RESPONSES)
+async def get_unsubscribe_link(token: UnsubscribeToken, session: SessionDep, accept: Accept = None) -> Any:
     """What an e-mail's unsubscribe link would turn off (no sign-in: the link is signed). Nothing changes
-    until it is POSTed."""
+    until it is POSTed. With `Accept: text/html` (a browser) an HTML page with the button that does."""
     user, scope, chosen = await mail_service.resolve_unsubscribe(session, token)
-    return unsubscribe_view(user, scope, mail_service.kinds_in_scope(user, scope, chosen), chosen)
+    view = unsubscribe_view(user, scope, mail_service.kinds_in_scope(user, scope, chosen), chosen)
+    return HTMLResponse(unsubscribe_page(user, view)) if wants_html(accept) else view
 
 
-@unsubscribe_router.post(
-    "/{token}", response_model=UnsubscribeRead, responses=error_responses(mail_service.UnsubscribeLinkInvalid)
-)
-async def unsubscribe_by_link(token: UnsubscribeToken, session: SessionDep) -> UnsubscribeRead:
+@unsubscribe_router.post("/{token}", response_model=UnsubscribeRead, responses=LINK_RESPONSES)
+async def unsubscribe_by_link(token: UnsubscribeToken, session: SessionDep, accept: Accept = None) -> Any:
     """Turn off e-mail of the link's kind (or the daily digest) without signing in: the one-click
     unsubscribe of RFC 8058 (mail clients POST `List-Unsubscribe=One-Click`; any body is ignored).
-    Again is harmless."""
+    Again is harmless. With `Accept: text/html` (the page's button) the confirmation page."""
     user, scope, kinds, chosen = await mail_service.unsubscribe(session, token)
-    return unsubscribe_view(user, scope, kinds, chosen)
+    view = unsubscribe_view(user, scope, kinds, chosen)
+    return HTMLResponse(unsubscribe_page(user, view)) if wants_html(accept) else view

@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
+from app.mail import messages, rules
 from app.mail import repository as repo
-from app.mail import rules
 from app.mail.schemas import NotificationPreferencesRead, PreferenceRead, UnsubscribeRead
 from app.models import EmailChoice, User
 from app.notification_kinds import NOTIFICATION_KINDS
@@ -41,3 +41,8 @@ def unsubscribe_view(user: User, scope: str, kinds: list[str], chosen: dict[str,
         title = NOTIFICATION_KINDS[scope].title(user.preferred_language)
     unsubscribed = all(rules.effective_choice(kind, user.role, chosen) == EmailChoice.off for kind in kinds)
     return UnsubscribeRead(scope=scope, title=title, kinds=kinds, unsubscribed=unsubscribed)
+
+
+def unsubscribe_page(user: User, view: UnsubscribeRead) -> str:
+    """`view` as an HTML page in the person's language (a browser opening the e-mail's link)."""
+    return messages.unsubscribe_page(view, user.preferred_language)

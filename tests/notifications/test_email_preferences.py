@@ -265,3 +265,38 @@ def test_tokens_round_trip_and_bind_person_and_scope():
     assert EmailChoice("digest") == rules.effective_choice(
         "pool.closed", "citizen", {"pool.closed": EmailChoice.digest}
     )
+
+
+async def test_provider_staff_get_completed_engagements_in_the_digest_and_households_at_once(client, session):
+    citizen = await make_user(session)
+    staff = await make_user(session, role=Role.provider_staff)
+
+    for person, expected in ((citizen, "instant"), (staff, "digest")):
+        completed = by_kind((await client.get(URL, headers=auth_headers(person))).json())["engagement.completed"]
+        assert (completed["default"], completed["email"]) == (expected, expected)
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+async def test_a_browser_opening_the_link_gets_a_page_whose_button_unsubscribes(client, session):
+    anna = await make_user(session, full_name="Anna <i>R</i>", preferred_language=Language.it)
+    path = link_path(anna, "pool.closed")
+
+    page = await client.get(path, headers={"accept": BROWSER})
+
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "Non ricevere più e-mail per" in page.text and "<strong>Il gruppo è chiuso</strong>" in page.text
+    assert '<form method="post">' in page.text and 'name="List-Unsubscribe" value="One-Click"' in page.text
+    assert by_kind((await client.get(URL, headers=auth_headers(anna))).json())["pool.closed"]["email"] == "instant"
+
+    # The button: a form POST to the same address, from a browser.
+    done = await client.post(
+        path,
+        content="List-Unsubscribe=One-Click",
+        headers={"accept": BROWSER, "content-type": "application/x-www-form-urlencoded"},
+    )
+
+    assert done.status_code == 200 and done.headers["content-type"].startswith("text/html")
+    assert "Non riceverai più e-mail per" in done.text
+    assert by_kind((await client.get(URL, headers=auth_headers(anna))).json())["pool.closed"]["email"] == "off"

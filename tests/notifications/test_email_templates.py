@@ -23,6 +23,7 @@ def test_every_template_is_package_data_of_the_wheel():
         "templates/digest.txt",
         "templates/notification.html",
         "templates/notification.txt",
+        "templates/unsubscribe.html",
     ]
     assert [name for name in shipped if not any(fnmatch(name, pattern) for pattern in patterns)] == []
     # Loaded through the package (PackageLoader), as an installed wheel loads them.
