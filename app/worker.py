@@ -192,7 +192,12 @@ def main() -> None:
     settings.check_production_safety()  # the worker is the one that sends: same refusals as the API
     for warning in settings.relaxed_safety_warnings():
         log.warning(warning)
-    log.info("e-mails are " + settings.mail.describe())
+    if settings.env == "prod" and not settings.mail.smtp_host:
+        # Not a refusal (a deployment may start before its relay exists), but people's e-mails, with
+        # their addresses and text, would land in the log instead of their inboxes.
+        log.warning("e-mails are " + settings.mail.describe() + ": set MAIL__SMTP_HOST in production")
+    else:
+        log.info("e-mails are " + settings.mail.describe())
     if settings.worker.metrics_port is not None:
         host, port = settings.worker.metrics_host, settings.worker.metrics_port
         serve_on_port(host, port)

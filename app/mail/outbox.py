@@ -40,7 +40,7 @@ from app.backoff import exponential
 from app.config import MailSettings, get_settings
 from app.mail import messages, rules, smtp
 from app.mail import repository as repo
-from app.models import EmailChoice, EmailDelivery, EmailStatus, Notification, User
+from app.models import EmailChoice, EmailStatus, Notification, User
 
 log = logging.getLogger("app.mail")
 Sender = Callable[[EmailMessage, MailSettings], Awaitable[smtp.Outcome]]
@@ -130,7 +130,7 @@ async def gather_digests(session: AsyncSession, settings: MailSettings, *, now: 
     return len(deliveries)
 
 
-def _still_wanted(delivery: EmailDelivery, user: User, notifications: list[Notification], chosen: dict) -> list:
+def _still_wanted(user: User, notifications: list[Notification], chosen: dict) -> list[Notification]:
     """The notifications of a delivery the person still wants by e-mail now (a choice made `off`
     after routing, e.g. through an unsubscribe link, wins over the queue)."""
     return [n for n in notifications if rules.effective_choice(n.kind, user.role, chosen) != EmailChoice.off]
@@ -157,7 +157,7 @@ async def claim(
         for delivery in deliveries:
             user = users.get(delivery.user_id)
             wanted = (
-                _still_wanted(delivery, user, carried[delivery.id], choices[user.id])
+                _still_wanted(user, carried[delivery.id], choices[user.id])
                 if user is not None and can_receive(user)
                 else []
             )

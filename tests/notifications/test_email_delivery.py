@@ -313,3 +313,18 @@ async def test_routing_reads_no_preferences_in_the_writers_transaction(session, 
     assert [s.split()[0] for s in writes if "notification_preference" in s or "email_delivery" in s] == []
     row = await session.scalar(select(Notification).where(Notification.user_id == anna.id))
     assert row.email_route is None and row.email_id is None  # left for the worker
+
+
+async def test_the_pending_gauge_counts_emails_waiting_to_be_sent(session, sessions, smtp, mail):
+    smtp.handler.script = ["451 4.3.0 Try again later"]
+    anna = await make_user(session)
+    await notify(session, anna.id)
+    await notify(session, anna.id, "pool.closed")
+    before = await outbox.backlog(sessions)
+
+    mail_one_at_a_time = mail.model_copy(update={"batch_size": 1})
+    await outbox.run_once(sessions, mail_one_at_a_time)  # both routed; one refused (retried later)
+
+    assert await outbox.backlog(sessions) - before == 2
+    await outbox.run_once(sessions, mail_one_at_a_time)  # the other one is sent
+    assert await outbox.backlog(sessions) - before == 1
