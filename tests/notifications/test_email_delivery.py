@@ -7,13 +7,16 @@ import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
+import pytest
 from sqlalchemy import select
 
 from app import worker
 from app.config import get_settings
 from app.mail import outbox, rules
+from app.mail.rules import default_choice
 from app.metrics import REGISTRY
 from app.models import EmailDelivery, EmailStatus, Language, Notification
+from app.notification_kinds import NOTIFICATION_KINDS
 from tests.factories import auth_headers, make_user
 from tests.notifications.email_fixtures import BASE_URL, deliveries_of, notify, reload, rome
 
@@ -328,3 +331,24 @@ async def test_the_pending_gauge_counts_emails_waiting_to_be_sent(session, sessi
     assert await outbox.backlog(sessions) - before == 2
     await outbox.run_once(sessions, mail_one_at_a_time)  # the other one is sent
     assert await outbox.backlog(sessions) - before == 1
+
+
+@pytest.mark.parametrize("language", [Language.it, Language.en])
+async def test_every_kind_of_the_catalogue_is_mailed_by_its_default(session, sessions, smtp, mail, language):
+    mail = mail.model_copy(update={"batch_size": 100})  # one round claims them all
+    person = await make_user(session, preferred_language=language)
+    for name in NOTIFICATION_KINDS:
+        await notify(session, person.id, name, at=rome(2026, 12, 3, 9).astimezone(UTC), subject_title="Prova")
+    by_default = {name: default_choice(name, person.role) for name in NOTIFICATION_KINDS}
+
+    await outbox.run_once(sessions, mail, clock=lambda: rome(2026, 12, 3, 10).astimezone(UTC))
+    instant = sorted(r.message["Subject"] for r in smtp.received)
+    await outbox.run_once(sessions, mail, clock=lambda: rome(2026, 12, 3, 18, 5).astimezone(UTC))
+
+    expected = sorted(NOTIFICATION_KINDS[n].title(language) for n, c in by_default.items() if c == "instant")
+    assert instant == expected
+    digests = smtp.received[len(instant) :]
+    in_digest = [n for n, c in by_default.items() if c == "digest"]
+    assert len(digests) == (1 if in_digest else 0)
+    for name in in_digest:
+        assert NOTIFICATION_KINDS[name].title(language) in digests[0].part("plain")
