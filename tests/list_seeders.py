@@ -640,4 +640,5 @@ FIXED_LISTS = {
         "/v1/me/notification-preferences",
         "one row per notification kind, a constant in app.notification_kinds",
     ),
+    "list_notification_kinds": ("/v1/notification-kinds", "the kinds, a constant in app.notification_kinds"),
 }

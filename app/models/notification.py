@@ -25,6 +25,8 @@ class Notification(UUIDPk, Base):
             postgresql_where=text("email_route = 'digest' AND email_id IS NULL"),
         ),
         Index("ix_notification_email_id", "email_id", postgresql_where=text("email_id IS NOT NULL")),
+        # The badge's count per kind and "mark all read" touch only the unread: a small index of them.
+        Index("ix_notification_unread", "user_id", "kind", postgresql_where=text("read_at IS NULL")),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))

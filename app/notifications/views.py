@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Notification
-from app.notification_kinds import NOTIFICATION_KINDS
-from app.notifications.schemas import NotificationRead
+from app.notification_kinds import NOTIFICATION_KINDS, NotificationKind
+from app.notifications.schemas import NotificationKindList, NotificationKindRead, NotificationRead, UnreadCount
 from app.shared_schemas import from_row
 
 
@@ -21,3 +21,25 @@ async def notification_views(
 ) -> list[NotificationRead]:
     """`language` is the reader's (Accept-Language, else their account's): the title is in it."""
     return [from_row(NotificationRead, row, title=_title(row, language)) for row in notifications]
+
+
+def unread_view(by_kind: dict[str, int]) -> UnreadCount:
+    return UnreadCount(total=sum(by_kind.values()), by_kind=by_kind)
+
+
+def kind_list(kinds: Sequence[NotificationKind], *, language: str, role: str) -> NotificationKindList:
+    """The catalogue as `role` reads it: titles in `language`, the e-mail default of that role."""
+    return NotificationKindList(
+        items=[
+            NotificationKindRead(
+                name=k.name,
+                subject_type=k.subject_type,
+                recipients=k.recipients,
+                title=k.title(language),
+                title_it=k.title_it,
+                title_en=k.title_en,
+                email_default=k.email_default(role).value,
+            )
+            for k in kinds
+        ]
+    )
