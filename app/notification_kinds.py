@@ -14,6 +14,15 @@ same transaction as the change, and add its row to the domain's lifecycle table 
 import enum
 from dataclasses import dataclass
 
+from app.errors import ValidationFailed
+
+
+# One problem wherever a request names kinds (the inbox's filter, e-mail preferences).
+class UnknownNotificationKind(ValidationFailed):
+    """The request named a notification kind the catalogue does not hold."""
+
+    code = "unknown_notification_kind"
+
 
 class EmailDefault(enum.StrEnum):
     instant = "instant"

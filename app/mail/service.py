@@ -6,15 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.config import get_settings
-from app.errors import NotFound, ValidationFailed
+from app.errors import NotFound
 from app.mail import repository as repo
 from app.mail import rules
 from app.models import EmailChoice, User
-from app.notification_kinds import NOTIFICATION_KINDS
-
-
-class UnknownNotificationKind(ValidationFailed):
-    code = "unknown_notification_kind"
+from app.notification_kinds import NOTIFICATION_KINDS, UnknownNotificationKind
 
 
 class UnsubscribeLinkInvalid(NotFound):

@@ -1,12 +1,7 @@
 """Which kinds a filter names: exact kinds (`offer.received`), families (`offer.*`) or `*`, checked
 against the catalogue (app/notification_kinds.py) so a typo is a 422, not an empty inbox."""
 
-from app.errors import ValidationFailed
-from app.notification_kinds import NOTIFICATION_KINDS
-
-
-class UnknownNotificationKind(ValidationFailed):
-    code = "unknown_notification_kind"
+from app.notification_kinds import NOTIFICATION_KINDS, UnknownNotificationKind
 
 
 def matching(pattern: str) -> list[str]:

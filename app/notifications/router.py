@@ -7,8 +7,8 @@ from app.accounts.auth import CurrentUser
 from app.db import SessionDep
 from app.errors import NotAuthenticated, error_responses
 from app.languages import AcceptLanguage
+from app.notification_kinds import UnknownNotificationKind
 from app.notifications import service as notification_service
-from app.notifications.kinds import UnknownNotificationKind
 from app.notifications.schemas import (
     NotificationKindList,
     NotificationRead,
