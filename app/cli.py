@@ -37,6 +37,7 @@ async def _with_session(work):  # noqa: ANN001, ANN202 - small CLI helper
 def seed(*, demo: bool, quiet: bool = False) -> dict[str, int]:
     from app.seed.catalog_demo import seed_catalog_demo
     from app.seed.community_demo import seed_community_demo
+    from app.seed.conversations_demo import seed_conversations_demo
     from app.seed.demand_demo import seed_demand_demo
     from app.seed.demo import describe_logins, seed_demo
     from app.seed.reference import seed_reference
@@ -49,7 +50,8 @@ def seed(*, demo: bool, quiet: bool = False) -> dict[str, int]:
             counts |= await seed_catalog_demo(session)
             counts |= await seed_sharing_demo(session)  # hubs first: operators act in their NILs
             counts |= await seed_demand_demo(session)
-            counts |= await seed_community_demo(session)  # last: it needs the sharing demo's hubs
+            counts |= await seed_community_demo(session)  # it needs the sharing demo's hubs
+            counts |= await seed_conversations_demo(session)  # about the demand demo's requests
         return counts
 
     if demo and get_settings().env == "prod":

@@ -61,6 +61,8 @@ class RateLimitSettings(BaseModel):
     login_per_account_per_15_minutes: int = 10
     register_per_ip_per_hour: int = 20
     create_per_principal_per_minute: int = 60
+    # Messages one person posts per minute, over all their threads (a person types, a script floods).
+    messages_per_person_per_minute: int = 20
 
 
 class ApiSettings(BaseModel):

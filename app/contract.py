@@ -67,6 +67,7 @@ TAGS = [
     {"name": "pools", "description": "Families sharing one service, and the offers for them"},
     {"name": "courses", "description": "Hubs' courses and enrolments"},
     {"name": "initiatives", "description": "Volunteer initiatives, volunteers and rides"},
+    {"name": "conversations", "description": "Private threads between households and providers, and reports"},
     {"name": "events", "description": "The partners' event feed (what changed)"},
     {"name": "webhooks", "description": "Partners' webhook subscriptions and deliveries"},
     {"name": "hsds", "description": "The open Human Services Data Specification 3.0 feed"},

@@ -21,6 +21,7 @@ from app.condominiums.router import router as condominiums_router
 from app.config import Settings, get_settings
 from app.contract import CONTACT, LICENSE, SERVERS
 from app.contract import finish as finish_contract
+from app.conversations.router import messages_router, reports_router, threads_router
 from app.courses.router import enrolments_router
 from app.courses.router import router as courses_router
 from app.db import asyncpg_url, build_engine, build_sessionmaker
@@ -196,6 +197,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         initiatives_router,
         volunteers_router,
         rides_router,
+        threads_router,
+        messages_router,
+        reports_router,
         events_router,
         webhooks_router,
     ):

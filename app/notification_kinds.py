@@ -234,6 +234,15 @@ _KINDS: tuple[NotificationKind, ...] = (
         "A volunteer has taken your ride",
     ),
     # --- conversations ---------------------------------------------------------------------------
+    # One per thread and person while the thread is unread for them (app/conversations/messages.py).
+    K(
+        "message.received",
+        "thread",
+        "the other side of the thread: the household (and the operator who made the request for it), "
+        "or the provider's staff",
+        "Nuovo messaggio",
+        "New message",
+    ),
 )
 
 NOTIFICATION_KINDS: dict[str, NotificationKind] = {k.name: k for k in _KINDS}

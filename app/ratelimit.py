@@ -188,6 +188,23 @@ async def limit_creation(request: Request, response: Response, principal: Authen
         _send(response, [quota])
 
 
+@sends_rate_limit_headers
+async def limit_messages(request: Request, response: Response, principal: AuthenticatedCaller) -> None:
+    """Messages per person, on top of nothing else: posting a message is not a create of the
+    `create` policy (a conversation is many small posts), and has its own, tighter budget."""
+    settings = get_settings().rate_limit
+    if settings.enabled:
+        quota = await enforce(
+            request.app.state.rate_limits,
+            f"message:{principal.key}",
+            policy="message",
+            limit=settings.messages_per_person_per_minute,
+            window_seconds=60,
+        )
+        _send(response, [quota])
+
+
 LoginRateLimit = Depends(limit_login)
 RegistrationRateLimit = Depends(limit_registration)
 CreationRateLimit = Depends(limit_creation)
+MessageRateLimit = Depends(limit_messages)

@@ -71,6 +71,10 @@ PEER_READS = [
     ("hub_operator", "/v1/requests", "/v1/requests/{id}"),
     ("provider_staff", "/v1/providers?mine=true", "/v1/providers/{id}/accreditation-history"),
     ("provider_staff", "/v1/providers?mine=true", "/v1/providers/{id}/staff"),
+    # Threads are private to their participants (app/seed/conversations_demo.py seeds one of each).
+    ("citizen", "/v1/threads", "/v1/threads/{id}"),
+    ("citizen", "/v1/threads", "/v1/threads/{id}/messages"),
+    ("provider_staff", "/v1/threads", "/v1/threads/{id}"),
 ]
 BUSINESS_RULES = Path(__file__).with_name("live_fuzz_business_rules.json")
 REFUSED_VALID_DATA_TYPE = "RejectedPositiveData"  # schemathesis' positive_data_acceptance check
@@ -128,6 +132,8 @@ DEMO_ID_QUERIES = {
     "service_id": "SELECT id FROM service ORDER BY id LIMIT 25",
     "user_id": "SELECT id FROM user_account ORDER BY id LIMIT 25",
     "partner_client_id": "SELECT id FROM partner_client",
+    "thread_id": "SELECT id FROM conversation_thread",
+    "message_id": "SELECT id FROM conversation_message",
 }
 
 

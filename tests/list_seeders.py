@@ -559,6 +559,52 @@ async def _my_rides(s: Scope, n: int) -> tuple[str, Headers]:
     return "/v1/rides?limit=20", auth_headers(requester)
 
 
+# --- conversations ---------------------------------------------------------------------------------
+
+
+async def _answered_threads(s: Scope, n: int) -> list[dict[str, Any]]:
+    """`n` more threads of the scope's citizen, each with a provider that answered the citizen's open
+    request and wrote one message (so each listed thread has a last message and an unread count)."""
+    citizen = await s.once("citizen", lambda: make_user(s.session))
+    request = await s.once("request", lambda: post_request(s.client, auth_headers(citizen), mode="open"))
+    before = len(s.state.get("tata", []))
+    threads = []
+    for provider, staff, _ in (await _tata_providers(s, before + n))[before:]:
+        await s.post(f"/v1/requests/{request['id']}/offers", auth_headers(staff), _offer_body(provider.id))
+        body = {"request_id": request["id"], "provider_id": str(provider.id)}
+        thread = await s.post("/v1/threads", auth_headers(citizen), body)
+        await s.post(f"/v1/threads/{thread['id']}/messages", auth_headers(staff), {"text": "Disponibili da lunedì."})
+        threads.append(thread)
+    return threads
+
+
+@seeds("list_threads")
+async def _threads(s: Scope, n: int) -> tuple[str, Headers]:
+    await _answered_threads(s, n)
+    return "/v1/threads?limit=20", auth_headers(s.state["citizen"])
+
+
+@seeds("list_messages")
+async def _messages(s: Scope, n: int) -> tuple[str, Headers]:
+    (thread,) = await s.once("thread", lambda: _answered_threads(s, 1))
+    citizen, ((_, staff, _),) = s.state["citizen"], await _tata_providers(s, 1)
+    rows = n - 1 if "written" not in s.state else n  # the thread came with the provider's message
+    for i in range(rows):  # both sides write, each within their own per-person rate limit
+        author = auth_headers(citizen) if i % 2 else auth_headers(staff)
+        await s.post(f"/v1/threads/{thread['id']}/messages", author, {"text": f"Messaggio {i}"})
+    s.state["written"] = True
+    return f"/v1/threads/{thread['id']}/messages?limit=20", auth_headers(citizen)
+
+
+@seeds("list_message_reports")
+async def _message_reports(s: Scope, n: int) -> tuple[str, Headers]:
+    for thread in await _answered_threads(s, n):  # the citizen reports each provider's message
+        citizen = auth_headers(s.state["citizen"])
+        (message,) = (await s.client.get(f"/v1/threads/{thread['id']}/messages", headers=citizen)).json()["items"]
+        await s.post(f"/v1/messages/{message['id']}/reports", citizen, {"reason": "spam"})
+    return "/v1/message-reports?limit=20", auth_headers(await _admin(s))
+
+
 # --- money and integration -------------------------------------------------------------------------
 
 

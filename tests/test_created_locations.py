@@ -28,6 +28,8 @@ NO_OWN_GET = {
     "request_condominium_membership": "read in GET /v1/condominiums/{condominium_id}/residents",
     "join_condominium": "read in GET /v1/condominiums/{condominium_id}/residents",
     "create_pool_offer": "read in GET /v1/pools/{pool_id}/offers",
+    "post_message": "read in GET /v1/threads/{thread_id}/messages (and as its thread's last_message)",
+    "report_message": "read by admins in GET /v1/message-reports",
 }
 
 

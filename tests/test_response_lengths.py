@@ -9,6 +9,7 @@ from sqlalchemy import Enum, String
 from app.accounts.schemas import UserRead
 from app.catalog.schemas import ServiceRead
 from app.categories.schemas import CategoryRead, ServiceCategory
+from app.conversations.schemas import MessageRead, MessageReportRead
 from app.courses.schemas import CourseRead
 from app.demand.schemas import ReviewRead
 from app.hubs.schemas import HubRead
@@ -20,6 +21,8 @@ from app.models import (
     Course,
     Hub,
     Initiative,
+    Message,
+    MessageReport,
     Notification,
     NotificationPreference,
     PartnerClient,
@@ -52,6 +55,8 @@ READ_FROM = [
     (ServiceRead, Service),
     (ProviderRead, Provider),
     (ServiceProvider, Provider),
+    (MessageRead, Message),
+    (MessageReportRead, MessageReport),
 ]
 
 

@@ -399,3 +399,23 @@ async def offers_with_provider_name(session: AsyncSession, offer_ids: list[uuid.
         .where(Offer.id.in_(offer_ids))
     )
     return [(offer, name) for offer, name in rows]
+
+
+async def engagement_of_request(session: AsyncSession, request_id: uuid.UUID) -> Engagement | None:
+    return await session.scalar(select(Engagement).where(Engagement.request_id == request_id))
+
+
+async def invited_or_offered(session: AsyncSession, request_id: uuid.UUID, provider_id: uuid.UUID) -> bool:
+    """The provider was invited to the request or made an offer on it (in any state)."""
+    invited = exists().where(RequestInvitation.request_id == request_id, RequestInvitation.provider_id == provider_id)
+    offered = exists().where(Offer.request_id == request_id, Offer.provider_id == provider_id)
+    return bool(await session.scalar(select(or_(invited, offered))))
+
+
+def request_ids_acted_for(operator_id: uuid.UUID, nil_ids: list[uuid.UUID]) -> Select[uuid.UUID]:
+    """The requests a hub operator acts for, as a set (app.demand.requests._acts_for): in the NILs
+    their hubs serve, those they made for a citizen and the operator-mode ones."""
+    return select(DemandRequest.id).where(
+        DemandRequest.nil_id.in_(nil_ids),
+        or_(DemandRequest.created_by_id == operator_id, DemandRequest.mode == RequestMode.operator),
+    )

@@ -67,6 +67,12 @@ async def _acts_for(session: AsyncSession, user: User, request: DemandRequest) -
     return request.nil_id in await account_service.operated_nil_ids(session, user)
 
 
+async def acts_for(session: AsyncSession, user: User, request: DemandRequest) -> bool:
+    """Whether the caller acts for the request's household (the rule above); for other contexts,
+    through app.demand.parties."""
+    return await _acts_for(session, user, request)
+
+
 async def _check_operator_zone(session: AsyncSession, user: User, request: DemandRequest) -> None:
     if user.role == Role.hub_operator and request.nil_id not in await account_service.operated_nil_ids(session, user):
         raise Forbidden("Hub operators act for households in the NILs their hubs serve.")

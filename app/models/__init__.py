@@ -4,6 +4,7 @@ from app.models.account import Language, RefreshToken, Role, User
 from app.models.base import Base
 from app.models.catalog import Delivery, PriceModel, Service, ServiceStatus
 from app.models.category import Category
+from app.models.conversation import Message, MessageReport, ReadMarker, ReportReason, Side, Thread, ThreadKind
 from app.models.course import Course, CourseEnrolment, CourseStatus, EnrolmentStatus
 from app.models.demand import (
     ContractType,
@@ -88,6 +89,8 @@ __all__ = [
     "Initiative",
     "Language",
     "MembershipStatus",
+    "Message",
+    "MessageReport",
     "Notification",
     "NotificationPreference",
     "Offer",
@@ -106,8 +109,10 @@ __all__ = [
     "Provider",
     "ProviderKind",
     "ProviderStaff",
+    "ReadMarker",
     "RefreshToken",
     "ReminderSent",
+    "ReportReason",
     "RequestInvitation",
     "RequestMode",
     "RequestStatus",
@@ -118,8 +123,11 @@ __all__ = [
     "Role",
     "Service",
     "ServiceStatus",
+    "Side",
     "SplitRule",
     "StaffRole",
+    "Thread",
+    "ThreadKind",
     "User",
     "Verification",
     "VerificationKind",
