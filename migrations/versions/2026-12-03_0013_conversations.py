@@ -1,7 +1,7 @@
 """Conversations: threads per (request, provider) and per engagement, messages, read markers, reports
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03 14:38:21.649085+00:00
 
 A message's `seq` (an identity) orders a thread's messages in commit order (posting locks the thread
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '0012'
-down_revision: str | None = '0011'
+revision: str = '0013'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
