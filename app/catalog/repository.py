@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import locked
-from app.models import Category, Service
+from app.models import Service
 
 
 async def get_by_id(session: AsyncSession, service_id: uuid.UUID, *, for_update: bool = False) -> Service | None:
@@ -17,12 +17,3 @@ async def get_by_external_id(
 ) -> Service | None:
     stmt = select(Service).where(Service.provider_id == provider_id, Service.external_id == external_id)
     return await session.scalar(locked(stmt) if for_update else stmt)
-
-
-async def get_category(session: AsyncSession, category_id: uuid.UUID) -> Category | None:
-    return await session.get(Category, category_id)
-
-
-async def is_leaf_category(session: AsyncSession, category_id: uuid.UUID) -> bool:
-    child = await session.scalar(select(Category.id).where(Category.parent_id == category_id).limit(1))
-    return child is None

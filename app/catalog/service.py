@@ -8,9 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import ledger
 from app.catalog import repository as repo
 from app.catalog.schemas import ServiceCreate, ServiceFields, ServiceUpdate
+from app.categories import service as category_service
+from app.categories.taxonomy import CategoryFacts
 from app.concurrency import ensure_version
 from app.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from app.models import AccreditationState, Category, Delivery, PriceModel, Provider, Service, ServiceStatus, User
+from app.models import AccreditationState, Delivery, PriceModel, Provider, Service, ServiceStatus, User
 from app.providers import access as provider_access
 from app.providers import search_columns
 from app.schedules import WeeklySlot, first_overlap, to_multirange
@@ -67,12 +69,14 @@ async def apply_fields(session: AsyncSession, service: Service, data: ServiceFie
         )
 
 
-async def require_leaf_category(session: AsyncSession, category_id: uuid.UUID, *, pointer: str) -> Category:
-    """Services and requests name a category, never an area (a node with children)."""
-    category = await repo.get_category(session, category_id)
-    if category is None:
+async def require_leaf_category(session: AsyncSession, category_id: uuid.UUID, *, pointer: str) -> CategoryFacts:
+    """Services and requests name a category, never an area (a node with children). Checked against
+    the taxonomy the process keeps: no statement once it is read."""
+    found = await category_service.category_and_leafness(session, category_id)
+    if found is None:
         raise ValidationFailed("No category with this id.", pointer=pointer)
-    if not await repo.is_leaf_category(session, category.id):
+    category, is_leaf = found
+    if not is_leaf:
         raise ValidationFailed(f"{category.slug!r} is an area; choose one of its categories.", pointer=pointer)
     return category
 

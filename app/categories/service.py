@@ -30,6 +30,17 @@ async def category_and_descendants(session: AsyncSession, category_id: uuid.UUID
     return await taxonomy.with_descendants(session, category_id)
 
 
+async def category_and_leafness(
+    session: AsyncSession, category_id: uuid.UUID
+) -> tuple[taxonomy.CategoryFacts, bool] | None:
+    """A category's facts and whether it is a leaf (nothing under it), from the taxonomy the process
+    keeps; None when there is no such category."""
+    family = await taxonomy.with_descendants(session, category_id)
+    if family is None:
+        return None
+    return (await taxonomy.facts_of(session, {category_id}))[category_id], len(family) == 1
+
+
 async def get_category(session: AsyncSession, ref: str) -> tuple[Category, list[Category]]:
     """One category by id or slug, and the whole tree it belongs to (its parent, children, leaves)."""
     categories = await repo.all_categories(session)

@@ -13,7 +13,7 @@ from app.models import ZoneKind
 from app.reference_cache import ReferenceCache
 from app.seed.reference import category_id, zone_id
 from app.zones.snapshot import ZONES
-from tests.factories import make_provider, make_service
+from tests.factories import auth_headers, make_provider, make_provider_staff_user, make_service
 
 NIL_1, MUNICIPIO_1 = zone_id(ZoneKind.nil, 1), zone_id(ZoneKind.municipio, 1)
 
@@ -117,3 +117,29 @@ async def test_a_municipio_stands_for_its_nils(client, session, clock):
     found = (await client.get(f"/v1/services?zone_id={MUNICIPIO_1}")).json()["items"]
 
     assert [s["id"] for s in found] == [str(inside.id)]
+
+
+async def test_a_new_listings_category_is_checked_without_a_statement(client, session, statements, clock):
+    staff = await make_provider_staff_user(session)
+    provider = await make_provider(session, staff=staff, zones_served=[NIL_1])
+    body = {
+        "provider_id": str(provider.id),
+        "category_id": str(category_id("doposcuola")),
+        "title": "Doposcuola in via Padova",
+        "price_model": "hourly",
+        "price_cents": 1500,
+        "availability": [{"day": "tue", "opens": "16:00", "closes": "18:00"}],
+        "languages": ["it"],
+    }
+    await client.get(f"/v1/services?category_id={category_id('doposcuola')}")  # the snapshot is read
+
+    with statements.counting() as log:
+        created = await client.post("/v1/services", json=body, headers=auth_headers(staff))
+    area = await client.post(
+        "/v1/services", json=body | {"category_id": str(category_id("lavoro-domestico"))}, headers=auth_headers(staff)
+    )
+
+    assert created.status_code == 201, created.text
+    assert _reads_of(log, "category") == []
+    assert area.status_code == 422
+    assert area.json()["errors"][0]["pointer"] == "/category_id"
