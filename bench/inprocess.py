@@ -201,6 +201,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 target.statements.append(statements[0] if name == "api" else 0)
                 target.trips.update(trips.take())
                 target.errors += status >= 400
+    if any(line.method == "POST" for line in lines):  # the requests it created, as bench.run removes them
+        from bench.run import cleanup
+
+        await cleanup(args.database_url)
     result = {name: f.summary() for name, f in figures.items()}
     if "api" in result and "raw" in result:
         result["ratio_of_medians"] = round(result["raw"]["median_ms"] / result["api"]["median_ms"], 2)
