@@ -142,4 +142,5 @@ async def test_a_new_listings_category_is_checked_without_a_statement(client, se
     assert created.status_code == 201, created.text
     assert _reads_of(log, "category") == []
     assert area.status_code == 422
+    assert area.json()["code"] == "validation_error"
     assert area.json()["errors"][0]["pointer"] == "/category_id"
