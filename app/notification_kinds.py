@@ -99,6 +99,13 @@ _KINDS: tuple[NotificationKind, ...] = (
         "Engagement started",
     ),
     K(
+        "engagement.substitute_requested",
+        "engagement",
+        "both sides (the household, the provider's staff) but whoever asked",
+        "Richiesta di sostituzione",
+        "A substitute is requested",
+    ),
+    K(
         "offer.accepted",
         "offer",
         "the provider's staff",

@@ -41,7 +41,7 @@ from app.models import (
 from app.models import ZoneKind as K
 from app.seed.reference import zone_id
 from tests.courses.conftest import post_course
-from tests.demand.conftest import DEFAULT_SCHEDULE, NIL_22, post_request
+from tests.demand.conftest import DEFAULT_SCHEDULE, NIL_22, in_days, post_request
 from tests.factories import (
     add_provider_staff,
     auth_headers,
@@ -296,8 +296,12 @@ async def _offers(s: Scope, n: int) -> tuple[str, Headers]:
 @seeds("list_engagements")
 async def _engagements(s: Scope, n: int) -> tuple[str, Headers]:
     citizen = await s.once("citizen", lambda: make_user(s.session))
-    for _ in range(n):
-        await _engagement(s, auth_headers(citizen))
+    for _ in range(n):  # each with a substitute asked for: the engagement read lists its substitutions
+        engagement = await _engagement(s, auth_headers(citizen))
+        substitution = {"start_date": in_days(10), "end_date": in_days(12), "reason": "holiday"}
+        asked = await s.post(f"/v1/engagements/{engagement['id']}/substitutions", auth_headers(citizen), substitution)
+        # Then cancelled: a household holds at most 10 open requests, and a substitute request is one.
+        await s.post(f"/v1/requests/{asked['id']}/cancel", auth_headers(citizen), {"reason": "rientrata"}, expect=200)
     return "/v1/engagements?limit=20", auth_headers(citizen)
 
 

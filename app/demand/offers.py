@@ -22,6 +22,7 @@ from app.demand import notices
 from app.demand import repository as repo
 from app.demand.requests import RequestNotFound, get_owned, may_read, record_declined
 from app.demand.schemas import OfferCreate
+from app.demand.substitutions import contract_term_of
 from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from app.models import (
     AccreditationState,
@@ -153,6 +154,7 @@ async def create_offer(session: AsyncSession, user: User, request_id: uuid.UUID,
     now = datetime.now(UTC)
     _check_open(request, now)
     _check_contract(data, now)
+    contract_term = contract_term_of(data, request)
     await _check_service(session, data, provider.id)
     valid_until = data.valid_until or now + OFFER_VALIDITY
     if valid_until.tzinfo is None or valid_until <= now:
@@ -171,6 +173,7 @@ async def create_offer(session: AsyncSession, user: User, request_id: uuid.UUID,
         contract_type=data.contract_type,
         ccnl_level=data.ccnl_level,
         weekly_hours=data.weekly_hours,
+        contract_term=contract_term,
         valid_until=valid_until,
     )
     try:
@@ -316,6 +319,8 @@ async def accept_offer(
         contract_type=offer.contract_type,
         ccnl_level=offer.ccnl_level,
         weekly_hours=offer.weekly_hours,
+        contract_term=offer.contract_term,
+        substitutes_engagement_id=request.substitutes_engagement_id,
     )
     session.add(engagement)
     _record(session, user, offer, "offer.accepted", declined=[str(d) for d, _ in declined])

@@ -50,11 +50,6 @@ async def get_request(
     return await session.scalar(locked(stmt) if for_update else stmt)
 
 
-async def requests_by_id(session: AsyncSession, request_ids: set[uuid.UUID]) -> dict[uuid.UUID, DemandRequest]:
-    rows = await session.scalars(select(DemandRequest).where(DemandRequest.id.in_(request_ids)))
-    return {request.id: request for request in rows}
-
-
 def requests_for_citizen(citizen_id: uuid.UUID, status: RequestStatus | None) -> Select[DemandRequest]:
     stmt = select(DemandRequest).where(DemandRequest.citizen_id == citizen_id)
     return stmt if status is None else stmt.where(DemandRequest.status == status)
@@ -268,6 +263,53 @@ def engagements_query(*, citizen_id: uuid.UUID | None, provider_ids: list[uuid.U
     if provider_ids:
         clauses.append(Engagement.provider_id.in_(provider_ids))
     return select(Engagement).where(or_(*clauses) if clauses else false())
+
+
+async def substitutions_of(
+    session: AsyncSession, engagement_ids: list[uuid.UUID], *, with_requests: set[uuid.UUID] | frozenset = frozenset()
+) -> list[tuple[DemandRequest, uuid.UUID | None]]:
+    """The substitute requests of these engagements, each with its substitute's engagement id (None
+    until one is accepted), by engagement then dates; and, in the same query, the requests
+    `with_requests` (an engagement view's own requests): one statement for a page of engagements."""
+    if not engagement_ids and not with_requests:
+        return []
+    rows = await session.execute(
+        select(DemandRequest, Engagement.id)
+        .outerjoin(Engagement, Engagement.request_id == DemandRequest.id)
+        .where(
+            or_(
+                DemandRequest.substitutes_engagement_id.in_(engagement_ids),
+                DemandRequest.id.in_(with_requests),
+            )
+        )
+        .order_by(DemandRequest.substitutes_engagement_id, DemandRequest.start_date, DemandRequest.id)
+    )
+    return [(request, engagement_id) for request, engagement_id in rows]
+
+
+async def engagement_ids_of_requests(session: AsyncSession, request_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """The engagement each request became (at most one each), by request id."""
+    rows = await session.execute(
+        select(Engagement.request_id, Engagement.id).where(Engagement.request_id.in_(request_ids))
+    )
+    return {request_id: engagement_id for request_id, engagement_id in rows}
+
+
+async def service_to_invite(session: AsyncSession, engagement: Engagement) -> uuid.UUID | None:
+    """The engagement provider's service to invite it to a substitute request with: the engagement's,
+    else the one it was invited with to the original request, else its oldest in the category."""
+    if engagement.service_id is not None:
+        return engagement.service_id
+    invited = select(RequestInvitation.service_id).where(
+        RequestInvitation.request_id == engagement.request_id, RequestInvitation.provider_id == engagement.provider_id
+    )
+    listed = (
+        select(Service.id)
+        .where(Service.provider_id == engagement.provider_id, Service.category_id == engagement.category_id)
+        .order_by(Service.created_at, Service.id)
+        .limit(1)
+    )
+    return await session.scalar(invited) or await session.scalar(listed)
 
 
 async def get_review(session: AsyncSession, review_id: uuid.UUID, *, for_update: bool = False) -> Review | None:

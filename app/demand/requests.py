@@ -285,6 +285,12 @@ async def _open(session: AsyncSession, user: User, request: DemandRequest) -> No
     )
 
 
+async def open_new(session: AsyncSession, user: User, request: DemandRequest) -> None:
+    """Open a request another use case is inserting (a substitute's), within the household's cap."""
+    with session.no_autoflush:
+        await _open(session, user, request)
+
+
 async def open_request(
     session: AsyncSession, user: User, request_id: uuid.UUID, *, if_match: list[int] | None
 ) -> DemandRequest:
@@ -347,6 +353,12 @@ async def update_request(
             "Providers were invited for this category; cancel and post a new request.",
             current_state=request.status.value,
         )
+    if request.substitutes_engagement_id is not None:  # its dates were checked against the engagement's
+        for name in ("category_id", "start_date", "end_date"):
+            if name in data.model_fields_set and getattr(data, name) != getattr(request, name):
+                raise ValidationFailed(
+                    "A substitute request keeps its category and dates: cancel it and ask again.", pointer=f"/{name}"
+                )
     if data.start_date is not None and data.start_date != request.start_date and data.start_date < milan_today():
         raise ValidationFailed("start_date is in the past.", pointer="/start_date")  # the rule create applies
     with session.no_autoflush:

@@ -5,7 +5,7 @@ from fastapi import Query, status
 
 from app.accounts.auth import Admin, CurrentUser, OptionalUser
 from app.db import SessionDep
-from app.demand import engagements, matching, offers, requests, reviews
+from app.demand import engagements, matching, offers, requests, reviews, substitutions
 from app.demand.schemas import (
     MAX_MATCHES,
     AnonymisedRequest,
@@ -20,6 +20,8 @@ from app.demand.schemas import (
     RequestUpdate,
     ReviewCreate,
     ReviewRead,
+    SubstitutionCreate,
+    SubstitutionRead,
 )
 from app.demand.views import (
     anonymised_request_views,
@@ -27,6 +29,7 @@ from app.demand.views import (
     offer_views,
     request_views,
     review_views,
+    substitution_views,
 )
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
@@ -274,6 +277,61 @@ async def cancel_engagement(
     """Cancel the engagement with a reason (either party)."""
     engagement = await engagements.cancel(session, user, engagement_id, reason=data.reason, if_match=if_match)
     return await one(engagement_views(session, [engagement]))
+
+
+@engagements_router.post(
+    "/{engagement_id}/substitutions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SubstitutionRead,
+    dependencies=[*CREATING, created_at("get_substitution", engagement_id="engagement_id", substitution_id="id")],
+    responses=error_responses(
+        NotAuthenticated,
+        engagements.EngagementNotFound,
+        substitutions.EngagementNotActive,
+        substitutions.SubstitutionOverlaps,
+        substitutions.TooManySubstitutions,
+        requests.TooManyOpenRequests,
+        RateLimited,
+        IdempotencyInProgress,
+    ),
+)
+async def request_substitution(
+    engagement_id: uuid.UUID, data: SubstitutionCreate, session: SessionDep, user: CurrentUser
+) -> SubstitutionRead:
+    """Ask for a substitute while the worker is away (either party of an active engagement): a request of
+    the household for those dates, offered first to the engagement's provider (quote mode, invited)."""
+    request = await substitutions.request_substitute(session, user, engagement_id, data)
+    return await one(substitution_views(session, [request]))
+
+
+SUBSTITUTION = error_responses(NotAuthenticated, engagements.EngagementNotFound, substitutions.SubstitutionNotFound)
+
+
+@engagements_router.get(
+    "/{engagement_id}/substitutions/{substitution_id}", response_model=SubstitutionRead, responses=SUBSTITUTION
+)
+async def get_substitution(
+    engagement_id: uuid.UUID, substitution_id: uuid.UUID, session: SessionDep, user: CurrentUser
+) -> SubstitutionRead:
+    """One substitution of an engagement (either party)."""
+    request = await substitutions.get_substitution(session, user, engagement_id, substitution_id)
+    return await one(substitution_views(session, [request]))
+
+
+@engagements_router.post(
+    "/{engagement_id}/substitutions/{substitution_id}/open",
+    response_model=SubstitutionRead,
+    responses=merge_responses(
+        SUBSTITUTION, error_responses(Forbidden, PreconditionFailed, requests.InvalidRequestTransition)
+    ),
+)
+async def open_substitution(
+    engagement_id: uuid.UUID, substitution_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
+) -> SubstitutionRead:
+    """Open the search for a substitute to every eligible provider (the household; send If-Match). To ask
+    chosen others instead, invite them: POST /v1/requests/{substitution_id}/invitations."""
+    request = await substitutions.open_to_all(session, user, engagement_id, substitution_id, if_match=if_match)
+    return await one(substitution_views(session, [request]))
 
 
 @engagements_router.post(

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.models import (
+    ContractTerm,
     ContractType,
     EngagementStatus,
     OfferStatus,
@@ -13,6 +14,7 @@ from app.models import (
     RequestMode,
     RequestStatus,
     ReviewStatus,
+    SubstitutionReason,
     VerificationKind,
 )
 from app.providers.schemas import ServiceProvider
@@ -24,6 +26,12 @@ CcnlLevel = Literal["A", "AS", "B", "BS", "C", "CS", "D", "DS"]
 Rating = Annotated[int, Field(ge=1, le=5)]
 MAX_INVITED = 5  # providers invited to one request
 MAX_MATCHES = 50  # top candidates listed for one request
+# A substitute covers an absence, not a new arrangement: 90 days holds a year's holiday (26 working
+# days, CCNL lavoro domestico) taken at once and a long illness, in one request; longer is a new engagement.
+MAX_SUBSTITUTION_DAYS = 90
+# Substitutions one engagement may ask for (all, whatever became of them), so its read stays bounded:
+# a few a year (holidays, illness) over a long engagement.
+MAX_SUBSTITUTIONS = 40
 
 
 class RequestAddress(Strict):
@@ -136,6 +144,9 @@ class RequestRead(BaseModel):
     pool_id: uuid.UUID | None = Field(
         default=None, description="The shared-service pool this request is in, or invited to (see /v1/pools)"
     )
+    substitutes_engagement_id: uuid.UUID | None = Field(
+        default=None, description="A substitute request: the engagement whose absent worker it covers"
+    )
     created_at: datetime
     updated_at: datetime
     version: Version
@@ -159,6 +170,10 @@ class AnonymisedRequest(BaseModel):
     valid_until: datetime | None
     invited: bool = Field(description="This provider was invited (quote or operator mode)")
     has_offered: bool = Field(description="This provider already has a pending offer on it")
+    is_substitution: bool = Field(
+        default=False,
+        description="A substitute for an absent worker, for its dates: a CCNL offer is a fixed-term replacement",
+    )
 
 
 class ReasonIn(Strict):
@@ -232,6 +247,11 @@ class OfferCreate(Strict):
     contract_type: ContractType
     ccnl_level: CcnlLevel | None = None
     weekly_hours: float | None = Field(default=None, gt=0, le=54, description="CCNL: contracted weekly hours")
+    contract_term: ContractTerm | None = Field(
+        default=None,
+        description="CCNL only. Default: fixed_term_replacement on a substitute request (the only term "
+        "allowed there), open_ended elsewhere (fixed_term_replacement is for substitute requests)",
+    )
     valid_until: datetime | None = Field(default=None, description="Default: 7 days from now")
 
 
@@ -270,11 +290,39 @@ class OfferRead(BaseModel):
     contract_type: ContractType
     ccnl_level: str | None
     weekly_hours: float | None
+    contract_term: ContractTerm | None
     valid_until: datetime
     status: OfferStatus
     decided_at: datetime | None
     created_at: datetime
     version: Version
+
+
+class SubstitutionCreate(Strict):
+    start_date: date = Field(description="The first day the worker is away: today or later, within the engagement")
+    end_date: date = Field(description=f"The last day, at most {MAX_SUBSTITUTION_DAYS} days after start_date")
+    reason: SubstitutionReason
+    note: trimmed(500) | None = Field(default=None, description="For both parties; no health details")
+
+
+class SubstitutionRead(BaseModel):
+    """A substitute asked for while an engagement's worker is away: a request of the household,
+    first offered to the engagement's provider (quote mode, invited)."""
+
+    id: uuid.UUID = Field(description="The substitute request's id (the household reads it at /v1/requests/{id})")
+    engagement_id: uuid.UUID = Field(description="The engagement covered")
+    start_date: date
+    end_date: date
+    reason: SubstitutionReason
+    note: stored(500) | None
+    status: RequestStatus = Field(description="The substitute request's: accepted once a substitute is engaged")
+    mode: RequestMode
+    requested_by_id: uuid.UUID | None = Field(
+        description="Who asked: the household (or its operator), or provider staff"
+    )
+    substitute_engagement_id: uuid.UUID | None = Field(description="The substitute's engagement, once accepted")
+    created_at: datetime
+    version: Version = Field(description="The substitute request's version: If-Match for its actions")
 
 
 class PartyContacts(BaseModel):
@@ -298,12 +346,19 @@ class EngagementRead(BaseModel):
     contract_type: ContractType
     ccnl_level: str | None
     weekly_hours: float | None
+    contract_term: ContractTerm | None
     status: EngagementStatus
     completed_at: datetime | None
     cancelled_reason: str | None
     citizen: PartyContacts = Field(description="Visible to the two parties only, from acceptance on")
     provider: PartyContacts
     address: RequestAddress | None = Field(description="Where the service happens; the two parties only")
+    substitutes_engagement_id: uuid.UUID | None = Field(
+        description="A substitute's engagement: the engagement whose absent worker it covers"
+    )
+    substitutions: list[SubstitutionRead] = Field(
+        max_length=MAX_SUBSTITUTIONS, description="Substitutes asked for while this engagement's worker is away"
+    )
     created_at: datetime
     version: Version
 

@@ -20,6 +20,7 @@ from app.demand.schemas import (
     RequestAddress,
     RequestRead,
     ReviewRead,
+    SubstitutionRead,
 )
 from app.models import DemandRequest, Engagement, Offer, OfferStatus, ProviderKind, Review, User
 from app.providers import views as provider_views
@@ -72,6 +73,7 @@ async def anonymised_request_views(
             preferences=from_row(Preferences, r),
             invited=viewer in invited.get(r.id, []),
             has_offered=r.id in offered,
+            is_substitution=r.substitutes_engagement_id is not None,
         )
         for r in requests
     ]
@@ -139,8 +141,15 @@ async def engagement_views(session: AsyncSession, engagements: Sequence[Engageme
     if not engagements:
         return []
     citizens = await account_views.users_by_id(session, {e.citizen_id for e in engagements})
-    requests = await repo.requests_by_id(session, {e.request_id for e in engagements})
     contacts = await provider_views.engagement_contacts(session, {e.provider_id for e in engagements})
+    # The engagements' own requests and their substitute requests, in one statement.
+    own, page = {e.request_id for e in engagements}, {e.id for e in engagements}
+    rows = await repo.substitutions_of(session, list(page), with_requests=own)
+    requests = {request.id: request for request, _ in rows if request.id in own}
+    substitutions: dict[uuid.UUID, list[SubstitutionRead]] = {}
+    for row, engaged in rows:
+        if row.substitutes_engagement_id in page:  # one of these engagements' substitutions
+            substitutions.setdefault(row.substitutes_engagement_id, []).append(_substitution(row, engaged))
     views = []
     for engagement in engagements:
         citizen, request = citizens[engagement.citizen_id], requests[engagement.request_id]
@@ -152,6 +161,28 @@ async def engagement_views(session: AsyncSession, engagements: Sequence[Engageme
                 citizen=PartyContacts(name=citizen.full_name, email=citizen.email, phone=citizen.phone),
                 provider=PartyContacts(name=provider_name, email=provider_email, phone=provider_phone),
                 address=_address(request),
+                substitutions=substitutions.get(engagement.id, []),
             )
         )
     return views
+
+
+def _substitution(request: DemandRequest, substitute_engagement_id: uuid.UUID | None) -> SubstitutionRead:
+    return from_row(
+        SubstitutionRead,
+        request,
+        engagement_id=request.substitutes_engagement_id,
+        reason=request.substitution_reason,
+        note=request.substitution_note,
+        status=request.current_status,
+        requested_by_id=request.created_by_id,
+        substitute_engagement_id=substitute_engagement_id,
+    )
+
+
+async def substitution_views(session: AsyncSession, requests: Sequence[DemandRequest]) -> list[SubstitutionRead]:
+    """Substitute requests as either party of the engagement they cover sees them."""
+    if not requests:
+        return []
+    engaged = await repo.engagement_ids_of_requests(session, [r.id for r in requests])
+    return [_substitution(r, engaged.get(r.id)) for r in requests]

@@ -7,6 +7,7 @@ from app.models.category import Category
 from app.models.conversation import Message, MessageReport, ReadMarker, ReportReason, Side, Thread, ThreadKind
 from app.models.course import Course, CourseEnrolment, CourseStatus, EnrolmentStatus
 from app.models.demand import (
+    ContractTerm,
     ContractType,
     DemandRequest,
     Engagement,
@@ -18,6 +19,7 @@ from app.models.demand import (
     RequestStatus,
     Review,
     ReviewStatus,
+    SubstitutionReason,
 )
 from app.models.hub import Condominium, CondominiumMember, Hub, HubOperator, HubZone, MembershipStatus
 from app.models.idempotency import IdempotencyRecord
@@ -68,6 +70,7 @@ __all__ = [
     "Category",
     "Condominium",
     "CondominiumMember",
+    "ContractTerm",
     "ContractType",
     "Course",
     "CourseEnrolment",
@@ -126,6 +129,7 @@ __all__ = [
     "Side",
     "SplitRule",
     "StaffRole",
+    "SubstitutionReason",
     "Thread",
     "ThreadKind",
     "User",

@@ -52,6 +52,21 @@ class ContractType(enum.StrEnum):
     volunteer = "volunteer"
 
 
+class ContractTerm(enum.StrEnum):
+    """How long a CCNL contract runs (only CCNL contracts carry one). A substitute covering an absent
+    worker is hired on a fixed-term contract "per sostituzione": INPS waives the +1.40% fixed-term
+    surcharge for it (shared reference, money_identity_privacy.md section 2)."""
+
+    open_ended = "open_ended"
+    fixed_term_replacement = "fixed_term_replacement"
+
+
+class SubstitutionReason(enum.StrEnum):
+    holiday = "holiday"  # CCNL lavoro domestico: 26 working days a year
+    illness = "illness"
+    other = "other"
+
+
 class EngagementStatus(enum.StrEnum):
     active = "active"
     completed = "completed"
@@ -85,6 +100,15 @@ class DemandRequest(UUIDPk, Timestamps, Versioned, Base):
         # Operator mode opens the request to every operator of the NIL's hubs: only with the
         # household's recorded consent (migration 0009 checked the rows made before this rule).
         CheckConstraint("mode <> 'operator' OR consent_recorded_at IS NOT NULL", name="operator_mode_has_consent"),
+        # A substitute request (app/demand/substitutions.py) says whom it covers and why, together.
+        CheckConstraint(
+            "(substitutes_engagement_id IS NULL) = (substitution_reason IS NULL)", name="substitution_has_reason"
+        ),
+        Index(
+            "ix_demand_request_substitutes",
+            "substitutes_engagement_id",
+            postgresql_where="substitutes_engagement_id IS NOT NULL",
+        ),
     )
 
     citizen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
@@ -117,6 +141,14 @@ class DemandRequest(UUIDPk, Timestamps, Versioned, Base):
     opened_at: Mapped[datetime | None]
     valid_until: Mapped[datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(String(500))
+    # Set on a request for a substitute while the engagement's worker is away: the engagement covered.
+    substitutes_engagement_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("engagement.id", ondelete="CASCADE", use_alter=True)
+    )
+    substitution_reason: Mapped[SubstitutionReason | None] = mapped_column(
+        Enum(SubstitutionReason, name="substitution_reason")
+    )
+    substitution_note: Mapped[str | None] = mapped_column(String(500))
 
     @property
     def current_status(self) -> RequestStatus:
@@ -163,6 +195,7 @@ class Offer(UUIDPk, Timestamps, Versioned, Base):
         ),
         # The worker's reminder before a pending offer lapses (app/demand/tasks.py): a range scan.
         Index("ix_offer_pending_valid_until", "valid_until", postgresql_where="status = 'pending'"),
+        CheckConstraint("(contract_type = 'ccnl_domestic') = (contract_term IS NOT NULL)", name="ccnl_has_term"),
     )
 
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("demand_request.id", ondelete="CASCADE"))
@@ -177,6 +210,7 @@ class Offer(UUIDPk, Timestamps, Versioned, Base):
     contract_type: Mapped[ContractType] = mapped_column(Enum(ContractType, name="contract_type"))
     ccnl_level: Mapped[str | None] = mapped_column(String(2))
     weekly_hours: Mapped[float | None]
+    contract_term: Mapped[ContractTerm | None] = mapped_column(Enum(ContractTerm, name="contract_term"))
     valid_until: Mapped[datetime]
     status: Mapped[OfferStatus] = mapped_column(Enum(OfferStatus, name="offer_status"), default=OfferStatus.pending)
     decided_at: Mapped[datetime | None]
@@ -190,6 +224,7 @@ class Engagement(UUIDPk, Timestamps, Versioned, Base):
         UniqueConstraint("request_id", name="uq_engagement_request_id"),  # at most one per request
         Index("ix_engagement_citizen", "citizen_id", "created_at"),
         Index("ix_engagement_provider", "provider_id", "created_at"),
+        CheckConstraint("(contract_type = 'ccnl_domestic') = (contract_term IS NOT NULL)", name="ccnl_has_term"),
     )
 
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("demand_request.id", ondelete="CASCADE"))
@@ -206,6 +241,11 @@ class Engagement(UUIDPk, Timestamps, Versioned, Base):
     contract_type: Mapped[ContractType] = mapped_column(Enum(ContractType, name="contract_type"))
     ccnl_level: Mapped[str | None] = mapped_column(String(2))
     weekly_hours: Mapped[float | None]
+    contract_term: Mapped[ContractTerm | None] = mapped_column(Enum(ContractTerm, name="contract_term"))
+    # A substitute's engagement: the engagement whose absent worker it covers.
+    substitutes_engagement_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("engagement.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[EngagementStatus] = mapped_column(
         Enum(EngagementStatus, name="engagement_status"), default=EngagementStatus.active
     )

@@ -45,6 +45,7 @@ ALLOWED_KEYS = {
     "valid_until",
     "invited",
     "has_offered",
+    "is_substitution",  # whether it covers an absent worker (so CCNL offers are fixed-term): no one's data
 }
 PREFERENCE_KEYS = {"languages", "provider_kinds", "required_badges"}
 SLOT_KEYS = {"day", "opens", "closes"}
@@ -283,8 +284,9 @@ async def test_an_inbox_item_carries_the_anonymised_need_exactly(client, catalog
     response = await inbox(client, catalogue.headers("aurora"))
 
     (item,) = response.json()["items"]
-    expected = {k: personal_request[k] for k in ALLOWED_KEYS - {"invited", "has_offered"}}
+    expected = {k: personal_request[k] for k in ALLOWED_KEYS - {"invited", "has_offered", "is_substitution"}}
     assert {k: item[k] for k in expected} == expected
+    assert item["is_substitution"] is False
     assert (item["category_id"], item["nil_id"]) == (str(TATA), str(NIL_22))
 
 
