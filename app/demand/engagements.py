@@ -10,7 +10,7 @@ from app import ledger
 from app.concurrency import ensure_version
 from app.demand import notices
 from app.demand import repository as repo
-from app.demand.requests import milan_today
+from app.demand.requests import milan_today, record_declined
 from app.errors import Conflict, InvalidTransition, NotFound
 from app.models import Engagement, EngagementStatus, RequestStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
@@ -128,8 +128,29 @@ async def _close(
         provider_id=engagement.provider_id,
         by=party,
     )
+    await _close_substitute_requests(session, engagement, now)
     await session.flush()
     return engagement
+
+
+async def _close_substitute_requests(session: AsyncSession, engagement: Engagement, now: datetime) -> None:
+    """A substitute stands in for an engagement that goes on: once it has ended, the requests still
+    seeking one are cancelled and their pending offers declined. Substitutes already engaged keep
+    their own engagement (a contract of its own, which either party ends)."""
+    why = f"the engagement it covered was {engagement.status.value}"
+    closed = await repo.cancel_substitute_requests(session, engagement.id, now, reason=why)
+    declined = await repo.expire_pending_offers(session, closed, now)
+    await record_declined(session, declined, why="request_cancelled")  # offerers' staff told
+    for request_id in closed:
+        ledger.record(
+            session,
+            actor_id=None,
+            action="request.cancelled",
+            target_type="request",
+            target_id=request_id,
+            payload={"request_id": str(request_id)},
+            detail={"reason": why},
+        )
 
 
 async def complete(

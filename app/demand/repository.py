@@ -348,6 +348,23 @@ async def expire_open_requests(session: AsyncSession, now: datetime) -> list[uui
     return list(result.scalars().all())
 
 
+async def cancel_substitute_requests(
+    session: AsyncSession, engagement_id: uuid.UUID, now: datetime, *, reason: str
+) -> list[uuid.UUID]:
+    """Cancel the engagement's substitute requests still seeking a substitute (draft or open); their ids."""
+    result = await session.execute(
+        update(DemandRequest)
+        .where(
+            DemandRequest.substitutes_engagement_id == engagement_id,
+            DemandRequest.status.in_([RequestStatus.draft, RequestStatus.open]),
+            DemandRequest.unexpired(now),  # one past its validity is expired already (the worker records it)
+        )
+        .values(status=RequestStatus.cancelled, closed_reason=reason, version=DemandRequest.version + 1, updated_at=now)
+        .returning(DemandRequest.id)
+    )
+    return list(result.scalars().all())
+
+
 async def expire_pending_offers(
     session: AsyncSession, request_ids: list[uuid.UUID], now: datetime
 ) -> list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]:

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.models import DemandRequest, Language, StaffRole
+from app.models import DemandRequest, Language, Offer, OfferStatus, StaffRole
 from tests.demand.conftest import INBOX_URL, REQUESTS_URL, in_days, milan_today
 from tests.demand.offer_helpers import (
     engaged,
     event_types,
+    fresh,
     invited_request,
     make_offer,
     offer_action,
@@ -390,3 +391,33 @@ async def test_the_provider_reads_the_offers_on_the_substitute_request_it_was_in
 
     assert listed.status_code == 200
     assert [o["contract_term"] for o in listed.json()["items"]] == ["fixed_term_replacement"]
+
+
+@pytest.mark.parametrize("action", ["complete", "cancel"])
+async def test_when_the_engagement_ends_the_search_for_a_substitute_ends_and_engaged_substitutes_stay(
+    client, session, catalogue, as_citizen_a, action
+):
+    engagement = await engaged(client, as_citizen_a, catalogue, "aurora", start_date=milan_today())
+    covered = await asked(client, as_citizen_a, engagement["id"], start_date=in_days(1), end_date=in_days(5))
+    offer = await make_offer(client, catalogue, "aurora", covered["id"])
+    substitute = (await offer_action(client, as_citizen_a, offer["id"], "accept")).json()
+    seeking = await asked(client, as_citizen_a, engagement["id"], start_date=in_days(10), end_date=in_days(12))
+    pending = await make_offer(client, catalogue, "aurora", seeking["id"])
+
+    closed = await client.post(
+        f"{ENGAGEMENTS_URL}/{engagement['id']}/{action}", json={"reason": "trasloco"}, headers=as_citizen_a
+    )
+    main = await read_engagement(client, as_citizen_a, engagement["id"])
+    still = await read_engagement(client, as_citizen_a, substitute["id"])
+    late_offer = await post_offer(client, catalogue, "aurora", seeking["id"])  # invited, but it is over
+
+    assert closed.status_code == 200, closed.text
+    assert {s["id"]: s["status"] for s in main["substitutions"]} == {
+        covered["id"]: "accepted",
+        seeking["id"]: "cancelled",
+    }
+    assert still["status"] == "active" and still["substitutes_engagement_id"] == engagement["id"]
+    assert (await fresh(session, Offer, pending["id"])).status == OfferStatus.declined
+    assert late_offer.status_code == 409
+    assert late_offer.json()["code"] == "request_not_open"
+    assert await event_types(session, seeking["id"]) == ["request.opened", "request.invited", "request.cancelled"]
