@@ -13,7 +13,7 @@ Cast (the demand conftest's catalogue, tata-babysitter in NIL 22):
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -230,6 +230,21 @@ def _engagement(w: World) -> str:
     return w.ctx["engagement"]["id"]
 
 
+async def _substitute(w: World, who: User) -> None:
+    """`who` asks for a substitute while the engagement's worker is away (app/demand/substitutions.py)."""
+    body = {"start_date": (date.today() + timedelta(days=3)).isoformat(), "reason": "holiday"}
+    body["end_date"] = body["start_date"]
+    url = f"/v1/engagements/{_engagement(w)}/substitutions"
+    w.ctx["substitution"] = await ok(w.client.post(url, json=body, headers=w.as_(who)), 201)
+
+
+async def _substitute_offered(w: World) -> None:
+    """An engagement with a substitute sought, and aurora's pending offer for it."""
+    await _engaged_today(w)
+    await _substitute(w, w.citizen)
+    w.ctx["substitute_offer"] = await make_offer(w.client, w.catalogue, "aurora", w.ctx["substitution"]["id"])
+
+
 ROWS = [
     Row(
         "invited to quote: each invited provider's active staff",
@@ -362,6 +377,40 @@ ROWS = [
         lambda w: [
             to(w.operator, "engagement.cancelled", _engagement(w)),
             *aurora_staff(w, "engagement.cancelled", _engagement(w)),
+        ],
+    ),
+    Row(
+        "substitute asked for by the citizen: the provider's staff (the invitation is this notice)",
+        _engaged_today,
+        lambda w: _substitute(w, w.citizen),
+        lambda w: aurora_staff(w, "engagement.substitute_requested", _engagement(w)),
+    ),
+    Row(
+        "substitute asked for by a staff member: the citizen and the other staff",
+        _engaged_today,
+        lambda w: _substitute(w, w.aurora),
+        lambda w: [
+            to(w.citizen, "engagement.substitute_requested", _engagement(w)),
+            to(w.aurora_en, "engagement.substitute_requested", _engagement(w)),
+        ],
+    ),
+    Row(
+        "substitute asked for by staff on an engagement an operator made: the household (citizen, operator)",
+        _engaged_by_operator,
+        lambda w: _substitute(w, w.aurora_en),
+        lambda w: [
+            to(w.citizen, "engagement.substitute_requested", _engagement(w)),
+            to(w.operator, "engagement.substitute_requested", _engagement(w)),
+            to(w.aurora, "engagement.substitute_requested", _engagement(w)),
+        ],
+    ),
+    Row(
+        "engagement cancelled while a substitute is sought: the search ends, pending offers declined",
+        _substitute_offered,
+        lambda w: _close(w, w.citizen, "cancel"),
+        lambda w: [
+            *aurora_staff(w, "engagement.cancelled", _engagement(w)),
+            *aurora_staff(w, "offer.declined", w.ctx["substitute_offer"]["id"]),
         ],
     ),
     Row(
