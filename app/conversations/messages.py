@@ -24,8 +24,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import ledger
-from app.conversations import masking
+from app import ledger, masking
 from app.conversations import repository as repo
 from app.conversations.access import Participant, Seat, audit_operator, seat
 from app.demand import parties

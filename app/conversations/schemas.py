@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.conversations.masking import ContactKind
+from app.masking import ContactKind
 from app.models import ReportReason, Side, ThreadKind
 from app.shared_schemas import Count, Strict, stored, trimmed
 

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from app.masking import ContactKind
 from app.models import (
     ContractTerm,
     ContractType,
@@ -279,7 +280,16 @@ class OfferRead(BaseModel):
     price_cents: Cents
     price_model: PriceModel
     schedule: WeeklySchedule
-    message: str
+    message: str = Field(
+        description=(
+            "The provider's note. Until the household accepts, it reads the note with contact details "
+            "(phone numbers, e-mails, links, IBANs) masked; the provider's staff see it as written"
+        )
+    )
+    message_masked_kinds: list[ContactKind] = Field(
+        max_length=len(ContactKind),
+        description="The kinds of contact details the household does not see in the note until it accepts",
+    )
     proposed_worker_name: stored(200) | None = Field(
         description=(
             "As the provider wrote it, for the provider's staff and, once the offer is accepted, for "

@@ -22,6 +22,7 @@ from app.demand.schemas import (
     ReviewRead,
     SubstitutionRead,
 )
+from app.masking import mask_contacts
 from app.models import DemandRequest, Engagement, Offer, OfferStatus, ProviderKind, Review, User
 from app.providers import views as provider_views
 from app.providers.schemas import ServiceProvider
@@ -83,8 +84,9 @@ async def offer_views(session: AsyncSession, offers: Sequence[Offer], *, viewer:
     """Each offer with who made it (the provider as a listing shows it) and the proposed worker's
     first name: two queries for the providers, one for the viewer's staff seats, whatever the page.
 
-    The provider's staff see the worker's name as they wrote it; the household (and a hub operator
-    acting for it) sees the first name only until it accepts the offer."""
+    The provider's staff see the note and the worker's name as they wrote them; the household (and a
+    hub operator acting for it) reads the note with contact details masked and the worker's first
+    name only until it accepts the offer: nobody takes the arrangement off the platform before then."""
     if not offers:
         return []
     provider_ids = {offer.provider_id for offer in offers}
@@ -93,14 +95,18 @@ async def offer_views(session: AsyncSession, offers: Sequence[Offer], *, viewer:
     views = []
     for offer in offers:
         provider = providers[offer.provider_id]
-        full_name = offer.provider_id in authors or offer.status == OfferStatus.accepted
+        as_written = offer.provider_id in authors or offer.status == OfferStatus.accepted
         worker = _proposed_worker(offer.proposed_worker_name, provider)
+        # Masked for everyone before acceptance, so that the author also sees what the household won't.
+        note = mask_contacts(offer.message) if offer.status != OfferStatus.accepted else None
         views.append(
             from_row(
                 OfferRead,
                 offer,
                 provider=provider,
-                proposed_worker_name=offer.proposed_worker_name if full_name else worker and worker.first_name,
+                message=offer.message if as_written or note is None else note.text,
+                message_masked_kinds=list(note.kinds) if note else [],
+                proposed_worker_name=offer.proposed_worker_name if as_written else worker and worker.first_name,
                 proposed_worker=worker,
             )
         )

@@ -137,6 +137,42 @@ async def test_a_name_field_holding_no_name_tells_the_household_nothing(client, 
     assert "1234567" not in listed.text
 
 
+NOTE = "Disponibili dal 12/03/2026, 15 € l'ora. Chiamate Chiara al 339 123 4567 o scrivete a chiara@example.it"
+
+
+async def test_the_household_reads_the_note_with_contacts_masked_until_it_accepts(client, session, catalogue):
+    citizen = await make_user(session)
+    request = await invited_request(client, auth_headers(citizen), catalogue, "aurora")
+    offer = await make_offer(client, catalogue, "aurora", request["id"], message=NOTE)
+    masked = "Disponibili dal 12/03/2026, 15 € l'ora. Chiamate Chiara al [telefono] o scrivete a [email]"
+
+    before = await client.get(offers_url(request["id"]), headers=auth_headers(citizen))
+    as_author = await client.get(offers_url(request["id"]), headers=catalogue.headers("aurora"))
+    accepted = await offer_action(client, auth_headers(citizen), offer["id"], "accept")
+    after = await client.get(offers_url(request["id"]), headers=auth_headers(citizen))
+
+    # The author sees what they wrote, and what the household does not see of it.
+    assert (offer["message"], offer["message_masked_kinds"]) == (NOTE, ["email", "phone"])
+    assert as_author.json()["items"][0]["message"] == NOTE
+    ((seen,),) = [before.json()["items"]]
+    assert (seen["message"], seen["message_masked_kinds"]) == (masked, ["email", "phone"])
+    assert "1234567" not in before.text and "chiara@" not in before.text
+    assert accepted.status_code == 200, accepted.text
+    ((seen,),) = [after.json()["items"]]
+    assert (seen["message"], seen["message_masked_kinds"]) == (NOTE, [])
+
+
+async def test_a_note_without_contacts_reads_the_same_for_everyone(client, as_citizen_a, catalogue):
+    request = await invited_request(client, as_citizen_a, catalogue, "aurora")
+    offer = await make_offer(client, catalogue, "aurora", request["id"])
+
+    listed = await client.get(offers_url(request["id"]), headers=as_citizen_a)
+
+    ((seen,),) = [listed.json()["items"]]
+    assert seen["message"] == offer["message"] == "Disponibili da gennaio; la tata parla inglese."
+    assert seen["message_masked_kinds"] == offer["message_masked_kinds"] == []
+
+
 @pytest.mark.parametrize(
     ("written", "first"),
     [

@@ -1,4 +1,6 @@
-"""Masking contact details in messages written before a household accepts an offer.
+"""Masking contact details in what is written before a household accepts an offer: messages in a
+request's thread, and the note of an offer as the household reads it. A pure function in the core
+(it imports no domain), so that both the conversations and demand use the same rules.
 
 Why: every care marketplace hides phone numbers and e-mails until a booking, so that nobody takes the
 arrangement off the platform before it is safe (a worker without a contract, a family without the

@@ -1,4 +1,4 @@
-"""Contact masking (app/conversations/masking.py): what is hidden, what is left alone, how fast.
+"""Contact masking (app/masking.py): what is hidden, what is left alone, how fast.
 
 Pure function, no database: each table row is one message as people write it."""
 
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from app.conversations.masking import PLACEHOLDERS, SHORT_PLACEHOLDER, ContactKind, mask_contacts
+from app.masking import PLACEHOLDERS, SHORT_PLACEHOLDER, ContactKind, mask_contacts
 
 PHONE, EMAIL, LINK, IBAN = ContactKind.phone, ContactKind.email, ContactKind.link, ContactKind.iban
 
