@@ -132,6 +132,13 @@ def _item(notification: Notification, language: str, links: Links, zone: ZoneInf
     )
 
 
+def one_line(text: str) -> str:
+    """`text` with every run of white space (line breaks included: CR, LF, U+2028, ...) as one space.
+    A person's name is free text and goes into the To: header, where a line break would be refused by
+    the e-mail library (or, in a laxer one, start a header of the sender's choosing)."""
+    return " ".join(text.split())
+
+
 def _domain(sender: str) -> str:
     return parseaddr(sender)[1].rpartition("@")[2] or "welfareditutti.example"
 
@@ -162,10 +169,11 @@ def build(
     digest = mode == EmailChoice.digest
     scope = rules.DIGEST_SCOPE if digest else notifications[0].kind
     subject = strings["digest_subject"].format(count=len(items)) if digest else items[0].title
+    name = one_line(user.full_name)
     context = {
         "t": strings,
         "language": language,
-        "name": user.full_name,
+        "name": name,
         "subject": subject,
         "items": items,
         "item": items[0],
@@ -175,8 +183,8 @@ def build(
     template = "digest" if digest else "notification"
     message = EmailMessage()
     message["From"] = settings.sender
-    message["To"] = formataddr((user.full_name, user.email))
-    message["Subject"] = subject
+    message["To"] = formataddr((name, user.email))
+    message["Subject"] = one_line(subject)  # a catalogue title today; kept to one line whatever comes
     message["Date"] = format_datetime(now)
     message["Message-ID"] = f"<{delivery_id}@{_domain(settings.sender)}>"
     message["Auto-Submitted"] = "auto-generated"

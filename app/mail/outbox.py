@@ -10,9 +10,11 @@ the fact, so that a request's transaction never reads preferences. One round:
    notification waiting since before it is gathered, per person, into one digest delivery.
 3. Claim: lease due deliveries (SKIP LOCKED, `locked_until`, `attempt_count` + 1) and build their
    e-mails in a short transaction; a delivery whose person meanwhile turned that e-mail off (or was
-   deactivated) is settled `cancelled` there and then.
+   deactivated) is settled `cancelled` there and then, and one whose e-mail cannot be built `dead`
+   (it would fail every round, and must not roll back the claim of the others).
 4. Send each with no database connection held.
-5. Record: `sent`, or retried later with exponential backoff, or `dead` (refused for good
+5. Record each outcome as soon as its send ends, in a short transaction of its own: `sent`, or
+   retried later with exponential backoff, or `dead` (refused for good
    MAIL__PERMANENT_FAILURE_ATTEMPTS times, or still failing after MAIL__MAX_AGE_HOURS); fenced on
    the attempt, so a worker whose lease ran out cannot settle a newer attempt.
 
@@ -26,7 +28,7 @@ not cover, so a slow worker and the next claimant never both send.
 import asyncio
 import logging
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +36,7 @@ from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.backoff import exponential
@@ -138,16 +141,17 @@ def _still_wanted(user: User, notifications: list[Notification], chosen: dict) -
 
 async def claim(
     sessions: async_sessionmaker[AsyncSession], settings: MailSettings, *, now: datetime
-) -> tuple[list[Job], int]:
-    """Lease due deliveries and build their e-mails (step 3): the jobs, and how many were cancelled."""
+) -> tuple[list[Job], Counter[EmailStatus]]:
+    """Lease due deliveries and build their e-mails (step 3): the jobs, and how many deliveries were
+    settled there and then (`cancelled`: nothing left to send; `dead`: the e-mail could not be built)."""
     lease_until = now + timedelta(seconds=settings.lease_seconds)
     key = rules.signing_key(get_settings().auth.secret_key.get_secret_value())
     jobs: list[Job] = []
-    cancelled = 0
+    settled: Counter[EmailStatus] = Counter()
     async with sessions() as session, session.begin():
         deliveries = await repo.claim_due(session, now=now, lease_until=lease_until, limit=settings.batch_size)
         if not deliveries:
-            return [], 0
+            return [], settled
         carried: dict[uuid.UUID, list[Notification]] = defaultdict(list)
         for notification in await repo.notifications_of(session, [d.id for d in deliveries]):
             assert notification.email_id is not None
@@ -164,21 +168,34 @@ async def claim(
             if not wanted:
                 values = {"status": EmailStatus.cancelled, "completed_at": now, "last_error": "nothing left to send"}
                 await repo.settle(session, delivery_id=delivery.id, attempt=delivery.attempt_count, values=values)
-                cancelled += 1
+                settled[EmailStatus.cancelled] += 1
                 continue
             assert user is not None
-            message = messages.build(
-                delivery_id=delivery.id,
-                mode=delivery.mode,
-                user=user,
-                notifications=wanted,
-                settings=settings,
-                key=key,
-                now=now,
-            )
+            try:
+                message = messages.build(
+                    delivery_id=delivery.id,
+                    mode=delivery.mode,
+                    user=user,
+                    notifications=wanted,
+                    settings=settings,
+                    key=key,
+                    now=now,
+                )
+            except Exception as exc:
+                # It would fail the same way every round: given up now, so that it does not roll back
+                # the whole claim and hold every other e-mail back (it was a poison message).
+                log.exception("e-mail could not be built", extra={"delivery_id": str(delivery.id)})
+                values = {
+                    "status": EmailStatus.dead,
+                    "completed_at": now,
+                    "last_error": f"could not build the e-mail: {type(exc).__name__}",
+                }
+                await repo.settle(session, delivery_id=delivery.id, attempt=delivery.attempt_count, values=values)
+                settled[EmailStatus.dead] += 1
+                continue
             attempt = delivery.attempt_count
             jobs.append(Job(delivery.id, attempt, lease_until, delivery.created_at, delivery.mode, message))
-    return jobs, cancelled
+    return jobs, settled
 
 
 def backoff(attempt: int, settings: MailSettings) -> timedelta:
@@ -215,27 +232,27 @@ async def run_once(
     async with sessions() as session, session.begin():
         routed = await route(session, settings, now=clock())
         digests = await gather_digests(session, settings, now=clock())
-    jobs, cancelled = await claim(sessions, settings, now=clock())
+    jobs, given_up = await claim(sessions, settings, now=clock())
     limit = asyncio.Semaphore(settings.concurrency)
+    one_record_at_a_time = asyncio.Lock()  # one connection for the outcomes, however many sends
 
-    async def attempt(job: Job) -> smtp.Outcome | None:
+    async def attempt(job: Job) -> tuple[Job, smtp.Outcome, EmailStatus | None] | None:
         async with limit:
             # Never start a send the lease would not cover: past it, another worker may claim it.
             if clock() + timedelta(seconds=settings.timeout_seconds) >= job.lease_until:
-                return None
+                return None  # not started: its lease runs out and it is claimed again
             try:
-                return await send(job.message, settings)
+                outcome = await send(job.message, settings)
             except Exception as exc:  # one odd e-mail must not sink the batch's outcomes
                 log.exception("e-mail send failed", extra={"delivery_id": str(job.delivery_id)})
-                return smtp.Outcome(False, error=f"internal error: {type(exc).__name__}", reason="internal")
+                outcome = smtp.Outcome(False, error=f"internal error: {type(exc).__name__}", reason="internal")
+        # Recorded as soon as its send ends, not after the batch's slowest: a worker killed while
+        # another e-mail of the batch is still being sent has left this one settled, and it is not
+        # sent a second time when the lease runs out.
+        async with one_record_at_a_time:
+            return job, outcome, await record_outcome(sessions, job, outcome, settings, clock=clock)
 
-    outcomes = await asyncio.gather(*(attempt(job) for job in jobs))
-    settled: list[tuple[Job, smtp.Outcome, EmailStatus | None]] = []
-    if jobs:
-        async with sessions() as session, session.begin():
-            for job, outcome in zip(jobs, outcomes, strict=True):
-                if outcome is not None:  # not started: its lease runs out and it is claimed again
-                    settled.append((job, outcome, await record(session, job, outcome, settings, now=clock())))
+    settled = [done for done in await asyncio.gather(*(attempt(job) for job in jobs)) if done is not None]
     statuses = [status for _, _, status in settled]
     return {
         **routed,
@@ -244,9 +261,35 @@ async def run_once(
         "sent": statuses.count(EmailStatus.sent),
         "sent_modes": [job.mode.value for job, _, status in settled if status == EmailStatus.sent],
         "failures": [outcome.reason for _, outcome, _ in settled if not outcome.sent],
-        "dead": statuses.count(EmailStatus.dead),
-        "cancelled": cancelled,
+        "dead": statuses.count(EmailStatus.dead) + given_up[EmailStatus.dead],
+        "cancelled": given_up[EmailStatus.cancelled],
     }
+
+
+RECORD_RETRIES_S = (0.5, 2.0)  # a database that blinks between a send and its record
+
+
+async def record_outcome(
+    sessions: async_sessionmaker[AsyncSession],
+    job: Job,
+    outcome: smtp.Outcome,
+    settings: MailSettings,
+    *,
+    clock: Callable[[], datetime],
+) -> EmailStatus | None:
+    """`record` in a transaction of its own, tried again briefly when the database fails: an e-mail
+    the server accepted but that stays unrecorded is sent again (the same Message-ID) once its lease
+    runs out, so a short outage between the send and the record should not cost a duplicate."""
+    for pause in (*RECORD_RETRIES_S, None):
+        try:
+            async with sessions() as session, session.begin():
+                return await record(session, job, outcome, settings, now=clock())
+        except (DBAPIError, OSError):
+            if pause is None:
+                log.exception("e-mail outcome not recorded", extra={"delivery_id": str(job.delivery_id)})
+                return None
+            await asyncio.sleep(pause)
+    return None
 
 
 async def backlog(sessions: async_sessionmaker[AsyncSession]) -> int:
