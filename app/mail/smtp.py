@@ -1,11 +1,13 @@
 """Handing an e-mail to the SMTP server (aiosmtplib), or to the log when no server is configured.
 
 Each e-mail is one SMTP conversation (connect, TLS as configured, AUTH if credentials are set,
-send): simple, and no connection is held between the worker's rounds. The answer decides what
-happens next: accepted (sent), refused for now (4xx, no connection, timeout: retried with
-backoff) or refused for good (5xx: tried MAIL__PERMANENT_FAILURE_ATTEMPTS times in all).
+send), bounded as a whole by MAIL__TIMEOUT_SECONDS: simple, and no connection is held between
+the worker's rounds. The answer decides what happens next: accepted (sent), refused for now (4xx,
+no connection, timeout: retried with backoff) or refused for good (5xx: tried
+MAIL__PERMANENT_FAILURE_ATTEMPTS times in all).
 """
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -48,16 +50,19 @@ async def send(message: EmailMessage, settings: MailSettings) -> Outcome:
         return Outcome(True, reason="logged")
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
     try:
-        await aiosmtplib.send(
-            message,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            use_tls=settings.smtp_tls == "tls",
-            start_tls=settings.smtp_tls == "starttls",
-            username=settings.smtp_username,
-            password=password,
-            timeout=settings.timeout_seconds,
-        )
+        # aiosmtplib's timeout bounds each reply; the whole conversation gets it too, so a server that
+        # answers every command just in time cannot stretch a send past the worker's lease.
+        async with asyncio.timeout(settings.timeout_seconds):
+            await aiosmtplib.send(
+                message,
+                hostname=settings.smtp_host,
+                port=settings.smtp_port,
+                use_tls=settings.smtp_tls == "tls",
+                start_tls=settings.smtp_tls == "starttls",
+                username=settings.smtp_username,
+                password=password,
+                timeout=settings.timeout_seconds,
+            )
     except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused) as exc:
         code = _code_of(exc)
         permanent = code is not None and code >= 500

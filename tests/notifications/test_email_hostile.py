@@ -1,9 +1,11 @@
 """The e-mail outbox against what a person can type or a worker can suffer: a name with line breaks
 (registration accepts any text with one non-space), an e-mail that cannot be built, a worker killed
-while the rest of its batch is still being sent."""
+while the rest of its batch is still being sent, a server that answers slowly."""
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
 from app.mail import messages, outbox
 from app.mail import smtp as mail_smtp
@@ -100,3 +102,44 @@ async def test_each_outcome_is_recorded_when_its_send_ends_not_after_the_batch(s
     after = await outbox.run_once(sessions, mail, clock=lambda: t0 + timedelta(seconds=mail.lease_seconds + 1))
     assert after["claimed"] == 1  # Bruno's, once its lease ran out; Anna's is not sent again
     assert sorted(r.rcpt_tos[0] for r in smtp.received) == ["anna@example.org", "bruno@example.org"]
+
+
+async def test_a_server_that_answers_slowly_cannot_stretch_a_send_past_its_timeout(mail):
+    # aiosmtplib's timeout is per reply: a server answering each command just inside it (a tarpit, a
+    # relay in trouble) could stretch one send to many times MAIL__TIMEOUT_SECONDS, past the lease
+    # that the worker's "never start a send the lease would not cover" relies on.
+    async def drip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        async def say(line: str) -> None:
+            await asyncio.sleep(0.4)
+            writer.write(line.encode() + b"\r\n")
+            await writer.drain()
+
+        await say("220 slow.test ESMTP")
+        while line := await reader.readline():
+            command = line.decode().strip().upper()
+            if command == "DATA":
+                await say("354 go on")
+                while (await reader.readline()).rstrip(b"\r\n") != b".":
+                    pass
+                await say("250 queued")
+            elif command.startswith("QUIT"):
+                await say("221 bye")
+                break
+            else:
+                await say("250 ok")
+        writer.close()
+
+    server = await asyncio.start_server(drip, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    settings = mail.model_copy(update={"smtp_port": port, "timeout_seconds": 1.0})
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "a@welfare.test", "b@example.org", "x"
+    message.set_content("x")
+    try:
+        started = time.monotonic()
+        outcome = await mail_smtp.send(message, settings)
+        took = time.monotonic() - started
+    finally:
+        server.close()
+    assert outcome.sent is False and outcome.reason == "connection"
+    assert took < 1.5
