@@ -94,6 +94,9 @@ class PoolSettings(BaseModel):
     suggestion_max_distance_km: float = 1.0
     suggestion_min_overlap_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
     suggestion_token_hours: int = 24
+    # Operators' suggestions are precomputed by the worker (app/pools/snapshots.py): how often it
+    # folds in the logged changes, i.e. how far behind the requests a suggestion may be.
+    suggestion_refresh_seconds: float = Field(default=15.0, gt=0)
 
 
 class WebhookSettings(BaseModel):

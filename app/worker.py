@@ -16,6 +16,9 @@ The mail loop (`app.mail.outbox`) runs an e-mail round every MAIL__POLL_INTERVAL
 way: notifications routed by their people's preferences (instant, daily digest, none), due e-mails
 leased with SKIP LOCKED and sent through SMTP (or written to the log with no MAIL__SMTP_HOST).
 
+A fourth loop keeps operators' pool suggestions current every POOLS__SUGGESTION_REFRESH_SECONDS
+(app/pools/snapshots.py: the changes logged since, grouped again per category).
+
 `tutti worker` runs it alone (production); `tutti serve` runs it beside the API (app.worker_process).
 """
 
@@ -54,6 +57,7 @@ from app.metrics import (
 from app.models import RefreshToken
 from app.observability import configure_logging
 from app.pools import membership as pool_membership
+from app.pools import snapshots as pool_snapshots
 from app.providers import tasks as provider_tasks
 from app.webhooks import delivery as webhook_delivery
 from app.worker_process import PARENT_PID_VARIABLE
@@ -97,6 +101,21 @@ async def _sweeps(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.
             log.exception("sweep failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), get_settings().worker.sweep_interval_seconds)
+
+
+async def _suggestions(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event) -> None:
+    """Operators' pool suggestions kept current (app/pools/snapshots.py), each round one transaction."""
+    while not stop.is_set():
+        try:
+            with JOB_DURATION.labels("suggestions").time():
+                async with sessionmaker() as session, session.begin():
+                    counts = await pool_snapshots.refresh(session)
+            if counts["suggestion_scopes"]:
+                log.info("suggestions", extra=counts)
+        except Exception:  # keep the worker alive through database outages
+            log.exception("suggestion refresh failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), get_settings().pools.suggestion_refresh_seconds)
 
 
 async def _webhooks(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event) -> None:
@@ -176,7 +195,12 @@ async def run(stop: asyncio.Event) -> None:
     engine = build_engine(get_settings())
     instrument_pool(engine, "worker")
     sessionmaker = build_sessionmaker(engine)
-    loops = [_sweeps(sessionmaker, stop), _webhooks(sessionmaker, stop), _mail(sessionmaker, stop)]
+    loops = [
+        _sweeps(sessionmaker, stop),
+        _webhooks(sessionmaker, stop),
+        _mail(sessionmaker, stop),
+        _suggestions(sessionmaker, stop),
+    ]
     if parent_pid := os.environ.get(PARENT_PID_VARIABLE):
         loops.append(_stop_when_orphaned(int(parent_pid), stop))
     try:

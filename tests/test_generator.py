@@ -218,3 +218,45 @@ async def test_a_generated_operator_gets_pool_suggestions(conn, generated_url):
     assert response.status_code == 200, response.text
     items = response.json()["items"]
     assert items and all(len(item["members"]) >= 2 for item in items)
+
+
+async def test_every_generated_scope_reads_the_same_stored_as_grouped_live(generated_url):
+    """The worker's snapshot (app/pools/snapshots.py) against the live grouping, for every hub and
+    every operator of the generated city, whole and by category; rolled back afterwards."""
+    from sqlalchemy import select
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from app.models import Hub, User
+    from app.pools import snapshots, suggestions
+    from app.pools.views import suggestion_views
+
+    engine = database.make_engine(generated_url)
+    try:
+        async with engine.connect() as connection, connection.begin() as transaction:
+            session = AsyncSession(bind=connection, expire_on_commit=False)
+            operators = list(await session.scalars(select(User).where(User.role == "hub_operator")))
+            admin = User(id=uuid.uuid4(), role="admin")
+            hubs = list(await session.scalars(select(Hub.id)))
+            asks = [(user, None) for user in operators] + [(admin, hub) for hub in hubs]
+
+            async def answers() -> list[dict]:
+                found = []
+                for user, hub_id in asks:
+                    whole = await suggestions.suggest(session, user, hub_id=hub_id, category_id=None, limit=100)
+                    categories = sorted({g.requests[0].category_id for g in whole.groups})[:2]
+                    for category in [None, *categories]:
+                        one = await suggestions.suggest(session, user, hub_id=hub_id, category_id=category, limit=5)
+                        body = (await suggestion_views(session, one, viewer=user)).model_dump(mode="json")
+                        found.append({**body, "items": [i | {"suggestion_token": ""} for i in body["items"]]})
+                return found
+
+            live = await answers()
+            counts = await snapshots.refresh(session)
+            stored = await answers()
+            await transaction.rollback()
+    finally:
+        await engine.dispose()
+
+    assert sum(len(body["items"]) for body in live) > 20
+    assert counts["suggestion_scopes"] >= len(hubs) // 2 and counts["suggestion_groups"] > 20
+    assert stored == live

@@ -150,3 +150,16 @@ def _open_in(nil_ids: list[uuid.UUID], now: datetime, category_id: uuid.UUID | N
     if category_id is not None:
         clauses.append(DemandRequest.category_id == category_id)
     return clauses
+
+
+async def nil_sets(session: AsyncSession) -> list[list[uuid.UUID]]:
+    """The NIL sets pool suggestions are asked over: each hub's, and each operator's hubs' together
+    (as `operated_nil_ids` gives them), sorted and distinct."""
+    per_hub = select(func.array_agg(func.distinct(HubZone.zone_id))).group_by(HubZone.hub_id)
+    per_operator = (
+        select(func.array_agg(func.distinct(HubZone.zone_id)))
+        .join(HubOperator, HubOperator.hub_id == HubZone.hub_id)
+        .group_by(HubOperator.user_id)
+    )
+    found = {tuple(sorted(nils)) for nils in await session.scalars(per_hub.union_all(per_operator))}
+    return [list(nils) for nils in sorted(found)]

@@ -158,6 +158,11 @@ async def nils_served(session: AsyncSession, hub_id: uuid.UUID) -> list[uuid.UUI
     return (await repo.zone_ids_of(session, [hub_id]))[hub_id]
 
 
+async def nil_sets(session: AsyncSession) -> list[list[uuid.UUID]]:
+    """Every hub's NILs, and every operator's hubs' NILs together: where suggestions are asked for."""
+    return await repo.nil_sets(session)
+
+
 async def list_hubs(
     session: AsyncSession,
     page: PageParams,

@@ -45,6 +45,9 @@ from app.models.pool import (
     PoolOfferStatus,
     PoolScope,
     PoolState,
+    PoolSuggestionChange,
+    PoolSuggestionGroup,
+    PoolSuggestionScope,
     SplitRule,
 )
 from app.models.provider import (
@@ -108,6 +111,9 @@ __all__ = [
     "PoolOfferStatus",
     "PoolScope",
     "PoolState",
+    "PoolSuggestionChange",
+    "PoolSuggestionGroup",
+    "PoolSuggestionScope",
     "PriceModel",
     "Provider",
     "ProviderKind",

@@ -3,8 +3,20 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, SmallInteger, String, Text
-from sqlalchemy.dialects.postgresql import INT4MULTIRANGE, JSONB
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Identity,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    Uuid,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamps, UUIDPk, Versioned, utcnow
@@ -143,3 +155,52 @@ class PoolOffer(UUIDPk, Timestamps, Versioned, Base):
         Enum(PoolOfferStatus, name="pool_offer_status"), default=PoolOfferStatus.pending
     )
     decided_at: Mapped[datetime | None]
+
+
+# --- pool suggestions, precomputed (app/pools/snapshots.py) --------------------------------------------
+
+
+class PoolSuggestionChange(Base):
+    """Something that may change pool suggestions: a sharing request opened, changed, closed or
+    expired, a pool membership (category given), a condominium's residents (category NULL: every
+    category). Written by triggers (migration 0012), so no write path can forget it; the worker's
+    refresh deletes the rows it has folded into the snapshots, in the transaction that writes them
+    (a change committed later is still there for the next round)."""
+
+    __tablename__ = "pool_suggestion_change"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    category_id: Mapped[uuid.UUID | None]
+    changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class PoolSuggestionScope(Base):
+    """A set of NILs whose suggestions are precomputed: a hub's, or the union of an operator's hubs'
+    (what GET /v1/pools/suggestions groups over). `key` is derived from the sorted NIL ids."""
+
+    __tablename__ = "pool_suggestion_scope"
+
+    key: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    nil_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    # The settings the groups were computed with: other settings mean computing them again.
+    max_distance_km: Mapped[float]
+    min_overlap_minutes: Mapped[int]
+    computed_at: Mapped[datetime]
+
+
+class PoolSuggestionGroup(Base):
+    """One group of a scope, as the live grouping found it: its requests in group order (id,
+    citizen, NIL, schedule spans), their common spans and condominium; ranked as the API ranks."""
+
+    __tablename__ = "pool_suggestion_group"
+
+    scope_key: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pool_suggestion_scope.key", ondelete="CASCADE"), primary_key=True
+    )
+    first_request_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # a request is in one group
+    category_id: Mapped[uuid.UUID]
+    size: Mapped[int] = mapped_column(SmallInteger)
+    common_minutes: Mapped[int]
+    condominium_id: Mapped[uuid.UUID | None]
+    requests: Mapped[list[Any]] = mapped_column(JSONB)  # [[id, citizen_id, nil_id, [[start, end], ...]], ...]
+    common: Mapped[list[Any]] = mapped_column(JSONB)  # [[start, end], ...]

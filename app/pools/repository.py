@@ -2,7 +2,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, exists, false, or_, select, text, true, update
+from sqlalchemy import ColumnElement, Row, Select, and_, delete, exists, false, func, or_, select, text, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import locked
@@ -18,6 +19,9 @@ from app.models import (
     PoolOfferStatus,
     PoolScope,
     PoolState,
+    PoolSuggestionChange,
+    PoolSuggestionGroup,
+    PoolSuggestionScope,
     RequestStatus,
     Service,
     User,
@@ -307,6 +311,51 @@ COMPATIBLE_PAIRS_SQL = f"""
 """  # noqa: S608 - fixed SQL fragments, values are bound
 
 
+_COLUMNS = "id, citizen_id, category_id, nil_id, lat, lon, schedule_minutes, status, open_to_sharing, valid_until"
+# The same pairs for the seeds of one category (the worker's refresh, app/pools/snapshots.py): the
+# candidates are read first through ix_demand_request_open_category_nil, the co-residents' requests
+# through ix_demand_request_citizen. City scale, busiest hub's biggest category (329 seeds): 0.66 s,
+# against 9.7 s for COMPATIBLE_PAIRS_SQL, whose plan for one category's seeds misjudges the open
+# requests and hashes the whole category; over a hub's every category it is the other way round
+# (3.7 s against 19.5 s), so each query keeps its use.
+CATEGORY_PAIRS_SQL = f"""
+        WITH seed AS MATERIALIZED (
+            SELECT id, citizen_id, category_id, nil_id, lat, lon, schedule_minutes
+            FROM demand_request WHERE id = ANY(:seed_ids)
+        ), nearby AS MATERIALIZED (  -- open sharing requests of the seeds' (category, NIL) pairs
+            SELECT {_COLUMNS} FROM demand_request
+            WHERE status = 'open' AND open_to_sharing AND lat IS NOT NULL
+              AND (category_id, nil_id) IN (SELECT DISTINCT category_id, nil_id FROM seed)
+        ), neighbour AS MATERIALIZED (  -- (seed, a co-resident household): few rows, found by index
+            SELECT DISTINCT seed.id AS seed_id, theirs.citizen_id
+            FROM seed
+            JOIN condominium_member AS mine ON mine.citizen_id = seed.citizen_id AND mine.status = 'approved'
+            JOIN condominium_member AS theirs
+              ON theirs.condominium_id = mine.condominium_id AND theirs.status = 'approved'
+        ), resident AS MATERIALIZED (  -- their requests, by citizen
+            SELECT neighbour.seed_id, r.{_COLUMNS.replace(", ", ", r.")}
+            FROM neighbour JOIN demand_request AS r ON r.citizen_id = neighbour.citizen_id
+        )
+        SELECT seed.id AS seed_id, other.id AS other_id, overlap.minutes
+        FROM seed
+        JOIN nearby AS other ON other.nil_id = seed.nil_id AND {_COMPATIBLE}
+        {_OVERLAP}
+        WHERE overlap.minutes >= :min_overlap
+          AND seed.lat IS NOT NULL
+          AND 2 * 6371.0088 * asin(sqrt(
+                power(sin(radians(other.lat - seed.lat) / 2), 2)
+                + cos(radians(seed.lat)) * cos(radians(other.lat))
+                  * power(sin(radians(other.lon - seed.lon) / 2), 2)
+              )) <= :max_km
+        UNION
+        SELECT seed.id AS seed_id, other.id AS other_id, overlap.minutes
+        FROM resident AS other
+        JOIN seed ON seed.id = other.seed_id AND {_COMPATIBLE}
+        {_OVERLAP}
+        WHERE overlap.minutes >= :min_overlap
+"""  # noqa: S608 - fixed SQL fragments, values are bound
+
+
 async def compatible_pairs(
     session: AsyncSession,
     seed_ids: list[uuid.UUID],
@@ -314,6 +363,7 @@ async def compatible_pairs(
     now: datetime,
     max_distance_km: float,
     min_overlap_minutes: int,
+    one_category: bool = False,
 ) -> list[tuple[uuid.UUID, uuid.UUID, int]]:
     """(seed, other, overlapping minutes) for every open sharing request compatible with a seed:
     same category, another household, a schedule overlap of at least `min_overlap_minutes`, and
@@ -325,7 +375,7 @@ async def compatible_pairs(
     subplan for every pair of the category; live pool memberships are probed through
     ix_pool_member_request_id (migration 0008). City scale, 2,554 seeds: >10 min before, ~0.5 s.
     """
-    sql = text(COMPATIBLE_PAIRS_SQL)
+    sql = text(CATEGORY_PAIRS_SQL if one_category else COMPATIBLE_PAIRS_SQL)
     rows = await session.execute(
         sql,
         {"seed_ids": seed_ids, "now": now, "min_overlap": min_overlap_minutes, "max_km": max_distance_km},
@@ -333,15 +383,112 @@ async def compatible_pairs(
     return [(row.seed_id, row.other_id, row.minutes) for row in rows]
 
 
-async def shared_services(
-    session: AsyncSession, category_ids: list[uuid.UUID], nil_ids: list[uuid.UUID]
-) -> list[Service]:
+async def shared_services(session: AsyncSession, category_ids: list[uuid.UUID], nil_ids: list[uuid.UUID]) -> list[Any]:
     """Searchable shared-delivery listings of some categories covering any of some NILs (one query
-    for all the suggestions of a call; the caller picks each group's category and NIL)."""
-    stmt = select(Service).where(
+    for all the suggestions of a call; the caller picks each group's category and NIL): only the
+    four columns the estimate reads, not whole rows (the busiest hub's page matched thousands, and
+    building their ORM objects took most of the call)."""
+    stmt = select(Service.category_id, Service.coverage_nil_ids, Service.shared_prices, Service.price_model).where(
         Service.searchable.is_(True),
         Service.category_id.in_(category_ids),
         Service.delivery == Delivery.shared,
         Service.coverage_nil_ids.overlap(nil_ids),
     )
-    return list(await session.scalars(stmt))
+    return list((await session.execute(stmt)).all())
+
+
+# --- suggestions precomputed (app/pools/snapshots.py) ------------------------------------------------
+
+REFRESH_LOCK = 0x706F6F6C_73756767  # pg advisory lock: one refresh at a time, however many workers
+
+
+async def sharing_categories(session: AsyncSession, *, now: datetime, nil_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """The categories of the open sharing requests of some NILs (each is grouped on its own)."""
+    stmt = (
+        select(DemandRequest.category_id)
+        .where(
+            DemandRequest.status == RequestStatus.open,
+            DemandRequest.open_to_sharing.is_(True),
+            DemandRequest.unexpired(now),
+            DemandRequest.nil_id.in_(nil_ids),
+        )
+        .distinct()
+    )
+    return sorted(await session.scalars(stmt))
+
+
+async def try_refresh_lock(session: AsyncSession) -> bool:
+    """Held until the transaction ends; another worker's refresh skips its round meanwhile."""
+    return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(REFRESH_LOCK))))
+
+
+async def take_changes(session: AsyncSession) -> set[uuid.UUID | None]:
+    """The categories changed since the last refresh (None: all), deleting what is read: only
+    committed rows are seen, so a change committing meanwhile is left for the next round."""
+    result = await session.execute(delete(PoolSuggestionChange).returning(PoolSuggestionChange.category_id))
+    return set(result.scalars())
+
+
+async def scopes(session: AsyncSession) -> dict[uuid.UUID, PoolSuggestionScope]:
+    return {scope.key: scope for scope in await session.scalars(select(PoolSuggestionScope))}
+
+
+async def drop_scopes(session: AsyncSession, keys: list[uuid.UUID]) -> None:
+    await session.execute(delete(PoolSuggestionScope).where(PoolSuggestionScope.key.in_(keys)))
+
+
+async def save_scope(
+    session: AsyncSession,
+    *,
+    key: uuid.UUID,
+    nil_ids: list[uuid.UUID],
+    max_distance_km: float,
+    min_overlap_minutes: int,
+    computed_at: datetime,
+) -> None:
+    values = {
+        "nil_ids": nil_ids,
+        "max_distance_km": max_distance_km,
+        "min_overlap_minutes": min_overlap_minutes,
+        "computed_at": computed_at,
+    }
+    stmt = pg_insert(PoolSuggestionScope).values(key=key, **values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=[PoolSuggestionScope.key], set_=values))
+
+
+async def replace_groups(
+    session: AsyncSession, key: uuid.UUID, category_ids: list[uuid.UUID] | None, rows: list[dict[str, Any]]
+) -> None:
+    """A scope's groups of some categories (None: all) replaced by `rows` (one INSERT)."""
+    stmt = delete(PoolSuggestionGroup).where(PoolSuggestionGroup.scope_key == key)
+    if category_ids is not None:
+        stmt = stmt.where(PoolSuggestionGroup.category_id.in_(category_ids))
+    await session.execute(stmt)
+    if rows:
+        await session.execute(pg_insert(PoolSuggestionGroup), rows)
+
+
+async def stored_scope(session: AsyncSession, key: uuid.UUID) -> PoolSuggestionScope | None:
+    return await session.get(PoolSuggestionScope, key)
+
+
+async def stored_groups(
+    session: AsyncSession, key: uuid.UUID, *, category_id: uuid.UUID | None, limit: int
+) -> tuple[list[PoolSuggestionGroup], int]:
+    """A scope's `limit` best groups in the API's order (biggest, most minutes in common, first
+    request id) and how many it has in all: a few hundred rows at most per scope, by primary key."""
+    where = [PoolSuggestionGroup.scope_key == key]
+    if category_id is not None:
+        where.append(PoolSuggestionGroup.category_id == category_id)
+    total = await session.scalar(select(func.count()).select_from(PoolSuggestionGroup).where(*where))
+    stmt = (
+        select(PoolSuggestionGroup)
+        .where(*where)
+        .order_by(
+            PoolSuggestionGroup.size.desc(),
+            PoolSuggestionGroup.common_minutes.desc(),
+            PoolSuggestionGroup.first_request_id,
+        )
+        .limit(limit)
+    )
+    return list(await session.scalars(stmt)), total or 0

@@ -7,7 +7,10 @@ these pairs). A group grows greedily from a seed: the most-overlapping compatibl
 as long as it is compatible with every member and the group's common schedule keeps the minimum.
 
 Operators get the groups across their hubs' NILs, each request in one group at most, with request
-ids; a citizen gets one group per own request, showing the others only by NIL. Each suggestion
+ids; a citizen gets one group per own request, showing the others only by NIL. An operator's groups
+come from the worker's snapshot of that set of NILs when there is one (app/pools/snapshots.py: the
+same grouping, kept current from a change log), so the call reads a page of stored groups instead
+of grouping a hub's whole demand; without one (a hub's NILs just changed) they are grouped here. Each suggestion
 carries a sealed token (encrypted, see suggestion_tokens: it reveals no request id), bound to the
 caller and valid for a day, that POST /v1/pools redeems after checking the group again.
 """
@@ -15,6 +18,7 @@ caller and valid for a day, that POST /v1/pools redeems after checking the group
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +26,7 @@ from app.condominiums import service as condominium_service
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.hubs import service as hub_service
-from app.models import PoolScope, Role, User
+from app.models import PoolScope, PoolSuggestionGroup, Role, User
 from app.pools import access, suggestion_tokens
 from app.pools import repository as repo
 from app.pools.access import Viewer
@@ -63,7 +67,7 @@ class Group:
     """Compatible requests of different households, the schedule they have in common and, when all
     live in one, their condominium; `token` redeems it (POST /v1/pools), for the caller only."""
 
-    requests: list[SharingRequest]
+    requests: list[Any]  # SharingRequest rows, or StoredRequest read back from a snapshot
     common: list[Span]
     condominium_id: uuid.UUID | None
     token: str = ""
@@ -80,19 +84,24 @@ class Suggestions:
 
 
 async def _graph(
-    session: AsyncSession, seed_ids: list[uuid.UUID], now: datetime
+    session: AsyncSession, seed_ids: list[uuid.UUID], now: datetime, *, one_category: bool = False
 ) -> tuple[dict[uuid.UUID, dict[uuid.UUID, int]], dict[uuid.UUID, SharingRequest]]:
     """Compatibility (minutes of overlap) among the seeds, their partners, and the partners' partners."""
     settings = get_settings().pools
     max_km, min_minutes = settings.suggestion_max_distance_km, settings.suggestion_min_overlap_minutes
     edges: dict[uuid.UUID, dict[uuid.UUID, int]] = {}
     pairs = await repo.compatible_pairs(
-        session, seed_ids, now=now, max_distance_km=max_km, min_overlap_minutes=min_minutes
+        session, seed_ids, now=now, max_distance_km=max_km, min_overlap_minutes=min_minutes, one_category=one_category
     )
     partners = sorted({b for _, b, _ in pairs} - set(seed_ids))
     if partners:
         pairs += await repo.compatible_pairs(
-            session, partners, now=now, max_distance_km=max_km, min_overlap_minutes=min_minutes
+            session,
+            partners,
+            now=now,
+            max_distance_km=max_km,
+            min_overlap_minutes=min_minutes,
+            one_category=one_category,
         )
     for a, b, minutes in pairs:
         edges.setdefault(a, {})[b] = minutes
@@ -120,11 +129,13 @@ def _grow(seed: SharingRequest, edges, rows, used: set[uuid.UUID], minimum: int)
     return Group(group, common, None) if len(group) >= 2 else None
 
 
-async def _groups(session: AsyncSession, seeds: list[SharingRequest], now: datetime, *, exclusive: bool) -> list[Group]:
+async def _groups(
+    session: AsyncSession, seeds: list[SharingRequest], now: datetime, *, exclusive: bool, one_category: bool = False
+) -> list[Group]:
     if not seeds:
         return []
     minimum = get_settings().pools.suggestion_min_overlap_minutes
-    edges, rows = await _graph(session, [s.id for s in seeds], now)
+    edges, rows = await _graph(session, [s.id for s in seeds], now, one_category=one_category)
     used: set[uuid.UUID] = set()
     groups = []
     for seed in seeds:
@@ -147,6 +158,92 @@ async def _buildings(session: AsyncSession, citizen_ids: list[uuid.UUID]) -> dic
     return await condominium_service.buildings_of(session, sorted(set(citizen_ids)))
 
 
+async def groups_in(
+    session: AsyncSession, nil_ids: list[uuid.UUID], category_id: uuid.UUID, now: datetime
+) -> list[Group]:
+    """An operator's groups of one category over some NILs (what a snapshot stores, per category:
+    requests of two categories are never compatible, so each category groups on its own)."""
+    seeds = await repo.sharing_requests(session, now=now, nil_ids=nil_ids, category_id=category_id)
+    return await _groups(session, seeds, now, exclusive=True, one_category=True)
+
+
+# --- groups stored by the worker -------------------------------------------------------------------
+
+SCOPE_NAMESPACE = uuid.UUID("0b5f3c2e-6f1d-4c39-9a53-2f4d8f0c7a11")
+
+
+def scope_key(nil_ids: list[uuid.UUID]) -> uuid.UUID:
+    """The snapshot key of a set of NILs (order and repeats do not matter)."""
+    return uuid.uuid5(SCOPE_NAMESPACE, ",".join(sorted({str(n) for n in nil_ids})))
+
+
+class Bound(NamedTuple):
+    """A stored schedule span, read like the database's Range (`lower`, `upper`)."""
+
+    lower: int
+    upper: int
+
+
+@dataclass(slots=True)
+class StoredRequest:
+    """A grouped request as a snapshot keeps it: the columns grouping and the views read."""
+
+    id: uuid.UUID
+    citizen_id: uuid.UUID
+    category_id: uuid.UUID
+    nil_id: uuid.UUID
+    schedule_minutes: list[Bound]
+
+
+def stored_row(key: uuid.UUID, group: Group) -> dict[str, Any]:
+    """A group as a pool_suggestion_group row (JSON: ids as strings, spans as pairs)."""
+    first = group.requests[0]
+    return {
+        "scope_key": key,
+        "first_request_id": first.id,
+        "category_id": first.category_id,
+        "size": len(group.requests),
+        "common_minutes": total_minutes(group.common),
+        "condominium_id": group.condominium_id,
+        "requests": [
+            [str(r.id), str(r.citizen_id), str(r.nil_id), [list(span) for span in spans_of(r.schedule_minutes)]]
+            for r in group.requests
+        ],
+        "common": [list(span) for span in group.common],
+    }
+
+
+def _stored_group(row: PoolSuggestionGroup) -> Group:
+    requests = [
+        StoredRequest(
+            id=uuid.UUID(request_id),
+            citizen_id=uuid.UUID(citizen_id),
+            category_id=row.category_id,
+            nil_id=uuid.UUID(nil_id),
+            schedule_minutes=[Bound(start, end) for start, end in spans],
+        )
+        for request_id, citizen_id, nil_id, spans in row.requests
+    ]
+    return Group(requests, [(start, end) for start, end in row.common], row.condominium_id)
+
+
+async def _stored(
+    session: AsyncSession, nil_ids: list[uuid.UUID], category_id: uuid.UUID | None, limit: int
+) -> Suggestions | None:
+    """The snapshot's page of groups for these NILs, or None when there is none computed with
+    today's settings."""
+    key = scope_key(nil_ids)
+    scope = await repo.stored_scope(session, key)
+    settings = get_settings().pools
+    if scope is None or (scope.max_distance_km, scope.min_overlap_minutes) != (
+        settings.suggestion_max_distance_km,
+        settings.suggestion_min_overlap_minutes,
+    ):
+        return None
+    rows, total = await repo.stored_groups(session, key, category_id=category_id, limit=limit)
+    return Suggestions(groups=[_stored_group(row) for row in rows], total=total, operator=True)
+
+
 # --- the API ---------------------------------------------------------------------------------------
 
 
@@ -163,6 +260,11 @@ async def suggest(
             raise ValidationFailed("Admins name the hub (hub_id).", pointer="hub_id", location="query")
         else:
             nils = viewer.nil_ids
+        stored = await _stored(session, nils, category_id, limit) if nils else None
+        if stored is not None:
+            for group in stored.groups:
+                group.token = _sign(user.id, [r.id for r in group.requests])
+            return stored
         seeds = await repo.sharing_requests(session, now=now, nil_ids=nils, category_id=category_id)
         operator = True
     elif user.role == Role.citizen:

@@ -8,11 +8,12 @@ the views take the caller's Viewer.
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
-from app.models import Pool, PoolMember, PoolOffer, Service, SplitRule, User
+from app.models import Pool, PoolMember, PoolOffer, SplitRule, User
 from app.pools import repository as repo
 from app.pools.access import Viewer, can_coordinate
 from app.pools.schemas import (
@@ -135,7 +136,7 @@ async def suggestion_views(session: AsyncSession, found: Suggestions, *, viewer:
     )
 
 
-async def _listings(session: AsyncSession, groups: list[Group]) -> dict[tuple, list[Service]]:
+async def _listings(session: AsyncSession, groups: list[Group]) -> dict[tuple, list[Any]]:
     """(category, NIL) → the shared listings of the category covering the NIL, for all groups at once."""
     keys = {(g.requests[0].category_id, g.requests[0].nil_id) for g in groups}
     if not keys:
@@ -147,7 +148,7 @@ async def _listings(session: AsyncSession, groups: list[Group]) -> dict[tuple, l
     }
 
 
-def _estimate(group: Group, listings: dict[tuple, list[Service]]) -> tuple[int | None, str | None]:
+def _estimate(group: Group, listings: dict[tuple, list[Any]]) -> tuple[int | None, str | None]:
     """The cheapest per-person price for this group size among shared listings covering the NIL."""
     size, best = len(group.requests), None
     for service in listings[(group.requests[0].category_id, group.requests[0].nil_id)]:
