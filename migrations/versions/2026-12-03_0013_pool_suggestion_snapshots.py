@@ -1,7 +1,7 @@
 """Pool suggestions precomputed: scopes, their groups, and the change log triggers keep
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03 15:45:00.000000+00:00
 
 GET /v1/pools/suggestions for an operator groups every open sharing request of a hub's NILs:
@@ -13,6 +13,10 @@ What changes suggestions is logged by triggers, so no write path (API, worker sw
 forget it: a request open to sharing (before or after) inserted, deleted, or updated in a column
 the grouping reads; a pool membership (the pool's category); a condominium's residents (NULL:
 every category). The refresh deletes the rows it folds in.
+
+ix_service_shared_coverage: the suggestions' price estimate reads the shared listings of the page's
+categories covering its NILs; through the searchable-coverage index that meant 10,900 heap pages
+to keep 1,309 of 18,853 rows (634 ms cold), through this one 2,375 pages (54-61 ms).
 """
 
 from collections.abc import Sequence
@@ -21,8 +25,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -63,6 +67,14 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("scope_key", "first_request_id", name=op.f("pk_pool_suggestion_group")),
+    )
+    op.create_index(
+        "ix_service_shared_coverage",
+        "service",
+        ["coverage_nil_ids"],
+        unique=False,
+        postgresql_using="gin",
+        postgresql_where="searchable AND delivery = 'shared'",
     )
     op.execute(
         """
@@ -132,6 +144,12 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS pool_suggestion_residents_changed()")
     op.execute("DROP FUNCTION IF EXISTS pool_suggestion_member_changed()")
     op.execute("DROP FUNCTION IF EXISTS pool_suggestion_request_changed()")
+    op.drop_index(
+        "ix_service_shared_coverage",
+        table_name="service",
+        postgresql_using="gin",
+        postgresql_where="searchable AND delivery = 'shared'",
+    )
     op.drop_table("pool_suggestion_group")
     op.drop_table("pool_suggestion_scope")
     op.drop_table("pool_suggestion_change")
