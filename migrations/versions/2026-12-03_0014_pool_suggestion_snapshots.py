@@ -1,7 +1,7 @@
 """Pool suggestions precomputed: scopes, their groups, and the change log triggers keep
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03 15:45:00.000000+00:00
 
 GET /v1/pools/suggestions for an operator groups every open sharing request of a hub's NILs:
@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
