@@ -57,7 +57,7 @@ class Service(UUIDPk, Timestamps, Versioned, Base):
         Index("ix_service_provider", "provider_id"),
         Index("ix_service_search_category", "category_id", "published_at", "id", postgresql_where="searchable"),
         Index("ix_service_search_coverage", "coverage_nil_ids", postgresql_using="gin", postgresql_where="searchable"),
-        # Pool suggestions price each group from the shared listings covering its NIL (migration 0014).
+        # Pool suggestions price each group from the shared listings covering its NIL (migration 0015).
         Index(
             "ix_service_shared_coverage",
             "coverage_nil_ids",

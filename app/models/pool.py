@@ -163,7 +163,7 @@ class PoolOffer(UUIDPk, Timestamps, Versioned, Base):
 class PoolSuggestionChange(Base):
     """Something that may change pool suggestions: a sharing request opened, changed, closed or
     expired, a pool membership (category given), a condominium's residents (category NULL: every
-    category). Written by triggers (migration 0014), so no write path can forget it; the worker's
+    category). Written by triggers (migration 0015), so no write path can forget it; the worker's
     refresh deletes the rows it has folded into the snapshots, in the transaction that writes them
     (a change committed later is still there for the next round)."""
 

@@ -6,7 +6,7 @@ scale. So the worker groups each such set (a scope) ahead of time into pool_sugg
 the very code the call used (`suggestions.groups_in`), and the call reads the page it asks for.
 
 Current from the changes themselves: triggers log every change that can alter a group (migration
-0014: a sharing request opened, changed, closed or expired by the sweep, a pool membership, a
+0015: a sharing request opened, changed, closed or expired by the sweep, a pool membership, a
 condominium's residents) with its category. Each refresh takes the log (deleting what it reads, in
 its own transaction: what commits meanwhile stays for the next round) and groups again, in every
 scope, only the categories named (all of them after a residents' change, for a new scope, or when

@@ -1,7 +1,7 @@
 """Pool suggestions precomputed: scopes, their groups, and the change log triggers keep
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-03 15:45:00.000000+00:00
 
 GET /v1/pools/suggestions for an operator groups every open sharing request of a hub's NILs:
@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
