@@ -149,6 +149,8 @@ def serve(host: str, port: int, workers: int, *, demo: bool, with_worker: bool) 
 
     url = resolve_database_url()
     os.environ["DATABASE_URL"] = url  # the API's and the worker's processes reuse the resolved server
+    # Links in e-mails (unsubscribe, the notification's page) point at this server unless configured.
+    os.environ.setdefault("MAIL__BASE_URL", public_base(host, port))
     get_settings.cache_clear()
     settings = get_settings()
     configure_logging(settings.log_level, process="api")
@@ -184,12 +186,17 @@ def serve(host: str, port: int, workers: int, *, demo: bool, with_worker: bool) 
     print("tutti serve: stopped" + (" (API and worker)" if worker is not None else ""), flush=True)
 
 
+def public_base(host: str, port: int) -> str:
+    """The URL a person on this machine opens to reach a server listening on host:port."""
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a display choice
+    return f"http://[{shown_host}]:{port}" if ":" in shown_host else f"http://{shown_host}:{port}"
+
+
 def startup_banner(settings: Settings, host: str, port: int, *, demo: bool, worker_pid: int | None) -> str:
     """What a newcomer needs after `make run`: where to click, who to log in as, what runs, how to stop."""
     from app.seed.demo import describe_logins
 
-    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a display choice
-    base = f"http://[{shown_host}]:{port}" if ":" in shown_host else f"http://{shown_host}:{port}"
+    base = public_base(host, port)
     docs_on = settings.api.docs_enabled if settings.api.docs_enabled is not None else settings.env != "prod"
     lines = ["", f"Welfare di Tutti API: {base}  (ENV={settings.env})"]
     if docs_on:

@@ -107,7 +107,12 @@ async def test_make_run_serves_the_api_runs_the_worker_and_one_ctrl_c_stops_both
             status = await db.fetchval("SELECT status::text FROM demand_request WHERE id = $1", request_id)
             return status == "expired"
 
+        async def mailed() -> list:
+            return [line for line in server.log_lines() if line["msg"].startswith("e-mail written to the log")]
+
         delivered = await wait_for("the test webhook at the local receiver", received, EVENT_TIMEOUT_S, server.output)
+        # The demo's notifications are e-mailed to the log, their links pointing at this server's port.
+        logged_mail = await wait_for("an e-mail written to the log", mailed, EVENT_TIMEOUT_S, server.output)
         await wait_for("the worker expiring the request", recorded_expired, EVENT_TIMEOUT_S, server.output)
     finally:
         await db.close()
@@ -124,6 +129,7 @@ async def test_make_run_serves_the_api_runs_the_worker_and_one_ctrl_c_stops_both
     assert exit_code == 0 and gone(worker_pid)
     assert "/docs" in output and "Demo logins" in output and "Worker:  running" in output and "Ctrl-C" in output
     assert "E-mail:  written to the log" in output  # no MAIL__SMTP_HOST in development
+    assert all(f"{server.base_url}/v1/email/unsubscribe/" in line["text"] for line in logged_mail)
     assert {line["process"] for line in lines} == {"api", "worker"}  # every JSON line says who wrote it
     assert any(line["process"] == "worker" and line["msg"] == "worker stopped" for line in lines)
     assert any(line["process"] == "api" and line["msg"] == "Application shutdown complete." for line in lines)
