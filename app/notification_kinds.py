@@ -74,6 +74,7 @@ _KINDS: tuple[NotificationKind, ...] = (
     # --- demand: requests, offers, engagements, reviews ------------------------------------------
     # The household is the citizen and the hub operator who made the request for them (app/demand/notices.py);
     # request.expiring and offer.expiring are the worker's reminders (once each: app/demand/tasks.py).
+    # request.quotes_due_soon is its reminder to invited providers; quotes_extended: app/demand/quote_deadlines.py.
     K(
         "engagement.cancelled",
         "engagement",
@@ -141,6 +142,21 @@ _KINDS: tuple[NotificationKind, ...] = (
         "the invited provider's staff",
         "Invito a presentare un'offerta",
         "You are invited to quote",
+    ),
+    K(
+        "request.quotes_due_soon",
+        "request",
+        "the staff of each invited provider that has not offered, a day before quotes are due",
+        "Preventivi in scadenza entro 24 ore",
+        "Quotes due within 24 hours",
+    ),
+    K(
+        "request.quotes_extended",
+        "request",
+        "the staff of every provider invited to the request",
+        "Termine per i preventivi prorogato",
+        "Deadline for quotes extended",
+        _D,
     ),
     K(
         "review.approved",

@@ -2,10 +2,10 @@
 
 Each sweep expires open requests past their validity (and closes their pending offers), prunes
 idempotency records past their retention and refresh tokens past expiry, ends pool memberships
-and pool closings whose notice ran out, and sends the reminders due before deadlines (once each,
-however many workers sweep: app/reminders.py). A sweep runs at start and every
-WORKER__SWEEP_INTERVAL_SECONDS, each in its own short transaction; several workers may run at once
-(deletes are idempotent).
+and pool closings whose notice ran out, and sends the reminders due before deadlines
+(verifications, requests and offers expiring, quotes due: once each, however many workers sweep:
+app/reminders.py). A sweep runs at start and every WORKER__SWEEP_INTERVAL_SECONDS, each in its own
+short transaction; several workers may run at once (deletes are idempotent).
 
 Alongside, the webhook loop (`app.webhooks.delivery`) runs a delivery round every
 WEBHOOKS__POLL_INTERVAL_SECONDS (at once again while rounds find work): fan-out of new outbox
@@ -79,6 +79,7 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
     verifications = await provider_tasks.remind_expiring_verifications(session)
     requests_reminded = await demand_tasks.remind_expiring_requests(session)
     offers_reminded = await demand_tasks.remind_expiring_offers(session)
+    quotes = await demand_tasks.remind_quotes_due(session)
     return {
         "idempotency_records": idempotency,
         "refresh_tokens": cast(CursorResult[Any], tokens).rowcount or 0,
@@ -87,6 +88,7 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
         "verifications_reminded": verifications,
         "requests_reminded": requests_reminded,
         "offers_reminded": offers_reminded,
+        "quotes_reminded": quotes,
         "reminders_pruned": await reminders.prune(session, datetime.now(UTC)),
     }
 

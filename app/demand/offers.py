@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.concurrency import ensure_version
-from app.demand import notices
+from app.demand import notices, quote_deadlines
 from app.demand import repository as repo
 from app.demand.requests import RequestNotFound, get_owned, may_read, record_declined
 from app.demand.schemas import OfferCreate
@@ -153,6 +153,7 @@ async def create_offer(session: AsyncSession, user: User, request_id: uuid.UUID,
         raise RequestNotFound("No request with this id.")  # not invited, not eligible: it does not exist for you
     now = datetime.now(UTC)
     _check_open(request, now)
+    quote_deadlines.check_accepting(request, now)
     _check_contract(data, now)
     contract_term = contract_term_of(data, request)
     await _check_service(session, data, provider.id)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import aliased
 from app.db import locked
 from app.geo import haversine_km_sql
 from app.models import (
+    AccreditationState,
     DemandRequest,
     Engagement,
     HubOperator,
@@ -478,3 +479,44 @@ def request_ids_acted_for(operator_id: uuid.UUID, nil_ids: list[uuid.UUID]) -> S
         DemandRequest.nil_id.in_(nil_ids),
         or_(DemandRequest.created_by_id == operator_id, DemandRequest.mode == RequestMode.operator),
     )
+
+
+def _unanswered_invitation() -> ColumnElement[bool]:
+    """SQL, on RequestInvitation: its provider is accredited and has made no offer on the request."""
+    return and_(
+        exists().where(
+            Provider.id == RequestInvitation.provider_id,
+            Provider.accreditation_state == AccreditationState.accredited,
+        ),
+        ~exists().where(
+            Offer.request_id == RequestInvitation.request_id, Offer.provider_id == RequestInvitation.provider_id
+        ),
+    )
+
+
+def quotes_due(after: datetime, until: datetime, now: datetime) -> Select[uuid.UUID, datetime | None]:
+    """(id, quotes_due_at) of the open, unexpired quote requests whose quotes are due in (after,
+    until] and that some invited provider has not answered yet (ix_demand_request_quotes_due)."""
+    return select(DemandRequest.id, DemandRequest.quotes_due_at).where(
+        DemandRequest.status == RequestStatus.open,
+        DemandRequest.mode == RequestMode.quote,
+        DemandRequest.quotes_due_at > after,
+        DemandRequest.quotes_due_at <= until,
+        DemandRequest.unexpired(now),
+        exists().where(RequestInvitation.request_id == DemandRequest.id, _unanswered_invitation()),
+    )
+
+
+async def unanswered_invitations(
+    session: AsyncSession, request_ids: list[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID, datetime]]:
+    """(request, provider, quotes_due_at) of each invited accredited provider with no offer yet."""
+    if not request_ids:
+        return []
+    rows = await session.execute(
+        select(RequestInvitation.request_id, RequestInvitation.provider_id, DemandRequest.quotes_due_at)
+        .join(DemandRequest, DemandRequest.id == RequestInvitation.request_id)
+        .where(RequestInvitation.request_id.in_(request_ids), _unanswered_invitation())
+        .order_by(RequestInvitation.request_id, RequestInvitation.provider_id)
+    )
+    return [(request_id, provider_id, due) for request_id, provider_id, due in rows if due is not None]

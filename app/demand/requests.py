@@ -20,7 +20,7 @@ from app import ledger
 from app.accounts import service as account_service
 from app.catalog import service as catalog_service
 from app.concurrency import ensure_version
-from app.demand import notices
+from app.demand import notices, quote_deadlines
 from app.demand import repository as repo
 from app.demand.schemas import Preferences, RequestCreate, RequestFields, RequestUpdate
 from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -202,6 +202,7 @@ async def create_request(session: AsyncSession, user: User, data: RequestCreate)
     if data.open_now:
         with session.no_autoflush:  # inserted already open: one INSERT, not an INSERT and an UPDATE
             await _open(session, user, request)
+    quote_deadlines.on_create(request, data.quotes_due_at, horizon=_horizon(request))
     await session.flush()
     return request
 
@@ -257,6 +258,11 @@ async def record_declined(
         )
 
 
+def _horizon(request: DemandRequest) -> datetime:
+    """When the request stops being valid: valid_until once open, for a draft what opening now gives."""
+    return request.valid_until or datetime.now(UTC) + VALIDITY
+
+
 def milan_today() -> date:
     """Dates in requests are Milan's calendar dates, whatever the server's time zone."""
     return datetime.now(MILAN).date()
@@ -301,6 +307,7 @@ async def open_request(
             f"Cannot open a request that is {request.current_status.value}.",
             current_state=request.current_status.value,
         )
+    quote_deadlines.on_open(request)
     await _open(session, user, request)
     await session.flush()
     return request
@@ -365,6 +372,8 @@ async def update_request(
         await _apply(session, request, data)
         _check(request)
         await _check_operator_zone(session, user, request)
+        if "quotes_due_at" in data.model_fields_set:
+            await quote_deadlines.on_update(session, user, request, data.quotes_due_at, horizon=_horizon(request))
     request.updated_at = datetime.now(UTC)
     await session.flush()
     return request

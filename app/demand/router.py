@@ -5,7 +5,7 @@ from fastapi import Query, status
 
 from app.accounts.auth import Admin, CurrentUser, OptionalUser
 from app.db import SessionDep
-from app.demand import engagements, matching, offers, requests, reviews, substitutions
+from app.demand import engagements, matching, offers, quote_deadlines, requests, reviews, substitutions
 from app.demand.schemas import (
     MAX_MATCHES,
     AnonymisedRequest,
@@ -62,6 +62,9 @@ CREATING = [IdempotencyKeyDep, CreationRateLimit]
         Forbidden,
         requests.OperatorModeNotAllowed,
         requests.TooManyOpenRequests,
+        quote_deadlines.QuotesDueNotQuoteMode,
+        quote_deadlines.QuotesDueTooSoon,
+        quote_deadlines.QuotesDueAfterValidity,
         RateLimited,
         IdempotencyInProgress,
     ),
@@ -102,12 +105,24 @@ async def get_request(request_id: uuid.UUID, session: SessionDep, user: CurrentU
 
 
 @requests_router.patch(
-    "/{request_id:uuid}", response_model=RequestRead, responses=merge_responses(OWNER, error_responses(Forbidden))
+    "/{request_id:uuid}",
+    response_model=RequestRead,
+    responses=merge_responses(
+        OWNER,
+        error_responses(
+            Forbidden,
+            quote_deadlines.QuotesDueNotQuoteMode,
+            quote_deadlines.QuotesDueTooSoon,
+            quote_deadlines.QuotesDueAfterValidity,
+            quote_deadlines.QuotesDueNotLater,
+        ),
+    ),
 )
 async def update_request(
     request_id: uuid.UUID, data: RequestUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> RequestRead:
-    """Edit a draft or open request (send If-Match)."""
+    """Edit a draft or open request (send If-Match). Once open, `quotes_due_at` only moves later (the
+    invited providers are told)."""
     request = await requests.update_request(session, user, request_id, data, if_match=if_match)
     return await one(request_views(session, [request]))
 
@@ -115,7 +130,7 @@ async def update_request(
 @requests_router.post(
     "/{request_id:uuid}/open",
     response_model=RequestRead,
-    responses=merge_responses(OWNER, error_responses(requests.TooManyOpenRequests)),
+    responses=merge_responses(OWNER, error_responses(requests.TooManyOpenRequests, quote_deadlines.QuotesDueTooSoon)),
 )
 async def open_request(request_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> RequestRead:
     """Open a draft: providers can now answer; it expires after 30 days."""
@@ -171,6 +186,7 @@ async def invite_providers(
         requests.RequestNotFound,
         ProviderNotFound,
         offers.RequestNotOpen,
+        quote_deadlines.QuotesClosed,
         offers.OfferExists,
         offers.BelowCcnlMinimum,
         RateLimited,

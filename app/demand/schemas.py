@@ -69,6 +69,11 @@ class RequestFields(Strict):
         default=None, description="Minimal, private; no health or other special-category data"
     )
     open_to_sharing: bool | None = None
+    quotes_due_at: datetime | None = Field(
+        default=None,
+        description="Quote mode: offers close at this instant (at least 24 h ahead, before valid_until). "
+        "Once the request is open it only moves later, and invited providers are told",
+    )
 
 
 class RequestCreate(RequestFields):
@@ -140,6 +145,7 @@ class RequestRead(BaseModel):
     status: RequestStatus
     opened_at: datetime | None
     valid_until: datetime | None
+    quotes_due_at: datetime | None
     closed_reason: str | None
     invited_provider_ids: list[uuid.UUID] = Field(max_length=MAX_INVITED)
     pool_id: uuid.UUID | None = Field(
@@ -169,6 +175,7 @@ class AnonymisedRequest(BaseModel):
     open_to_sharing: bool
     mode: RequestMode
     valid_until: datetime | None
+    quotes_due_at: datetime | None = Field(description="Quote mode: offers are refused (409) from this instant")
     invited: bool = Field(description="This provider was invited (quote or operator mode)")
     has_offered: bool = Field(description="This provider already has a pending offer on it")
     is_substitution: bool = Field(

@@ -9,6 +9,12 @@ of app/demand/notices.py, the one that tells them of a new offer).
   after the offer itself for the shorter ones). An offer made with less than a day to run is not
   reminded: its end was in the `offer.received` notification moments before. Offers on a request
   that is no longer open are not either (they close with it).
+
+And one before a provider's deadline: a day before a quote-mode request's quotes are due, the staff
+of each invited (accredited) provider that has not offered yet is told. The request is claimed per
+(request, deadline), so a deadline moved later earns its own reminder, and only while some invited
+provider has not offered: one invited after everyone else had answered is still reminded, one
+invited after the claim is not (the request it reads shows the deadline).
 """
 
 import uuid
@@ -18,11 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger, reminders
 from app.demand import repository as repo
+from app.providers import access as provider_access
 
 REQUEST_EXPIRING = "request.expiring"
 OFFER_EXPIRING = "offer.expiring"
 REQUEST_THRESHOLD = reminders.Threshold("3d", timedelta(days=3))
 OFFER_THRESHOLD = reminders.Threshold("24h", timedelta(hours=24))
+QUOTES_DUE_SOON = "request.quotes_due_soon"
+QUOTES_THRESHOLD = reminders.Threshold("24h", timedelta(hours=24))
 
 
 async def remind_expiring_requests(session: AsyncSession, now: datetime | None = None) -> int:
@@ -79,3 +88,29 @@ async def remind_expiring_offers(session: AsyncSession, now: datetime | None = N
             },
         )
     return len(offers)
+
+
+async def remind_quotes_due(session: AsyncSession, now: datetime | None = None) -> int:
+    """Three statements however many requests: the claim, the unanswered invitations of the claimed
+    requests, and their providers' staff. Returns how many providers were reminded."""
+    now = now or datetime.now(UTC)
+    (window,) = reminders.windows(now, [QUOTES_THRESHOLD])
+    due = repo.quotes_due(window.after, window.until, now)
+    claimed = await reminders.claim(session, kind=QUOTES_DUE_SOON, window=window, due=due)
+    unanswered = await repo.unanswered_invitations(session, claimed)
+    staff = await provider_access.staff_user_ids(session, {provider_id for _, provider_id, _ in unanswered})
+    for request_id, provider_id, due_at in unanswered:
+        ledger.notify(
+            session,
+            staff.get(provider_id, []),
+            kind=QUOTES_DUE_SOON,
+            subject_type="request",
+            subject_id=request_id,
+            data={
+                "request_id": str(request_id),
+                "provider_id": str(provider_id),
+                "quotes_due_at": due_at.isoformat(),
+                "threshold": QUOTES_THRESHOLD.name,
+            },
+        )
+    return len(unanswered)

@@ -96,6 +96,12 @@ class DemandRequest(UUIDPk, Timestamps, Versioned, Base):
             postgresql_where="status = 'open'",
         ),
         Index("ix_demand_request_expiry", "valid_until", postgresql_where="status = 'open'"),
+        # The reminder sweep: open requests whose quotes fall due (quote mode only ever has one).
+        Index(
+            "ix_demand_request_quotes_due",
+            "quotes_due_at",
+            postgresql_where="status = 'open' AND quotes_due_at IS NOT NULL",
+        ),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),
         # Operator mode opens the request to every operator of the NIL's hubs: only with the
         # household's recorded consent (migration 0009 checked the rows made before this rule).
@@ -108,6 +114,12 @@ class DemandRequest(UUIDPk, Timestamps, Versioned, Base):
             "ix_demand_request_substitutes",
             "substitutes_engagement_id",
             postgresql_where="substitutes_engagement_id IS NOT NULL",
+        ),
+        # A deadline for quotes is a quote-mode notion, and ends before the request does.
+        CheckConstraint("quotes_due_at IS NULL OR mode = 'quote'", name="quotes_due_in_quote_mode"),
+        CheckConstraint(
+            "quotes_due_at IS NULL OR valid_until IS NULL OR quotes_due_at < valid_until",
+            name="quotes_due_before_validity",
         ),
     )
 
@@ -140,6 +152,8 @@ class DemandRequest(UUIDPk, Timestamps, Versioned, Base):
     )
     opened_at: Mapped[datetime | None]
     valid_until: Mapped[datetime | None]
+    # Quote mode: offers are refused after this instant (the citizen may move it later).
+    quotes_due_at: Mapped[datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(String(500))
     # Set on a request for a substitute while the engagement's worker is away: the engagement covered.
     substitutes_engagement_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -43,6 +43,7 @@ ALLOWED_KEYS = {
     "open_to_sharing",
     "mode",
     "valid_until",
+    "quotes_due_at",
     "invited",
     "has_offered",
     "is_substitution",  # whether it covers an absent worker (so CCNL offers are fixed-term): no one's data
@@ -311,7 +312,7 @@ async def test_an_inbox_response_shows_no_personal_field_of_the_citizen_or_the_o
     assert CONSENT_NOTE not in text
     # Short values (postcode, coordinates) could occur inside a UUID or a timestamp by chance, so
     # they are checked against every value that is not an id or a date.
-    typed = {"/id", "/category_id", "/nil_id", "/start_date", "/end_date", "/valid_until"}
+    typed = {"/id", "/category_id", "/nil_id", "/start_date", "/end_date", "/valid_until", "/quotes_due_at"}
     free = [(path, value) for path, value in leaves(item) if path not in typed]
     for path, value in free:
         assert PRIVATE_POSTCODE not in str(value), path

@@ -22,6 +22,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.demand import requests as demand_requests
+from app.demand import tasks as demand_tasks
 from app.models import HubOperator, Language, User
 from tests.demand.conftest import (
     PRIVATE_NOTES,
@@ -218,6 +219,36 @@ async def _moderate(w: World, action: str) -> None:
     await ok(w.client.post(f"/v1/reviews/{w.ctx['review']['id']}/{action}", headers=w.as_(w.admin), **body))
 
 
+async def _quotes_due(w: World, maker: str = "citizen") -> None:
+    """A quote request due in 2 days, aurora and dalia invited (by the citizen, or an operator's)."""
+    w.ctx["due"] = datetime.now(UTC) + timedelta(days=2)
+    due = w.ctx["due"].isoformat()
+    if maker == "operator":
+        w.ctx["request"] = await operator_request(w, mode="quote", quotes_due_at=due)
+        await invited(w, w.as_(w.operator), w.ctx["request"], "aurora", "dalia")
+    else:
+        w.ctx["request"] = await invited_request(
+            w.client, w.as_(w.citizen), w.catalogue, "aurora", "dalia", quotes_due_at=due
+        )
+
+
+async def _extend_quotes(w: World, who: User) -> None:
+    url = f"/v1/requests/{_request(w)}"
+    version = (await ok(w.client.get(url, headers=w.as_(who))))["version"]
+    later = (datetime.now(UTC) + timedelta(days=5)).isoformat()
+    await ok(w.client.patch(url, json={"quotes_due_at": later}, headers={**w.as_(who), "If-Match": f'"{version}"'}))
+
+
+async def _quotes_due_dalia_offered(w: World) -> None:
+    await _quotes_due(w)
+    await offered(w, w.ctx["request"], "dalia")
+
+
+async def _remind_quotes(w: World) -> None:
+    assert await demand_tasks.remind_quotes_due(w.session, now=w.ctx["due"] - timedelta(hours=12)) == 1
+    await w.session.flush()
+
+
 def _request(w: World) -> str:
     return w.ctx["request"]["id"]
 
@@ -339,6 +370,30 @@ ROWS = [
         _two_offers,
         _expire,
         lambda w: [*aurora_staff(w, "offer.declined", _offer(w)), to(w.dalia, "offer.declined", w.ctx["other"]["id"])],
+    ),
+    Row(
+        "quote deadline extended by the citizen: every invited provider's active staff",
+        _quotes_due,
+        lambda w: _extend_quotes(w, w.citizen),
+        lambda w: [
+            *aurora_staff(w, "request.quotes_extended", _request(w)),
+            to(w.dalia, "request.quotes_extended", _request(w)),
+        ],
+    ),
+    Row(
+        "quote deadline extended by the operator who made the request: the invited staff, not the household",
+        lambda w: _quotes_due(w, "operator"),
+        lambda w: _extend_quotes(w, w.operator),
+        lambda w: [
+            *aurora_staff(w, "request.quotes_extended", _request(w)),
+            to(w.dalia, "request.quotes_extended", _request(w)),
+        ],
+    ),
+    Row(
+        "quotes due within a day (worker): the staff of invited providers that have not offered",
+        _quotes_due_dalia_offered,
+        _remind_quotes,
+        lambda w: aurora_staff(w, "request.quotes_due_soon", _request(w)),
     ),
     Row(
         "engagement completed by the citizen: the provider's staff",

@@ -41,6 +41,7 @@ from tests.factories import (
     make_hub_operator,
     make_provider,
     make_provider_staff_user,
+    make_user,
     make_verification,
 )
 from tests.notifications.lifecycle import Told, watch
@@ -372,10 +373,23 @@ async def test_a_reminder_sweep_runs_as_many_statements_for_5_subjects_as_for_1(
                 .values(valid_until=NOW + timedelta(hours=12), created_at=NOW - timedelta(days=2))
             )
 
+    as_citizen_c = auth_headers(await make_user(session, email="citizen.c@example.org"))
+
+    async def quotes(n: int) -> None:  # citizen C's quote requests, due within the day, betulla invited
+        for _ in range(n):
+            due = (NOW + timedelta(days=2)).isoformat()
+            request = await invited_request(client, as_citizen_c, catalogue, "betulla", quotes_due_at=due)
+            await session.execute(
+                update(DemandRequest)
+                .where(DemandRequest.id == uuid.UUID(request["id"]))
+                .values(quotes_due_at=NOW + timedelta(hours=12))
+            )
+
     jobs = [
         (verifications, provider_tasks.remind_expiring_verifications),
         (requests, demand_tasks.remind_expiring_requests),
         (offers, demand_tasks.remind_expiring_offers),
+        (quotes, demand_tasks.remind_quotes_due),
     ]
     for make, job in jobs:
         await make(1)
