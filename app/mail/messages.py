@@ -84,21 +84,81 @@ class Item:
     when: str
 
 
-def _label(key: str) -> str:
+# Labels of the data keys notifications carry, in Italian and English. A key not listed is shown
+# humanised (`weekly_hours` -> "Weekly hours"); ids are left out (the e-mail's link leads to the item, and
+# a UUID means nothing to a person), as is the reminder's internal `threshold`.
+LABELS: dict[str, tuple[str, str]] = {
+    "by": ("Da", "By"),
+    "closes_at": ("Chiude il", "Closes on"),
+    "display_name": ("Nome", "Name"),
+    "end_date": ("Fino al", "Until"),
+    "ends_at": ("Fine", "Ends"),
+    "expires_at": ("Scade il", "Expires on"),
+    "households": ("Famiglie", "Households"),
+    "min_members": ("Famiglie minime", "Minimum households"),
+    "pool_title": ("Gruppo", "Pool"),
+    "price": ("Prezzo", "Price"),
+    "price_model": ("Tariffa", "Price model"),
+    "provider_name": ("Ente", "Provider"),
+    "quotes_due_at": ("Preventivi entro il", "Quotes due by"),
+    "rating": ("Voto", "Rating"),
+    "reason": ("Motivo", "Reason"),
+    "start_date": ("Dal", "From"),
+    "starts_at": ("Inizio", "Starts"),
+    "state": ("Stato", "State"),
+    "status": ("Stato", "Status"),
+    "title": ("Titolo", "Title"),
+    "valid_until": ("Valido fino al", "Valid until"),
+    "verification_kind": ("Verifica", "Verification"),
+    "weekly_cost": ("Costo settimanale", "Weekly cost"),
+}
+HIDDEN = {"threshold"}
+
+
+def _label(key: str, language: str) -> str:
+    if key in LABELS:
+        italian, english = LABELS[key]
+        return italian if language == "it" else english
     return key.replace("_", " ").strip().capitalize()
 
 
-def _value(value: Any) -> str:
+def _money(cents: int, language: str) -> str:
+    """Euro amounts as people write them: 1.234,50 € in Italian, €1,234.50 in English."""
+    amount = f"{abs(cents) / 100:,.2f}"
+    sign = "-" if cents < 0 else ""
+    if language == "it":
+        return f"{sign}{amount.replace(',', ' ').replace('.', ',').replace(' ', '.')} €"
+    return f"{sign}€{amount}"
+
+
+def _value(value: Any, language: str, zone: ZoneInfo) -> str:
     if isinstance(value, list | tuple):
-        return ", ".join(_value(v) for v in value)
+        return ", ".join(_value(v, language, zone) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{_label(k)} {_value(v)}" for k, v in value.items())
+        return ", ".join(f"{_label(k, language)} {_value(v, language, zone)}" for k, v in value.items())
+    if isinstance(value, str) and "T" in value:
+        try:  # an ISO timestamp with its offset: shown in the platform's time zone
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M")
     return "" if value is None else str(value)
 
 
-def details(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """A notification's data as label/value lines, in a stable order (what any kind can show)."""
-    return [(_label(key), _value(value)[:500]) for key, value in sorted(data.items()) if value not in (None, "", [])]
+def details(data: dict[str, Any], language: str = "it", zone: ZoneInfo | None = None) -> list[tuple[str, str]]:
+    """A notification's data as label/value lines in the reader's language, in a stable order (what any
+    kind can show): ids and internal keys left out, `*_cents` as euros, timestamps in local time."""
+    zone = zone or ZoneInfo("Europe/Rome")
+    lines = []
+    for key, value in sorted(data.items()):
+        if value in (None, "", []) or key in HIDDEN or key.endswith(("_id", "_ids")):
+            continue
+        if key.endswith("_cents") and isinstance(value, int) and not isinstance(value, bool):
+            lines.append((_label(key.removesuffix("_cents"), language), _money(value, language)))
+        else:
+            lines.append((_label(key, language), _value(value, language, zone)[:500]))
+    return lines
 
 
 class Links:
@@ -125,7 +185,7 @@ def _item(notification: Notification, language: str, links: Links, zone: ZoneInf
     kind = NOTIFICATION_KINDS.get(notification.kind)
     return Item(
         title=kind.title(language) if kind else notification.kind,
-        details=details(notification.data or {}),
+        details=details(notification.data or {}, language, zone),
         link=links.inbox(),
         unsubscribe=links.unsubscribe(notification.user_id, notification.kind),
         when=notification.created_at.astimezone(zone).strftime("%d/%m/%Y %H:%M"),

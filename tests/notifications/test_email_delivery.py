@@ -62,7 +62,7 @@ async def test_an_instant_notification_is_mailed_once_in_italian_with_text_html_
     for body in (text, html):
         assert "Gentile Anna Rossi" in body
         assert "Invito a un gruppo condiviso" in body
-        assert "Badante condivisa" in body and "Households: 3" in body
+        assert "Badante condivisa" in body and "Famiglie: 3" in body and "Gruppo: Badante condivisa" in body
         assert f"{BASE_URL}/v1/me/notifications" in links(body)
         assert f"{BASE_URL}/v1/me/notification-preferences" in links(body)
     assert "<html" in html and "<html" not in text

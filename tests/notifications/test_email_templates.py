@@ -51,6 +51,34 @@ def test_details_are_label_value_lines_in_a_stable_order():
     ]
 
 
+def test_details_speak_the_readers_language_and_leave_out_what_means_nothing_to_a_person():
+    data = {
+        "request_id": "5f0c3c1e-4a8e-4c43-9a51-0f6f6f0c7b11",
+        "provider_ids": ["5f0c3c1e-4a8e-4c43-9a51-0f6f6f0c7b12"],
+        "threshold": "days_3",
+        "weekly_cost_cents": 123450,
+        "valid_until": "2026-07-01T16:30:00+00:00",
+        "provider_name": "Cooperativa Sole",
+        "state": "active",
+    }
+    assert messages.details(data, "it", ROME) == [
+        ("Ente", "Cooperativa Sole"),
+        ("Stato", "active"),
+        ("Valido fino al", "01/07/2026 18:30"),  # 16:30 UTC is 18:30 in Rome in summer
+        ("Costo settimanale", "1.234,50 €"),
+    ]
+    assert messages.details(data, "en", ROME) == [
+        ("Provider", "Cooperativa Sole"),
+        ("State", "active"),
+        ("Valid until", "01/07/2026 18:30"),
+        ("Weekly cost", "€1,234.50"),
+    ]
+    assert messages.details({"price_cents": -5, "note": "T-shirt"}, "it", ROME) == [
+        ("Note", "T-shirt"),  # not a timestamp: shown as written
+        ("Prezzo", "-0,05 €"),
+    ]
+
+
 def test_tutti_serve_says_where_emails_go():
     from app.cli import startup_banner
     from app.config import MailSettings, Settings
