@@ -269,6 +269,9 @@ _KINDS: tuple[NotificationKind, ...] = (
 )
 
 NOTIFICATION_KINDS: dict[str, NotificationKind] = {k.name: k for k in _KINDS}
+# The bound the contract publishes on every list of kinds (the catalogue, preferences, unsubscribe);
+# tests/notifications/test_inbox.py keeps the catalogue under it.
+MAX_KINDS = 200
 
 
 def kind(name: str) -> NotificationKind:

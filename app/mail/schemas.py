@@ -3,11 +3,10 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from app.models import EmailChoice
+from app.notification_kinds import MAX_KINDS  # a body naming more kinds than this is not a real one
 from app.shared_schemas import stored
 
 KindName = Annotated[str, Field(min_length=1, max_length=60, examples=["pool.invitation"])]
-# The catalogue has dozens of kinds; a body naming more than this many is not a real one.
-MAX_KINDS = 200
 
 
 class PreferenceRead(BaseModel):

@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
 
+from app.notification_kinds import MAX_KINDS
 from app.shared_schemas import Count, Strict, stored
 
 KIND_EXAMPLES = ["offer.received", "pool.activated", "offer.*"]
@@ -71,4 +72,4 @@ class NotificationKindRead(BaseModel):
 
 
 class NotificationKindList(BaseModel):
-    items: list[NotificationKindRead]
+    items: list[NotificationKindRead] = Field(max_length=MAX_KINDS)

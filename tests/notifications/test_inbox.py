@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.models import Language, Notification
-from app.notification_kinds import NOTIFICATION_KINDS
+from app.notification_kinds import MAX_KINDS, NOTIFICATION_KINDS
 from tests.factories import auth_headers
 
 INBOX = "/v1/me/notifications"
@@ -245,3 +245,7 @@ async def test_the_catalogue_is_for_signed_in_people(client):
 
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+
+
+def test_the_catalogue_stays_within_the_bound_the_contract_publishes_for_lists_of_kinds():
+    assert len(NOTIFICATION_KINDS) <= MAX_KINDS
