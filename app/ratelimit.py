@@ -160,48 +160,33 @@ async def limit_login(request: Request, response: Response) -> None:
     _send(response, quotas)
 
 
-@sends_rate_limit_headers
-async def limit_registration(request: Request, response: Response) -> None:
-    settings = get_settings().rate_limit
-    if settings.enabled:
+async def _limit(request: Request, response: Response, key: str, policy: str, limit: int, window_seconds: int) -> None:
+    """One quota on `key`, when rate limiting is on; its headers go on the response."""
+    if get_settings().rate_limit.enabled:
         quota = await enforce(
-            request.app.state.rate_limits,
-            f"register:ip:{_client_ip(request)}",
-            policy="register-ip",
-            limit=settings.register_per_ip_per_hour,
-            window_seconds=3600,
+            request.app.state.rate_limits, key, policy=policy, limit=limit, window_seconds=window_seconds
         )
         _send(response, [quota])
+
+
+@sends_rate_limit_headers
+async def limit_registration(request: Request, response: Response) -> None:
+    limit = get_settings().rate_limit.register_per_ip_per_hour
+    await _limit(request, response, f"register:ip:{_client_ip(request)}", "register-ip", limit, 3600)
 
 
 @sends_rate_limit_headers
 async def limit_creation(request: Request, response: Response, principal: AuthenticatedCaller) -> None:
-    settings = get_settings().rate_limit
-    if settings.enabled:
-        quota = await enforce(
-            request.app.state.rate_limits,
-            f"create:{principal.key}",
-            policy="create",
-            limit=settings.create_per_principal_per_minute,
-            window_seconds=60,
-        )
-        _send(response, [quota])
+    limit = get_settings().rate_limit.create_per_principal_per_minute
+    await _limit(request, response, f"create:{principal.key}", "create", limit, 60)
 
 
 @sends_rate_limit_headers
 async def limit_messages(request: Request, response: Response, principal: AuthenticatedCaller) -> None:
     """Messages per person, on top of nothing else: posting a message is not a create of the
     `create` policy (a conversation is many small posts), and has its own, tighter budget."""
-    settings = get_settings().rate_limit
-    if settings.enabled:
-        quota = await enforce(
-            request.app.state.rate_limits,
-            f"message:{principal.key}",
-            policy="message",
-            limit=settings.messages_per_person_per_minute,
-            window_seconds=60,
-        )
-        _send(response, [quota])
+    limit = get_settings().rate_limit.messages_per_person_per_minute
+    await _limit(request, response, f"message:{principal.key}", "message", limit, 60)
 
 
 LoginRateLimit = Depends(limit_login)
