@@ -124,12 +124,18 @@ def enum_names_in_models() -> set[str]:
 
 # In order: a domain may import domains of its own context or an earlier one, never a later one.
 CONTEXTS: dict[str, tuple[str, ...]] = {
-    "identity": ("accounts",),  # accounts, their sessions, and auth (app/accounts/auth.py)
-    "supply": ("zones", "categories", "providers", "catalog", "integrations", "partner_sync", "hsds"),
+    # accounts, their sessions, and auth (app/accounts/auth.py); sign-in with SPID/CIE over OpenID Connect;
+    # a household's declared and verified income (ISEE), which supply's prices read
+    "identity": ("accounts", "signin", "income"),
+    # domestic_work: the dated CCNL / INPS / Libretto Famiglia tables and the rules and costs computed from them
+    "supply": ("zones", "categories", "providers", "catalog", "integrations", "partner_sync", "hsds", "domestic_work"),
     "demand": ("demand",),
     "sharing and community": ("pools", "condominiums", "hubs", "courses", "initiatives"),
     "conversations": ("conversations",),
-    "money and integration": ("events", "webhooks", "notifications", "mail"),
+    # the double-entry ledger (money), funding programmes and their grants, funding of what a household
+    # accepts (spending), timesheets with co-payments, and providers' statements
+    "money": ("money", "programmes", "spending", "timesheets", "statements"),
+    "integration": ("events", "webhooks", "notifications", "mail"),
 }
 RANK = {domain: rank for rank, domains in enumerate(CONTEXTS.values()) for domain in domains}
 DOMAINS = set(RANK)
