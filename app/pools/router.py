@@ -220,7 +220,7 @@ async def create_pool_offer(
     pool_id: uuid.UUID, data: PoolOfferCreate, session: SessionDep, user: CurrentUser
 ) -> PoolOfferRead:
     """Offer to serve a pool (an accredited provider's staff): a weekly price for the whole group."""
-    return await one(pool_offer_views(session, [await offers.create_offer(session, user, pool_id, data)]))
+    return await one(pool_offer_views(session, user, [await offers.create_offer(session, user, pool_id, data)]))
 
 
 @router.get("/{pool_id:uuid}/offers", response_model=Page[PoolOfferRead], responses=SEEN)
@@ -229,7 +229,7 @@ async def list_pool_offers(
 ) -> Paginated[PoolOfferRead]:
     """Offers on a pool, newest first (providers see only their own)."""
     found = await offers.list_offers(session, user, pool_id, page)
-    return found.with_items(await pool_offer_views(session, found.items))
+    return found.with_items(await pool_offer_views(session, user, found.items))
 
 
 DECIDING = error_responses(
@@ -252,7 +252,7 @@ async def accept_pool_offer(
 ) -> PoolOfferRead:
     """Accept an offer (coordinators): the pool is priced, other offers declined, and it activates
     once it has its minimum."""
-    return await one(pool_offer_views(session, [await offers.accept_offer(session, user, offer_id, if_match)]))
+    return await one(pool_offer_views(session, user, [await offers.accept_offer(session, user, offer_id, if_match)]))
 
 
 @pool_offers_router.post("/{offer_id}/decline", response_model=PoolOfferRead, responses=DECIDING)
@@ -260,7 +260,7 @@ async def decline_pool_offer(
     offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> PoolOfferRead:
     """Decline an offer (coordinators)."""
-    return await one(pool_offer_views(session, [await offers.decline_offer(session, user, offer_id, if_match)]))
+    return await one(pool_offer_views(session, user, [await offers.decline_offer(session, user, offer_id, if_match)]))
 
 
 @pool_offers_router.post("/{offer_id}/withdraw", response_model=PoolOfferRead, responses=DECIDING)
@@ -268,4 +268,4 @@ async def withdraw_pool_offer(
     offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
 ) -> PoolOfferRead:
     """Withdraw your provider's pending offer."""
-    return await one(pool_offer_views(session, [await offers.withdraw_offer(session, user, offer_id, if_match)]))
+    return await one(pool_offer_views(session, user, [await offers.withdraw_offer(session, user, offer_id, if_match)]))

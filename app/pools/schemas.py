@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from app.masking import ContactKind
 from app.models import PoolMemberStatus, PoolOfferStatus, PoolScope, PoolState, SplitRule
 from app.schedules import WeeklySchedule, WeeklySlot
 from app.shared_schemas import CentsTotal, Count, Strict, Version, WeeklyMinutes, stored, trimmed
@@ -163,7 +164,17 @@ class PoolOfferRead(BaseModel):
     service_id: uuid.UUID | None
     weekly_price_cents: Cents
     individual_hourly_cents: Cents
-    message: str
+    message: str = Field(
+        description=(
+            "The provider's note. Until the pool accepts this offer, the pool's households and the "
+            "hub's staff read it with contact details (phone numbers, e-mails, links, IBANs) masked; "
+            "the provider's staff see it as written"
+        )
+    )
+    message_masked_kinds: list[ContactKind] = Field(
+        max_length=len(ContactKind),
+        description="The kinds of contact details masked in the note for this reader",
+    )
     valid_until: datetime
     status: PoolOfferStatus
     decided_at: datetime | None

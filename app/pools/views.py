@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
-from app.models import Pool, PoolMember, PoolOffer, SplitRule, User
+from app.masking import mask_contacts
+from app.models import Pool, PoolMember, PoolOffer, PoolOfferStatus, SplitRule, User
 from app.pools import repository as repo
 from app.pools.access import Viewer, can_coordinate
 from app.pools.schemas import (
@@ -28,6 +29,7 @@ from app.pools.schemas import (
 )
 from app.pools.shares import cost_of_minutes, split_cents
 from app.pools.suggestions import Group, Suggestions
+from app.providers import views as provider_views
 from app.schedules import intersect, slots_of, spans_of, total_minutes
 from app.shared_schemas import from_row
 
@@ -94,9 +96,27 @@ async def member_views(session: AsyncSession, members: Sequence[tuple[PoolMember
     ]
 
 
-async def pool_offer_views(session: AsyncSession, offers: Sequence[PoolOffer]) -> list[PoolOfferRead]:
-    """An offer's own columns: the provider and the pool's coordinators see the same."""
-    return [from_row(PoolOfferRead, offer) for offer in offers]
+async def pool_offer_views(session: AsyncSession, viewer: User, offers: Sequence[PoolOffer]) -> list[PoolOfferRead]:
+    """An offer's columns, its note as the viewer may read it: the provider's staff see it as written;
+    the pool's households and hub staff read it with contact details masked until the pool
+    accepts that offer, as with offers on a request (app/demand/views.py), so that nobody takes the pool off
+    the platform before then. One query for the viewer's staff seats, whatever the page."""
+    if not offers:
+        return []
+    authors = await provider_views.staffed_by(session, viewer.id, {offer.provider_id for offer in offers})
+    views = []
+    for offer in offers:
+        note = mask_contacts(offer.message) if offer.status != PoolOfferStatus.accepted else None
+        shown = offer.message if note is None or offer.provider_id in authors else note.text
+        views.append(
+            from_row(
+                PoolOfferRead,
+                offer,
+                message=shown,
+                message_masked_kinds=list(note.kinds) if note else [],
+            )
+        )
+    return views
 
 
 async def suggestion_views(session: AsyncSession, found: Suggestions, *, viewer: User) -> SuggestionList:

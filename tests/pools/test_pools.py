@@ -441,3 +441,26 @@ async def test_a_household_that_leaves_the_building_leaves_its_pools_at_the_next
     assert after["members"] == 1
     assert theirs.status_code == 404  # no longer a resident, no longer a member: the building's pool is gone
     assert theirs.json()["code"] == "pool_not_found"
+
+
+async def test_a_pool_offers_note_is_masked_for_the_pool_until_it_accepts_that_offer(client, hood, citizen_a):
+    pool = await create_pool(client, auth_headers(citizen_a))
+    note = "Chiamatemi al 347 123 4567 o scrivete a tata@example.org"
+    made = await offer(client, pool["id"], hood, message=note)
+
+    as_author = (await client.get(f"{POOLS_URL}/{pool['id']}/offers", headers=auth_headers(hood.staff))).json()
+    as_household = (await client.get(f"{POOLS_URL}/{pool['id']}/offers", headers=auth_headers(citizen_a))).json()
+    accepted = await client.post(
+        f"/v1/pool-offers/{made['id']}/accept", headers={**auth_headers(citizen_a), "If-Match": f'"{made["version"]}"'}
+    )
+
+    assert made["message"] == note  # the author's own response shows what it wrote
+    assert as_author["items"][0]["message"] == note
+    assert as_author["items"][0]["message_masked_kinds"] == ["email", "phone"]  # what the pool won't see
+    masked = as_household["items"][0]
+    assert "347" not in masked["message"] and "tata@example.org" not in masked["message"]
+    assert masked["message"].startswith("Chiamatemi al ")
+    assert sorted(masked["message_masked_kinds"]) == ["email", "phone"]
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["message"] == note
+    assert accepted.json()["message_masked_kinds"] == []
