@@ -52,6 +52,7 @@ TAGS = [
     {"name": "me", "description": "The signed-in person's own account"},
     {"name": "users", "description": "Accounts, for administrators"},
     {"name": "partner clients", "description": "Partner systems' OAuth2 clients, for administrators"},
+    {"name": "income", "description": "A household's ISEE: declared by the citizen, verified by city staff"},
     {"name": "zones", "description": "Milan's Municipi and NILs (reference data)"},
     {"name": "categories", "description": "Areas and categories of care services (reference data)"},
     {"name": "providers", "description": "Cooperatives, companies and individual workers, and their accreditation"},

@@ -37,6 +37,8 @@ from app.error_handlers import install_error_handlers
 from app.events.router import router as events_router
 from app.hsds import router as hsds_router
 from app.hubs.router import router as hubs_router
+from app.income.router import me_router as my_isee_router
+from app.income.router import router as isee_declarations_router
 from app.initiatives.router import rides_router, volunteers_router
 from app.initiatives.router import router as initiatives_router
 from app.integrations.router import router as partner_clients_router
@@ -172,6 +174,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth_router,
         me_router,
         users_router,
+        my_isee_router,
+        isee_declarations_router,
         partner_clients_router,
         zones_router,
         categories_router,

@@ -256,6 +256,21 @@ _KINDS: tuple[NotificationKind, ...] = (
         "Un volontario ha preso in carico il tuo accompagnamento",
         "A volunteer has taken your ride",
     ),
+    # --- identity: income (app/income/service.py) ---------------------------------------------------
+    K(
+        "isee.verified",
+        "isee_declaration",
+        "the household that declared it",
+        "Il tuo ISEE è stato verificato",
+        "Your ISEE has been verified",
+    ),
+    K(
+        "isee.rejected",
+        "isee_declaration",
+        "the household that declared it (with the reason)",
+        "La tua dichiarazione ISEE non è stata accettata",
+        "Your ISEE declaration was not accepted",
+    ),
     # --- conversations ---------------------------------------------------------------------------
     # One per thread and person while the thread is unread for them (app/conversations/messages.py).
     K(

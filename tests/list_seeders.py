@@ -24,6 +24,7 @@ from app.models import (
     CondominiumMember,
     CourseEnrolment,
     EnrolmentStatus,
+    HubOperator,
     MembershipStatus,
     Notification,
     OutboxEvent,
@@ -55,6 +56,7 @@ from tests.factories import (
     make_verification,
     partner_headers,
 )
+from tests.income.conftest import make_isee_declaration
 from tests.initiatives.conftest import request_ride
 from tests.pools.conftest import create_pool
 from tests.webhooks.conftest import PARTNER_SCOPES, make_event, make_subscription
@@ -190,6 +192,17 @@ async def _verifications(s: Scope, n: int) -> tuple[str, Headers]:
     for _ in range(n):
         await make_verification(s.session, provider)
     return f"/v1/providers/{provider.id}/verifications?limit=20", auth_headers(staff)
+
+
+@seeds("list_isee_declarations")
+async def _isee_declarations(s: Scope, n: int) -> tuple[str, Headers]:
+    operator = await s.once("isee_operator", lambda: make_hub_operator(s.session, None))
+    if "isee_hub" not in s.state:
+        s.state["isee_hub"] = await make_hub(s.session, nil_codes=(22,))
+        s.session.add(HubOperator(hub_id=s.state["isee_hub"].id, user_id=operator.id))
+    for _ in range(n):
+        await make_isee_declaration(s.session, await make_user(s.session), nil_id=NIL_22)
+    return "/v1/isee-declarations?status=pending&limit=20", auth_headers(operator)
 
 
 @seeds("list_services")

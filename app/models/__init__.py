@@ -23,6 +23,7 @@ from app.models.demand import (
 )
 from app.models.hub import Condominium, CondominiumMember, Hub, HubOperator, HubZone, MembershipStatus
 from app.models.idempotency import IdempotencyRecord
+from app.models.income import IseeDeclaration, IseeStatus, IseeVariant
 from app.models.initiative import (
     Assistance,
     CredentialStatus,
@@ -65,6 +66,9 @@ from app.models.webhook import DeliveryStatus, WebhookAttempt, WebhookDelivery, 
 from app.models.zone import Zone, ZoneKind
 
 __all__ = [
+    "IseeDeclaration",
+    "IseeStatus",
+    "IseeVariant",
     "AccreditationState",
     "AccreditationTransition",
     "Assistance",
