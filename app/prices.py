@@ -13,7 +13,7 @@ once both are per hour:
 Shared listings price per person by group size (`shared_prices`): the row of the largest group
 size not above the group applies, else the listing's own price; such a table must not rise with the
 group size (`first_rising_row`). Pure functions: the CCNL guard, catalogue views, search and
-matching use the same arithmetic, and the SQL forms below are tested against them.
+matching use the same arithmetic, and the SQL forms at the end are tested against them.
 
 Rounding: to the nearest cent, halves away from zero, which is what PostgreSQL's numeric `round`
 does, so the generated column `service.hourly_equivalent_cents` equals `hourly_equivalent(...)`.
@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+
+from sqlalchemy import Integer, Numeric, case, cast, column, func, select
 
 from app.models.catalog import PriceModel
 
@@ -117,3 +119,42 @@ def first_rising_row(price_cents: int | None, shared_prices: Sequence[Mapping[st
             return index
         ceiling = price
     return None
+
+
+# The same arithmetic in SQL, for search and matching (tests/catalog/test_price_comparison.py holds
+# them equal to the functions above). The generated column service.hourly_equivalent_cents is this
+# expression over the listing's own price (app/models/catalog.HOURLY_EQUIVALENT_SQL).
+INT4_MAX = 2_147_483_647
+
+
+def hourly_equivalent_sql(price_model, cents, *, weekly_hours, session_minutes):  # noqa: ANN001, ANN201 - SQL
+    """SQL: the hourly equivalent of `cents` per unit of `price_model`; NULL when there is none."""
+    return case(
+        (price_model == PriceModel.hourly, cents),
+        (
+            price_model == PriceModel.monthly,
+            cast(func.round(cast(cents * 12, Numeric) / (52 * weekly_hours)), Integer),
+        ),
+        (
+            price_model == PriceModel.per_session,
+            cast(func.round(cast(cents * MINUTES_PER_HOUR, Numeric) / session_minutes), Integer),
+        ),
+    )
+
+
+def per_person_sql(price_cents, shared_prices, group_size: int):  # noqa: ANN001, ANN201 - SQL
+    """SQL: `per_person_cents` — the row of the largest group size not above `group_size` in the JSON
+    table, else the listing's own price."""
+    rows = (
+        func.jsonb_to_recordset(shared_prices)
+        .table_valued(column("group_size", Integer), column("price_per_person_cents", Integer))
+        .render_derived(with_types=True)
+    )
+    row = (
+        select(rows.c.price_per_person_cents)
+        .where(rows.c.group_size <= group_size)
+        .order_by(rows.c.group_size.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(row, price_cents)

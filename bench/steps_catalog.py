@@ -4,11 +4,13 @@
   radius of the provider's real point);
 * lat/lon = the provider's point, or for an individual worker their NIL's centroid;
 * searchable = published and the provider accredited;
-* availability_minutes = the weekly slots as minute ranges; search_vector is a generated column.
+* availability_minutes = the weekly slots as minute ranges; search_vector, hourly_equivalent_cents and
+  price_order_cents are generated columns.
 """
 
 from array import array
 from datetime import timedelta
+from decimal import Decimal
 
 from asyncpg import Range
 
@@ -18,7 +20,8 @@ from bench.world import FEATURES, nils_within
 STATUSES = (("published", 0.85), ("draft", 0.07), ("paused", 0.05), ("archived", 0.03))
 COLUMNS = (
     "id", "provider_id", "category_id", "title", "description", "delivery", "min_persons", "max_persons",
-    "price_model", "price_cents", "shared_prices", "income_based", "zones_served", "radius_km", "coverage_nil_ids",
+    "price_model", "price_cents", "weekly_hours", "session_minutes", "shared_prices", "income_based", "zones_served",
+    "radius_km", "coverage_nil_ids",
     "lat", "lon", "availability", "availability_minutes", "languages", "accessibility", "capacity", "status",
     "searchable", "published_at", "last_verified_at", "created_at", "updated_at", "version",
 )  # fmt: skip
@@ -68,6 +71,7 @@ async def services(load: Load) -> None:
                     for size in range(low, min(high, low + 3) + 1)
                 )
                 shared = f"[{shared}]"
+            hours = None if cat.weekly_hours is None else Decimal(str(cat.weekly_hours))  # numeric, for COPY
             status = statuses[j]
             searchable = status == "published" and load.p_state[p] == "accredited"
             created = load.now - timedelta(days=rng.randint(1, 700), minutes=rng.randint(0, 1439))
@@ -89,7 +93,8 @@ async def services(load: Load) -> None:
             yield (
                 load.ids("service", j), load.ids("provider", p), cat.id, title, description, cat.delivery,
                 cat.persons[0] if cat.persons else None, cat.persons[1] if cat.persons else None, cat.price_model,
-                price, shared, rng.random() < 0.3, sorted(nil_ids[i] for i in zones_served), radius, coverage,
+                price, hours, cat.session_minutes, shared, rng.random() < 0.3, sorted(nil_ids[i] for i in zones_served),
+                radius, coverage,
                 point[0], point[1], variant.json, [Range(lo, hi) for lo, hi in variant.ranges], load.p_langs[p],
                 "Operatori formati per persone con disabilità motoria" if "trasporto" in cat.slug else None,
                 cat.persons[1] if cat.persons else rng.choice((None, 2, 4)), status, searchable, published,

@@ -208,6 +208,8 @@ class Category:
     slug: str
     price_model: str
     price_cents: int | None
+    weekly_hours: float | None
+    session_minutes: int | None
     delivery: str
     persons: tuple[int, int] | None
     titles: tuple[str, ...]
@@ -284,6 +286,8 @@ def _categories(rng: random.Random) -> tuple[Category, ...]:
                 slug=row["slug"],
                 price_model=t["price_model"],
                 price_cents=t["price_cents"],
+                weekly_hours=t["weekly_hours"],
+                session_minutes=t["session_minutes"],
                 delivery=t["delivery"],
                 persons=tuple(t["persons"]) if t["persons"] else None,
                 titles=tuple(demo["titles"][row["slug"]]),

@@ -35,8 +35,25 @@ class ServiceFields(BaseModel):
     max_persons: int | None = Field(default=None, ge=1, le=50, description="Shared delivery only")
     price_model: PriceModel | None = None
     price_cents: Cents | None = Field(default=None, description="Per unit of the price model; null when free")
+    weekly_hours: float | None = Field(
+        default=None,
+        gt=0,
+        le=168,
+        description="Monthly prices only: the hours a week the price buys (to 2 decimals), which makes it "
+        "comparable with hourly prices (price / (weekly hours x 52/12)); without it a monthly price is not compared",
+    )
+    session_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=1440,
+        description="Per-session prices only: how long a session lasts, which makes the price comparable "
+        "with hourly prices (price x 60 / minutes); without it a price per session is not compared",
+    )
     shared_prices: Annotated[list[SharedPrice], Field(max_length=50)] | None = Field(
-        default=None, description="Shared delivery: price per person by group size"
+        default=None,
+        description="Shared delivery: price per person by group size, in the price model's unit. A group pays the "
+        "row of the largest size not above it (a smaller group: price_cents); a larger group never pays more "
+        "each (422 otherwise)",
     )
     income_based: bool | None = Field(default=None, description="Discounted by household income (ISEE)")
     zones_served: Annotated[list[uuid.UUID], Field(max_length=97)] | None = Field(
@@ -99,6 +116,19 @@ class ServiceRead(BaseModel):
     max_persons: GroupPersons | None
     price_model: PriceModel
     price_cents: Cents | None
+    weekly_hours: float | None = Field(description="Monthly prices: the hours a week the price buys")
+    session_minutes: int | None = Field(description="Per-session prices: how long a session lasts")
+    hourly_equivalent_cents: Cents | None = Field(
+        description="The price per hour: hourly as is, monthly / (weekly_hours x 52/12), per session x 60 / "
+        "session_minutes. Null when it cannot be computed (free, fixed, or the hours or minutes not stated): "
+        "see price_comparable. Search's price filter and order and matching's price score use it"
+    )
+    price_comparable: bool = Field(description="Whether hourly_equivalent_cents could be computed")
+    price_comparison: str = Field(
+        max_length=200,
+        description="How the hourly equivalent was computed, or why there is none. Search's max_price_cents "
+        "keeps free listings and leaves out the others without one; its price order puts them last",
+    )
     shared_prices: list[SharedPrice] = Field(max_length=50)
     income_based: bool
     zones_served: list[uuid.UUID] = Field(max_length=97)

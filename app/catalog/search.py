@@ -4,6 +4,14 @@ Every filter reads a column of the service row that an index serves (see models/
 category (its descendants), coverage (GIN), availability (GiST on the minute multirange), the
 provider's point (bounding box, then exact haversine), price, delivery, languages, badges
 (EXISTS on verifications) and Italian full-text (GIN on a generated tsvector).
+
+Price compares like with like (app/prices.py): `max_price_cents` and the price sorts read the
+listing's hourly equivalent (the generated `price_order_cents`, indexed with the category), or with
+`group_size` what each person of that group pays per hour, from the listing's per-person table. A
+free listing counts as 0 (within any maximum, first when cheapest first). A listing without an
+hourly equivalent (a fixed price, a monthly price without its weekly hours, a session without its
+length) is never compared as a raw number: `max_price_cents` leaves it out, and both price sorts put
+it after every listing that has one.
 """
 
 import math
@@ -12,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Float, and_, bindparam, cast, func, select
+from sqlalchemy import ColumnElement, Float, and_, bindparam, case, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +29,7 @@ from app.errors import Forbidden, ValidationFailed
 from app.geo import haversine_km_sql
 from app.models import Delivery, PriceModel, Provider, ProviderKind, Service, ServiceStatus, User, VerificationKind
 from app.pagination import PageParams, Paginated, SortKey, paginate
+from app.prices import INT4_MAX, hourly_equivalent_sql, per_person_sql
 from app.providers import access as provider_access
 from app.providers.badges import badge_condition
 from app.schedules import WeeklySlot, to_multirange
@@ -81,8 +90,8 @@ async def service_conditions(session: AsyncSession, f: SearchFilters) -> list[Co
     if f.available:
         wanted = bindparam("available", to_multirange(f.available), type_=INT4MULTIRANGE)
         conditions.append(Service.availability_minutes.op("&&")(wanted))
-    if f.max_price_cents is not None:
-        conditions.append(func.coalesce(Service.price_cents, 0) <= f.max_price_cents)
+    if f.max_price_cents is not None:  # those without an equivalent order above any maximum
+        conditions.append(price_order(f, descending=False) <= f.max_price_cents)
     if f.free_only:
         conditions.append(Service.price_model == PriceModel.free)
     if f.shared_only or f.group_size is not None:
@@ -152,7 +161,7 @@ def _service_order(sort: str, f: SearchFilters) -> list[SortKey]:
         rank = func.ts_rank(Service.search_vector, _tsquery(f.q or ""))
         return [SortKey(rank, descending=True), SortKey(Service.id)]
     if sort in ("price", "-price"):
-        return [SortKey(func.coalesce(Service.price_cents, 0), descending=sort == "-price"), SortKey(Service.id)]
+        return [SortKey(price_order(f, descending=sort == "-price"), descending=sort == "-price"), SortKey(Service.id)]
     if sort == "distance" and f.near is not None:
         return [SortKey(haversine_km_sql(Service.lat, Service.lon, *f.near)), SortKey(Service.id)]
     if sort == "rating":
@@ -166,6 +175,22 @@ def _service_order(sort: str, f: SearchFilters) -> list[SortKey]:
         SortKey(func.coalesce(Service.published_at, Service.created_at), descending=True),
         SortKey(Service.id, descending=True),
     ]
+
+
+def price_order(f: SearchFilters, *, descending: bool):  # noqa: ANN201 - SQL
+    """The price a listing is filtered and sorted by: its hourly equivalent (per person for the asked
+    group size), free as 0, and one without an equivalent last in either direction."""
+    if f.group_size is None and not descending:
+        return Service.price_order_cents  # the generated column ix_service_search_price serves
+    if f.group_size is None:
+        hourly = Service.hourly_equivalent_cents
+    else:
+        each = per_person_sql(Service.price_cents, Service.shared_prices, f.group_size)
+        hourly = hourly_equivalent_sql(
+            Service.price_model, each, weekly_hours=Service.weekly_hours, session_minutes=Service.session_minutes
+        )
+    last = -1 if descending else INT4_MAX
+    return func.coalesce(hourly, case((Service.price_model == PriceModel.free, 0), else_=last))
 
 
 async def _manages(session: AsyncSession, user: User, provider_id: uuid.UUID) -> bool:

@@ -58,10 +58,26 @@ async def search_filters(
             description="Wanted weekly windows, e.g. `tue:16:00-18:00,thu:16:00-18:00` (each closes after it opens)",
         ),
     ] = None,
-    max_price_cents: Annotated[int | None, Query(ge=0, le=10_000_000)] = None,
+    max_price_cents: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=10_000_000,
+            description="Most per hour, in cents: compared with each listing's hourly equivalent (per person for "
+            "`group_size`); free listings pass, listings without an hourly equivalent (fixed prices, or the hours "
+            "or minutes not stated) are left out",
+        ),
+    ] = None,
     free: Annotated[bool, Query(description="Only free services")] = False,
     shared: Annotated[bool, Query(description="Only shared services")] = False,
-    group_size: Annotated[int | None, Query(ge=2, le=50, description="Shared services for this many people")] = None,
+    group_size: Annotated[
+        int | None,
+        Query(
+            ge=2,
+            le=50,
+            description="Shared services for this many people; price filter and order use what each pays",
+        ),
+    ] = None,
     language: Annotated[str | None, Query(pattern=r"^[a-z]{2}$", max_length=2, description="ISO 639-1")] = None,
     provider_kind: ProviderKind | None = None,
     badge: Annotated[list[VerificationKind] | None, Query(max_length=7, description="Required badges (all of)")] = None,

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +14,7 @@ from app.categories.taxonomy import CategoryFacts
 from app.concurrency import ensure_version
 from app.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from app.models import AccreditationState, Delivery, PriceModel, Provider, Service, ServiceStatus, User
+from app.prices import first_rising_row
 from app.providers import access as provider_access
 from app.providers import search_columns
 from app.schedules import WeeklySlot, first_overlap, to_multirange
@@ -39,6 +41,7 @@ SIMPLE_FIELDS = (
     "max_persons",
     "price_model",
     "price_cents",
+    "session_minutes",
     "income_based",
     "radius_km",
     "languages",
@@ -55,6 +58,8 @@ async def apply_fields(session: AsyncSession, service: Service, data: ServiceFie
         if value is None and name in REQUIRED:
             continue
         setattr(service, name, value)
+    if "weekly_hours" in fields:  # stored to the cent of an hour, as the column holds it
+        service.weekly_hours = None if data.weekly_hours is None else round(Decimal(str(data.weekly_hours)), 2)
     if "category_id" in fields and data.category_id is not None:
         service.category_id = data.category_id
     if "shared_prices" in fields:
@@ -88,6 +93,7 @@ async def validate_listing(session: AsyncSession, service: Service, provider: Pr
         raise ValidationFailed("A free service has no price.", pointer="/price_cents")
     if service.price_model != PriceModel.free and service.price_cents is None:
         raise ValidationFailed(f"A {service.price_model.value} price needs price_cents.", pointer="/price_cents")
+    _validate_comparability(service)
     if service.delivery == Delivery.shared:
         if service.min_persons is None or service.max_persons is None:
             raise ValidationFailed("Shared delivery needs min_persons and max_persons.", pointer="/min_persons")
@@ -100,6 +106,13 @@ async def validate_listing(session: AsyncSession, service: Service, provider: Pr
                     "Each group size must be unique and within min/max persons.",
                     pointer=f"/shared_prices/{index}/group_size",
                 )
+        rising = first_rising_row(service.price_cents, service.shared_prices)
+        if rising is not None:
+            raise ValidationFailed(
+                "A larger group never pays more per person: this row is dearer than a smaller group's "
+                "(or than price_cents, which a smaller group pays).",
+                pointer=f"/shared_prices/{rising}/price_per_person_cents",
+            )
     elif service.min_persons is not None or service.max_persons is not None or service.shared_prices:
         raise ValidationFailed("Persons and shared prices apply to shared delivery only.", pointer="/delivery")
     overlap = first_overlap([WeeklySlot(**slot) for slot in service.availability])
@@ -109,6 +122,16 @@ async def validate_listing(session: AsyncSession, service: Service, provider: Pr
         raise ValidationFailed(
             "A radius needs the provider's point; set it on the provider first.", pointer="/radius_km"
         )
+
+
+def _validate_comparability(service: Service) -> None:
+    """Weekly hours belong to a monthly price, session minutes to a price per session (app/prices.py)."""
+    if service.weekly_hours is not None and service.price_model != PriceModel.monthly:
+        raise ValidationFailed("weekly_hours applies to monthly prices only.", pointer="/weekly_hours")
+    if service.weekly_hours is not None and service.weekly_hours <= 0:
+        raise ValidationFailed("weekly_hours is at least 0.01 (it is kept to 2 decimals).", pointer="/weekly_hours")
+    if service.session_minutes is not None and service.price_model != PriceModel.per_session:
+        raise ValidationFailed("session_minutes applies to prices per session only.", pointer="/session_minutes")
 
 
 async def create_service(session: AsyncSession, user: User, data: ServiceCreate) -> Service:

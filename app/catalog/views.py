@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.catalog.schemas import ServiceRead
 from app.categories import views as category_views
 from app.models import Service
+from app.prices import hourly_equivalent
 from app.providers import views as provider_views
 from app.shared_schemas import from_row
 
@@ -29,6 +30,23 @@ async def service_views(
             provider=providers[service.provider_id],
             category=categories[service.category_id],
             distance_km=round(distance, 3) if distance is not None else None,
+            **_price_comparison(service),
         )
         for service, distance in zip(services, distances, strict=True)
     ]
+
+
+def _price_comparison(service: Service) -> dict[str, object]:
+    """The listing's hourly equivalent from app/prices.py (the generated column holds the same number)
+    with how it was computed or why there is none."""
+    found = hourly_equivalent(
+        service.price_model,
+        service.price_cents,
+        weekly_hours=service.weekly_hours,
+        session_minutes=service.session_minutes,
+    )
+    return {
+        "hourly_equivalent_cents": found.cents,
+        "price_comparable": found.comparable,
+        "price_comparison": found.how,
+    }

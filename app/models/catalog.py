@@ -1,6 +1,7 @@
 import enum
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -9,6 +10,8 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -41,6 +44,23 @@ class PriceModel(enum.StrEnum):
     monthly = "monthly"
 
 
+# The hourly equivalent of a listing's own price, as app/prices.hourly_equivalent computes it (a
+# test holds the two equal): monthly over its weekly hours x 52/12 weeks, per session x 60 over its
+# minutes; NULL when there is none (free, fixed, or the hours or minutes not stated). Numeric
+# arithmetic, so that round() takes halves away from zero as the Python side does.
+HOURLY_EQUIVALENT_SQL = (
+    "CASE price_model"
+    " WHEN 'hourly' THEN price_cents"
+    " WHEN 'monthly' THEN round(price_cents * 12 / (52 * weekly_hours))::integer"
+    " WHEN 'per_session' THEN round(price_cents * 60 / session_minutes::numeric)::integer"
+    " END"
+)
+# Search's price order and maximum-price filter: comparable listings by their hourly equivalent, free
+# ones as 0, and those without an equivalent after every other (the largest int4), never among them.
+# A column of its own (a generated column cannot read another), so that an index serves it.
+PRICE_ORDER_SQL = f"coalesce({HOURLY_EQUIVALENT_SQL}, CASE WHEN price_model = 'free' THEN 0 ELSE 2147483647 END)"
+
+
 class Service(UUIDPk, Timestamps, Versioned, Base):
     """A listing: what a provider offers, where, when and at what price.
 
@@ -54,6 +74,14 @@ class Service(UUIDPk, Timestamps, Versioned, Base):
     __table_args__ = (
         UniqueConstraint("provider_id", "external_id", name="uq_service_provider_external_id"),
         CheckConstraint("(price_model = 'free') = (price_cents IS NULL)", name="price_matches_model"),
+        CheckConstraint(
+            "weekly_hours IS NULL OR (price_model = 'monthly' AND weekly_hours > 0 AND weekly_hours <= 168)",
+            name="weekly_hours_for_monthly",
+        ),
+        CheckConstraint(
+            "session_minutes IS NULL OR (price_model = 'per_session' AND session_minutes BETWEEN 1 AND 1440)",
+            name="session_minutes_for_per_session",
+        ),
         Index("ix_service_provider", "provider_id"),
         Index("ix_service_search_category", "category_id", "published_at", "id", postgresql_where="searchable"),
         Index("ix_service_search_coverage", "coverage_nil_ids", postgresql_using="gin", postgresql_where="searchable"),
@@ -79,6 +107,14 @@ class Service(UUIDPk, Timestamps, Versioned, Base):
             text("id DESC"),
             postgresql_where="searchable",
         ),
+        # Search by price within a category, cheapest first (migration 0017): walked in order.
+        Index(
+            "ix_service_search_price",
+            "category_id",
+            "price_order_cents",
+            "id",
+            postgresql_where="searchable",
+        ),
         Index("ix_service_search_text", "search_vector", postgresql_using="gin", postgresql_where="searchable"),
         Index("ix_service_modified", "updated_at", "id"),
     )
@@ -92,6 +128,16 @@ class Service(UUIDPk, Timestamps, Versioned, Base):
     max_persons: Mapped[int | None]
     price_model: Mapped[PriceModel] = mapped_column(Enum(PriceModel, name="price_model"))
     price_cents: Mapped[int | None]
+    # What makes a price comparable (app/prices.py): the weekly hours a monthly price buys, the
+    # minutes a session lasts.
+    weekly_hours: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    session_minutes: Mapped[int | None]
+    # For SQL (search, matching); a view computes the same number with app/prices.py from the columns
+    # above, so that a row just written needs no reload.
+    hourly_equivalent_cents: Mapped[int | None] = mapped_column(
+        Integer, Computed(HOURLY_EQUIVALENT_SQL, persisted=True), deferred=True
+    )
+    price_order_cents: Mapped[int] = mapped_column(Integer, Computed(PRICE_ORDER_SQL, persisted=True), deferred=True)
     # Shared delivery: [{"group_size": 3, "price_per_person_cents": 900}, ...]
     shared_prices: Mapped[list[dict[str, int]]] = mapped_column(JSONB, default=list)
     income_based: Mapped[bool] = mapped_column(default=False)

@@ -80,6 +80,8 @@ class Template:
 
     price_model: PriceModel
     price_cents: int | None
+    weekly_hours: float | None  # what makes a monthly price comparable (app/prices.py)
+    session_minutes: int | None  # and a price per session
     delivery: Delivery
     persons: tuple[int, int] | None
     slots: list[tuple[str, str, str]]
@@ -116,6 +118,8 @@ TEMPLATES = {
     slug: Template(
         price_model=PriceModel(t["price_model"]),
         price_cents=t["price_cents"],
+        weekly_hours=t["weekly_hours"],
+        session_minutes=t["session_minutes"],
         delivery=Delivery(t["delivery"]),
         persons=tuple(t["persons"]) if t["persons"] else None,
         slots=[tuple(slot) for slot in t["slots"]],
@@ -398,6 +402,8 @@ async def _services(
             max_persons=persons[1] if persons else None,
             price_model=price_model,
             price_cents=price_cents,
+            weekly_hours=template.weekly_hours,
+            session_minutes=template.session_minutes,
             shared_prices=shared_prices,
             income_based=rng.random() < 0.3,
             zones_served=[],

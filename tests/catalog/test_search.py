@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.geo import haversine_km
 from app.models import AccreditationState, Delivery, PriceModel, ProviderKind, ServiceStatus, VerificationKind, Zone
 from app.models import ZoneKind as K
+from app.prices import hourly_equivalent
 from app.seed.reference import category_id, zone_id
 from tests.factories import auth_headers, make_provider, make_provider_staff_user, make_service, make_verification
 
@@ -154,6 +155,7 @@ async def catalogue(session, aurora_staff) -> Catalogue:
         availability=[slot("tue", "18:00", "20:00")],
         price_model=PriceModel.per_session,
         price_cents=500,
+        session_minutes=60,
         delivery=Delivery.shared,
         min_persons=3,
         max_persons=10,
@@ -510,13 +512,25 @@ async def test_filters_combine_with_and(client, catalogue, params, expected):
 # --- sorts and cursors ----------------------------------------------------------------------------------
 
 
+def hourly(service) -> int | None:
+    if service.price_model == PriceModel.free:
+        return 0
+    return hourly_equivalent(
+        service.price_model,
+        service.price_cents,
+        weekly_hours=service.weekly_hours,
+        session_minutes=service.session_minutes,
+    ).cents
+
+
 def expected_order(c: Catalogue, sort: str) -> list[str]:
     services = {name: c.services[name] for name in PUBLIC}
     ratings = {p.id: p.rating_average or 0.0 for p in c.providers.values()}
     keys = {
         "newest": lambda n: (-services[n].published_at.timestamp(), -services[n].id.int),
-        "price": lambda n: (services[n].price_cents or 0, services[n].id),
-        "-price": lambda n: (-(services[n].price_cents or 0), services[n].id),
+        # per hour (app/prices.py), free as 0; s2 (monthly, its weekly hours not stated) last either way
+        "price": lambda n: (hourly(services[n]) is None, hourly(services[n]) or 0, services[n].id),
+        "-price": lambda n: (hourly(services[n]) is None, -(hourly(services[n]) or 0), services[n].id),
         "rating": lambda n: (-ratings[services[n].provider_id], services[n].id),
         "distance": lambda n: (haversine_km(*DUOMO, services[n].lat, services[n].lon), services[n].id),
     }

@@ -255,6 +255,25 @@ INVALID_LISTINGS = {
         },
         "/shared_prices/1/group_size",
     ),
+    "group price rising with the group": (
+        {
+            **SHARED,
+            "shared_prices": [
+                {"group_size": 3, "price_per_person_cents": 700},
+                {"group_size": 4, "price_per_person_cents": 750},
+            ],
+        },
+        "/shared_prices/1/price_per_person_cents",
+    ),
+    "group price above the listing's own": (
+        {**SHARED, "shared_prices": [{"group_size": 3, "price_per_person_cents": 1600}]},
+        "/shared_prices/0/price_per_person_cents",
+    ),
+    "weekly hours on an hourly price": ({"weekly_hours": 20}, "/weekly_hours"),
+    "weekly hours rounding to nothing": ({"price_model": "monthly", "weekly_hours": 0.001}, "/weekly_hours"),
+    "weekly hours beyond a week": ({"price_model": "monthly", "weekly_hours": 169}, "/weekly_hours"),
+    "session minutes on a monthly price": ({"price_model": "monthly", "session_minutes": 60}, "/session_minutes"),
+    "session minutes beyond a day": ({"price_model": "per_session", "session_minutes": 1441}, "/session_minutes"),
     "shared prices on individual delivery": (
         {"shared_prices": [{"group_size": 3, "price_per_person_cents": 700}]},
         "/delivery",
