@@ -100,6 +100,7 @@ async def test_changing_the_price_model_away_from_monthly_needs_the_weekly_hours
     )
 
     assert refused.status_code == 422
+    assert refused.json()["code"] == "validation_error"
     assert refused.json()["errors"][0]["pointer"] == "/weekly_hours"
     assert accepted.status_code == 200, accepted.text
     assert (accepted.json()["weekly_hours"], accepted.json()["hourly_equivalent_cents"]) == (None, 1200)
@@ -123,6 +124,7 @@ async def test_a_group_table_rising_on_edit_is_refused_and_nothing_changes(clien
     )
 
     assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
     assert response.json()["errors"][0]["pointer"] == "/shared_prices/1/price_per_person_cents"
     session.expunge_all()
     stored = await session.get(Service, uuid.UUID(created.json()["id"]))
