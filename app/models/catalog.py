@@ -107,7 +107,7 @@ class Service(UUIDPk, Timestamps, Versioned, Base):
             text("id DESC"),
             postgresql_where="searchable",
         ),
-        # Search by price within a category, cheapest first (migration 0017): walked in order.
+        # Search by price within a category, cheapest first (migration 0018): walked in order.
         Index(
             "ix_service_search_price",
             "category_id",

@@ -1,7 +1,7 @@
 """Comparable prices: service.weekly_hours, service.session_minutes, the generated hourly equivalent, the price index
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-04 18:00:00.000000+00:00
 
 A monthly price is comparable with an hourly one once the listing says how many hours a week it
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
