@@ -30,6 +30,9 @@ from app.principal import SCHEME_NAME, requires_caller
 from app.routing import has_version_field
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+# A service's problem that no route calling the service declares yet (a domain that other domains'
+# operations will call, such as the ledger's app/money): catalogued all the same.
+NOT_YET_SENT = "no operation yet (raised by a service that other domains' operations call)"
 
 SERVERS = [
     {
@@ -69,6 +72,7 @@ TAGS = [
     {"name": "courses", "description": "Hubs' courses and enrolments"},
     {"name": "initiatives", "description": "Volunteer initiatives, volunteers and rides"},
     {"name": "conversations", "description": "Private threads between households and providers, and reports"},
+    {"name": "ledger", "description": "The money ledger's accounts, transactions and checks (admins)"},
     {"name": "events", "description": "The partners' event feed (what changed)"},
     {"name": "webhooks", "description": "Partners' webhook subscriptions and deliveries"},
     {"name": "hsds", "description": "The open Human Services Data Specification 3.0 feed"},
@@ -336,7 +340,7 @@ def render_errors_doc(schema: dict[str, Any]) -> str:
         elif len(operations) > 12:
             sent_by = f"{len(operations)} operations"
         else:
-            sent_by = ", ".join(f"`{name}`" for name in operations) or GLOBAL_PROBLEMS[problem.code]
+            sent_by = ", ".join(f"`{name}`" for name in operations) or GLOBAL_PROBLEMS.get(problem.code, NOT_YET_SENT)
         meaning = (problem.meaning or problem.title).replace("|", "\\|")
         lines.append(f"| `{problem.code}` | {problem.status} | {meaning} | {sent_by} |")
     return "\n".join(lines) + "\n"

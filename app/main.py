@@ -46,6 +46,7 @@ from app.mail.router import preferences_router as notification_preferences_route
 from app.mail.router import unsubscribe_router
 from app.methods import MethodsMiddleware
 from app.metrics import instrument_pool
+from app.money.router import ledger_router
 from app.notifications.router import router as notifications_router
 from app.observability import RequestContextMiddleware, configure_logging
 from app.ops.router import router as ops_router
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         condominiums_router,
         condominium_memberships_router,
         notifications_router,
+        ledger_router,
         notification_preferences_router,
         unsubscribe_router,
         pools_router,

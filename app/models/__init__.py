@@ -36,6 +36,7 @@ from app.models.initiative import (
 )
 from app.models.ledger import AuditEntry, OutboxEvent
 from app.models.mail import EmailChoice, EmailDelivery, EmailStatus, NotificationPreference
+from app.models.money import AccountKind, HoldState, MoneyAccount, MoneyEntry, MoneyHold, MoneyTransaction
 from app.models.notification import Notification, ReminderSent
 from app.models.partner import PartnerClient, PartnerScope
 from app.models.pool import (
@@ -69,6 +70,12 @@ __all__ = [
     "IseeDeclaration",
     "IseeStatus",
     "IseeVariant",
+    "AccountKind",
+    "HoldState",
+    "MoneyAccount",
+    "MoneyEntry",
+    "MoneyHold",
+    "MoneyTransaction",
     "AccreditationState",
     "AccreditationTransition",
     "Assistance",
