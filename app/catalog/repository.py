@@ -1,10 +1,13 @@
 import uuid
+from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import locked
-from app.models import Service
+from app.models import PriceModel, Service
 
 
 async def get_by_id(session: AsyncSession, service_id: uuid.UUID, *, for_update: bool = False) -> Service | None:
@@ -17,3 +20,17 @@ async def get_by_external_id(
 ) -> Service | None:
     stmt = select(Service).where(Service.provider_id == provider_id, Service.external_id == external_id)
     return await session.scalar(locked(stmt) if for_update else stmt)
+
+
+async def isee_bands_of(
+    session: AsyncSession, service_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, tuple[list[dict[str, Any]], PriceModel]]:
+    """Listings' ISEE bands with the price unit they are in, for those that have bands (one statement)."""
+    if not service_ids:
+        return {}
+    rows = await session.execute(
+        select(Service.id, Service.isee_bands, Service.price_model).where(
+            Service.id.in_(list(service_ids)), Service.isee_bands != literal([], JSONB)
+        )
+    )
+    return {row.id: (row.isee_bands, row.price_model) for row in rows}

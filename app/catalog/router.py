@@ -60,7 +60,7 @@ async def list_services(
     """Search published services of accredited providers; every filter narrows (AND)."""
     found = await search_services(session, user, filters, page, sort=sort, provider_id=provider_id, status=status)
     services = [service for service, _ in found.items]
-    views = await service_views(session, services, distances=[distance for _, distance in found.items])
+    views = await service_views(session, services, distances=[distance for _, distance in found.items], viewer=user)
     return found.with_items(views)
 
 
@@ -72,7 +72,7 @@ async def list_services(
 async def get_service(service_id: uuid.UUID, session: SessionDep, user: OptionalUser) -> ServiceRead:
     """One service (unpublished ones only for its provider's staff)."""
     service = await catalog_service.get_service(session, user, service_id)
-    return await one(service_views(session, [service]))
+    return await one(service_views(session, [service], viewer=user))
 
 
 @router.patch("/{service_id}", response_model=ServiceRead, responses=MANAGE)

@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.categories.schemas import ServiceCategory
+from app.income.schemas import MAX_ISEE_BANDS, IseeBand, YourPrice
 from app.models import Delivery, PriceModel, ServiceStatus
 from app.providers.schemas import ServiceProvider
 from app.schedules import WeeklySchedule, WeeklySlot
@@ -56,6 +57,10 @@ class ServiceFields(BaseModel):
         "each (422 otherwise)",
     )
     income_based: bool | None = Field(default=None, description="Discounted by household income (ISEE)")
+    isee_bands: Annotated[list[IseeBand], Field(max_length=MAX_ISEE_BANDS)] | None = Field(
+        default=None,
+        description="Income-based prices by ISEE band, lowest ceiling first; empty for none (a priced listing only)",
+    )
     zones_served: Annotated[list[uuid.UUID], Field(max_length=97)] | None = Field(
         default=None, description="NIL or Municipio ids; empty means the provider's zones"
     )
@@ -131,6 +136,17 @@ class ServiceRead(BaseModel):
     )
     shared_prices: list[SharedPrice] = Field(max_length=50)
     income_based: bool
+    isee_bands: list[IseeBand] = Field(
+        max_length=MAX_ISEE_BANDS, description="Income-based prices, lowest ceiling first"
+    )
+    your_price: YourPrice | None = Field(
+        default=None,
+        description=(
+            "Your price under isee_bands, for a signed-in citizen whose household has a verified ISEE in force "
+            "(GET /v1/me/isee). Null when you are not signed in, not a citizen, have no verified ISEE in force, "
+            "or the listing has no bands"
+        ),
+    )
     zones_served: list[uuid.UUID] = Field(max_length=97)
     radius_km: float | None
     coverage_nil_ids: list[uuid.UUID] = Field(max_length=88, description="Every NIL this service reaches")

@@ -1,8 +1,10 @@
 """Service listings: create, edit, publish, pause, archive, confirm."""
 
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +15,7 @@ from app.categories import service as category_service
 from app.categories.taxonomy import CategoryFacts
 from app.concurrency import ensure_version
 from app.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from app.income import rules as income_rules
 from app.models import AccreditationState, Delivery, PriceModel, Provider, Service, ServiceStatus, User
 from app.prices import first_rising_row
 from app.providers import access as provider_access
@@ -64,6 +67,8 @@ async def apply_fields(session: AsyncSession, service: Service, data: ServiceFie
         service.category_id = data.category_id
     if "shared_prices" in fields:
         service.shared_prices = [p.model_dump() for p in data.shared_prices or []]
+    if "isee_bands" in fields:
+        service.isee_bands = [band.model_dump() for band in data.isee_bands or []]
     if "availability" in fields:
         slots = data.availability or []
         service.availability = [s.model_dump() for s in slots]
@@ -115,6 +120,10 @@ async def validate_listing(session: AsyncSession, service: Service, provider: Pr
             )
     elif service.min_persons is not None or service.max_persons is not None or service.shared_prices:
         raise ValidationFailed("Persons and shared prices apply to shared delivery only.", pointer="/delivery")
+    bands = income_rules.band_problems(service.isee_bands or [], list_price_cents=service.price_cents)
+    if bands:
+        pointer, problem = bands[0]
+        raise ValidationFailed(problem, pointer=pointer)
     overlap = first_overlap([WeeklySlot(**slot) for slot in service.availability])
     if overlap is not None:
         raise ValidationFailed("This slot overlaps an earlier one.", pointer=f"/availability/{overlap}")
@@ -145,6 +154,7 @@ async def create_service(session: AsyncSession, user: User, data: ServiceCreate)
         availability=[],
         availability_minutes=[],
         shared_prices=[],
+        isee_bands=[],
         zones_served=[],
         languages=provider.languages,
         description="",
@@ -280,3 +290,11 @@ async def confirm_service(
     service.last_verified_at = datetime.now(UTC)
     await session.flush()
     return service
+
+
+async def isee_bands_of(
+    session: AsyncSession, service_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, tuple[list[dict[str, Any]], PriceModel]]:
+    """The ISEE bands (and their price unit) of those of these listings that have some: what demand
+    applies to offers and matches (app/demand/income_prices.py)."""
+    return await repo.isee_bands_of(session, service_ids)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.concurrency import ensure_version
-from app.demand import notices
+from app.demand import income_prices, notices
 from app.demand import repository as repo
 from app.demand.requests import InvalidRequestTransition, audit_staff_read, get_owned
 from app.demand.reviews import PRIOR_MEAN
@@ -179,6 +179,7 @@ async def _nil_centroid(session: AsyncSession, request: DemandRequest) -> tuple[
 async def list_matches(session: AsyncSession, user: User, request_id: uuid.UUID, *, limit: int) -> MatchList:
     request = await _may_see_matches(session, user, request_id)
     matches = await ranked_matches(session, request, limit=limit)
+    matches = await income_prices.with_your_prices(session, user, request, matches)
     need = weekly_minutes(request)
     return MatchList(items=matches, weights=WEIGHTS, need_minutes=need)
 

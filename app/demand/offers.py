@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.concurrency import ensure_version
-from app.demand import notices, quote_deadlines
+from app.demand import income_prices, notices, quote_deadlines
 from app.demand import repository as repo
 from app.demand.requests import RequestNotFound, get_owned, may_read, record_declined
 from app.demand.schemas import OfferCreate
@@ -324,6 +324,7 @@ async def accept_offer(
         substitutes_engagement_id=request.substitutes_engagement_id,
     )
     session.add(engagement)
+    await income_prices.record_at_acceptance(session, offer, engagement, request.citizen_id)
     _record(session, user, offer, "offer.accepted", declined=[str(d) for d, _ in declined])
     ledger.emit(
         session,

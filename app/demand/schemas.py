@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from app.income.schemas import YourPrice
 from app.masking import ContactKind
 from app.models import (
     ContractTerm,
@@ -217,6 +218,13 @@ class MatchRead(BaseModel):
     distance_km: float | None
     price_cents: Cents | None
     price_model: PriceModel
+    your_price: YourPrice | None = Field(
+        default=None,
+        description=(
+            "The household's price under the listing's ISEE bands, when the household itself looks and has a "
+            "verified ISEE in force (GET /v1/me/isee); null otherwise"
+        ),
+    )
 
 
 class MatchList(BaseModel):
@@ -304,6 +312,14 @@ class OfferRead(BaseModel):
         )
     )
     proposed_worker: ProposedWorker | None = Field(description="Set when the provider proposed a worker by name")
+    your_price: YourPrice | None = Field(
+        default=None,
+        description=(
+            "Income-based price from the listing's ISEE bands (same price unit only). While pending: for the "
+            "household itself when it has a verified ISEE in force, computed as it reads. Once accepted: the price "
+            "recorded at acceptance, shown to both parties (the provider charges it). Null otherwise"
+        ),
+    )
     contract_type: ContractType
     ccnl_level: str | None
     weekly_hours: float | None
@@ -367,6 +383,13 @@ class EngagementRead(BaseModel):
     status: EngagementStatus
     completed_at: datetime | None
     cancelled_reason: str | None
+    household_price: YourPrice | None = Field(
+        default=None,
+        description=(
+            "What the household pays per price unit under the listing's ISEE band that applied at acceptance "
+            "(null when none did: no bands, another unit, or no verified ISEE then)"
+        ),
+    )
     citizen: PartyContacts = Field(description="Visible to the two parties only, from acceptance on")
     provider: PartyContacts
     address: RequestAddress | None = Field(description="Where the service happens; the two parties only")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import views as account_views
+from app.catalog import views as catalog_views
 from app.demand import repository as repo
 from app.demand.schemas import (
     AnonymisedRequest,
@@ -22,8 +23,11 @@ from app.demand.schemas import (
     ReviewRead,
     SubstitutionRead,
 )
+from app.income import prices as income_prices
+from app.income import views as income_views
+from app.income.schemas import YourPrice
 from app.masking import mask_contacts
-from app.models import DemandRequest, Engagement, Offer, OfferStatus, ProviderKind, Review, User
+from app.models import DemandRequest, Engagement, Offer, OfferStatus, ProviderKind, Review, Role, User
 from app.providers import views as provider_views
 from app.providers.schemas import ServiceProvider
 from app.shared_schemas import from_row
@@ -92,6 +96,7 @@ async def offer_views(session: AsyncSession, offers: Sequence[Offer], *, viewer:
     provider_ids = {offer.provider_id for offer in offers}
     providers = await provider_views.service_providers(session, provider_ids)
     authors = await provider_views.staffed_by(session, viewer.id, provider_ids)
+    live_prices = await _live_prices(session, offers, viewer)
     views = []
     for offer in offers:
         provider = providers[offer.provider_id]
@@ -108,9 +113,28 @@ async def offer_views(session: AsyncSession, offers: Sequence[Offer], *, viewer:
                 message_masked_kinds=list(note.kinds) if note else [],
                 proposed_worker_name=offer.proposed_worker_name if as_written else worker and worker.first_name,
                 proposed_worker=worker,
+                your_price=income_prices.recorded(offer.isee_band) if offer.isee_band else live_prices.get(offer.id),
             )
         )
     return views
+
+
+async def _live_prices(session: AsyncSession, offers: Sequence[Offer], viewer: User) -> dict[uuid.UUID, YourPrice]:
+    """The household's own price on its pending offers made from banded listings in their unit: one
+    statement for the listings' bands, one for the viewer's ISEE when any has bands (citizens only:
+    an offer list a citizen reads is on their own request)."""
+    pending = [o for o in offers if o.status == OfferStatus.pending and o.service_id is not None]
+    if viewer.role != Role.citizen or not pending:
+        return {}
+    banded = await catalog_views.isee_bands_of(session, {o.service_id for o in pending if o.service_id})
+    isee = await income_views.viewer_isee(session, viewer) if banded else None
+    prices = {}
+    for offer in pending:
+        bands, unit = banded.get(offer.service_id, ([], None)) if offer.service_id else ([], None)
+        price = income_prices.your_price(offer.price_cents, bands, isee) if unit == offer.price_model else None
+        if price is not None:
+            prices[offer.id] = price
+    return prices
 
 
 def _proposed_worker(name: str | None, provider: ServiceProvider) -> ProposedWorker | None:
@@ -168,6 +192,7 @@ async def engagement_views(session: AsyncSession, engagements: Sequence[Engageme
                 provider=PartyContacts(name=provider_name, email=provider_email, phone=provider_phone),
                 address=_address(request),
                 substitutions=substitutions.get(engagement.id, []),
+                household_price=income_prices.recorded(engagement.isee_band),
             )
         )
     return views

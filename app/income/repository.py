@@ -6,6 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import locked
+from app.income.rules import IseeValue
 from app.models import IseeDeclaration, IseeStatus, User, Zone, ZoneKind
 
 
@@ -47,6 +48,11 @@ async def verified_on(session: AsyncSession, household_id: uuid.UUID, on: date) 
         IseeDeclaration.valid_until_date >= on,
     )
     return await session.scalar(stmt)
+
+
+async def isee_value_on(session: AsyncSession, household_id: uuid.UUID, on: date) -> IseeValue | None:
+    row = await verified_on(session, household_id, on)
+    return None if row is None else IseeValue(row.value_cents, row.valid_until_date, row.id, row.variant)
 
 
 async def is_nil(session: AsyncSession, zone_id: uuid.UUID) -> bool:

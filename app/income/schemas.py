@@ -1,11 +1,11 @@
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.models import IseeStatus, IseeVariant
-from app.shared_schemas import INT32_MAX, Strict, Version, coded, stored, trimmed
+from app.shared_schemas import INT32_MAX, Cents, Strict, Version, coded, stored, trimmed
 
 # An ISEE in cents: a stored integer, so 2^31 - 1 (21 million euros) bounds it far above any real one.
 IseeCents = Annotated[int, Field(ge=0, le=INT32_MAX, description="The ISEE value in integer euro cents")]
@@ -81,3 +81,31 @@ class MyIsee(BaseModel):
         description="Verified and valid today; null when none is (never declared, pending, rejected or expired)"
     )
     latest: IseeDeclarationRead | None = Field(description="The latest declaration; null when none was made")
+
+
+# --- income-based prices (app/income/rules.py computes them) -------------------------------------------
+
+
+MAX_ISEE_BANDS = 10
+
+
+class IseeBand(Strict):
+    """One band of a listing's income-based prices: households whose ISEE is up to `isee_max_cents`
+    (inclusive) pay nothing (`free`), `value` cents (`price`, in the listing's price unit, up to its
+    list price) or the list price less `value` % (`discount_percent`, 1-100). Bands go from the
+    lowest ceiling up; the first that holds the household's ISEE applies; above the last, the list price."""
+
+    isee_max_cents: IseeCents
+    kind: Literal["free", "price", "discount_percent"]
+    value: Cents | None = Field(default=None, description="price: cents; discount_percent: 1-100; free: null")
+
+
+class YourPrice(BaseModel):
+    """The price for the signed-in household, from its verified ISEE and the listing's bands."""
+
+    price_cents: Cents = Field(description="In the same unit as the list price (per hour, per month, ...)")
+    band_index: int | None = Field(
+        ge=0, le=MAX_ISEE_BANDS - 1, description="Which band applied (0 = the first); null above every band"
+    )
+    band: IseeBand | None = Field(description="The band that applied; null above every band (the list price)")
+    reason: stored(200) = Field(description="Why this price, in words")

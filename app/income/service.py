@@ -7,7 +7,6 @@ audited access (`isee.read_by_staff`), the way staff reads of a household's requ
 """
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,8 +17,9 @@ from app.concurrency import ensure_version
 from app.errors import InvalidTransition, NotFound, ValidationFailed
 from app.income import repository as repo
 from app.income import rules
+from app.income.rules import IseeValue
 from app.income.schemas import IseeDeclarationCreate, IseeRejectionCreate, IseeVerificationCreate
-from app.models import IseeDeclaration, IseeStatus, IseeVariant, Role, User
+from app.models import IseeDeclaration, IseeStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 
 
@@ -43,22 +43,9 @@ class IseeNotANil(ValidationFailed):
     code = "isee_nil_required"
 
 
-@dataclass(frozen=True, slots=True)
-class IseeValue:
-    """A verified ISEE, as other domains read it (programmes' eligibility and bands, prices)."""
-
-    value_cents: int
-    valid_until: date
-    declaration_id: uuid.UUID
-    variant: IseeVariant
-
-
 async def verified_isee(session: AsyncSession, household_id: uuid.UUID, *, on: date) -> IseeValue | None:
     """The household's verified ISEE that counted on `on` (issued by then, not yet expired), or None."""
-    row = await repo.verified_on(session, household_id, on)
-    if row is None:
-        return None
-    return IseeValue(row.value_cents, row.valid_until_date, row.id, row.variant)
+    return await repo.isee_value_on(session, household_id, on)
 
 
 # --- the household ---------------------------------------------------------------------------------

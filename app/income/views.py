@@ -2,8 +2,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.income import repository as repo
 from app.income import rules
+from app.income.rules import IseeValue
 from app.income.schemas import IseeDeclarationRead, MyIsee
-from app.models import IseeDeclaration, IseeStatus
+from app.models import IseeDeclaration, IseeStatus, Role, User
 from app.shared_schemas import from_row
 
 
@@ -33,3 +34,11 @@ async def my_isee_view(
         in_force=by_id[in_force.id] if in_force else None,
         latest=by_id[latest.id] if latest else None,
     )
+
+
+async def viewer_isee(session: AsyncSession, viewer: User | None) -> IseeValue | None:
+    """The ISEE in force today of a signed-in citizen's household (one statement), for the prices
+    views show them; None for anyone else. Callers ask only when a row on the page has bands."""
+    if viewer is None or viewer.role != Role.citizen:
+        return None
+    return await repo.isee_value_on(session, viewer.id, rules.today())

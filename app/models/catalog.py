@@ -141,6 +141,9 @@ class Service(UUIDPk, Timestamps, Versioned, Base):
     # Shared delivery: [{"group_size": 3, "price_per_person_cents": 900}, ...]
     shared_prices: Mapped[list[dict[str, int]]] = mapped_column(JSONB, default=list)
     income_based: Mapped[bool] = mapped_column(default=False)
+    # Income-based prices: [{"isee_max_cents", "kind": free|price|discount_percent, "value"}], lowest
+    # ceiling first (app/income/rules.py applies and validates them).
+    isee_bands: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
     zones_served: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
     radius_km: Mapped[float | None]
     coverage_nil_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)

@@ -210,6 +210,7 @@ class Offer(UUIDPk, Timestamps, Versioned, Base):
         # The worker's reminder before a pending offer lapses (app/demand/tasks.py): a range scan.
         Index("ix_offer_pending_valid_until", "valid_until", postgresql_where="status = 'pending'"),
         CheckConstraint("(contract_type = 'ccnl_domestic') = (contract_term IS NOT NULL)", name="ccnl_has_term"),
+        CheckConstraint("(household_price_cents IS NULL) = (isee_band IS NULL)", name="isee_band_has_price"),
     )
 
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("demand_request.id", ondelete="CASCADE"))
@@ -218,6 +219,10 @@ class Offer(UUIDPk, Timestamps, Versioned, Base):
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     price_cents: Mapped[int]
     price_model: Mapped[PriceModel] = mapped_column(Enum(PriceModel, name="price_model"))
+    # The listing's ISEE band applied at acceptance (app/demand/income_prices.py): what the household
+    # pays in the price's unit, and the band with why; both null when no band was evaluated.
+    household_price_cents: Mapped[int | None]
+    isee_band: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     schedule: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
     message: Mapped[str] = mapped_column(Text, default="")
     proposed_worker_name: Mapped[str | None] = mapped_column(String(200))
@@ -239,6 +244,7 @@ class Engagement(UUIDPk, Timestamps, Versioned, Base):
         Index("ix_engagement_citizen", "citizen_id", "created_at"),
         Index("ix_engagement_provider", "provider_id", "created_at"),
         CheckConstraint("(contract_type = 'ccnl_domestic') = (contract_term IS NOT NULL)", name="ccnl_has_term"),
+        CheckConstraint("(household_price_cents IS NULL) = (isee_band IS NULL)", name="isee_band_has_price"),
     )
 
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("demand_request.id", ondelete="CASCADE"))
@@ -250,6 +256,10 @@ class Engagement(UUIDPk, Timestamps, Versioned, Base):
     schedule: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
     price_cents: Mapped[int]
     price_model: Mapped[PriceModel] = mapped_column(Enum(PriceModel, name="price_model"))
+    # The listing's ISEE band applied at acceptance (app/demand/income_prices.py): what the household
+    # pays in the price's unit, and the band with why; both null when no band was evaluated.
+    household_price_cents: Mapped[int | None]
+    isee_band: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     start_date: Mapped[date]
     end_date: Mapped[date | None]
     contract_type: Mapped[ContractType] = mapped_column(Enum(ContractType, name="contract_type"))

@@ -88,6 +88,7 @@ async def _upsert(
         service.min_persons = service.max_persons = service.price_cents = service.radius_km = None
         service.accessibility, service.capacity, service.income_based = None, None, False
         service.weekly_hours = service.session_minutes = None
+        service.isee_bands = []
         service.category_id, service.title = data.category_id, data.title
         service.delivery, service.price_model = data.delivery, data.price_model
         await catalog_service.apply_fields(session, service, data)

@@ -411,6 +411,7 @@ async def test_a_match_exposes_the_provider_name_and_no_private_provider_field(
         "distance_km",
         "price_cents",
         "price_model",
+        "your_price",  # the household's price under the listing's ISEE bands (tests/income)
     }
     assert item["provider_name"] == "Aurora Servizi"
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.models import AuditEntry, IseeDeclaration, IseeStatus, Notification
 from app.models import ZoneKind as K
 from app.seed.reference import zone_id
+from tests.demand.conftest import catalogue  # noqa: F401  (demand's fixture catalogue, for prices on offers)
 from tests.factories import auth_headers, make_hub, make_hub_operator
 
 NIL_22 = zone_id(K.nil, 22)
