@@ -169,6 +169,66 @@ class MailSettings(BaseModel):
         return f"sent through SMTP {self.smtp_host}:{self.smtp_port} (TLS: {self.smtp_tls}) as {self.sender}"
 
 
+IdTokenAlgorithm = Literal["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"]
+
+
+def _default_id_token_algorithms() -> list[IdTokenAlgorithm]:
+    return ["RS256", "ES256", "PS256"]
+
+
+class OidcProviderSettings(BaseModel):
+    """One OpenID Provider: a SPID or CIE provider speaking the SPID/CIE OpenID Connect profile, or an
+    identity gateway in front of them that speaks plain OpenID Connect (app/signin, docs/signin.md)."""
+
+    # spid: the level of assurance shows as SpidL2 / SpidL3 (from `acr`); cie: it shows as CIE.
+    kind: Literal["spid", "cie"] = "spid"
+    # The OP's issuer identifier: discovery reads <issuer>/.well-known/openid-configuration, and the
+    # id_token's `iss` must equal it. https in production.
+    issuer: str
+    client_id: str
+    # private_key_jwt is what the SPID/CIE profile requires; a gateway may take a client secret.
+    client_auth: Literal["private_key_jwt", "client_secret_basic", "client_secret_post"] = "private_key_jwt"
+    client_secret: SecretStr | None = None
+    # private_key_jwt: the client's private key, as a JWK (JSON) or PEM; its public half is registered
+    # with the provider.
+    client_private_key: SecretStr | None = None
+    scopes: list[str] = Field(default_factory=lambda: ["openid", "profile", "email"])
+    # Requested levels of assurance (sent as acr_values, in order of preference), and the levels an
+    # id_token may come back with: anything else is refused (acr_not_allowed).
+    acr_values: list[str] = Field(default_factory=lambda: ["https://www.spid.gov.it/SpidL2"])
+    allowed_acr: list[str] = Field(
+        default_factory=lambda: ["https://www.spid.gov.it/SpidL2", "https://www.spid.gov.it/SpidL3"]
+    )
+    # The frontends' redirect URIs registered with the provider: an authorization may name only these.
+    redirect_uris: list[str] = Field(default_factory=list)
+    # Signature algorithms accepted on id_tokens (never `none`, never a symmetric one).
+    id_token_algorithms: list[IdTokenAlgorithm] = Field(default_factory=_default_id_token_algorithms)
+
+    @model_validator(mode="after")
+    def _client_credentials_present(self) -> "OidcProviderSettings":
+        if self.client_auth == "private_key_jwt" and self.client_private_key is None:
+            raise ValueError(f"OIDC provider {self.issuer}: private_key_jwt needs client_private_key")
+        if self.client_auth != "private_key_jwt" and self.client_secret is None:
+            raise ValueError(f"OIDC provider {self.issuer}: {self.client_auth} needs client_secret")
+        return self
+
+
+class OidcSettings(BaseModel):
+    # Providers by the name used in /v1/auth/oidc/{provider}/..., as JSON:
+    # OIDC__PROVIDERS={"spid": {"issuer": "https://...", "client_id": "...", ...}}. Empty: no sign-in
+    # with SPID/CIE (the operations answer 404 oidc_provider_unknown).
+    providers: dict[str, OidcProviderSettings] = Field(default_factory=dict)
+    # How long an authorization (its state, nonce and PKCE verifier) waits for the callback; single use.
+    state_minutes: int = Field(default=10, ge=1, le=60)
+    # Whole HTTP exchange with a provider (discovery, keys, token, userinfo), per call.
+    http_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Discovery documents and key sets are kept this long; an id_token signed by an unknown key
+    # fetches the key set again at once (the provider rotated its keys).
+    metadata_cache_seconds: int = Field(default=3600, ge=0)
+    # Tolerated clock difference with a provider when checking exp and iat.
+    clock_skew_seconds: int = Field(default=30, ge=0, le=300)
+
+
 class WorkerSettings(BaseModel):
     # The worker touches this file after every webhook round; `tutti worker --check` fails when it is
     # older than the limit (app/heartbeat.py). The limit is well above a slow round (webhook sends
@@ -200,6 +260,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
 
     @model_validator(mode="after")
     def _development_defaults(self) -> "Settings":
@@ -233,6 +294,11 @@ class Settings(BaseSettings):
             raise RuntimeError("WEBHOOKS__ALLOW_PRIVATE_TARGETS / WEBHOOKS__ALLOW_HTTP are for tests, not production")
         if self.webhooks.allow_loopback_targets:
             raise RuntimeError("WEBHOOKS__ALLOW_LOOPBACK_TARGETS is for development, not production")
+        insecure = [
+            name for name, provider in self.oidc.providers.items() if not provider.issuer.startswith("https://")
+        ]
+        if insecure:
+            raise RuntimeError(f"OIDC__PROVIDERS: issuers must be https in production ({', '.join(insecure)})")
 
 
 @lru_cache

@@ -56,6 +56,7 @@ from app.pools.router import router as pools_router
 from app.providers.router import router as providers_router
 from app.ratelimit import build_store
 from app.request_defaults import describe_request_defaults
+from app.signin.router import router as signin_router
 from app.webhooks.router import router as webhooks_router
 from app.zones.geometry import load_nil_map
 from app.zones.router import router as zones_router
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_router)
     for router in (
         auth_router,
+        signin_router,
         me_router,
         users_router,
         my_isee_router,

@@ -176,6 +176,14 @@ async def limit_registration(request: Request, response: Response) -> None:
 
 
 @sends_rate_limit_headers
+async def limit_sign_in(request: Request, response: Response) -> None:
+    """Signing in with SPID/CIE (app/signin): each start keeps a state row and calls the provider, so
+    one client IP gets the login quota per minute for starts and callbacks alike."""
+    limit = get_settings().rate_limit.login_per_ip_per_minute
+    await _limit(request, response, f"sign-in:ip:{_client_ip(request)}", "sign-in-ip", limit, 60)
+
+
+@sends_rate_limit_headers
 async def limit_creation(request: Request, response: Response, principal: AuthenticatedCaller) -> None:
     limit = get_settings().rate_limit.create_per_principal_per_minute
     await _limit(request, response, f"create:{principal.key}", "create", limit, 60)
@@ -191,5 +199,6 @@ async def limit_messages(request: Request, response: Response, principal: Authen
 
 LoginRateLimit = Depends(limit_login)
 RegistrationRateLimit = Depends(limit_registration)
+SignInRateLimit = Depends(limit_sign_in)
 CreationRateLimit = Depends(limit_creation)
 MessageRateLimit = Depends(limit_messages)

@@ -35,6 +35,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -140,9 +141,33 @@ DEMO_ID_QUERIES = {
 async def _demo_ids(url: str) -> dict[str, list[str]]:
     conn = await asyncpg.connect(url, timeout=5)
     try:
-        return {name: [str(r[0]) for r in await conn.fetch(query)] for name, query in DEMO_ID_QUERIES.items()}
+        found = {name: [str(r[0]) for r in await conn.fetch(query)] for name, query in DEMO_ID_QUERIES.items()}
     finally:
         await conn.close()
+    return {**found, "provider": [SIGN_IN_PROVIDER]}  # the configured OpenID Provider's name
+
+
+# Sign-in with SPID/CIE (app/signin) needs an OpenID Provider to discover: the one the tests use
+# (oidc-provider-mock, tests/signin/provider.py) runs on a loopback port for the whole run.
+SIGN_IN_PROVIDER = "spid"
+
+
+def local_identity_provider() -> Any:
+    import oidc_provider_mock
+
+    return oidc_provider_mock.run_server_in_thread(require_nonce=True)
+
+
+def sign_in_providers(port: int) -> dict[str, Any]:
+    return {
+        SIGN_IN_PROVIDER: {
+            "issuer": f"http://localhost:{port}",  # the OP names itself after the host it is asked on
+            "client_id": "welfare-di-tutti-live-fuzz",
+            "client_auth": "client_secret_basic",
+            "client_secret": secrets.token_urlsafe(16),
+            "redirect_uris": ["https://app.welfareditutti.example/signin/callback"],  # the contract's example
+        }
+    }
 
 
 def start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -335,6 +360,8 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     started = time.monotonic()
     env, database_url = fresh_database()
+    identity_provider = local_identity_provider()
+    env = {**env, "OIDC__PROVIDERS": json.dumps(sign_in_providers(identity_provider.__enter__().server_port))}
     server = start_server(port, env, REPORTS / "server.log")
     print(f"== tutti serve ready on {base} in {time.monotonic() - started:.0f} s", flush=True)
     try:
@@ -346,6 +373,7 @@ def main() -> int:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
+        identity_provider.__exit__(None, None, None)
     status = judge(runs)
     for problem in peer_problems:
         print(f"!! {problem}")

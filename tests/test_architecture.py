@@ -454,6 +454,9 @@ PUBLIC_OPERATIONS = {
     ("POST", "/v1/auth/register"),
     ("POST", "/v1/auth/token"),
     ("POST", "/v1/auth/logout"),
+    # Signing in with SPID/CIE (app/signin): the person is not signed in yet.
+    ("POST", "/v1/auth/oidc/{provider}/authorize"),
+    ("POST", "/v1/auth/oidc/{provider}/callback"),
     # The public catalogue (DESIGN: anonymous people browse it); signing in only shows more.
     ("GET", "/v1/providers"),
     ("GET", "/v1/providers/{provider_id}"),

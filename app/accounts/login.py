@@ -59,6 +59,12 @@ async def _issue_for_user(session: AsyncSession, user: User, family_id: uuid.UUI
     )
 
 
+async def start_session(session: AsyncSession, user: User) -> IssuedTokens:
+    """A new sign-in session (its own refresh-token family) for a person another way authenticated:
+    signing in with SPID/CIE (app/signin)."""
+    return await _issue_for_user(session, user, family_id=uuid.uuid4())
+
+
 async def password_grant(session: AsyncSession, *, email: str, password: str) -> IssuedTokens:
     user = await repo.get_by_email(session, normalise_email(email))
     # Always verify (against a dummy hash for unknown e-mails): equal time, equal answer.

@@ -39,6 +39,10 @@ async def get_by_email(session: AsyncSession, email: str) -> User | None:
     return await session.scalar(select(User).where(User.email == email))
 
 
+async def get_by_verified_fiscal_code(session: AsyncSession, fiscal_code: str) -> User | None:
+    return await session.scalar(select(User).where(User.verified_fiscal_code == fiscal_code))
+
+
 async def get_refresh_token_for_update(session: AsyncSession, token_hash: str) -> RefreshToken | None:
     return await session.scalar(locked(select(RefreshToken).where(RefreshToken.token_hash == token_hash)))
 

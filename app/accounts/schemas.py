@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from app.models import Language, Role
+from app.models import IdentityLevel, Language, Role
 from app.shared_schemas import Count, Phone, Strict, Version, stored, trimmed
 
 Password = Annotated[str, Field(min_length=10, max_length=128, description="10 to 128 characters")]
@@ -37,6 +37,14 @@ class RegistrationCreate(Strict):
     preferred_language: Language = Language.it
 
 
+class IdentityVerifiedRead(BaseModel):
+    """The identity an OpenID Provider (SPID/CIE) verified for this account, as of the latest sign-in."""
+
+    provider: stored(40) = Field(description="The configured provider signed in with (e.g. spid, cie)")
+    level: IdentityLevel = Field(description="Level of assurance: SpidL2, SpidL3 or CIE")
+    verified_at: datetime
+
+
 class UserRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -50,6 +58,9 @@ class UserRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: Version
+    identity_verified: IdentityVerifiedRead | None = Field(
+        default=None, description="Set once the person signed in with SPID or CIE; null otherwise"
+    )
 
 
 class MeUpdate(Strict):

@@ -13,7 +13,7 @@ from app.accounts.errors import EmailTaken, OwnAccountProtected, UserNotFound, W
 from app.accounts.schemas import MeUpdate, PasswordChange, RegistrationCreate, UserAdminUpdate
 from app.concurrency import ensure_version
 from app.languages import Lang
-from app.models import PartnerClient, Role, User
+from app.models import IdentityLevel, Language, PartnerClient, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.passwords import password_hashing
 
@@ -55,6 +55,57 @@ async def register(session: AsyncSession, data: RegistrationCreate, *, language:
         detail={"role": user.role.value},
     )
     return user
+
+
+async def find_by_verified_fiscal_code(session: AsyncSession, fiscal_code: str) -> User | None:
+    """The account a provider verified this fiscal code for before (app/signin links by it, and only by it)."""
+    return await repo.get_by_verified_fiscal_code(session, fiscal_code)
+
+
+async def email_in_use(session: AsyncSession, email: str) -> bool:
+    return await repo.get_by_email(session, normalise_email(email)) is not None
+
+
+async def register_verified_citizen(
+    session: AsyncSession, *, email: str, full_name: str, fiscal_code: str, provider: str, level: IdentityLevel
+) -> User | None:
+    """A citizen account made by a first sign-in with SPID/CIE: no password, the verified identity on it.
+
+    None when a concurrent request took the fiscal code or the e-mail first (the unique indexes
+    decide); the caller looks again."""
+    user = User(
+        email=normalise_email(email),
+        password_hash=None,
+        full_name=full_name,
+        role=Role.citizen,
+        preferred_language=Language.it,
+        verified_fiscal_code=fiscal_code,
+        identity_provider=provider,
+        identity_level=level,
+        identity_verified_at=datetime.now(UTC),
+    )
+    try:
+        async with session.begin_nested():
+            session.add(user)
+    except IntegrityError:
+        return None
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action="user.registered",
+        target_type="user",
+        target_id=user.id,
+        detail={"role": user.role.value, "identity_provider": provider, "identity_level": level.value},
+    )
+    return user
+
+
+def record_verified_identity(user: User, *, provider: str, level: IdentityLevel) -> None:
+    """A later sign-in with SPID/CIE: the account shows the provider and level it was last verified with."""
+    user.identity_provider = provider
+    user.identity_level = level
+    user.identity_verified_at = datetime.now(UTC)
 
 
 async def create_user(session: AsyncSession, *, email: str, password: str, full_name: str, role: Role) -> User:

@@ -1,6 +1,6 @@
 """All ORM models, imported here so Alembic sees the full metadata."""
 
-from app.models.account import Language, RefreshToken, Role, User
+from app.models.account import IdentityLevel, Language, RefreshToken, Role, User
 from app.models.base import Base
 from app.models.catalog import Delivery, PriceModel, Service, ServiceStatus
 from app.models.category import Category
@@ -63,6 +63,7 @@ from app.models.provider import (
     VerificationKind,
     VerificationOutcome,
 )
+from app.models.signin import OidcAuthorization
 from app.models.webhook import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookStatus, WebhookSubscription
 from app.models.zone import Zone, ZoneKind
 
@@ -104,6 +105,7 @@ __all__ = [
     "HubZone",
     "IdempotencyRecord",
     "Initiative",
+    "IdentityLevel",
     "Language",
     "MembershipStatus",
     "Message",
@@ -112,6 +114,7 @@ __all__ = [
     "NotificationPreference",
     "Offer",
     "OfferStatus",
+    "OidcAuthorization",
     "OutboxEvent",
     "PartnerClient",
     "PartnerScope",

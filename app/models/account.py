@@ -21,12 +21,21 @@ class Language(enum.StrEnum):
     en = "en"
 
 
+class IdentityLevel(enum.StrEnum):
+    """Level of assurance of a verified identity: SPID level 2 or 3, or the electronic identity card."""
+
+    spid_l2 = "SpidL2"
+    spid_l3 = "SpidL3"
+    cie = "CIE"
+
+
 class User(UUIDPk, Timestamps, Versioned, Base):
     __tablename__ = "user_account"
 
     # Stored lower-cased; uniqueness is on the normalised form.
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # None for an account made by signing in with SPID/CIE: it has no password until one is set.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
     role: Mapped[Role] = mapped_column(Enum(Role, name="user_role"))
@@ -35,6 +44,15 @@ class User(UUIDPk, Timestamps, Versioned, Base):
     # Access tokens carry the epoch they were issued in; bumping it (password change,
     # deactivation) ends every outstanding access token at once, with no clock-precision window.
     token_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A verified identity (app/signin): the fiscal code an OpenID Provider (SPID/CIE) asserted, by
+    # which later sign-ins find this account, with the provider and level of the latest sign-in. Only
+    # a provider sets it: a fiscal code typed by someone is not a verified one.
+    verified_fiscal_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    identity_provider: Mapped[str | None] = mapped_column(String(40))
+    identity_level: Mapped[IdentityLevel | None] = mapped_column(
+        Enum(IdentityLevel, name="identity_level", values_callable=lambda levels: [level.value for level in levels])
+    )
+    identity_verified_at: Mapped[datetime | None]
 
 
 class RefreshToken(UUIDPk, Base):

@@ -19,6 +19,7 @@ USER_FIELDS = {
     "created_at",
     "updated_at",
     "version",
+    "identity_verified",  # null until the person signs in with SPID/CIE (tests/signin)
 }
 
 
@@ -48,6 +49,7 @@ async def test_registering_citizen_returns_201_with_the_new_account(client):
     assert body["preferred_language"] == "it"
     assert body["is_active"] is True
     assert body["version"] == 1
+    assert body["identity_verified"] is None
 
 
 async def test_registering_worker_returns_201_with_worker_role(client):
