@@ -245,6 +245,12 @@ class WorkerSettings(BaseModel):
     sweep_interval_seconds: float = 300.0
 
 
+class TimesheetSettings(BaseModel):
+    # A submitted timesheet the household neither confirms nor disputes is confirmed by the worker
+    # this long after submission (or after the provider's last edit). Issue 13 asks for 72 h.
+    auto_confirm_hours: int = Field(default=72, ge=1, le=30 * 24)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_nested_delimiter="__", extra="ignore", case_sensitive=False)
 
@@ -261,6 +267,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
+    timesheets: TimesheetSettings = Field(default_factory=TimesheetSettings)
 
     @model_validator(mode="after")
     def _development_defaults(self) -> "Settings":

@@ -73,6 +73,7 @@ TAGS = [
     {"name": "initiatives", "description": "Volunteer initiatives, volunteers and rides"},
     {"name": "conversations", "description": "Private threads between households and providers, and reports"},
     {"name": "ledger", "description": "The money ledger's accounts, transactions and checks (admins)"},
+    {"name": "timesheets", "description": "Weekly hours of hourly engagements, their confirmation, and co-payments"},
     {"name": "events", "description": "The partners' event feed (what changed)"},
     {"name": "webhooks", "description": "Partners' webhook subscriptions and deliveries"},
     {"name": "hsds", "description": "The open Human Services Data Specification 3.0 feed"},

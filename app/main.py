@@ -57,6 +57,7 @@ from app.providers.router import router as providers_router
 from app.ratelimit import build_store
 from app.request_defaults import describe_request_defaults
 from app.signin.router import router as signin_router
+from app.timesheets.router import copayments_router, engagement_timesheets_router, timesheets_router
 from app.webhooks.router import router as webhooks_router
 from app.zones.geometry import load_nil_map
 from app.zones.router import router as zones_router
@@ -208,6 +209,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         threads_router,
         messages_router,
         reports_router,
+        engagement_timesheets_router,
+        timesheets_router,
+        copayments_router,
         events_router,
         webhooks_router,
     ):

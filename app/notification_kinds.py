@@ -271,6 +271,52 @@ _KINDS: tuple[NotificationKind, ...] = (
         "La tua dichiarazione ISEE non è stata accettata",
         "Your ISEE declaration was not accepted",
     ),
+    # --- money: timesheets and co-payments (app/timesheets/service.py, copayments.py) ---------------
+    # The household is the citizen and the operator who made the request for them (app/demand/notices.py).
+    K(
+        "timesheet.submitted",
+        "timesheet",
+        "the household",
+        "Ore da confermare",
+        "Hours to confirm",
+    ),
+    K(
+        "timesheet.updated",
+        "timesheet",
+        "the household (the window to confirm or dispute starts again)",
+        "Ore corrette dal fornitore",
+        "Hours corrected by the provider",
+    ),
+    K(
+        "timesheet.disputed",
+        "timesheet",
+        "the provider's staff",
+        "Ore contestate",
+        "Hours disputed",
+    ),
+    K(
+        "timesheet.confirmed",
+        "timesheet",
+        "both sides (the household, the provider's staff) but whoever confirmed",
+        "Ore confermate",
+        "Hours confirmed",
+        email_by_role=(("provider_staff", _D),),
+    ),
+    K(
+        "timesheet.rejected",
+        "timesheet",
+        "both sides (the household, the provider's staff) after a decision",
+        "Ore respinte",
+        "Hours rejected",
+    ),
+    K(
+        "copayment.received",
+        "copayment",
+        "the household",
+        "Pagamento ricevuto dal fornitore",
+        "Payment received by the provider",
+        _D,
+    ),
     # --- conversations ---------------------------------------------------------------------------
     # One per thread and person while the thread is unread for them (app/conversations/messages.py).
     K(

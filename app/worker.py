@@ -59,6 +59,7 @@ from app.observability import configure_logging
 from app.pools import membership as pool_membership
 from app.pools import snapshots as pool_snapshots
 from app.providers import tasks as provider_tasks
+from app.timesheets import tasks as timesheet_tasks
 from app.webhooks import delivery as webhook_delivery
 from app.worker_process import PARENT_PID_VARIABLE
 
@@ -80,6 +81,8 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
     requests_reminded = await demand_tasks.remind_expiring_requests(session)
     offers_reminded = await demand_tasks.remind_expiring_offers(session)
     quotes = await demand_tasks.remind_quotes_due(session)
+    # Weeks the household neither confirmed nor disputed within TIMESHEETS__AUTO_CONFIRM_HOURS.
+    timesheets = await timesheet_tasks.auto_confirm(session)
     return {
         "idempotency_records": idempotency,
         "refresh_tokens": cast(CursorResult[Any], tokens).rowcount or 0,
@@ -89,6 +92,7 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
         "requests_reminded": requests_reminded,
         "offers_reminded": offers_reminded,
         "quotes_reminded": quotes,
+        "timesheets_auto_confirmed": timesheets,
         "reminders_pruned": await reminders.prune(session, datetime.now(UTC)),
     }
 

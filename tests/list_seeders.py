@@ -23,6 +23,7 @@ from app.models import (
     Condominium,
     CondominiumMember,
     CourseEnrolment,
+    Engagement,
     EnrolmentStatus,
     HubOperator,
     MembershipStatus,
@@ -316,6 +317,40 @@ async def _engagements(s: Scope, n: int) -> tuple[str, Headers]:
         # Then cancelled: a household holds at most 10 open requests, and a substitute request is one.
         await s.post(f"/v1/requests/{asked['id']}/cancel", auth_headers(citizen), {"reason": "rientrata"}, expect=200)
     return "/v1/engagements?limit=20", auth_headers(citizen)
+
+
+async def _weeks(s: Scope, n: int, *, confirm: bool) -> tuple[Headers, Headers]:
+    """`n` more timesheets (past ISO weeks) of one hourly engagement that began 30 weeks ago; with
+    `confirm`, each confirmed by the household (a co-payment each). Returns (citizen, staff) headers."""
+    citizen = await s.once("citizen", lambda: make_user(s.session))
+    engagement = await s.once("engagement", lambda: _engagement(s, auth_headers(citizen)))
+    row = await s.session.get(Engagement, uuid.UUID(engagement["id"]))
+    assert row is not None
+    today = datetime.now(UTC).date()
+    monday = today - timedelta(days=today.weekday())
+    row.start_date = monday - timedelta(weeks=30)
+    await s.session.flush()
+    ((_, staff, _),) = await _tata_providers(s, 1)
+    for _ in range(n):
+        s.state["weeks"] = s.state.get("weeks", 0) + 1
+        year, week, _ = (monday - timedelta(weeks=s.state["weeks"])).isocalendar()
+        body = {"week": f"{year}-W{week:02d}", "hours": [2, 0, 0, 0, 0, 0, 0]}
+        sheet = await s.post(f"/v1/engagements/{engagement['id']}/timesheets", auth_headers(staff), body)
+        if confirm:
+            await s.post(f"/v1/timesheets/{sheet['id']}/confirm", auth_headers(citizen), expect=200)
+    return auth_headers(citizen), auth_headers(staff)
+
+
+@seeds("list_timesheets")
+async def _timesheets(s: Scope, n: int) -> tuple[str, Headers]:
+    _, staff = await _weeks(s, n, confirm=False)
+    return "/v1/timesheets?limit=20", staff
+
+
+@seeds("list_copayments")
+async def _copayments(s: Scope, n: int) -> tuple[str, Headers]:
+    citizen, _ = await _weeks(s, n, confirm=True)
+    return "/v1/copayments?limit=20", citizen
 
 
 async def _reviews(s: Scope, n: int, status: ReviewStatus) -> Any:

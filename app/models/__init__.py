@@ -64,6 +64,14 @@ from app.models.provider import (
     VerificationOutcome,
 )
 from app.models.signin import OidcAuthorization
+from app.models.timesheet import (
+    Confirmation,
+    Copayment,
+    CopaymentStatus,
+    PaymentMethod,
+    Timesheet,
+    TimesheetStatus,
+)
 from app.models.webhook import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookStatus, WebhookSubscription
 from app.models.zone import Zone, ZoneKind
 
@@ -85,8 +93,11 @@ __all__ = [
     "Category",
     "Condominium",
     "CondominiumMember",
+    "Confirmation",
     "ContractTerm",
     "ContractType",
+    "Copayment",
+    "CopaymentStatus",
     "Course",
     "CourseEnrolment",
     "CourseStatus",
@@ -118,6 +129,7 @@ __all__ = [
     "OutboxEvent",
     "PartnerClient",
     "PartnerScope",
+    "PaymentMethod",
     "Pool",
     "PoolMember",
     "PoolMemberStatus",
@@ -152,6 +164,8 @@ __all__ = [
     "SubstitutionReason",
     "Thread",
     "ThreadKind",
+    "Timesheet",
+    "TimesheetStatus",
     "User",
     "Verification",
     "VerificationKind",
