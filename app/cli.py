@@ -40,6 +40,7 @@ def seed(*, demo: bool, quiet: bool = False) -> dict[str, int]:
     from app.seed.conversations_demo import seed_conversations_demo
     from app.seed.demand_demo import seed_demand_demo
     from app.seed.demo import describe_logins, seed_demo
+    from app.seed.income_demo import seed_income_demo
     from app.seed.reference import seed_reference
     from app.seed.sharing_demo import seed_sharing_demo
 
@@ -48,6 +49,7 @@ def seed(*, demo: bool, quiet: bool = False) -> dict[str, int]:
         if demo:
             counts |= await seed_demo(session)
             counts |= await seed_catalog_demo(session)
+            counts |= await seed_income_demo(session)  # Giulia's verified ISEE: her prices by band
             counts |= await seed_sharing_demo(session)  # hubs first: operators act in their NILs
             counts |= await seed_demand_demo(session)
             counts |= await seed_community_demo(session)  # it needs the sharing demo's hubs

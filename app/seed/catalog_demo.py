@@ -42,6 +42,15 @@ from app.providers import search_columns
 from app.schedules import WeeklySlot, to_multirange
 from app.seed.reference import REFERENCE_NAMESPACE
 
+# The demo's income-based listings (the usual cost-sharing pattern: free below a threshold, then
+# discounts; docs/income.md). Illustrative figures, no municipal source.
+DEMO_ISEE_BANDS = (
+    {"isee_max_cents": 750_000, "kind": "free", "value": None},
+    {"isee_max_cents": 1_500_000, "kind": "discount_percent", "value": 50},
+    {"isee_max_cents": 2_500_000, "kind": "discount_percent", "value": 25},
+)
+
+
 DEMO_NAMESPACE = uuid.uuid5(REFERENCE_NAMESPACE, "demo-catalogue")
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)  # fixed, so the demo is the same on every machine
 
@@ -417,6 +426,9 @@ async def _services(
             created_at=NOW - timedelta(days=rng.randint(30, 300)),
             updated_at=NOW - timedelta(days=rng.randint(0, 30)),
         )
+        # Income-based listings price by ISEE band (docs/income.md); set after the rest so that the
+        # random choices, and so every other listing, stay what they were.
+        service.isee_bands = list(DEMO_ISEE_BANDS) if service.income_based and price_cents is not None else []
         if service.status == ServiceStatus.published:
             service.published_at = service.created_at + timedelta(days=1)
             service.last_verified_at = NOW - timedelta(days=rng.randint(0, 60))
