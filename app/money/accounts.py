@@ -113,3 +113,18 @@ async def check_funds(session: AsyncSession, accounts: list[MoneyAccount], delta
                 f"{describe(checked)} has {available} cents available "
                 f"({now[checked.id].pending_cents} held); {needed} cents were asked for."
             )
+
+
+async def check_covered(session: AsyncSession, accounts: list[MoneyAccount]) -> None:
+    """Refuse (409 insufficient_funds) if a non-negative account now has a negative available
+    balance: for movements whose entries and holds are already written (a post keeping the rest)."""
+    watched = [a for a in accounts if a.non_negative]
+    if not watched:
+        return
+    now = await balances(session, [a.id for a in watched])
+    for checked in watched:
+        if now[checked.id].available_cents < 0:
+            raise InsufficientFunds(
+                f"{describe(checked)} would have {now[checked.id].available_cents} cents available "
+                f"({now[checked.id].pending_cents} held)."
+            )

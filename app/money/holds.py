@@ -15,7 +15,7 @@ from app import ledger
 from app.models import HoldState, MoneyHold, MoneyTransaction
 from app.models.base import utcnow
 from app.money import repository as repo
-from app.money.accounts import check_funds
+from app.money.accounts import check_covered, check_funds
 from app.money.errors import HoldAmountExceeded, HoldNotFound, HoldNotPending, LedgerKeyReused
 from app.money.transfers import check_key, existing, fingerprint, write
 
@@ -133,7 +133,7 @@ async def post_hold(
     accounts = await repo.lock_accounts(session, [held.debit_account_id, held.credit_account_id])
     lines = [(held.debit_account_id, -amount), (held.credit_account_id, amount)]
     # The transaction first (the hold points at it), then the hold's resolution and its remainder,
-    # and only then the funds check, which so counts the holds as they will stand.
+    # and only then the check, on the balances as they now stand (entries and holds all written).
     posted = await write(
         session,
         key=key,
@@ -173,7 +173,7 @@ async def post_hold(
                 "subject_id": held.subject_id,
             },
         )
-    await check_funds(session, accounts, dict(lines))
+    await check_covered(session, accounts)
     return posted
 
 

@@ -207,3 +207,12 @@ async def test_a_hold_past_its_time_cannot_be_posted_before_the_sweep_records_it
 
     with pytest.raises(money.HoldNotPending, match="expired at"):
         await money.post_hold(ledger_session, hold.id, key="capture")
+
+
+async def test_a_hold_of_the_whole_wallet_posts_in_part_keeping_the_rest(ledger_session):
+    # Found by the property test: the post's own entries were counted twice against the wallet.
+    accounts, hold = await _held(ledger_session, amount=10_000, wallet=10_000)
+
+    await money.post_hold(ledger_session, hold.id, key="week:1", amount_cents=2_000, keep_remainder=True)
+
+    assert await money.balance(ledger_session, accounts.wallet) == money.Balance(8_000, 8_000, 0)
