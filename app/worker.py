@@ -2,10 +2,11 @@
 
 Each sweep expires open requests past their validity (and closes their pending offers), prunes
 idempotency records past their retention and refresh tokens past expiry, ends pool memberships
-and pool closings whose notice ran out, and sends the reminders due before deadlines
-(verifications, requests and offers expiring, quotes due: once each, however many workers sweep:
-app/reminders.py). A sweep runs at start and every WORKER__SWEEP_INTERVAL_SECONDS, each in its own
-short transaction; several workers may run at once (deletes are idempotent).
+and pool closings whose notice ran out, expires money holds past their time (app/money), and sends
+the reminders due before deadlines (verifications, requests and offers expiring, quotes due: once
+each, however many workers sweep: app/reminders.py). A sweep runs at start and every
+WORKER__SWEEP_INTERVAL_SECONDS, each in its own short transaction; several workers may run at once
+(deletes are idempotent).
 
 Alongside, the webhook loop (`app.webhooks.delivery`) runs a delivery round every
 WEBHOOKS__POLL_INTERVAL_SECONDS (at once again while rounds find work): fan-out of new outbox
@@ -55,6 +56,7 @@ from app.metrics import (
     serve_on_port,
 )
 from app.models import RefreshToken
+from app.money import tasks as money_tasks
 from app.observability import configure_logging
 from app.pools import membership as pool_membership
 from app.pools import snapshots as pool_snapshots
@@ -94,6 +96,7 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
         "quotes_reminded": quotes,
         "timesheets_auto_confirmed": timesheets,
         "reminders_pruned": await reminders.prune(session, datetime.now(UTC)),
+        "holds_expired": await money_tasks.expire_due_holds(session),
     }
 
 

@@ -216,3 +216,19 @@ async def test_a_hold_of_the_whole_wallet_posts_in_part_keeping_the_rest(ledger_
     await money.post_hold(ledger_session, hold.id, key="week:1", amount_cents=2_000, keep_remainder=True)
 
     assert await money.balance(ledger_session, accounts.wallet) == money.Balance(8_000, 8_000, 0)
+
+
+async def test_the_worker_sweep_expires_holds_past_their_time(ledger_session):
+    from app import worker
+
+    accounts, hold = await _held(ledger_session)
+    await ledger_session.execute(
+        MoneyHold.__table__.update().where(MoneyHold.id == hold.id).values(expires_at=utcnow() - timedelta(minutes=1))
+    )
+
+    swept = await worker.sweep(ledger_session)
+
+    await ledger_session.refresh(hold)
+    assert swept["holds_expired"] >= 1
+    assert hold.state is HoldState.expired
+    assert (await money.balance(ledger_session, accounts.wallet)).available_cents == 10_000
