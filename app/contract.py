@@ -74,6 +74,7 @@ TAGS = [
     {"name": "conversations", "description": "Private threads between households and providers, and reports"},
     {"name": "ledger", "description": "The money ledger's accounts, transactions and checks (admins)"},
     {"name": "timesheets", "description": "Weekly hours of hourly engagements, their confirmation, and co-payments"},
+    {"name": "statements", "description": "Providers' monthly statements and programmes' spend, from the ledger"},
     {"name": "events", "description": "The partners' event feed (what changed)"},
     {"name": "webhooks", "description": "Partners' webhook subscriptions and deliveries"},
     {"name": "hsds", "description": "The open Human Services Data Specification 3.0 feed"},

@@ -57,6 +57,7 @@ from app.providers.router import router as providers_router
 from app.ratelimit import build_store
 from app.request_defaults import describe_request_defaults
 from app.signin.router import router as signin_router
+from app.statements.router import spend_router, statements_router
 from app.timesheets.router import copayments_router, engagement_timesheets_router, timesheets_router
 from app.webhooks.router import router as webhooks_router
 from app.zones.geometry import load_nil_map
@@ -212,6 +213,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engagement_timesheets_router,
         timesheets_router,
         copayments_router,
+        statements_router,
+        spend_router,
         events_router,
         webhooks_router,
     ):
