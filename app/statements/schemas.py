@@ -42,8 +42,8 @@ class ProgrammeSpend(BaseModel):
     """Where a programme's money stands, from its ledger accounts (admins)."""
 
     programme_id: uuid.UUID
-    budget_cents: Total = Field(description="What the funder moved into the programme's budget")
-    granted_cents: Total = Field(description="Credited to households' wallets")
+    budget_cents: Total = Field(description="What the funder moved into the programme's budget (its credits)")
+    granted_cents: Total = Field(description="Credited to households' wallets, net of reversed grants")
     committed_cents: Total = Field(description="Held on wallets for accepted work not yet confirmed")
     spent_cents: Total = Field(description="Captured for confirmed work: owed to providers")
     expired_cents: Total = Field(description="Grants that expired unspent")

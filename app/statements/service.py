@@ -165,18 +165,22 @@ def statement_csv(statement: Statement) -> str:
 
 
 async def programme_spend(session: AsyncSession, programme_id: uuid.UUID) -> ProgrammeSpend:
-    """Where a programme's money stands (admins): every figure is a sum of ledger entries or of
-    pending holds on the programme's accounts."""
+    """Where a programme's money stands (admins), from the sums of its accounts' entries and its
+    wallets' pending holds. Money leaves a wallet only for a provider's receivable (a capture) or the
+    programme's expired account, so what was granted (net of reversed grants) is what the wallets
+    hold plus what was spent plus what expired; a reversed capture goes back to its wallet."""
     sums = await repo.programme_sums(session, programme_id)
     held = await repo.programme_held_cents(session, programme_id)
-    wallets = sums.get("household_wallet", 0)
+    wallets, spent, expired = (
+        sums.get(kind, 0) for kind in ("household_wallet", "provider_receivable", "programme_expired")
+    )
     return ProgrammeSpend(
         programme_id=programme_id,
         budget_cents=sums.get("programme_budget:credited", 0),
-        granted_cents=sums.get("household_wallet:credited", 0),
+        granted_cents=wallets + spent + expired,
         committed_cents=held,
-        spent_cents=sums.get("provider_receivable", 0),
-        expired_cents=sums.get("programme_expired", 0),
+        spent_cents=spent,
+        expired_cents=expired,
         remaining_in_wallets_cents=wallets - held,
         remaining_budget_cents=sums.get("programme_budget", 0),
     )

@@ -61,6 +61,13 @@ class DecisionHoursMismatch(ValidationFailed):
 log = logging.getLogger(__name__)
 
 
+def _hourly_price(engagement: Engagement) -> int:
+    """What the household pays per hour: the income-based price recorded at acceptance when its ISEE
+    band applied (app/demand/income_prices.py), else the list price."""
+    household = engagement.household_price_cents
+    return engagement.price_cents if household is None else household
+
+
 def _window() -> timedelta:
     return timedelta(hours=get_settings().timesheets.auto_confirm_hours)
 
@@ -149,7 +156,7 @@ async def submit(session: AsyncSession, user: User, engagement_id: uuid.UUID, da
         household_id=engagement.citizen_id,
         week_start=monday,
         quarter_hours=quarters,
-        hourly_price_cents=engagement.price_cents,
+        hourly_price_cents=_hourly_price(engagement),
         flags=_flags(engagement, monday, quarters),
         status=TimesheetStatus.submitted,
         submitted_by_id=user.id,

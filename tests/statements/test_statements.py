@@ -124,7 +124,7 @@ async def test_a_month_statement_and_the_spend_view_reconcile_with_the_ledger(
     assert spend.json() == {
         "programme_id": str(first),
         "budget_cents": 100_000,
-        "granted_cents": 50_000 + 3_570,  # the reversed capture came back to the wallet
+        "granted_cents": 50_000,  # the reversed capture went back to the wallet: not a grant
         "committed_cents": 30_000 - 7_140 - 3_570,
         "spent_cents": 7_140,
         "expired_cents": 0,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.models import AuditEntry, Copayment, Timesheet
+from app.models import AuditEntry, Copayment, Engagement, Timesheet
 from app.timesheets import tasks
 from tests.factories import auth_headers, make_hub, make_hub_operator
 from tests.notifications.lifecycle import Told, watch
@@ -285,3 +285,18 @@ async def test_the_provider_marks_a_copayment_received(client, engagement, catal
     assert outstanding.json()["items"] == []
     settled = await client.get(COPAYMENTS_URL, params={"status": "received"}, headers=staff)
     assert [c["id"] for c in settled.json()["items"]] == [due["id"]]
+
+
+async def test_a_week_is_billed_at_the_households_income_based_price(
+    client, session, engagement, catalogue, as_citizen_a
+):
+    row = await session.get(Engagement, uuid.UUID(engagement["id"]))
+    assert row is not None
+    row.household_price_cents, row.isee_band = 800, {"isee_max_cents": 1_500_000, "price_cents": 800}
+    await session.flush()
+
+    sheet = await submitted(client, catalogue.headers("aurora"), engagement["id"])
+    confirmed = await act(client, as_citizen_a, sheet["id"], "confirm")
+
+    assert sheet["hourly_price_cents"] == 800
+    assert confirmed.json()["cost_cents"] == 6800  # 8.5 h x 8.00 EUR, not the list price of 12.00
