@@ -7,18 +7,15 @@ two concurrent accepts leave exactly one engagement (the unique index on engagem
 the backstop).
 """
 
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from importlib import resources
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.concurrency import ensure_version
-from app.demand import income_prices, notices, quote_deadlines
+from app.demand import income_prices, notices, pay, quote_deadlines
 from app.demand import repository as repo
 from app.demand.requests import RequestNotFound, get_owned, may_read, record_declined
 from app.demand.schemas import OfferCreate
@@ -31,7 +28,6 @@ from app.models import (
     Engagement,
     Offer,
     OfferStatus,
-    PriceModel,
     RequestStatus,
     User,
 )
@@ -56,25 +52,6 @@ class OfferExists(Conflict):
 
 class InvalidOfferTransition(InvalidTransition):
     pass
-
-
-class BelowCcnlMinimum(ValidationFailed):
-    code = "below_ccnl_minimum"
-
-
-@lru_cache(maxsize=1)
-def _ccnl_tables() -> list[dict]:
-    text = resources.files("app.demand").joinpath("data", "ccnl_minimums.json").read_text("utf-8")
-    return sorted(json.loads(text)["tables"], key=lambda t: t["valid_from"], reverse=True)
-
-
-def ccnl_hourly_minimum(level: str, on: datetime) -> tuple[int, str]:
-    """(minimum hourly pay in cents, the table's valid_from) in force on a date."""
-    for table in _ccnl_tables():
-        if table["valid_from"] <= on.date().isoformat():
-            return table["hourly_non_live_in_cents"][level], table["valid_from"]
-    oldest = _ccnl_tables()[-1]
-    return oldest["hourly_non_live_in_cents"][level], oldest["valid_from"]
 
 
 async def _staff_provider(session: AsyncSession, user: User, provider_id: uuid.UUID | None) -> uuid.UUID:
@@ -123,14 +100,6 @@ def _check_contract(data: OfferCreate, now: datetime) -> None:
         return
     if data.ccnl_level is None or data.weekly_hours is None:
         raise ValidationFailed("A CCNL contract needs ccnl_level and weekly_hours.", pointer="/ccnl_level")
-    if data.price_model == PriceModel.hourly:
-        minimum, valid_from = ccnl_hourly_minimum(data.ccnl_level, now)
-        if data.price_cents < minimum:
-            raise BelowCcnlMinimum(
-                f"Below the CCNL minimum for level {data.ccnl_level}: {minimum / 100:.2f} EUR/hour "
-                f"(non-live-in, table in force from {valid_from}).",
-                pointer="/price_cents",
-            )
 
 
 async def _check_service(session: AsyncSession, data: OfferCreate, provider_id: uuid.UUID) -> None:
@@ -155,6 +124,7 @@ async def create_offer(session: AsyncSession, user: User, request_id: uuid.UUID,
     _check_open(request, now)
     quote_deadlines.check_accepting(request, now)
     _check_contract(data, now)
+    await pay.check_offer(session, data, request, provider)
     contract_term = contract_term_of(data, request)
     await _check_service(session, data, provider.id)
     valid_until = data.valid_until or now + OFFER_VALIDITY
@@ -175,6 +145,8 @@ async def create_offer(session: AsyncSession, user: User, request_id: uuid.UUID,
         ccnl_level=data.ccnl_level,
         weekly_hours=data.weekly_hours,
         contract_term=contract_term,
+        live_in=data.live_in,
+        session_minutes=data.session_minutes,
         valid_until=valid_until,
     )
     try:
@@ -299,6 +271,7 @@ async def accept_offer(
             "The provider is no longer accredited.",
             current_state=provider.accreditation_state.value if provider else "withdrawn",
         )
+    await pay.check_acceptance(session, offer, request)
     offer.status, offer.decided_at = OfferStatus.accepted, now
     declined = await repo.decline_other_offers(session, request.id, offer.id, now)
     staff = await notices.staff_of(session, {offer.provider_id, *(p for _, p in declined)})
@@ -321,6 +294,8 @@ async def accept_offer(
         ccnl_level=offer.ccnl_level,
         weekly_hours=offer.weekly_hours,
         contract_term=offer.contract_term,
+        live_in=offer.live_in,
+        session_minutes=offer.session_minutes,
         substitutes_engagement_id=request.substitutes_engagement_id,
     )
     session.add(engagement)

@@ -5,7 +5,7 @@ from fastapi import Query, status
 
 from app.accounts.auth import Admin, CurrentUser, OptionalUser
 from app.db import SessionDep
-from app.demand import engagements, matching, offers, quote_deadlines, requests, reviews, substitutions
+from app.demand import engagements, matching, offers, pay, quote_deadlines, requests, reviews, substitutions
 from app.demand.schemas import (
     MAX_MATCHES,
     AnonymisedRequest,
@@ -188,7 +188,12 @@ async def invite_providers(
         offers.RequestNotOpen,
         quote_deadlines.QuotesClosed,
         offers.OfferExists,
-        offers.BelowCcnlMinimum,
+        pay.BelowCcnlMinimum,
+        pay.CcnlOfferUnpaid,
+        pay.BelowLibrettoMinimum,
+        pay.PriceNotComparable,
+        pay.LibrettoNotAPerson,
+        *pay.LIBRETTO_CAPS,
         RateLimited,
         IdempotencyInProgress,
     ),
@@ -235,7 +240,16 @@ async def decline_offer(offer_id: uuid.UUID, session: SessionDep, user: CurrentU
 @offers_router.post(
     "/{offer_id}/accept",
     response_model=EngagementRead,
-    responses=merge_responses(OFFER_ACTION, error_responses(offers.RequestNotOpen)),
+    responses=merge_responses(
+        OFFER_ACTION,
+        error_responses(
+            offers.RequestNotOpen,
+            pay.LibrettoWorkerCap,
+            pay.LibrettoFamilyCap,
+            pay.LibrettoPairCap,
+            pay.LibrettoHoursCap,
+        ),
+    ),
 )
 async def accept_offer(
     offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch

@@ -263,6 +263,18 @@ class OfferCreate(Strict):
     contract_type: ContractType
     ccnl_level: CcnlLevel | None = None
     weekly_hours: float | None = Field(default=None, gt=0, le=54, description="CCNL: contracted weekly hours")
+    live_in: bool = Field(
+        default=False,
+        description="CCNL: the worker lives in (convivente); the price is held to the level's monthly live-in "
+        "minimum (for up to 54 h/week), hourly and per-session prices brought to a month",
+    )
+    session_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=1440,
+        description="Per-session prices: how long a session lasts. Required on a per-session CCNL or Libretto "
+        "Famiglia offer (it brings the price to an hour for the minimum-pay check)",
+    )
     contract_term: ContractTerm | None = Field(
         default=None,
         description="CCNL only. Default: fixed_term_replacement on a substitute request (the only term "
@@ -323,6 +335,8 @@ class OfferRead(BaseModel):
     contract_type: ContractType
     ccnl_level: str | None
     weekly_hours: float | None
+    live_in: bool = Field(description="CCNL: the worker lives in (convivente)")
+    session_minutes: int | None = Field(ge=1, le=1440, description="Per-session prices: a session's length")
     contract_term: ContractTerm | None
     valid_until: datetime
     status: OfferStatus
@@ -379,6 +393,8 @@ class EngagementRead(BaseModel):
     contract_type: ContractType
     ccnl_level: str | None
     weekly_hours: float | None
+    live_in: bool = Field(description="CCNL: the worker lives in (convivente)")
+    session_minutes: int | None = Field(ge=1, le=1440, description="Per-session prices: a session's length")
     contract_term: ContractTerm | None
     status: EngagementStatus
     completed_at: datetime | None

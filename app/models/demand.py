@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     literal_column,
 )
@@ -211,6 +212,11 @@ class Offer(UUIDPk, Timestamps, Versioned, Base):
         Index("ix_offer_pending_valid_until", "valid_until", postgresql_where="status = 'pending'"),
         CheckConstraint("(contract_type = 'ccnl_domestic') = (contract_term IS NOT NULL)", name="ccnl_has_term"),
         CheckConstraint("(household_price_cents IS NULL) = (isee_band IS NULL)", name="isee_band_has_price"),
+        CheckConstraint("NOT live_in OR contract_type = 'ccnl_domestic'", name="live_in_is_ccnl"),
+        CheckConstraint(
+            "session_minutes IS NULL OR (price_model = 'per_session' AND session_minutes BETWEEN 1 AND 1440)",
+            name="session_minutes_per_session",
+        ),
     )
 
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("demand_request.id", ondelete="CASCADE"))
@@ -230,6 +236,10 @@ class Offer(UUIDPk, Timestamps, Versioned, Base):
     ccnl_level: Mapped[str | None] = mapped_column(String(2))
     weekly_hours: Mapped[float | None]
     contract_term: Mapped[ContractTerm | None] = mapped_column(Enum(ContractTerm, name="contract_term"))
+    # CCNL: the worker lives in (convivente): held to the level's monthly live-in minimum.
+    live_in: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A per-session price's session length: what brings it to an hour for the minimum-pay guard.
+    session_minutes: Mapped[int | None] = mapped_column(SmallInteger)
     valid_until: Mapped[datetime]
     status: Mapped[OfferStatus] = mapped_column(Enum(OfferStatus, name="offer_status"), default=OfferStatus.pending)
     decided_at: Mapped[datetime | None]
@@ -245,6 +255,11 @@ class Engagement(UUIDPk, Timestamps, Versioned, Base):
         Index("ix_engagement_provider", "provider_id", "created_at"),
         CheckConstraint("(contract_type = 'ccnl_domestic') = (contract_term IS NOT NULL)", name="ccnl_has_term"),
         CheckConstraint("(household_price_cents IS NULL) = (isee_band IS NULL)", name="isee_band_has_price"),
+        CheckConstraint("NOT live_in OR contract_type = 'ccnl_domestic'", name="live_in_is_ccnl"),
+        CheckConstraint(
+            "session_minutes IS NULL OR (price_model = 'per_session' AND session_minutes BETWEEN 1 AND 1440)",
+            name="session_minutes_per_session",
+        ),
     )
 
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("demand_request.id", ondelete="CASCADE"))
@@ -266,6 +281,8 @@ class Engagement(UUIDPk, Timestamps, Versioned, Base):
     ccnl_level: Mapped[str | None] = mapped_column(String(2))
     weekly_hours: Mapped[float | None]
     contract_term: Mapped[ContractTerm | None] = mapped_column(Enum(ContractTerm, name="contract_term"))
+    live_in: Mapped[bool] = mapped_column(default=False, server_default=false())  # as the accepted offer
+    session_minutes: Mapped[int | None] = mapped_column(SmallInteger)  # as the accepted offer
     # A substitute's engagement: the engagement whose absent worker it covers.
     substitutes_engagement_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("engagement.id", ondelete="CASCADE"), index=True
