@@ -41,6 +41,7 @@ def seed(*, demo: bool, quiet: bool = False) -> dict[str, int]:
     from app.seed.demand_demo import seed_demand_demo
     from app.seed.demo import describe_logins, seed_demo
     from app.seed.income_demo import seed_income_demo
+    from app.seed.programmes_demo import seed_programmes_demo
     from app.seed.reference import seed_reference
     from app.seed.sharing_demo import seed_sharing_demo
 
@@ -54,6 +55,7 @@ def seed(*, demo: bool, quiet: bool = False) -> dict[str, int]:
             counts |= await seed_demand_demo(session)
             counts |= await seed_community_demo(session)  # it needs the sharing demo's hubs
             counts |= await seed_conversations_demo(session)  # about the demand demo's requests
+            counts |= await seed_programmes_demo(session)  # it needs the sharing demo's hubs
         return counts
 
     if demo and get_settings().env == "prod":

@@ -75,6 +75,7 @@ TAGS = [
     {"name": "ledger", "description": "The money ledger's accounts, transactions and checks (admins)"},
     {"name": "timesheets", "description": "Weekly hours of hourly engagements, their confirmation, and co-payments"},
     {"name": "statements", "description": "Providers' monthly statements and programmes' spend, from the ledger"},
+    {"name": "programmes", "description": "Funding programmes, households' applications and their grants"},
     {"name": "events", "description": "The partners' event feed (what changed)"},
     {"name": "webhooks", "description": "Partners' webhook subscriptions and deliveries"},
     {"name": "hsds", "description": "The open Human Services Data Specification 3.0 feed"},

@@ -53,6 +53,9 @@ from app.ops.router import router as ops_router
 from app.partner_sync.router import router as partner_services_router
 from app.pools.router import pool_offers_router
 from app.pools.router import router as pools_router
+from app.programmes.router import applications_router as programme_applications_router
+from app.programmes.router import grants_router
+from app.programmes.router import router as programmes_router
 from app.providers.router import router as providers_router
 from app.ratelimit import build_store
 from app.request_defaults import describe_request_defaults
@@ -215,6 +218,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         copayments_router,
         statements_router,
         spend_router,
+        programmes_router,
+        programme_applications_router,
+        grants_router,
         events_router,
         webhooks_router,
     ):

@@ -327,6 +327,37 @@ _KINDS: tuple[NotificationKind, ...] = (
         "Nuovo messaggio",
         "New message",
     ),
+    # --- money: programmes and grants -------------------------------------------------------------
+    # app/programmes/applications.py (decided: granted, waitlisted, ineligible, rejected) and grants.py.
+    K(
+        "programme_application.decided",
+        "programme_application",
+        "the household that applied",
+        "Domanda di contributo decisa",
+        "Your funding application was decided",
+    ),
+    K(
+        "grant.credited",
+        "grant",
+        "the household granted",
+        "Contributo accreditato",
+        "Grant credited",
+    ),
+    K(
+        "grant.expiring",
+        "grant",
+        "the household, two weeks before its grant expires (app/programmes/tasks.py)",
+        "Il tuo contributo sta per scadere",
+        "Your grant is about to expire",
+    ),
+    K(
+        "grant.expired",
+        "grant",
+        "the household whose grant expired",
+        "Contributo scaduto",
+        "Grant expired",
+        email=_D,
+    ),
 )
 
 NOTIFICATION_KINDS: dict[str, NotificationKind] = {k.name: k for k in _KINDS}

@@ -60,6 +60,7 @@ from app.money import tasks as money_tasks
 from app.observability import configure_logging
 from app.pools import membership as pool_membership
 from app.pools import snapshots as pool_snapshots
+from app.programmes import tasks as programme_tasks
 from app.providers import tasks as provider_tasks
 from app.timesheets import tasks as timesheet_tasks
 from app.webhooks import delivery as webhook_delivery
@@ -85,6 +86,8 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
     quotes = await demand_tasks.remind_quotes_due(session)
     # Weeks the household neither confirmed nor disputed within TIMESHEETS__AUTO_CONFIRM_HOURS.
     timesheets = await timesheet_tasks.auto_confirm(session)
+    grants_reminded = await programme_tasks.remind_expiring_grants(session)
+    grants_expired = await programme_tasks.expire_grants(session)
     return {
         "idempotency_records": idempotency,
         "refresh_tokens": cast(CursorResult[Any], tokens).rowcount or 0,
@@ -95,6 +98,8 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
         "offers_reminded": offers_reminded,
         "quotes_reminded": quotes,
         "timesheets_auto_confirmed": timesheets,
+        "grants_reminded": grants_reminded,
+        "grants_expired": grants_expired,
         "reminders_pruned": await reminders.prune(session, datetime.now(UTC)),
         "holds_expired": await money_tasks.expire_due_holds(session),
     }

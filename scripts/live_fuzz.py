@@ -76,6 +76,10 @@ PEER_READS = [
     ("citizen", "/v1/threads", "/v1/threads/{id}"),
     ("citizen", "/v1/threads", "/v1/threads/{id}/messages"),
     ("provider_staff", "/v1/threads", "/v1/threads/{id}"),
+    # Programme applications and grants are the household's; operators see their NILs' (app/seed/programmes_demo.py).
+    ("citizen", "/v1/programme-applications", "/v1/programme-applications/{id}"),
+    ("citizen", "/v1/grants", "/v1/grants/{id}"),
+    ("hub_operator", "/v1/programme-applications", "/v1/programme-applications/{id}"),
 ]
 BUSINESS_RULES = Path(__file__).with_name("live_fuzz_business_rules.json")
 REFUSED_VALID_DATA_TYPE = "RejectedPositiveData"  # schemathesis' positive_data_acceptance check
@@ -135,6 +139,9 @@ DEMO_ID_QUERIES = {
     "partner_client_id": "SELECT id FROM partner_client",
     "thread_id": "SELECT id FROM conversation_thread",
     "message_id": "SELECT id FROM conversation_message",
+    "programme_id": "SELECT id FROM programme",
+    "application_id": "SELECT id FROM programme_application",
+    "grant_id": "SELECT id FROM programme_grant",
 }
 
 

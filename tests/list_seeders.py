@@ -60,6 +60,7 @@ from tests.factories import (
 from tests.income.conftest import make_isee_declaration
 from tests.initiatives.conftest import request_ride
 from tests.pools.conftest import create_pool
+from tests.programmes.conftest import application_body, programme_body
 from tests.webhooks.conftest import PARTNER_SCOPES, make_event, make_subscription
 
 Headers = dict[str, str]
@@ -726,6 +727,41 @@ async def _webhook_attempts(s: Scope, n: int) -> tuple[str, Headers]:
     await s.session.flush()
     url = f"/v1/webhooks/{subscription.id}/deliveries/{delivery.id}/attempts?limit=20"
     return url, partner_headers(s.state["partner"])
+
+
+# --- money: programmes, applications, grants -------------------------------------------------------
+
+
+@seeds("list_programmes")
+async def _programmes(s: Scope, n: int) -> tuple[str, Headers]:
+    admin = auth_headers(await _admin(s))
+    for _ in range(n):
+        await s.post("/v1/programmes", admin, programme_body())
+    return "/v1/programmes?status=draft&limit=20", admin
+
+
+async def _open_programme(s: Scope, **terms: Any) -> dict[str, Any]:
+    admin = auth_headers(await _admin(s))
+    draft = await s.post("/v1/programmes", admin, programme_body(**terms))
+    return await s.post(f"/v1/programmes/{draft['id']}/open", {**admin, "If-Match": '"1"'}, expect=200)
+
+
+@seeds("list_programme_applications")
+async def _programme_applications(s: Scope, n: int) -> tuple[str, Headers]:
+    programme = await s.once("programme", lambda: _open_programme(s, budget_cents=10_000_000))
+    for _ in range(n):
+        citizen = await make_user(s.session)
+        await s.post(f"/v1/programmes/{programme['id']}/applications", auth_headers(citizen), application_body())
+    return f"/v1/programme-applications?programme_id={programme['id']}&limit=20", auth_headers(await _admin(s))
+
+
+@seeds("list_grants")
+async def _grants(s: Scope, n: int) -> tuple[str, Headers]:
+    citizen = await s.once("citizen", lambda: make_user(s.session))
+    for _ in range(n):
+        programme = await _open_programme(s)
+        await s.post(f"/v1/programmes/{programme['id']}/applications", auth_headers(citizen), application_body())
+    return "/v1/grants?limit=20", auth_headers(citizen)
 
 
 # Lists of fixed reference data: their length is not a page of rows the caller's data grows, so the

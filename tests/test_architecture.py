@@ -473,6 +473,9 @@ PUBLIC_OPERATIONS = {
     ("GET", "/v1/courses/{course_id}"),
     ("GET", "/v1/initiatives"),
     ("GET", "/v1/initiatives/{initiative_id}"),
+    # Funding programmes once open are public information (who pays for what, for whom); drafts: staff.
+    ("GET", "/v1/programmes"),
+    ("GET", "/v1/programmes/{programme_id}"),
     # An e-mail's one-click unsubscribe (RFC 8058): the signed link is the credential, no sign-in.
     ("GET", "/v1/email/unsubscribe/{token}"),
     ("POST", "/v1/email/unsubscribe/{token}"),

@@ -230,6 +230,8 @@ def identity_for(method: str, path: str) -> str:
         return Role.hub_operator
     if path.endswith("/needs"):
         return Role.hub_operator
+    if path.startswith("/v1/grants") or (method == "POST" and path.endswith("/applications")):
+        return Role.citizen  # a household applies to programmes and spends its grants
     if method != "GET" and path.startswith("/v1/services"):
         return Role.provider_staff
     if method == "POST" and path in ("/v1/providers", "/v1/providers/{provider_id}/submit"):
