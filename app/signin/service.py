@@ -163,7 +163,9 @@ def _person(config: OidcProviderSettings, claims: dict[str, Any], info: dict[str
 
 
 async def _account_for(session: AsyncSession, provider_name: str, person: VerifiedPerson) -> User:
-    for _ in range(2):  # a concurrent first sign-in of the same person may create the account first
+    # A concurrent first sign-in of the same person may create the account between two of these
+    # statements (each sees what was committed before it ran): a second look by fiscal code finds it.
+    for attempt in range(2):
         user = await account_service.find_by_verified_fiscal_code(session, person.fiscal_code)
         if user is not None:
             if not user.is_active:
@@ -173,6 +175,8 @@ async def _account_for(session: AsyncSession, provider_name: str, person: Verifi
         if person.email is None or person.full_name is None:
             raise IdentityClaimMissing("A first sign-in needs the provider to release the name and e-mail.")
         if await account_service.email_in_use(session, person.email):
+            if attempt == 0:
+                continue
             raise OidcEmailInUse(
                 "An account with this e-mail exists and no verified identity joins it to this fiscal code: "
                 "sign in with its password."
