@@ -262,3 +262,26 @@ async def test_every_generated_scope_reads_the_same_stored_as_grouped_live(gener
     assert sum(len(body["items"]) for body in live) > 20
     assert counts["suggestion_scopes"] == scopes and counts["suggestion_groups"] >= 10
     assert stored == live
+
+
+async def test_the_database_ranks_generated_matches_as_the_python_rule_does(generated_url):
+    """Matches scored in SQL (app/demand/match_ranking.py) against the rule in Python, for open
+    requests of the generated city: same services, order, scores and breakdowns; rolled back."""
+    from sqlalchemy import select
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from app.models import DemandRequest
+    from tests.demand.test_match_ranking import asking_every_category, compare_rankings
+
+    engine = database.make_engine(generated_url)
+    try:
+        async with engine.connect() as connection, connection.begin() as transaction:
+            session = AsyncSession(bind=connection, expire_on_commit=False)
+            stored = select(DemandRequest).where(DemandRequest.status == "open").order_by(DemandRequest.id).limit(40)
+            requests = list(await session.scalars(stored)) + await asking_every_category(session)
+            compared = await compare_rankings(session, requests)
+            await transaction.rollback()
+    finally:
+        await engine.dispose()
+
+    assert compared > 200, compared

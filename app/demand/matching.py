@@ -6,12 +6,16 @@ Soft scores, each in [0, 1], weighted so the total is 0-100 and equals Σ weight
 
     coverage 35   fraction of the wanted weekly minutes the service is available
     proximity 10  1 within 1 km of the request point, linearly 0 at 10 km (0.5 when unknown)
-    price 15      1 at or under budget, linearly 0 at twice the budget (0.5: no budget or other unit)
+    price 15      1 at or under budget, linearly 0 at twice the budget, per hour of the need where both
+                  sides have an hourly figure, else in the same unit; 1 when free; 0.5 without a budget
+                  or when not comparable, and `price_comparison` says which (app/demand/match_score.py)
     languages 10  fraction of the wanted languages spoken (1 when none asked)
     rating 15     Bayesian average rating / 5 (an unrated provider gets the prior)
     badges 15     required badges held / required; without requirements, core checks held / 4
 
-Order: score, then overlap minutes, then service id: deterministic for equal scores.
+The database scores every candidate and returns the page (app/demand/match_ranking.py); the rule in
+Python (match_score.py) is what it is tested against. Order: score, then overlap minutes, then
+service id: deterministic for equal scores.
 """
 
 import uuid
@@ -21,36 +25,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.concurrency import ensure_version
-from app.demand import income_prices, notices
+from app.demand import income_prices, match_ranking, match_score, notices
 from app.demand import repository as repo
+from app.demand.match_score import WEIGHTS
 from app.demand.requests import InvalidRequestTransition, audit_staff_read, get_owned
-from app.demand.reviews import PRIOR_MEAN
-from app.demand.schemas import MAX_INVITED, MatchList, MatchRead, ScoreBreakdown
+from app.demand.schemas import MAX_INVITED, MatchList, MatchPriceComparison, MatchRead, ScoreBreakdown
 from app.errors import Conflict, ValidationFailed
-from app.models import (
-    DemandRequest,
-    PriceModel,
-    Provider,
-    RequestInvitation,
-    RequestMode,
-    RequestStatus,
-    Service,
-    User,
-)
-from app.providers.badges import badge_kinds_by_provider
+from app.models import DemandRequest, RequestInvitation, RequestMode, RequestStatus, User
 from app.zones import service as zone_service
 
-WEIGHTS = {
-    "category": 0.0,
-    "coverage": 35.0,
-    "proximity": 10.0,
-    "price": 15.0,
-    "languages": 10.0,
-    "rating": 15.0,
-    "badges": 15.0,
-}
-CORE_BADGES = ("identity", "background_check", "references", "insurance")
-CANDIDATE_POOL = 200  # rows fetched by overlap before soft scoring
+__all__ = ["WEIGHTS", "invite", "list_matches", "ranked_matches"]
+CANDIDATE_POOL = 200  # services an invitation may choose among (the best, every service of a provider)
 
 
 class InvitationsNotApplicable(Conflict):
@@ -65,55 +50,25 @@ def weekly_minutes(request: DemandRequest) -> int:
     return sum(r.upper - r.lower for r in request.schedule_minutes)
 
 
-def _proximity(distance_km: float | None) -> float:
-    if distance_km is None:
-        return 0.5
-    return max(0.0, min(1.0, 1.0 - (distance_km - 1.0) / 9.0))
-
-
-def _price(service: Service, request: DemandRequest) -> float:
-    if service.price_model == PriceModel.free:
-        return 1.0
-    if request.budget_cents is None or request.budget_model != service.price_model or service.price_cents is None:
-        return 0.5
-    if request.budget_cents == 0:
-        return 0.0
-    over = (service.price_cents - request.budget_cents) / request.budget_cents
-    return max(0.0, min(1.0, 1.0 - over))
-
-
-def _languages(service: Service, request: DemandRequest) -> float:
-    if not request.languages:
-        return 1.0
-    return len(set(request.languages) & set(service.languages)) / len(request.languages)
-
-
-def _badges(held: set[str], request: DemandRequest) -> float:
-    wanted = request.required_badges or list(CORE_BADGES)
-    return len(held & set(wanted)) / len(wanted)
-
-
-def score(
-    service: Service,
-    provider: Provider,
-    request: DemandRequest,
-    *,
-    overlap: int,
-    need: int,
-    distance_km: float | None,
-    badges: set[str],
-) -> tuple[float, ScoreBreakdown]:
-    breakdown = ScoreBreakdown(
-        category=1.0,
-        coverage=round(overlap / need, 4) if need else 0.0,
-        proximity=round(_proximity(distance_km), 4),
-        price=round(_price(service, request), 4),
-        languages=round(_languages(service, request), 4),
-        rating=round((provider.rating_average or PRIOR_MEAN) / 5.0, 4),
-        badges=round(_badges(badges, request), 4),
+def _price_comparison(row: match_ranking.RankedRow, request: DemandRequest, need: int) -> MatchPriceComparison:
+    found = match_score.price(
+        row.price_model,
+        row.price_cents,
+        weekly_hours=row.weekly_hours,
+        session_minutes=row.session_minutes,
+        budget_cents=request.budget_cents,
+        budget_model=request.budget_model,
+        need_minutes=need,
     )
-    total = sum(WEIGHTS[name] * value for name, value in breakdown.model_dump().items())
-    return round(total, 2), breakdown
+    note = match_score.price_note(
+        found, row.price_model, row.price_cents, weekly_hours=row.weekly_hours, session_minutes=row.session_minutes
+    )
+    return MatchPriceComparison(
+        basis=found.basis,
+        listing_per_hour_cents=found.listing_per_hour_cents,
+        budget_per_hour_cents=found.budget_per_hour_cents,
+        note=note,
+    )
 
 
 async def _may_see_matches(session: AsyncSession, user: User, request_id: uuid.UUID) -> DemandRequest:
@@ -131,44 +86,32 @@ async def ranked_matches(
         point: tuple[float, float] | None = (request.lat, request.lon)
     else:
         point = await _nil_centroid(session, request)
-    rows = await repo.match_candidates(
+    rows = await match_ranking.rank(
         session,
-        category_id=request.category_id,
-        nil_id=request.nil_id,
-        need=list(request.schedule_minutes),
+        request,
+        need=need,
         point=point,
-        provider_kinds=request.provider_kinds,
-        limit=CANDIDATE_POOL,
+        now=datetime.now(UTC),
+        limit=limit,
+        best_per_provider=best_per_provider,
     )
-    badges = await badge_kinds_by_provider(session, list({p.id for _, p, _, _ in rows}), datetime.now(UTC))
-    matches = []
-    for service, provider, overlap, distance in rows:
-        held = {k.value for k in badges.get(provider.id, [])}
-        total, breakdown = score(
-            service, provider, request, overlap=overlap, need=need, distance_km=distance, badges=held
+    return [
+        MatchRead(
+            service_id=row.service_id,
+            provider_id=row.provider_id,
+            provider_name=row.provider_name,
+            title=row.title,
+            score=row.score,
+            breakdown=ScoreBreakdown(**row.components),
+            weights=WEIGHTS,
+            overlap_minutes=row.overlap,
+            distance_km=round(row.distance_km, 3) if row.distance_km is not None else None,
+            price_cents=row.price_cents,
+            price_model=row.price_model,
+            price_comparison=_price_comparison(row, request, need),
         )
-        matches.append(
-            MatchRead(
-                service_id=service.id,
-                provider_id=provider.id,
-                provider_name=provider.display_name,
-                title=service.title,
-                score=total,
-                breakdown=breakdown,
-                weights=WEIGHTS,
-                overlap_minutes=overlap,
-                distance_km=round(distance, 3) if distance is not None else None,
-                price_cents=service.price_cents,
-                price_model=service.price_model,
-            )
-        )
-    matches.sort(key=lambda m: (-m.score, -m.overlap_minutes, str(m.service_id)))
-    if best_per_provider:
-        best: dict[uuid.UUID, MatchRead] = {}
-        for m in matches:  # sorted best first: keep each provider's first
-            best.setdefault(m.provider_id, m)
-        matches = list(best.values())
-    return matches[:limit]
+        for row in rows
+    ]
 
 
 async def _nil_centroid(session: AsyncSession, request: DemandRequest) -> tuple[float, float]:

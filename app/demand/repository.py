@@ -7,22 +7,19 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
-    cast,
     exists,
     false,
     func,
-    literal_column,
     or_,
     select,
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, UUID, array
+from sqlalchemy.dialects.postgresql import INT4MULTIRANGE, array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.db import locked
-from app.geo import haversine_km_sql
 from app.models import (
     AccreditationState,
     DemandRequest,
@@ -119,37 +116,6 @@ def overlap_minutes_sql(availability, need: list) -> Any:  # noqa: ANN001 - SQL 
         .select_from(part)
         .scalar_subquery()
     )
-
-
-async def match_candidates(
-    session: AsyncSession,
-    *,
-    category_id: uuid.UUID,
-    nil_id: uuid.UUID,
-    need: list,
-    point: tuple[float, float] | None,
-    provider_kinds: list[str],
-    limit: int,
-) -> list[tuple[Service, Provider, int, float | None]]:
-    """Hard filters in SQL (published, accredited, same category, covers the NIL), with the schedule
-    overlap and distance computed there too; the soft scoring is done by the caller."""
-    overlap = overlap_minutes_sql(Service.availability_minutes, need).label("overlap")
-    distance = (
-        haversine_km_sql(Service.lat, Service.lon, *point) if point is not None else literal_column("NULL::float8")
-    ).label("distance")
-    stmt = (
-        select(Service, Provider, overlap, distance)
-        .join(Provider, Provider.id == Service.provider_id)
-        .where(
-            Service.searchable,
-            Service.category_id == category_id,
-            Service.coverage_nil_ids.contains(cast([nil_id], ARRAY(UUID(as_uuid=True)))),
-            *([Provider.kind.in_(provider_kinds)] if provider_kinds else []),
-        )
-        .order_by(overlap.desc(), Service.id)
-        .limit(limit)
-    )
-    return [(s, p, int(o), d) for s, p, o, d in await session.execute(stmt)]
 
 
 async def services_with_providers(

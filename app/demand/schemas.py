@@ -21,7 +21,7 @@ from app.models import (
 )
 from app.providers.schemas import ServiceProvider
 from app.schedules import WeeklySchedule, WeeklySlot
-from app.shared_schemas import Cents, LanguageCode, PointIn, Strict, Version, WeeklyMinutes, stored, trimmed
+from app.shared_schemas import Cents, CentsTotal, LanguageCode, PointIn, Strict, Version, WeeklyMinutes, stored, trimmed
 
 Reason = trimmed(500, min_length=3)
 CcnlLevel = Literal["A", "AS", "B", "BS", "C", "CS", "D", "DS"]
@@ -197,13 +197,30 @@ class ScoreBreakdown(BaseModel):
     category: float = Field(description="Same category: always 1 (a hard filter)")
     coverage: float = Field(description="Fraction of the wanted weekly minutes the service is available")
     proximity: float = Field(description="1 within 1 km of the request, falling to 0 at 10 km; 0.5 if unknown")
-    price: float = Field(description="1 within budget, falling linearly to 0 at twice the budget; 0.5 if none")
+    price: float = Field(
+        description="1 within budget, falling linearly to 0 at twice the budget, compared per hour of the need "
+        "where both sides have an hourly figure; 1 when free; 0.5 without a budget or when the prices cannot be "
+        "compared (price_comparison says which and why)"
+    )
     languages: float = Field(description="Fraction of the wanted languages spoken")
     rating: float = Field(description="Bayesian average rating / 5")
     badges: float = Field(
         description="Fraction of the 4 core checks held (identity, background, references, "
         "insurance), 1 when all required badges are held"
     )
+
+
+class MatchPriceComparison(BaseModel):
+    """How the price component was measured (app/demand/match_score.py)."""
+
+    basis: Literal["free", "per_hour", "same_unit", "no_budget", "not_comparable"] = Field(
+        description="per_hour: both per hour of the weekly need (a monthly price over the hours needed, up to the "
+        "hours it buys; per session x 60 / its minutes); same_unit: both as priced (per session, per job); "
+        "free; no_budget; not_comparable (scored 0.5)"
+    )
+    listing_per_hour_cents: CentsTotal | None = Field(description="What an hour of the need costs with this listing")
+    budget_per_hour_cents: CentsTotal | None = Field(description="The request's budget per hour of its need")
+    note: str = Field(max_length=300)
 
 
 class MatchRead(BaseModel):
@@ -218,6 +235,7 @@ class MatchRead(BaseModel):
     distance_km: float | None
     price_cents: Cents | None
     price_model: PriceModel
+    price_comparison: MatchPriceComparison
     your_price: YourPrice | None = Field(
         default=None,
         description=(

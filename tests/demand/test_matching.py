@@ -179,7 +179,7 @@ async def test_a_service_covering_2_of_6_wanted_hours_ranks_below_one_covering_a
         (1800, PriceModel.hourly, 0.5),  # 50% over
         (2400, PriceModel.hourly, 0.0),  # twice the budget
         (3000, PriceModel.hourly, 0.0),  # beyond: never negative
-        (150000, PriceModel.monthly, 0.5),  # another unit: not comparable
+        (150000, PriceModel.monthly, 0.5),  # its weekly hours not stated: not comparable, and said so
         (None, PriceModel.free, 1.0),
     ],
 )
@@ -412,6 +412,7 @@ async def test_a_match_exposes_the_provider_name_and_no_private_provider_field(
         "price_cents",
         "price_model",
         "your_price",  # the household's price under the listing's ISEE bands (tests/income)
+        "price_comparison",
     }
     assert item["provider_name"] == "Aurora Servizi"
 
