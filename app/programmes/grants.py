@@ -40,21 +40,33 @@ class GrantNotFound(NotFound):
     code = "grant_not_found"
 
 
-async def get_grant(session: AsyncSession, user: User, grant_id: uuid.UUID) -> Grant:
+# A grant with its wallet's balance: (grant, available cents, held cents), what its view shows.
+GrantWithBalance = tuple[Grant, int, int]
+
+
+async def _with_balances(session: AsyncSession, grants: list[Grant]) -> list[GrantWithBalance]:
+    """Each grant with its wallet's available and held money: one ledger read for the whole page."""
+    found = await money.balances(session, [grant.wallet_account_id for grant in grants])
+    return [(g, found[g.wallet_account_id].available_cents, found[g.wallet_account_id].pending_cents) for g in grants]
+
+
+async def get_grant(session: AsyncSession, user: User, grant_id: uuid.UUID) -> GrantWithBalance:
     """The household's grant, or any for an admin; 404 for anyone else."""
     grant = await repo.get_grant(session, grant_id)
     if grant is None or (grant.household_id != user.id and user.role != Role.admin):
         raise GrantNotFound("No grant with this id.")
-    return grant
+    [found] = await _with_balances(session, [grant])
+    return found
 
 
 async def list_grants(
     session: AsyncSession, user: User, page: PageParams, *, status: GrantStatus | None, programme_id: uuid.UUID | None
-) -> Paginated[Grant]:
+) -> Paginated[GrantWithBalance]:
     household_id = None if user.role == Role.admin else user.id
     stmt = repo.grants_query(household_id=household_id, programme_id=programme_id, status=status)
     order = [SortKey(Grant.expires_at), SortKey(Grant.id)]
-    return await paginate(session, stmt, page, scope="grants", order=order)
+    found = await paginate(session, stmt, page, scope="grants", order=order)
+    return found.with_items(await _with_balances(session, found.items))
 
 
 @dataclass(frozen=True, slots=True)

@@ -207,6 +207,12 @@ class GrantRead(BaseModel):
     expires_at: datetime
     status: GrantStatus
     wallet_account_id: uuid.UUID
+    available_cents: Annotated[int, Field(ge=0, le=MAX_GRANT_CENTS)] = Field(
+        description="What the wallet may still spend or hold: its balance less what holds reserve"
+    )
+    held_cents: Annotated[int, Field(ge=0, le=MAX_GRANT_CENTS)] = Field(
+        description="What holds reserve for accepted work not yet confirmed"
+    )
     expired_cents: Annotated[int, Field(ge=0, le=MAX_GRANT_CENTS)] | None
     expired_at: datetime | None
     version: Version

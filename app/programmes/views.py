@@ -34,5 +34,6 @@ async def application_views(
     ]
 
 
-async def grant_views(session: AsyncSession, grants: Sequence[Grant]) -> list[GrantRead]:
-    return [from_row(GrantRead, grant) for grant in grants]
+async def grant_views(session: AsyncSession, rows: Sequence[tuple[Grant, int, int]]) -> list[GrantRead]:
+    """Each grant with its wallet's available and held money (read from the ledger by the use case)."""
+    return [from_row(GrantRead, grant, available_cents=available, held_cents=held) for grant, available, held in rows]

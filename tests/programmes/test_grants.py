@@ -56,6 +56,7 @@ async def test_a_household_reads_its_grants_and_not_anothers(
     admin = await client.get(f"{GRANTS_URL}/{grant.id}", headers=as_admin)
 
     assert [g["id"] for g in mine.json()["items"]] == [str(grant.id)]
+    assert (mine.json()["items"][0]["available_cents"], mine.json()["items"][0]["held_cents"]) == (100_000, 0)
     assert theirs.status_code == 404 and theirs.json()["code"] == "grant_not_found"
     assert listed_by_b.json()["items"] == []
     assert admin.status_code == 200
@@ -108,3 +109,24 @@ async def test_money_on_hold_at_expiry_stays_for_its_hold_and_returns_once_relea
         select(money.Transaction.kind).where(money.Transaction.subject_id == grant.id).order_by(money.Transaction.seq)
     )
     assert list(kinds) == ["grant.credited", "grant.expired", "grant.expired"]
+
+
+async def test_a_grant_shows_what_its_wallet_holds_and_has_left(client, session, as_citizen_a, programme):
+    grant = await granted(client, session, as_citizen_a, programme)
+    provider = await money.account(
+        session, AccountKind.provider_receivable, provider_id=uuid.uuid4(), programme_id=grant.programme_id
+    )
+    await money.hold(
+        session,
+        key=f"test:{grant.id}:shown",
+        debit=grant.wallet_account_id,
+        credit=provider,
+        amount_cents=25_000,
+        expires_at=datetime.now(UTC) + timedelta(days=30),
+    )
+
+    read = (await client.get(f"{GRANTS_URL}/{grant.id}", headers=as_citizen_a)).json()
+    [listed] = (await client.get(GRANTS_URL, headers=as_citizen_a)).json()["items"]
+
+    assert (read["available_cents"], read["held_cents"]) == (75_000, 25_000)
+    assert (listed["available_cents"], listed["held_cents"]) == (75_000, 25_000)
