@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Float, Integer, Numeric, and_, case, cast, func, literal, literal_column, select
+from sqlalchemy import Float, Integer, Numeric, and_, case, cast, func, literal, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,8 +20,7 @@ from app.demand import match_score
 from app.demand.repository import overlap_minutes_sql
 from app.demand.reviews import PRIOR_MEAN
 from app.geo import haversine_km_sql
-from app.models import DemandRequest, PriceModel, Provider, Service, VerificationKind
-from app.providers.badges import badge_condition
+from app.models import DemandRequest, PriceModel, Provider, Service, Verification, VerificationKind, VerificationOutcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +92,10 @@ def _fraction(conditions: list, denominator: int):  # noqa: ANN001, ANN202 - SQL
     return cast(held, Float) / _f(float(denominator))
 
 
-def components(c, request: DemandRequest, need: int, now: datetime) -> dict:  # noqa: ANN001
+def components(c, request: DemandRequest, need: int) -> dict:  # noqa: ANN001
     """name → SQL expression of the component over the candidate's columns `c`, unrounded, in WEIGHTS' order."""
     wanted_languages = list(request.languages)
-    badges = match_score.wanted_badges(request.required_badges)
+    badges = match_score.wanted_badges(request.required_badges)  # held: c.badges_held, see _badges_held
     return {
         "category": _f(1.0),
         "coverage": cast(c.overlap, Float) / _f(float(need)) if need else _f(0.0),
@@ -111,11 +110,38 @@ def components(c, request: DemandRequest, need: int, now: datetime) -> dict:  # 
             else _f(1.0)
         ),
         "rating": func.coalesce(c.rating_average, _f(PRIOR_MEAN)) / _f(5.0),
-        "badges": _fraction(
-            [badge_condition(c.provider_id, VerificationKind(kind), now) for kind in dict.fromkeys(badges)],
-            len(badges),
-        ),
+        "badges": cast(func.coalesce(c.badges_held, 0), Float) / _f(float(len(badges))),
     }
+
+
+def _badges_held(candidates, wanted: list[str], now: datetime):  # noqa: ANN001, ANN202 - SQL
+    """provider id → how many of the wanted badges it holds: per (provider, kind) the latest verification
+    (providers/badges.badge_condition's rule), passed and unexpired; one pass over the candidates'
+    providers' verifications instead of an EXISTS per candidate and kind."""
+    latest = (
+        select(Verification.provider_id, Verification.outcome, Verification.expires_at)
+        .distinct(Verification.provider_id, Verification.kind)
+        .where(
+            Verification.kind.in_([VerificationKind(kind) for kind in wanted]),
+            Verification.provider_id.in_(select(candidates.c.provider_id)),
+        )
+        .order_by(
+            Verification.provider_id,
+            Verification.kind,
+            Verification.verified_at.desc(),
+            Verification.created_at.desc(),
+        )
+        .subquery("latest_check")
+    )
+    return (
+        select(latest.c.provider_id, func.count().label("held"))
+        .where(
+            latest.c.outcome == VerificationOutcome.passed,
+            or_(latest.c.expires_at.is_(None), latest.c.expires_at > now),
+        )
+        .group_by(latest.c.provider_id)
+        .subquery("badges_held")
+    )
 
 
 async def rank(
@@ -159,8 +185,14 @@ async def rank(
         )
         .subquery("candidate")
     )
-    c = candidates.c
-    rounded = {name: _round4(expr) for name, expr in components(c, request, need, now).items()}
+    held = _badges_held(candidates, list(dict.fromkeys(match_score.wanted_badges(request.required_badges))), now)
+    joined = (
+        select(candidates, held.c.held.label("badges_held"))
+        .select_from(candidates.outerjoin(held, held.c.provider_id == candidates.c.provider_id))
+        .subquery("candidate_with_badges")
+    )
+    c = joined.c
+    rounded = {name: _round4(expr) for name, expr in components(c, request, need).items()}
     score = func.round(
         sum(
             (literal(Decimal(str(match_score.WEIGHTS[name])), Numeric) * expr for name, expr in rounded.items()),
