@@ -17,6 +17,7 @@ from app.models import (
     MoneyEntry,
     MoneyHold,
     MoneyTransaction,
+    Programme,
 )
 
 
@@ -116,3 +117,15 @@ async def programme_held_cents(session: AsyncSession, programme_id: uuid.UUID) -
         )
     )
     return int(await session.scalar(stmt) or 0)
+
+
+async def programme_names(
+    session: AsyncSession, programme_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, str, str]]:
+    """Each programme's funder and names (Italian, English), in one query."""
+    if not programme_ids:
+        return {}
+    stmt = select(Programme.id, Programme.funder, Programme.name_it, Programme.name_en).where(
+        Programme.id.in_(programme_ids)
+    )
+    return {row.id: (row.funder, row.name_it, row.name_en) for row in (await session.execute(stmt)).all()}

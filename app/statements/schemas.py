@@ -17,6 +17,9 @@ MAX_PROGRAMMES = 1000  # programmes paying one provider in one month: far more t
 
 class ProgrammeOwed(BaseModel):
     programme_id: uuid.UUID
+    funder: str | None = Field(max_length=200, description="Who owes it (the programme's funder)")
+    name_it: str | None = Field(max_length=200)
+    name_en: str | None = Field(max_length=200)
     captured_cents: Total = Field(description="Public money captured for the provider's work this month")
     reversed_cents: Total = Field(description="Captures reversed this month (a negative amount or 0)")
     owed_cents: Total = Field(description="What the programme's funder owes for the month: captured + reversed")

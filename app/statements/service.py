@@ -32,6 +32,7 @@ CSV_COLUMNS = (
     "date",
     "line",
     "programme_id",
+    "funder",
     "reference",
     "subject_type",
     "subject_id",
@@ -86,9 +87,13 @@ async def provider_statement(session: AsyncSession, user: User, provider_id: uui
         sums = per_programme[row.programme_id]
         sums[0 if row.amount_cents > 0 else 1] += row.amount_cents
         sums[2] += 1
+    names = await repo.programme_names(session, list(per_programme))
     programmes = [
         ProgrammeOwed(
             programme_id=programme_id,
+            funder=names.get(programme_id, (None, None, None))[0],
+            name_it=names.get(programme_id, (None, None, None))[1],
+            name_en=names.get(programme_id, (None, None, None))[2],
             captured_cents=captured,
             reversed_cents=reversed_,
             owed_cents=captured + reversed_,
@@ -125,6 +130,7 @@ def statement_csv(statement: Statement) -> str:
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180
     writer.writerow(CSV_COLUMNS)
     head = [summary.month, str(summary.provider_id)]
+    funders = {p.programme_id: p.funder or "" for p in summary.programmes}
     for row in statement.movements:
         line = "public" if row.amount_cents > 0 else "public_reversal"
         writer.writerow(
@@ -133,6 +139,7 @@ def statement_csv(statement: Statement) -> str:
                 row.created_at.astimezone(MILAN).date().isoformat(),
                 line,
                 row.programme_id,
+                funders.get(row.programme_id, ""),
                 row.transaction_id,
                 row.subject_type or "",
                 row.subject_id or "",
@@ -148,6 +155,7 @@ def statement_csv(statement: Statement) -> str:
                 copayment.due_at.astimezone(MILAN).date().isoformat(),
                 "copayment",
                 "",
+                "",
                 copayment.id,
                 "timesheet",
                 copayment.timesheet_id,
@@ -158,9 +166,12 @@ def statement_csv(statement: Statement) -> str:
         )
     for programme in summary.programmes:
         total = programme.owed_cents
-        writer.writerow([*head, "", "programme_total", programme.programme_id, "", "", "", total, _euros(total), ""])
+        funder = programme.funder or ""
+        writer.writerow(
+            [*head, "", "programme_total", programme.programme_id, funder, "", "", "", total, _euros(total), ""]
+        )
     due = summary.copayments_due_cents
-    writer.writerow([*head, "", "copayments_total", "", "", "", "", due, _euros(due), ""])
+    writer.writerow([*head, "", "copayments_total", "", "", "", "", "", due, _euros(due), ""])
     return out.getvalue()
 
 

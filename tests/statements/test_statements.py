@@ -15,14 +15,24 @@ from app import money
 from app.models import AccountKind, AuditEntry, MoneyAccount
 from app.statements.service import MILAN
 from tests.factories import auth_headers
+from tests.programmes.conftest import create_programme
 from tests.timesheets.conftest import act, submitted
 
 THIS_MONTH = datetime.now(MILAN).strftime("%Y-%m")
 
 
-async def _fund(session, provider_id: uuid.UUID, *, budget: int, granted: int, held: int, captures: list[int]):
+async def _fund(
+    session,
+    provider_id: uuid.UUID,
+    *,
+    budget: int,
+    granted: int,
+    held: int,
+    captures: list[int],
+    programme_id: uuid.UUID | None = None,
+):
     """A programme paying `provider_id`: funded, one grant, one hold, captures drawn from it weekly."""
-    programme_id = uuid.uuid4()
+    programme_id = programme_id or uuid.uuid4()
     funder = await money.account(session, AccountKind.funder, funder=f"Comune di Milano {programme_id}")
     budget_account = await money.account(session, AccountKind.programme_budget, programme_id=programme_id)
     wallet = await money.account(
@@ -74,8 +84,15 @@ async def test_a_month_statement_and_the_spend_view_reconcile_with_the_ledger(
 ):
     aurora = catalogue.providers["aurora"].id
     staff = catalogue.headers("aurora")
+    named = await create_programme(client, auth_headers(admin))
     first, first_receivable, posted = await _fund(
-        session, aurora, budget=100_000, granted=50_000, held=30_000, captures=[7_140, 3_570]
+        session,
+        aurora,
+        budget=100_000,
+        granted=50_000,
+        held=30_000,
+        captures=[7_140, 3_570],
+        programme_id=uuid.UUID(named["id"]),
     )
     await money.reverse(session, posted[1].id, key="reverse:second-week", memo="week entered twice")
     second, second_receivable, _ = await _fund(
@@ -100,12 +117,16 @@ async def test_a_month_statement_and_the_spend_view_reconcile_with_the_ledger(
     owed = {p["programme_id"]: p for p in body["programmes"]}
     assert owed[str(first)] == {
         "programme_id": str(first),
+        "funder": named["funder"],
+        "name_it": named["name_it"],
+        "name_en": named["name_en"],
         "captured_cents": 7_140 + 3_570,
         "reversed_cents": -3_570,
         "owed_cents": 7_140,
         "movements": 3,
     }
     assert owed[str(second)]["owed_cents"] == 5_000
+    assert owed[str(second)]["funder"] is None  # a programme id without a programme row: shown, unnamed
     assert body["public_total_cents"] == 12_140
     assert (body["copayments_due_cents"], body["copayments_received_cents"]) == (10_200, 10_200)
     assert body["copayments_outstanding_cents"] == 0
@@ -119,6 +140,7 @@ async def test_a_month_statement_and_the_spend_view_reconcile_with_the_ledger(
     assert sum(int(r["amount_cents"]) for r in public) == ledger_total
     assert sum(int(r["amount_cents"]) for r in rows if r["line"] == "programme_total") == ledger_total
     assert [r["amount_eur"] for r in rows if r["line"] == "copayment"] == ["102.00"]
+    assert {r["funder"] for r in rows if r["programme_id"] == str(first)} == {named["funder"]}
     assert {r["amount_eur"] for r in public} == {"71.40", "35.70", "-35.70", "50.00"}
     assert spend.status_code == 200, spend.text
     assert spend.json() == {
