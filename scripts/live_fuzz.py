@@ -142,6 +142,7 @@ DEMO_ID_QUERIES = {
     "programme_id": "SELECT id FROM programme",
     "application_id": "SELECT id FROM programme_application",
     "grant_id": "SELECT id FROM programme_grant",
+    "account_id": "SELECT id FROM money_account ORDER BY id LIMIT 25",
 }
 
 

@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy import literal_column, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import money
 from app.models import (
     AccreditationState,
     AccreditationTransition,
@@ -59,6 +60,7 @@ from tests.factories import (
 )
 from tests.income.conftest import make_isee_declaration
 from tests.initiatives.conftest import request_ride
+from tests.money.conftest import open_accounts
 from tests.pools.conftest import create_pool
 from tests.programmes.conftest import application_body, programme_body
 from tests.webhooks.conftest import PARTNER_SCOPES, make_event, make_subscription
@@ -762,6 +764,23 @@ async def _grants(s: Scope, n: int) -> tuple[str, Headers]:
         programme = await _open_programme(s)
         await s.post(f"/v1/programmes/{programme['id']}/applications", auth_headers(citizen), application_body())
     return "/v1/grants?limit=20", auth_headers(citizen)
+
+
+# --- money ---------------------------------------------------------------------------------------
+
+
+@seeds("list_ledger_transactions")
+async def _ledger_transactions(s: Scope, n: int) -> tuple[str, Headers]:
+    admin = await _admin(s)
+    accounts = await s.once("ledger_accounts", lambda: open_accounts(s.session, budget_cents=1_000_000))
+    for _ in range(n):
+        await money.transfer(
+            s.session,
+            key=f"listed:{uuid.uuid4()}",
+            kind="test.listed",
+            lines=[(accounts.budget, -1), (accounts.expired, 1)],
+        )
+    return f"/v1/ledger/transactions?account_id={accounts.expired}&limit=20", auth_headers(admin)
 
 
 # Lists of fixed reference data: their length is not a page of rows the caller's data grows, so the

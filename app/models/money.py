@@ -25,6 +25,7 @@ LEDGER_KEY_MAX_LENGTH = 200
 LEDGER_KIND_MAX_LENGTH = 40
 LEDGER_MEMO_MAX_LENGTH = 500
 SUBJECT_TYPE_MAX_LENGTH = 40
+LEDGER_MAX_LINES = 20  # entries of one transaction (today's movements have 2)
 
 
 class AccountKind(enum.StrEnum):

@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import locked
-from app.models import HoldState, MoneyAccount, MoneyEntry, MoneyHold, MoneyTransaction
+from app.models import AccountKind, HoldState, MoneyAccount, MoneyEntry, MoneyHold, MoneyTransaction
 
 # --- accounts ------------------------------------------------------------------------------------
 
@@ -162,3 +162,107 @@ async def expire_due_holds(session: AsyncSession, now: datetime, *, limit: int) 
         .execution_options(synchronize_session=False, populate_existing=True)
     )
     return list(result)
+
+
+# --- admin reads ---------------------------------------------------------------------------------
+
+
+def transactions(
+    *,
+    kind: str | None,
+    account_id: uuid.UUID | None,
+    subject_type: str | None,
+    subject_id: uuid.UUID | None,
+) -> Select[MoneyTransaction]:
+    stmt = select(MoneyTransaction)
+    if kind is not None:
+        stmt = stmt.where(MoneyTransaction.kind == kind)
+    if subject_type is not None:
+        stmt = stmt.where(MoneyTransaction.subject_type == subject_type)
+    if subject_id is not None:
+        stmt = stmt.where(MoneyTransaction.subject_id == subject_id)
+    if account_id is not None:
+        touching = select(MoneyEntry.transaction_id).where(MoneyEntry.account_id == account_id)
+        stmt = stmt.where(MoneyTransaction.id.in_(touching))
+    return stmt
+
+
+async def entries_of(
+    session: AsyncSession, transaction_ids: list[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID, AccountKind, int]]:
+    """(transaction, account, account kind, amount) of every entry of these transactions, in order."""
+    rows = await session.execute(
+        select(MoneyEntry.transaction_id, MoneyEntry.account_id, MoneyAccount.kind, MoneyEntry.amount_cents)
+        .join(MoneyAccount, MoneyAccount.id == MoneyEntry.account_id)
+        .where(MoneyEntry.transaction_id.in_(transaction_ids))
+        .order_by(MoneyEntry.seq)
+    )
+    return [(t, a, k, amount) for t, a, k, amount in rows.all()]
+
+
+async def reversals_of(session: AsyncSession, transaction_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    rows = await session.execute(
+        select(MoneyTransaction.reverses_id, MoneyTransaction.id).where(
+            MoneyTransaction.reverses_id.in_(transaction_ids)
+        )
+    )
+    return {original: reversal for original, reversal in rows.all() if original is not None}
+
+
+# --- reconciliation ------------------------------------------------------------------------------
+
+# Each check: how many rows it examines, and a query of the offending ids (none when all is well).
+RECONCILIATION_CHECKS: dict[str, tuple[str, str]] = {
+    "transactions_balance": (
+        "SELECT count(*) FROM money_transaction",
+        """SELECT t.id FROM money_transaction t LEFT JOIN money_entry e ON e.transaction_id = t.id
+           GROUP BY t.id HAVING coalesce(sum(e.amount_cents), 0) <> 0 OR count(e.id) < 2""",
+    ),
+    "non_negative_accounts_covered": (
+        "SELECT count(*) FROM money_account WHERE non_negative",
+        """SELECT a.id FROM money_account a
+           WHERE a.non_negative
+             AND (SELECT coalesce(sum(amount_cents), 0) FROM money_entry WHERE account_id = a.id)
+               - (SELECT coalesce(sum(amount_cents), 0) FROM money_hold
+                  WHERE debit_account_id = a.id AND state = 'pending') < 0""",
+    ),
+    "posted_holds_match_their_transactions": (
+        "SELECT count(*) FROM money_hold WHERE state = 'posted'",
+        """SELECT h.id FROM money_hold h
+           WHERE h.state = 'posted' AND (
+               (SELECT coalesce(sum(amount_cents), 0) FROM money_entry
+                WHERE transaction_id = h.posted_transaction_id AND account_id = h.credit_account_id) <> h.posted_cents
+               OR (SELECT coalesce(sum(amount_cents), 0) FROM money_entry
+                   WHERE transaction_id = h.posted_transaction_id AND account_id = h.debit_account_id)
+                  <> -h.posted_cents)""",
+    ),
+    "remainders_match_their_holds": (
+        "SELECT count(*) FROM money_hold WHERE parent_hold_id IS NOT NULL",
+        """SELECT c.id FROM money_hold c JOIN money_hold p ON p.id = c.parent_hold_id
+           WHERE c.amount_cents <> p.amount_cents - p.posted_cents OR p.state <> 'posted'
+              OR c.debit_account_id <> p.debit_account_id OR c.credit_account_id <> p.credit_account_id""",
+    ),
+    "reversals_mirror_their_originals": (
+        "SELECT count(*) FROM money_transaction WHERE reverses_id IS NOT NULL",
+        """SELECT DISTINCT r.id FROM money_transaction r
+           JOIN money_entry e ON e.transaction_id IN (r.id, r.reverses_id)
+           WHERE r.reverses_id IS NOT NULL
+           GROUP BY r.id, e.account_id HAVING sum(e.amount_cents) <> 0""",
+    ),
+}
+
+
+async def entries_total(session: AsyncSession) -> tuple[int, int]:
+    """(how many entries, their sum): the sum of every entry of the ledger is zero."""
+    count, total = (
+        await session.execute(select(func.count(), func.coalesce(func.sum(MoneyEntry.amount_cents), 0)))
+    ).one()
+    return int(count), int(total)
+
+
+async def reconciliation_check(session: AsyncSession, name: str, *, limit: int) -> tuple[int, list[uuid.UUID]]:
+    examined, offending = RECONCILIATION_CHECKS[name]
+    checked = await session.scalar(text(examined))
+    # `offending` is one of the constant queries above, never input.
+    offenders = await session.scalars(text(f"SELECT id FROM ({offending}) bad LIMIT :limit"), {"limit": limit})  # noqa: S608
+    return int(checked or 0), list(offenders)

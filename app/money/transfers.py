@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
 from app.models import MoneyTransaction
-from app.models.money import LEDGER_KEY_MAX_LENGTH, LEDGER_KIND_MAX_LENGTH, LEDGER_MEMO_MAX_LENGTH
+from app.models.money import LEDGER_KEY_MAX_LENGTH, LEDGER_KIND_MAX_LENGTH, LEDGER_MAX_LINES, LEDGER_MEMO_MAX_LENGTH
 from app.money import repository as repo
 from app.money.accounts import check_funds
 from app.money.errors import LedgerKeyReused, TransactionAlreadyReversed, TransactionNotFound
@@ -39,8 +39,8 @@ def check_key(key: str) -> None:
 def check_lines(lines: list[tuple[uuid.UUID, int]]) -> None:
     """Callers' mistakes, not the user's: PostgreSQL would refuse these at COMMIT anyway."""
     accounts = [account_id for account_id, _ in lines]
-    if len(lines) < 2 or len(set(accounts)) != len(accounts):
-        raise ValueError("a transaction has two or more lines, one per account")
+    if not 2 <= len(lines) <= LEDGER_MAX_LINES or len(set(accounts)) != len(accounts):
+        raise ValueError(f"a transaction has 2 to {LEDGER_MAX_LINES} lines, one per account")
     if any(amount == 0 for _, amount in lines) or sum(amount for _, amount in lines) != 0:
         raise ValueError("a transaction's amounts are not zero and sum to zero")
 
