@@ -58,6 +58,7 @@ TAGS = [
     {"name": "income", "description": "A household's ISEE: declared by the citizen, verified by city staff"},
     {"name": "zones", "description": "Milan's Municipi and NILs (reference data)"},
     {"name": "categories", "description": "Areas and categories of care services (reference data)"},
+    {"name": "domestic-work", "description": "The family's cost of a CCNL domestic worker, line by line (public)"},
     {"name": "providers", "description": "Cooperatives, companies and individual workers, and their accreditation"},
     {"name": "services", "description": "The catalogue of services providers offer, and its search"},
     {"name": "partner sync", "description": "Partners' own listings, kept in step by external id"},

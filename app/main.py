@@ -33,6 +33,7 @@ from app.demand.router import (
     reviews_router,
 )
 from app.docs import install_docs
+from app.domestic_work.router import router as domestic_work_router
 from app.error_handlers import install_error_handlers
 from app.events.router import router as events_router
 from app.hsds import router as hsds_router
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         partner_clients_router,
         zones_router,
         categories_router,
+        domestic_work_router,
         providers_router,
         providers_search_router,  # GET /v1/providers: a catalogue query at the providers' path
         services_router,

@@ -476,6 +476,8 @@ PUBLIC_OPERATIONS = {
     # Funding programmes once open are public information (who pays for what, for whom); drafts: staff.
     ("GET", "/v1/programmes"),
     ("GET", "/v1/programmes/{programme_id}"),
+    # The domestic-work cost simulator: public figures (CCNL, INPS) for any family weighing a hire.
+    ("GET", "/v1/domestic-work/cost"),
     # An e-mail's one-click unsubscribe (RFC 8058): the signed link is the credential, no sign-in.
     ("GET", "/v1/email/unsubscribe/{token}"),
     ("POST", "/v1/email/unsubscribe/{token}"),
