@@ -8,7 +8,9 @@ from app.shared_schemas import Count
 
 Month = Annotated[
     str,
-    Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", max_length=7, description="A calendar month, e.g. 2026-12"),
+    Field(
+        pattern=r"^2[0-9]{3}-(0[1-9]|1[0-2])$", max_length=7, description="A calendar month (2000-2999), e.g. 2026-12"
+    ),
 ]
 # Sums over a month or a programme's life: PostgreSQL bigint sums, bounded far above any budget.
 Total = Annotated[int, Field(ge=-(2**53), le=2**53, description="Integer euro cents")]

@@ -188,6 +188,8 @@ async def test_a_month_not_begun_or_malformed_is_422(client, catalogue):
 
     future = await client.get(f"/v1/providers/{aurora}/statements/2999-01", headers=staff)
     malformed = await client.get(f"/v1/providers/{aurora}/statements/2026-13", headers=staff)
+    year_zero = await client.get(f"/v1/providers/{aurora}/statements/0000-01", headers=staff)  # found by fuzzing
 
     assert (future.status_code, future.json()["code"]) == (422, "month_not_started")
     assert (malformed.status_code, malformed.json()["code"]) == (422, "validation_error")
+    assert (year_zero.status_code, year_zero.json()["code"]) == (422, "validation_error")
