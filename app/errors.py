@@ -32,6 +32,9 @@ class FieldError(BaseModel):
     pointer: str = Field(description="JSON Pointer to the offending value within its location")
     location: str = Field(max_length=len("header"), description="body, query, path, header or cookie")
     detail: str
+    code: ProblemCode | None = Field(
+        default=None, description="When one request breaks several business rules: which rule this value breaks"
+    )
 
 
 class Problem(BaseModel):

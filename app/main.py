@@ -36,6 +36,7 @@ from app.docs import install_docs
 from app.domestic_work.router import router as domestic_work_router
 from app.error_handlers import install_error_handlers
 from app.events.router import router as events_router
+from app.funding_port import FundingPort
 from app.hsds import router as hsds_router
 from app.hubs.router import router as hubs_router
 from app.income.router import me_router as my_isee_router
@@ -61,6 +62,8 @@ from app.providers.router import router as providers_router
 from app.ratelimit import build_store
 from app.request_defaults import describe_request_defaults
 from app.signin.router import router as signin_router
+from app.spending import service as spending_service
+from app.spending.router import engagement_funding_router, offer_funding_router
 from app.statements.router import spend_router, statements_router
 from app.timesheets.router import copayments_router, engagement_timesheets_router, timesheets_router
 from app.webhooks.router import router as webhooks_router
@@ -151,6 +154,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.rate_limits = build_store(settings.redis_url)
     app.state.authenticate = authenticate  # identity resolves the core's caller (app.principal)
+    # spending holds and releases what demand's acceptances and cancellations spend (app.funding_port)
+    app.state.funding = FundingPort(hold=spending_service.hold_funding, release=spending_service.release_funding)
     install_error_handlers(app)
     app.add_middleware(MethodsMiddleware)  # inside CORS: a preflight is CORS's, a plain OPTIONS ours
     app.add_middleware(
@@ -223,6 +228,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         programmes_router,
         programme_applications_router,
         grants_router,
+        offer_funding_router,
+        engagement_funding_router,
         events_router,
         webhooks_router,
     ):

@@ -20,6 +20,7 @@ from tests.demand.conftest import catalogue, post_request, request_body  # noqa:
 from tests.demand.offer_helpers import make_offer, offer_action
 from tests.factories import auth_headers, make_user
 from tests.list_seeders import FIXED_LISTS, SEEDERS, Scope
+from tests.spending.helpers import wallet as spending_wallet
 
 CONTRACT = json.loads((Path(__file__).parents[1] / "openapi" / "openapi.json").read_text())
 PAGE_ROWS = 20
@@ -126,6 +127,12 @@ CREATE_REQUEST_CEILING = 11
 # query, and their notifications in one INSERT. (A request an operator made for the household adds
 # one more: whether that operator still works in the NIL, before telling them.)
 ACCEPT_OFFER_CEILING = 16
+# The same with one wallet paying (measured 30, +14): the household's active grants for the category
+# and the wallet's posted and held sums (3, app.programmes.active_grants); the provider's receivable
+# for the programme, got or created (3); the hold (7, app.money.hold: its key, the two accounts
+# locked, the wallet's posted and held sums, the insert and its read-back, its audit entry, as the
+# ledger writes it); the funding line. Each further wallet adds about as much again.
+ACCEPT_FUNDED_OFFER_CEILING = 30
 
 
 async def test_creating_a_request_stays_under_its_statement_ceiling(client, statements, as_citizen_a):
@@ -146,3 +153,24 @@ async def test_accepting_an_offer_stays_under_its_statement_ceiling(client, sess
 
     assert response.status_code == 200, response.text
     assert len(log) <= ACCEPT_OFFER_CEILING, "\n".join(log)
+
+
+async def test_accepting_an_offer_with_funding_stays_under_its_statement_ceiling(
+    client,
+    session,
+    statements,
+    catalogue,  # noqa: F811 - the fixture
+    as_admin,
+):
+    citizen = await make_user(session)
+    household = auth_headers(citizen)
+    grant = await spending_wallet(client, as_admin, household, coverage=70)
+    request = await post_request(client, household, mode="open")
+    offer = await make_offer(client, catalogue, "aurora", request["id"])
+    funding = {"funding": [{"wallet_id": grant["wallet_account_id"], "amount_cents": 1_000}]}
+
+    with statements.counting() as log:
+        response = await client.post(f"/v1/offers/{offer['id']}/accept", json=funding, headers=household)
+
+    assert response.status_code == 200, response.text
+    assert len(log) <= ACCEPT_FUNDED_OFFER_CEILING, "\n".join(log)

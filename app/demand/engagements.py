@@ -12,6 +12,7 @@ from app.demand import notices
 from app.demand import repository as repo
 from app.demand.requests import milan_today, record_declined
 from app.errors import Conflict, InvalidTransition, NotFound
+from app.funding_port import ReleaseFunding
 from app.models import Engagement, EngagementStatus, RequestStatus, Role, User
 from app.pagination import PageParams, Paginated, SortKey, paginate
 from app.providers import access as provider_access
@@ -82,6 +83,7 @@ async def _close(
     *,
     reason: str | None,
     if_match: list[int] | None,
+    release: ReleaseFunding | None = None,
 ) -> Engagement:
     engagement, party = await get_for_party(session, user, engagement_id, for_update=True)
     ensure_version(engagement, if_match)
@@ -129,6 +131,8 @@ async def _close(
         by=party,
     )
     await _close_substitute_requests(session, engagement, now)
+    if release is not None:  # the household's wallets get back what was held for work that will not happen
+        await release(session, "engagement", engagement.id)
     await session.flush()
     return engagement
 
@@ -160,6 +164,14 @@ async def complete(
 
 
 async def cancel(
-    session: AsyncSession, user: User, engagement_id: uuid.UUID, *, reason: str, if_match: list[int] | None
+    session: AsyncSession,
+    user: User,
+    engagement_id: uuid.UUID,
+    *,
+    reason: str,
+    if_match: list[int] | None,
+    release: ReleaseFunding,
 ) -> Engagement:
-    return await _close(session, user, engagement_id, EngagementStatus.cancelled, reason=reason, if_match=if_match)
+    return await _close(
+        session, user, engagement_id, EngagementStatus.cancelled, reason=reason, if_match=if_match, release=release
+    )

@@ -8,6 +8,7 @@ acceptance, in Rome.
 """
 
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,23 +20,34 @@ from app.income import service as income_service
 from app.models import DemandRequest, Engagement, Offer, Role, User
 
 
+async def household_price(
+    session: AsyncSession, offer: Offer, household_id: uuid.UUID
+) -> tuple[int, dict[str, Any]] | None:
+    """The household's price per unit under the offer's listing's ISEE bands, with the band record,
+    or None when no band applies (no banded listing, another unit, or no verified ISEE in force)."""
+    if offer.service_id is None:
+        return None
+    banded = await catalog_service.isee_bands_of(session, [offer.service_id])
+    bands, unit = banded.get(offer.service_id, ([], None))
+    if not bands or unit != offer.price_model:
+        return None
+    isee = await income_service.verified_isee(session, household_id, on=income_rules.today())
+    price = income_prices.your_price(offer.price_cents, bands, isee)
+    if price is None or isee is None:
+        return None
+    return price.price_cents, income_prices.record_of(price, isee)
+
+
 async def record_at_acceptance(
     session: AsyncSession, offer: Offer, engagement: Engagement, household_id: uuid.UUID
 ) -> None:
     """Fix the household's price on the accepted offer and its engagement (both null when no band
-    applies: no banded listing, another unit, or no verified ISEE in force)."""
-    if offer.service_id is None:
+    applies)."""
+    found = await household_price(session, offer, household_id)
+    if found is None:
         return
-    banded = await catalog_service.isee_bands_of(session, [offer.service_id])
-    bands, unit = banded.get(offer.service_id, ([], None))
-    if not bands or unit != offer.price_model:
-        return
-    isee = await income_service.verified_isee(session, household_id, on=income_rules.today())
-    price = income_prices.your_price(offer.price_cents, bands, isee)
-    if price is None or isee is None:
-        return
-    record = income_prices.record_of(price, isee)
-    offer.household_price_cents = engagement.household_price_cents = price.price_cents
+    price_cents, record = found
+    offer.household_price_cents = engagement.household_price_cents = price_cents
     offer.isee_band, engagement.isee_band = record, dict(record)
 
 

@@ -17,10 +17,11 @@ from app import ledger
 from app.concurrency import ensure_version
 from app.demand import income_prices, notices, pay, quote_deadlines
 from app.demand import repository as repo
-from app.demand.requests import RequestNotFound, get_owned, may_read, record_declined
+from app.demand.requests import RequestNotFound, acts_for, get_owned, may_read, record_declined
 from app.demand.schemas import OfferCreate
 from app.demand.substitutions import contract_term_of
 from app.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
+from app.funding_port import FundingChoice, FundingPort, Purchase
 from app.models import (
     AccreditationState,
     ContractType,
@@ -256,7 +257,13 @@ async def decline_offer(session: AsyncSession, user: User, offer_id: uuid.UUID, 
 
 
 async def accept_offer(
-    session: AsyncSession, user: User, offer_id: uuid.UUID, *, if_match: list[int] | None
+    session: AsyncSession,
+    user: User,
+    offer_id: uuid.UUID,
+    *,
+    if_match: list[int] | None,
+    funding: list[FundingChoice] | None = None,
+    port: FundingPort | None = None,
 ) -> Engagement:
     offer, request = await _offer_for_owner(session, user, offer_id)  # the request row is now locked
     ensure_version(offer, if_match)
@@ -300,6 +307,9 @@ async def accept_offer(
     )
     session.add(engagement)
     await income_prices.record_at_acceptance(session, offer, engagement, request.citizen_id)
+    if funding:  # held now, in this transaction: a refused hold refuses the acceptance
+        assert port is not None, "funding needs the composition root's FundingPort"
+        await port.hold(session, _purchase(engagement, request), funding, user.id)
     _record(session, user, offer, "offer.accepted", declined=[str(d) for d, _ in declined])
     ledger.emit(
         session,
@@ -336,6 +346,51 @@ async def accept_offer(
     )
     await session.flush()
     return engagement
+
+
+def _purchase(engagement: Engagement, request: DemandRequest) -> Purchase:
+    return Purchase(
+        subject_type="engagement",
+        subject_id=engagement.id,
+        household_id=request.citizen_id,
+        provider_id=engagement.provider_id,
+        category_id=engagement.category_id,
+        price_cents=engagement.price_cents
+        if engagement.household_price_cents is None
+        else engagement.household_price_cents,  # the household's income-based price, when a band applied
+        price_model=engagement.price_model.value,
+        schedule=engagement.schedule,
+        start_date=engagement.start_date,
+        end_date=engagement.end_date,
+    )
+
+
+async def offer_for_household(session: AsyncSession, user: User, offer_id: uuid.UUID) -> tuple[Offer, DemandRequest]:
+    """An offer on a request the caller acts for (the household, or a hub operator for it), unlocked:
+    for reads on the household's behalf such as its funding proposal. Anyone else: 404."""
+    offer = await repo.get_offer(session, offer_id)
+    request = await repo.get_request(session, offer.request_id) if offer is not None else None
+    if offer is None or request is None or not await acts_for(session, user, request):
+        raise OfferNotFound("No offer with this id.")
+    return offer, request
+
+
+async def purchase_of(session: AsyncSession, offer: Offer, request: DemandRequest) -> Purchase:
+    """What accepting the offer would make the household take on (the engagement's own terms, at the
+    household's income-based price when a band of the listing applies, as acceptance will record)."""
+    household_price = await income_prices.household_price(session, offer, request.citizen_id)
+    return Purchase(
+        subject_type="offer",
+        subject_id=offer.id,
+        household_id=request.citizen_id,
+        provider_id=offer.provider_id,
+        category_id=request.category_id,
+        price_cents=household_price[0] if household_price is not None else offer.price_cents,
+        price_model=offer.price_model.value,
+        schedule=offer.schedule,
+        start_date=request.start_date,
+        end_date=request.end_date,
+    )
 
 
 def _record(session: AsyncSession, user: User, offer: Offer, event: str, **detail: object) -> None:

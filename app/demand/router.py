@@ -12,6 +12,7 @@ from app.demand.schemas import (
     EngagementRead,
     InvitationCreate,
     MatchList,
+    OfferAcceptance,
     OfferCreate,
     OfferRead,
     ReasonIn,
@@ -32,6 +33,7 @@ from app.demand.views import (
     substitution_views,
 )
 from app.errors import Forbidden, NotAuthenticated, PreconditionFailed, RateLimited, error_responses, merge_responses
+from app.funding_port import FundingChoice, FundingDep, FundingRejected, FundingUnavailable
 from app.idempotency import IdempotencyInProgress, IdempotencyKeyDep
 from app.models import EngagementStatus, RequestStatus, ReviewStatus
 from app.pagination import Page, PageParamsDep, Paginated
@@ -248,14 +250,23 @@ async def decline_offer(offer_id: uuid.UUID, session: SessionDep, user: CurrentU
             pay.LibrettoFamilyCap,
             pay.LibrettoPairCap,
             pay.LibrettoHoursCap,
+            FundingRejected,
+            FundingUnavailable,
         ),
     ),
 )
 async def accept_offer(
-    offer_id: uuid.UUID, session: SessionDep, user: CurrentUser, if_match: IfMatch
+    offer_id: uuid.UUID,
+    session: SessionDep,
+    user: CurrentUser,
+    if_match: IfMatch,
+    port: FundingDep,
+    data: OfferAcceptance | None = None,
 ) -> EngagementRead:
-    """Accept an offer: the others are declined and the engagement starts (contacts are revealed)."""
-    engagement = await offers.accept_offer(session, user, offer_id, if_match=if_match)
+    """Accept an offer: the others are declined and the engagement starts (contacts are revealed). With
+    `funding`, the household's wallets pay their lines: each is held in the same transaction."""
+    funding = [FundingChoice(c.wallet_id, c.amount_cents) for c in data.funding] if data else []
+    engagement = await offers.accept_offer(session, user, offer_id, if_match=if_match, funding=funding, port=port)
     return await one(engagement_views(session, [engagement]))
 
 
@@ -300,12 +311,23 @@ async def complete_engagement(
     return await one(engagement_views(session, [engagement]))
 
 
-@engagements_router.post("/{engagement_id}/cancel", response_model=EngagementRead, responses=ENGAGEMENT)
+@engagements_router.post(
+    "/{engagement_id}/cancel",
+    response_model=EngagementRead,
+    responses=merge_responses(ENGAGEMENT, error_responses(FundingUnavailable)),
+)
 async def cancel_engagement(
-    engagement_id: uuid.UUID, data: ReasonIn, session: SessionDep, user: CurrentUser, if_match: IfMatch
+    engagement_id: uuid.UUID,
+    data: ReasonIn,
+    session: SessionDep,
+    user: CurrentUser,
+    if_match: IfMatch,
+    port: FundingDep,
 ) -> EngagementRead:
-    """Cancel the engagement with a reason (either party)."""
-    engagement = await engagements.cancel(session, user, engagement_id, reason=data.reason, if_match=if_match)
+    """Cancel the engagement with a reason (either party); what is still held for it is released."""
+    engagement = await engagements.cancel(
+        session, user, engagement_id, reason=data.reason, if_match=if_match, release=port.release
+    )
     return await one(engagement_views(session, [engagement]))
 
 

@@ -189,6 +189,22 @@ class ReasonIn(Strict):
     reason: Reason
 
 
+# A household has a wallet per grant; a split naming more wallets than this is not a real one.
+MAX_FUNDING_LINES = 10
+
+
+class FundingChoiceIn(Strict):
+    wallet_id: uuid.UUID = Field(description="A wallet of the funding proposal (its wallet_id)")
+    amount_cents: Annotated[int, Field(ge=1, le=10_000_000, description="What this wallet pays, in cents")]
+
+
+class OfferAcceptance(Strict):
+    """The funding the household confirms, as proposed by GET /v1/offers/{id}/funding-proposal or
+    changed (fewer wallets, lower amounts). Omitted or empty: the household pays everything itself."""
+
+    funding: Annotated[list[FundingChoiceIn], Field(max_length=MAX_FUNDING_LINES)] = []
+
+
 class InvitationCreate(Strict):
     service_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=5)]
 

@@ -74,6 +74,7 @@ from app.models.provider import (
     VerificationOutcome,
 )
 from app.models.signin import OidcAuthorization
+from app.models.spending import FundingLine
 from app.models.timesheet import (
     Confirmation,
     Copayment,
@@ -123,6 +124,7 @@ __all__ = [
     "EngagementStatus",
     "EnrolmentStatus",
     "FunderKind",
+    "FundingLine",
     "Grant",
     "GrantPeriod",
     "GrantStatus",
