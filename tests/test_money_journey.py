@@ -7,26 +7,33 @@ Two steps touch the database directly because they stand for time passing, which
 engagement is moved to have started weeks ago (requests may only start in the future, timesheets record
 past days), and the second week's confirmation window is moved into the past before the sweep.
 
-What is not on main yet and so not in the journey: the funding split at acceptance (spending's
-accept-with-funding: a hold on the wallet in the acceptance's transaction) and the captures of that hold
-by confirmed weeks (timesheets' settle() records public_cents = 0 until spending's funding lines exist).
-`test_an_accepted_offer_holds_the_households_voucher` is the missing step, strict xfail until it lands."""
+The journey accepts without funding (the household may); the funded path, a hold placed with the
+acceptance and each confirmed week capturing its share from it, is the test after it."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from app import money
-from app.models import AccountKind, MoneyAccount, Timesheet
+from app.models import AccountKind, Engagement, MoneyAccount, Timesheet
 from app.statements.service import MILAN
 from app.worker import sweep
 from tests.demand.conftest import catalogue as catalogue  # the fixture catalogue: aurora's hourly listing
 from tests.factories import auth_headers, make_hub, make_hub_operator
 from tests.income.conftest import DECLARATIONS, MY_ISEE, declaration
 from tests.programmes.conftest import GRANTS_URL, apply, opened
-from tests.timesheets.conftest import COPAYMENTS_URL, LAST_WEEK_HOURS, act, start_engagement, submitted, week
+from tests.spending.helpers import accept, as_funding, proposal
+from tests.spending.helpers import offer as spending_offer
+from tests.timesheets.conftest import (
+    COPAYMENTS_URL,
+    LAST_WEEK_HOURS,
+    act,
+    monday,
+    start_engagement,
+    submitted,
+    week,
+)
 
 BANDS = [
     {"isee_max_cents": 750_000, "kind": "free"},
@@ -147,14 +154,37 @@ async def test_the_money_journey_of_issue_13(client, session, catalogue, citizen
     assert spend.json()["remaining_in_wallets_cents"] == wallet.available_cents
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spending's accept-with-funding is not on main: acceptance places no hold on the household's wallet",
-)
-async def test_an_accepted_offer_holds_the_households_voucher(client, session, catalogue, as_citizen_a, as_admin):
-    _, grant = await _granted_household(client, session, as_citizen_a, as_admin)
+async def test_a_funded_acceptance_holds_the_voucher_and_each_confirmed_week_captures_its_share_once(
+    client, session, catalogue, as_citizen_a, as_admin
+):
+    _, grant = await _granted_household(client, session, as_citizen_a, as_admin)  # 70 % of cost, 500 EUR
+    wallet_id = uuid.UUID(grant["wallet_account_id"])
+    made = await spending_offer(client, as_citizen_a, catalogue)  # aurora, 12 EUR/h, 24 h planned: 288 EUR
+    proposed = await proposal(client, as_citizen_a, made["id"])
+    accepted = await accept(client, as_citizen_a, made["id"], as_funding(proposed["lines"]))
+    assert accepted.status_code == 200, accepted.text
+    held = sum(line["amount_cents"] for line in proposed["lines"])
+    assert held == 288_00 * 70 // 100
+    assert (await money.balance(session, wallet_id)).pending_cents == held
+    engagement = await session.get(Engagement, uuid.UUID(accepted.json()["id"]))
+    assert engagement is not None
+    engagement.start_date = monday(-5)  # requests start in the future; timesheets record past days
+    await session.flush()
+    sheet = await submitted(client, catalogue.headers("aurora"), str(engagement.id))
 
-    await start_engagement(client, session, as_citizen_a, catalogue)
+    confirmed = await act(client, as_citizen_a, sheet["id"], "confirm", if_match=f'"{sheet["version"]}"')
+    again = await act(client, as_citizen_a, sheet["id"], "confirm", if_match=f'"{confirmed.json()["version"]}"')
 
-    wallet = await money.balance(session, uuid.UUID(grant["wallet_account_id"]))
-    assert wallet.pending_cents > 0
+    assert confirmed.status_code == 200, confirmed.text
+    week_cost = 102_00  # 8.5 h at 12.00 EUR
+    assert confirmed.json()["cost_cents"] == week_cost
+    assert confirmed.json()["public_cents"] == week_cost * 70 // 100
+    assert confirmed.json()["copayment_cents"] == week_cost - week_cost * 70 // 100
+    assert again.status_code == 409  # confirmed once: captured once
+    balance = await money.balance(session, wallet_id)
+    assert balance.pending_cents == held - week_cost * 70 // 100  # the rest stays held for the weeks to come
+    assert balance.posted_cents == 50_000 - week_cost * 70 // 100
+    funding = await client.get(f"/v1/engagements/{engagement.id}/funding", headers=as_citizen_a)
+    assert funding.status_code == 200, funding.text
+    assert funding.json()["lines"][0]["captured_cents"] == week_cost * 70 // 100
+    assert funding.json()["lines"][0]["held_cents"] == held - week_cost * 70 // 100

@@ -166,6 +166,22 @@ async def release_funding(session: AsyncSession, subject_type: str, subject_id: 
     raise FundingUnavailable("The funding's holds kept changing while being released; try again.")
 
 
+async def pending_funding(
+    session: AsyncSession, subject_type: str, subject_id: uuid.UUID
+) -> list[tuple[FundingLine, uuid.UUID | None, int]]:
+    """Each funding line of the subject in draw order, with the hold it still has pending (its root
+    hold, or the remainder its last partial capture kept) and how much that hold reserves; (line,
+    None, 0) once the line's money is captured, released or expired. For captures (timesheets)."""
+    lines = await repo.lines_of(session, subject_type, subject_id)
+    chains = await repo.hold_chains(session, [line.hold_id for line in lines])
+    now = datetime.now(UTC)
+    found: list[tuple[FundingLine, uuid.UUID | None, int]] = []
+    for line in lines:
+        live = [h for h in chains.get(line.hold_id, []) if h.state == "pending" and h.expires_at > now]
+        found.append((line, live[-1].id, live[-1].amount_cents) if live else (line, None, 0))
+    return found
+
+
 async def funding_lines(session: AsyncSession, subject_type: str, subject_id: uuid.UUID) -> list[FundingLine]:
     """The funding lines of a subject in the order they draw (for timesheets' captures)."""
     return await repo.lines_of(session, subject_type, subject_id)

@@ -272,7 +272,7 @@ async def _settle(
     timesheet.status = TimesheetStatus.confirmed
     timesheet.confirmation, timesheet.confirmed_by_id = how, actor_id
     timesheet.confirmed_at = datetime.now(UTC)
-    await settlement.settle(session, timesheet)
+    await settlement.settle(session, timesheet, actor_id=actor_id)
     await session.flush()
     _record(
         session,
