@@ -53,6 +53,9 @@ class AuthSettings(BaseModel):
     argon2_memory_kib: int = 65_536
     argon2_parallelism: int = 4
     max_concurrent_hashes: int = 4
+    # Lifetimes of the links mailed to an account's owner (app/accounts/account_tokens.py).
+    password_reset_minutes: int = 30
+    email_verification_hours: int = 72
 
 
 class RateLimitSettings(BaseModel):

@@ -39,12 +39,17 @@ class NotificationKind:
     title_en: str
     email: EmailDefault = EmailDefault.instant
     email_by_role: tuple[tuple[str, EmailDefault], ...] = ()  # (role, default) where it differs
+    # Mails about the account itself (a reset link, a verification link, someone using the address):
+    # always sent at once, whatever the person chose, and without an unsubscribe link.
+    account_security: bool = False
 
     def title(self, language: str) -> str:
         return self.title_it if language == "it" else self.title_en
 
     def email_default(self, role: str) -> EmailDefault:
         """The e-mail default of a person of this role (app.models.Role's value)."""
+        if self.account_security:
+            return EmailDefault.instant
         return next((choice for name, choice in self.email_by_role if name == role), self.email)
 
 
@@ -255,6 +260,32 @@ _KINDS: tuple[NotificationKind, ...] = (
         "the requester, when a volunteer takes their ride",
         "Un volontario ha preso in carico il tuo accompagnamento",
         "A volunteer has taken your ride",
+    ),
+    # --- identity: accounts (app/accounts/recovery.py, verification.py, service.register) ----------
+    # The e-mail carries the code (derived from data.token_id by app/accounts/account_tokens.py).
+    K(
+        "account.verify_email",
+        "user",
+        "the account's owner, at the address to verify",
+        "Conferma il tuo indirizzo e-mail",
+        "Confirm your e-mail address",
+        account_security=True,
+    ),
+    K(
+        "account.password_reset",
+        "user",
+        "the account's owner, who asked to reset the password",
+        "Reimposta la tua password",
+        "Reset your password",
+        account_security=True,
+    ),
+    K(
+        "account.registration_attempted",
+        "user",
+        "the account's owner, when someone tries to register their address again",
+        "Qualcuno ha provato a registrarsi con il tuo indirizzo",
+        "Someone tried to register with your address",
+        account_security=True,
     ),
     # --- identity: income (app/income/service.py) ---------------------------------------------------
     K(

@@ -36,6 +36,7 @@ async def make_user(
     password: str = DEFAULT_PASSWORD,
     **overrides,
 ) -> User:
+    overrides.setdefault("email_verified_at", datetime.now(UTC))  # pass None for a new, unverified account
     user = User(
         email=(email or f"person{next(_counter)}@example.org").lower(),
         password_hash=await password_hash(password),

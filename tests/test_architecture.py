@@ -454,6 +454,11 @@ PUBLIC_OPERATIONS = {
     ("POST", "/v1/auth/register"),
     ("POST", "/v1/auth/token"),
     ("POST", "/v1/auth/logout"),
+    # Forgotten passwords and e-mail confirmation (app/accounts/recovery.py, verification.py): the
+    # mailed code is the proof, the person may not be able to sign in.
+    ("POST", "/v1/auth/password-reset"),
+    ("POST", "/v1/auth/password-reset/confirm"),
+    ("POST", "/v1/auth/email-verification"),
     # Signing in with SPID/CIE (app/signin): the person is not signed in yet.
     ("POST", "/v1/auth/oidc/{provider}/authorize"),
     ("POST", "/v1/auth/oidc/{provider}/callback"),

@@ -128,7 +128,7 @@ async def test_body_just_under_the_size_limit_is_accepted_for_parsing(client):
     response = await client.post("/v1/auth/register", content=body, headers={"Content-Type": "application/json"})
 
     assert len(body) <= limit
-    assert response.status_code == 201
+    assert response.status_code == 202
 
 
 async def test_invalid_query_parameter_error_has_query_location_and_pointer(client):

@@ -161,7 +161,7 @@ async def test_registration_sends_its_hourly_policy(client, login_limits, monkey
 
     response = await client.post("/v1/auth/register", json=body)
 
-    assert response.status_code == 201
+    assert response.status_code == 202
     assert response.headers["ratelimit-policy"] == '"register-ip";q=3;w=3600'
     assert re.fullmatch(r'"register-ip";r=2;t=\d+', response.headers["ratelimit"])
 

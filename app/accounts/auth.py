@@ -15,6 +15,8 @@ from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword
 from fastapi.security import OAuth2
 
 from app.accounts import service as account_service
+from app.accounts import verification
+from app.accounts.errors import EmailNotVerified
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import Forbidden, MissingCredentials, NotAuthenticated, raises
@@ -125,9 +127,18 @@ async def optional_user(principal: Annotated[Principal | None, Depends(optional_
     return principal.user if principal is not None else None
 
 
+@raises(EmailNotVerified)
+async def verified_user(user: Annotated[User, Depends(current_user)]) -> User:
+    """The signed-in person, once their e-mail is confirmed: what filing requests, offers and reviews
+    needs (app/accounts/verification.py says which accounts start verified)."""
+    verification.require_verified_email(user)
+    return user
+
+
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 CurrentUser = Annotated[User, Depends(current_user)]
+VerifiedUser = Annotated[User, Depends(verified_user)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 

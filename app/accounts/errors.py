@@ -1,4 +1,4 @@
-from app.errors import AppError, Conflict, NotFound
+from app.errors import AppError, Conflict, Forbidden, NotFound
 
 
 class EmailTaken(Conflict):
@@ -55,3 +55,21 @@ class UserNotFound(NotFound):
 
 class OwnAccountProtected(Conflict):
     code, title = "own_account_protected", "Own Account Protected"
+
+
+class AccountTokenUnknown(AppError):
+    """No token like this was ever issued (mistyped, truncated, or for another purpose)."""
+
+    status_code, code, title = 400, "account_token_unknown", "Unknown Token"
+
+
+class AccountTokenUsed(AppError):
+    status_code, code, title = 410, "account_token_used", "Token Already Used"
+
+
+class AccountTokenExpired(AppError):
+    status_code, code, title = 410, "account_token_expired", "Token Expired"
+
+
+class EmailNotVerified(Forbidden):
+    code, title = "email_not_verified", "E-mail Not Verified"

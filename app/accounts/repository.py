@@ -5,7 +5,7 @@ from sqlalchemy import Select, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import locked
-from app.models import HubOperator, HubZone, PartnerClient, RefreshToken, Role, User
+from app.models import AccountToken, AccountTokenPurpose, HubOperator, HubZone, PartnerClient, RefreshToken, Role, User
 
 
 async def get_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -81,3 +81,16 @@ async def operated_nil_ids(session: AsyncSession, user_id: uuid.UUID) -> list[uu
         .distinct()
     )
     return sorted(await session.scalars(stmt))
+
+
+async def lock_token(session: AsyncSession, token_hash: str, purpose: AccountTokenPurpose) -> AccountToken | None:
+    stmt = select(AccountToken).where(AccountToken.token_hash == token_hash, AccountToken.purpose == purpose)
+    return await session.scalar(locked(stmt))
+
+
+async def retire_tokens(session: AsyncSession, user_id: uuid.UUID, purpose: AccountTokenPurpose, at: datetime) -> None:
+    await session.execute(
+        update(AccountToken)
+        .where(AccountToken.user_id == user_id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
+        .values(used_at=at)
+    )

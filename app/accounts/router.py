@@ -4,10 +4,13 @@ from typing import Annotated
 from fastapi import Form, Header, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.accounts import login
+from app.accounts import login, recovery, verification
 from app.accounts import service as account_service
 from app.accounts.auth import Admin, CurrentUser
 from app.accounts.errors import (
+    AccountTokenExpired,
+    AccountTokenUnknown,
+    AccountTokenUsed,
     EmailTaken,
     InvalidClientCredentials,
     InvalidGrant,
@@ -19,9 +22,13 @@ from app.accounts.errors import (
     WrongPassword,
 )
 from app.accounts.schemas import (
+    EmailVerification,
     LogoutRequest,
     MeUpdate,
     PasswordChange,
+    PasswordReset,
+    PasswordResetRequest,
+    RegistrationAccepted,
     RegistrationCreate,
     TokenRead,
     UserAdminUpdate,
@@ -34,7 +41,7 @@ from app.languages import AcceptLanguage
 from app.models import Role
 from app.pagination import Page, PageParamsDep, Paginated
 from app.ratelimit import LoginRateLimit, RegistrationRateLimit
-from app.routing import IfMatch, api_router, created_at
+from app.routing import IfMatch, api_router
 from app.shared_schemas import one
 from app.tokens import IssuedTokens
 
@@ -62,17 +69,66 @@ class TokenForm(BaseModel):
     scope: str | None = Field(default=None, max_length=500)
 
 
+REGISTRATION_ACCEPTED = (
+    "If this address can be used, an e-mail is on its way to it: a code to confirm the address for a new "
+    "account, or word for the owner of an existing one. Then sign in at /v1/auth/token."
+)
+RESET_ACCEPTED = (
+    "If this address has an account, an e-mail with a code to reset its password is on its way; the code "
+    "works once, within 30 minutes."
+)
+
+
 @auth_router.post(
     "/register",
-    status_code=status.HTTP_201_CREATED,
-    response_model=UserRead,
-    dependencies=[RegistrationRateLimit, created_at("get_me")],
-    responses=error_responses(EmailTaken, WeakPassword, RateLimited),
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RegistrationAccepted,
+    dependencies=[RegistrationRateLimit],
+    responses=error_responses(WeakPassword, RateLimited),
 )
-async def register_account(data: RegistrationCreate, session: SessionDep, language: AcceptLanguage) -> UserRead:
-    """Register a citizen or an individual worker; then sign in at /v1/auth/token."""
-    user = await account_service.register(session, data, language=language)
-    return await one(user_views(session, [user]))
+async def register_account(
+    data: RegistrationCreate, session: SessionDep, language: AcceptLanguage
+) -> RegistrationAccepted:
+    """Register a citizen or an individual worker; the answer is the same whether or not the e-mail
+    already has an account (its owner is told by e-mail). Confirm the address with the mailed code
+    (POST /v1/auth/email-verification); sign in at /v1/auth/token meanwhile."""
+    await account_service.register(session, data, language=language)
+    return RegistrationAccepted(detail=REGISTRATION_ACCEPTED)
+
+
+@auth_router.post(
+    "/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RegistrationAccepted,
+    dependencies=[RegistrationRateLimit],
+    responses=error_responses(RateLimited),
+)
+async def request_password_reset(data: PasswordResetRequest, session: SessionDep) -> RegistrationAccepted:
+    """Mail a single-use code to reset the password; the same answer whether or not the e-mail has an account."""
+    await recovery.request_reset(session, data.email)
+    return RegistrationAccepted(detail=RESET_ACCEPTED)
+
+
+@auth_router.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[RegistrationRateLimit],
+    responses=error_responses(AccountTokenUnknown, AccountTokenUsed, AccountTokenExpired, WeakPassword, RateLimited),
+)
+async def reset_password(data: PasswordReset, session: SessionDep, language: AcceptLanguage) -> None:
+    """Set a new password with the mailed code; every session of the account ends."""
+    await recovery.reset_password(session, data.token, data.new_password, language=language)
+
+
+@auth_router.post(
+    "/email-verification",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[RegistrationRateLimit],
+    responses=error_responses(AccountTokenUnknown, AccountTokenUsed, AccountTokenExpired, RateLimited),
+)
+async def verify_email(data: EmailVerification, session: SessionDep) -> None:
+    """Confirm the account's e-mail address with the mailed code (no sign-in needed: the code is the proof)."""
+    await verification.verify(session, data.token)
 
 
 @auth_router.post(
@@ -112,11 +168,27 @@ async def get_me(session: SessionDep, user: CurrentUser) -> UserRead:
     return await one(user_views(session, [user]))
 
 
-@me_router.patch("", response_model=UserRead, responses=error_responses(NotAuthenticated, PreconditionFailed))
+@me_router.patch(
+    "", response_model=UserRead, responses=error_responses(NotAuthenticated, PreconditionFailed, EmailTaken)
+)
 async def update_me(data: MeUpdate, session: SessionDep, user: CurrentUser, if_match: IfMatch) -> UserRead:
-    """Change one's own name, phone or language (send If-Match to avoid lost updates)."""
+    """Change one's own e-mail, name, phone or language (send If-Match to avoid lost updates). A new
+    e-mail is unverified until the code mailed to it is confirmed."""
     user = await account_service.update_me(session, user, data, if_match=if_match)
     return await one(user_views(session, [user]))
+
+
+@me_router.post(
+    "/email-verification",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RegistrationAccepted,
+    dependencies=[RegistrationRateLimit],
+    responses=error_responses(NotAuthenticated, RateLimited),
+)
+async def resend_email_verification(session: SessionDep, user: CurrentUser) -> RegistrationAccepted:
+    """Mail a new code to confirm one's address (the earlier one stops working); nothing when it is confirmed."""
+    await verification.resend(session, user)
+    return RegistrationAccepted(detail="If your address is not confirmed yet, a new code is on its way to it.")
 
 
 @me_router.post(

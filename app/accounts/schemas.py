@@ -58,15 +58,42 @@ class UserRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: Version
+    email_verified: bool = Field(
+        default=False, description="False until the owner follows the link mailed to the address"
+    )
     identity_verified: IdentityVerifiedRead | None = Field(
         default=None, description="Set once the person signed in with SPID or CIE; null otherwise"
     )
 
 
 class MeUpdate(Strict):
+    email: EmailStr | None = Field(
+        default=None, max_length=254, description="A new address: unverified until its mailed link is followed"
+    )
     full_name: FullName | None = None
     phone: Phone | None = None
     preferred_language: Language | None = None
+
+
+class RegistrationAccepted(BaseModel):
+    """The answer to a registration or a reset request: the same whether or not the e-mail has an
+    account, so that nobody learns which addresses do."""
+
+    status: Literal["accepted"] = "accepted"
+    detail: stored(300) = Field(description="What happens next, in words")
+
+
+class PasswordResetRequest(Strict):
+    email: EmailStr = Field(max_length=254)
+
+
+class PasswordReset(Strict):
+    token: str = Field(min_length=1, max_length=100, description="The code the e-mail carried")
+    new_password: Password
+
+
+class EmailVerification(Strict):
+    token: str = Field(min_length=1, max_length=100, description="The code the e-mail carried")
 
 
 class PasswordChange(Strict):

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import ledger
-from app.accounts import password_policy
+from app.accounts import password_policy, verification
 from app.accounts import repository as repo
 from app.accounts.errors import EmailTaken, OwnAccountProtected, UserNotFound, WrongPassword
 from app.accounts.schemas import MeUpdate, PasswordChange, RegistrationCreate, UserAdminUpdate
@@ -22,7 +22,12 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def register(session: AsyncSession, data: RegistrationCreate, *, language: Lang | None = None) -> User:
+async def register(session: AsyncSession, data: RegistrationCreate, *, language: Lang | None = None) -> None:
+    """Register, answering the same whether or not the e-mail has an account (no enumeration).
+
+    A new address gets an account and a verification link; an address with an account gets, in its
+    mailbox, word that someone tried to register it. The password is hashed either way: a known
+    address must not answer faster by skipping the work."""
     email = normalise_email(data.email)
     password_policy.require_strong(
         data.password,
@@ -30,21 +35,27 @@ async def register(session: AsyncSession, data: RegistrationCreate, *, language:
         language=language or data.preferred_language.value,
         pointer="/password",
     )
-    if await repo.get_by_email(session, email) is not None:
-        raise EmailTaken("An account with this e-mail already exists.")
+    password_hash = await password_hashing().hash(data.password)
+    existing = await repo.get_by_email(session, email)
+    if existing is not None:
+        _tell_owner_someone_tried(session, existing)
+        return
     user = User(
         email=email,
-        password_hash=await password_hashing().hash(data.password),
+        password_hash=password_hash,
         full_name=data.full_name,
         phone=data.phone,
         role=Role(data.role),
         preferred_language=data.preferred_language,
+        email_verified_at=None,
     )
     try:
         async with session.begin_nested():  # a concurrent registration may win the unique index
             session.add(user)
-    except IntegrityError as exc:
-        raise EmailTaken("An account with this e-mail already exists.") from exc
+    except IntegrityError:
+        if (winner := await repo.get_by_email(session, email)) is not None:
+            _tell_owner_someone_tried(session, winner)
+        return
     ledger.audit(
         session,
         actor_id=user.id,
@@ -54,7 +65,19 @@ async def register(session: AsyncSession, data: RegistrationCreate, *, language:
         target_id=user.id,
         detail={"role": user.role.value},
     )
-    return user
+    await verification.send_link(session, user)
+
+
+def _tell_owner_someone_tried(session: AsyncSession, owner: User) -> None:
+    if owner.is_active:
+        ledger.notify(
+            session,
+            [owner.id],
+            kind="account.registration_attempted",
+            subject_type="user",
+            subject_id=owner.id,
+            data={},
+        )
 
 
 async def find_by_verified_fiscal_code(session: AsyncSession, fiscal_code: str) -> User | None:
@@ -83,6 +106,7 @@ async def register_verified_citizen(
         identity_provider=provider,
         identity_level=level,
         identity_verified_at=datetime.now(UTC),
+        email_verified_at=datetime.now(UTC),  # why: app/accounts/verification.py
     )
     try:
         async with session.begin_nested():
@@ -114,7 +138,13 @@ async def create_user(session: AsyncSession, *, email: str, password: str, full_
     password_policy.require_strong(password, user_inputs=[email, full_name], language="en", pointer="/password")
     if await repo.get_by_email(session, email) is not None:
         raise EmailTaken("An account with this e-mail already exists.")
-    user = User(email=email, password_hash=await password_hashing().hash(password), full_name=full_name, role=role)
+    user = User(
+        email=email,
+        password_hash=await password_hashing().hash(password),
+        full_name=full_name,
+        role=role,
+        email_verified_at=datetime.now(UTC),  # an admin vouches for it: app/accounts/verification.py
+    )
     session.add(user)
     await session.flush()
     ledger.audit(
@@ -154,13 +184,41 @@ async def get_partner_for_token(session: AsyncSession, partner_id: uuid.UUID) ->
 
 async def update_me(session: AsyncSession, user: User, data: MeUpdate, *, if_match: list[int] | None) -> User:
     ensure_version(user, if_match)
-    for field in data.model_fields_set:
+    for field in data.model_fields_set - {"email"}:
         value = getattr(data, field)
         if field in ("full_name", "preferred_language") and value is None:
             continue  # required fields cannot be cleared
         setattr(user, field, value)
+    if data.email is not None and (email := normalise_email(data.email)) != user.email:
+        await _change_email(session, user, email)
     await session.flush()
     return user
+
+
+async def _change_email(session: AsyncSession, user: User, email: str) -> None:
+    """A new address is unverified until its owner follows the link mailed to it. Signed-in people
+    only, and rate-limited like every change: the 409 tells them the address is in use, which a
+    stranger cannot ask without an account."""
+    if await repo.get_by_email(session, email) is not None:
+        raise EmailTaken("An account with this e-mail already exists.")
+    previous = user.email
+    user.email = email
+    user.email_verified_at = None
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # a concurrent registration took it meanwhile
+        raise EmailTaken("An account with this e-mail already exists.") from exc
+    ledger.audit(
+        session,
+        actor_id=user.id,
+        actor_kind="user",
+        action="user.email_changed",
+        target_type="user",
+        target_id=user.id,
+        detail={"from": previous, "to": email},
+    )
+    await verification.send_link(session, user)
 
 
 async def change_password(

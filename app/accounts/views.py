@@ -14,7 +14,10 @@ from app.shared_schemas import from_row
 async def user_views(session: AsyncSession, users: Sequence[User]) -> list[UserRead]:
     """Each user's account: every field is a column (the password hash and token epoch are not in
     UserRead, so they never leave), hence no query."""
-    return [from_row(UserRead, user, identity_verified=_identity(user)) for user in users]
+    return [
+        from_row(UserRead, user, identity_verified=_identity(user), email_verified=user.email_verified_at is not None)
+        for user in users
+    ]
 
 
 def _identity(user: User) -> IdentityVerifiedRead | None:

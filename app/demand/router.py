@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import Query, status
 
-from app.accounts.auth import Admin, CurrentUser, OptionalUser
+from app.accounts.auth import Admin, CurrentUser, OptionalUser, VerifiedUser
 from app.db import SessionDep
 from app.demand import engagements, matching, offers, pay, quote_deadlines, requests, reviews, substitutions
 from app.demand.schemas import (
@@ -71,7 +71,7 @@ CREATING = [IdempotencyKeyDep, CreationRateLimit]
         IdempotencyInProgress,
     ),
 )
-async def create_request(data: RequestCreate, session: SessionDep, user: CurrentUser) -> RequestRead:
+async def create_request(data: RequestCreate, session: SessionDep, user: VerifiedUser) -> RequestRead:
     """Post a need (citizens; hub operators for an offline citizen, with consent; operator mode only
     then). Opens at once by default."""
     return await one(request_views(session, [await requests.create_request(session, user, data)]))
@@ -200,7 +200,7 @@ async def invite_providers(
         IdempotencyInProgress,
     ),
 )
-async def create_offer(request_id: uuid.UUID, data: OfferCreate, session: SessionDep, user: CurrentUser) -> OfferRead:
+async def create_offer(request_id: uuid.UUID, data: OfferCreate, session: SessionDep, user: VerifiedUser) -> OfferRead:
     """Answer a request one was invited to (or an open-mode one in one's categories and zones)."""
     return await one(offer_views(session, [await offers.create_offer(session, user, request_id, data)], viewer=user))
 
@@ -401,7 +401,7 @@ async def open_substitution(
     ),
 )
 async def create_review(
-    engagement_id: uuid.UUID, data: ReviewCreate, session: SessionDep, user: CurrentUser
+    engagement_id: uuid.UUID, data: ReviewCreate, session: SessionDep, user: VerifiedUser
 ) -> ReviewRead:
     """Review a completed engagement, once (the citizen); it counts after moderation."""
     return await one(review_views(session, [await reviews.create_review(session, user, engagement_id, data)]))

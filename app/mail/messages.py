@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from app.accounts import account_tokens
 from app.config import MailSettings
 from app.mail import rules
 from app.models import EmailChoice, Notification, User
@@ -55,6 +56,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "page_button": "Sì, non inviatemele più",
         "page_done": "Non riceverai più e-mail per",
         "page_undo": "Le notifiche restano nell'app; puoi riattivare le e-mail dalle tue preferenze.",
+        "code": "Codice",
+        "valid_until": "Valido fino al",
+        "why_account": "Ricevi questa e-mail perché riguarda il tuo account: non puoi disattivarla.",
     },
     "en": {
         "hello": "Dear",
@@ -71,8 +75,48 @@ STRINGS: dict[str, dict[str, str]] = {
         "page_button": "Yes, stop them",
         "page_done": "You will no longer get e-mails for",
         "page_undo": "Notifications stay in the app; you can turn e-mails back on in your preferences.",
+        "code": "Code",
+        "valid_until": "Valid until",
+        "why_account": "You get this e-mail because it concerns your account: it cannot be turned off.",
     },
 }
+
+
+# What an account's own e-mail says, per kind (app.notification_kinds: account_security), in Italian
+# and English. The code is entered in the app (the API's POST /v1/auth/password-reset/confirm or
+# /v1/auth/email-verification).
+ACCOUNT_BODIES: dict[str, tuple[str, str]] = {
+    "account.verify_email": (
+        "Per confermare che questo indirizzo è tuo, inserisci il codice qui sotto nell'app. Finché non lo "
+        "confermi puoi accedere e consultare, ma non inviare richieste, offerte o recensioni.",
+        "To confirm that this address is yours, enter the code below in the app. Until you do, you can "
+        "sign in and read, but not send requests, offers or reviews.",
+    ),
+    "account.password_reset": (
+        "Hai chiesto di reimpostare la password. Inserisci il codice qui sotto nell'app per sceglierne una "
+        "nuova: tutti i tuoi accessi verranno chiusi. Se non sei stato tu, ignora questa e-mail: la password "
+        "non cambia.",
+        "You asked to reset your password. Enter the code below in the app to choose a new one: every "
+        "session of yours will be signed out. If it was not you, ignore this e-mail: your password stays.",
+    ),
+    "account.registration_attempted": (
+        "Qualcuno ha provato a registrare un nuovo account con questo indirizzo, che ne ha già uno. Se eri "
+        "tu, accedi con la tua password o chiedi di reimpostarla. Se non eri tu, non devi fare nulla.",
+        "Someone tried to register a new account with this address, which already has one. If it was you, "
+        "sign in with your password or ask to reset it. If it was not you, there is nothing to do.",
+    ),
+}
+
+
+def _account_email(
+    notification: Notification, language: str, strings: dict[str, str], zone: ZoneInfo
+) -> dict[str, Any]:
+    """The template context of an account's own e-mail: its words and, for a link kind, the code."""
+    italian, english = ACCOUNT_BODIES[notification.kind]
+    data = notification.data or {}
+    code = account_tokens.token_for(uuid.UUID(data["token_id"])) if "token_id" in data else None
+    valid_until = _value(data.get("expires_at"), language, zone)
+    return {"body": italian if language == "it" else english, "code": code, "valid_until": valid_until}
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +285,11 @@ def build(
         "unsubscribe_url": links.unsubscribe(user.id, scope),
     }
     template = "digest" if digest else "notification"
+    kind = NOTIFICATION_KINDS.get(notifications[0].kind)
+    account = not digest and kind is not None and kind.account_security
+    if account:
+        template = "account"
+        context |= _account_email(notifications[0], language, strings, zone)
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = formataddr((name, user.email))
@@ -248,12 +297,13 @@ def build(
     message["Date"] = format_datetime(now)
     message["Message-ID"] = f"<{delivery_id}@{_domain(settings.sender)}>"
     message["Auto-Submitted"] = "auto-generated"
-    unsubscribe = [f"<{links.unsubscribe(user.id, scope)}>"]
-    if settings.unsubscribe_mailto:
-        subject_line = quote(f"unsubscribe {links.token(user.id, scope)}")
-        unsubscribe.append(f"<mailto:{settings.unsubscribe_mailto}?subject={subject_line}>")
-    message["List-Unsubscribe"] = ", ".join(unsubscribe)
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if not account:  # an account's own e-mail is not a list one leaves (RFC 8058 is for bulk mail)
+        unsubscribe = [f"<{links.unsubscribe(user.id, scope)}>"]
+        if settings.unsubscribe_mailto:
+            subject_line = quote(f"unsubscribe {links.token(user.id, scope)}")
+            unsubscribe.append(f"<mailto:{settings.unsubscribe_mailto}?subject={subject_line}>")
+        message["List-Unsubscribe"] = ", ".join(unsubscribe)
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(ENVIRONMENT.get_template(f"{template}.txt").render(context))
     message.add_alternative(ENVIRONMENT.get_template(f"{template}.html").render(context), subtype="html")
     message["Content-Language"] = language  # after the body: set_content() drops Content-* headers

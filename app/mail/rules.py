@@ -37,6 +37,8 @@ def effective_choice(kind: str, role: str, chosen: Mapping[str, EmailChoice]) ->
     catalogue (a stored choice outlives a removed kind) mails nothing."""
     if kind not in NOTIFICATION_KINDS:
         return EmailChoice.off
+    if NOTIFICATION_KINDS[kind].account_security:
+        return EmailChoice.instant  # a reset or verification link cannot wait, nor be turned off
     return chosen.get(kind) or default_choice(kind, role)
 
 

@@ -1,6 +1,14 @@
 """All ORM models, imported here so Alembic sees the full metadata."""
 
-from app.models.account import IdentityLevel, Language, RefreshToken, Role, User
+from app.models.account import (
+    AccountToken,
+    AccountTokenPurpose,
+    IdentityLevel,
+    Language,
+    RefreshToken,
+    Role,
+    User,
+)
 from app.models.base import Base
 from app.models.catalog import Delivery, PriceModel, Service, ServiceStatus
 from app.models.category import Category
@@ -133,6 +141,8 @@ __all__ = [
     "HubZone",
     "IdempotencyRecord",
     "Initiative",
+    "AccountToken",
+    "AccountTokenPurpose",
     "IdentityLevel",
     "Language",
     "MembershipStatus",

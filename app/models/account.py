@@ -53,6 +53,11 @@ class User(UUIDPk, Timestamps, Versioned, Base):
         Enum(IdentityLevel, name="identity_level", values_callable=lambda levels: [level.value for level in levels])
     )
     identity_verified_at: Mapped[datetime | None]
+    # When the owner proved they read mail at `email` (the link of app/accounts/verification.py).
+    # Until then the account signs in and reads but files nothing (requests, offers, reviews).
+    # Null again when the e-mail changes. Accounts an admin creates, or a provider (SPID/CIE) signs
+    # in, are set at creation: see docs/accounts.md for why.
+    email_verified_at: Mapped[datetime | None]
 
 
 class RefreshToken(UUIDPk, Base):
@@ -72,3 +77,29 @@ class RefreshToken(UUIDPk, Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class AccountTokenPurpose(enum.StrEnum):
+    password_reset = "password_reset"
+    email_verification = "email_verification"
+
+
+class AccountToken(UUIDPk, Base):
+    """A single-use token mailed to an account's owner (password reset, e-mail verification).
+
+    Only the SHA-256 of the token is stored. The token itself is derived from the row's id with a key
+    of AUTH__SECRET_KEY (app/accounts/account_tokens.py), so the e-mail outbox can write it into the
+    e-mail after the request's transaction without the token ever sitting in a table or in the
+    notification the person can read in the app."""
+
+    __tablename__ = "account_token"
+    __table_args__ = (Index("ix_account_token_user_purpose", "user_id", "purpose"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    purpose: Mapped[AccountTokenPurpose] = mapped_column(Enum(AccountTokenPurpose, name="account_token_purpose"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The address a verification token proves (a later change of e-mail makes it worthless).
+    email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -293,7 +293,13 @@ async def _worker_account(session: AsyncSession, worker: Worker, password_hash: 
     existing = await session.scalar(select(User).where(User.email == email))
     if existing is not None:
         return existing
-    user = User(email=email, password_hash=password_hash, full_name=worker.name, role=Role.worker)
+    user = User(
+        email=email,
+        password_hash=password_hash,
+        full_name=worker.name,
+        role=Role.worker,
+        email_verified_at=datetime.now(UTC),  # seeded, like accounts an admin creates
+    )
     session.add(user)
     await session.flush()
     return user

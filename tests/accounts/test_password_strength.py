@@ -73,7 +73,7 @@ async def test_a_password_made_of_the_persons_own_name_is_weak(client):
 async def test_a_strong_password_registers(client, password):
     response = await client.post(REGISTER_URL, json=registration(password))
 
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
 
 
 @pytest.mark.parametrize("password", WEAK)

@@ -7,9 +7,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
+from sqlalchemy import select
+
 from app.mail import messages, outbox
 from app.mail import smtp as mail_smtp
-from app.models import EmailStatus
+from app.models import EmailStatus, User
 from tests.factories import make_user
 from tests.notifications.email_fixtures import deliveries_of, notify
 
@@ -26,15 +28,15 @@ async def test_a_name_with_line_breaks_cannot_add_headers_nor_stop_the_outbox(cl
             "full_name": "Mallory\r\nBcc: victim@example.org\r\nX-Evil: 1",
         },
     )
-    assert response.status_code == 201, response.text
-    mallory_id = response.json()["id"]
+    assert response.status_code == 202, response.text
+    mallory_id = await session.scalar(select(User.id).where(User.email == "mallory@example.org"))
     anna = await make_user(session, email="anna@example.org", full_name="Anna Rossi")
     await notify(session, mallory_id)
     await notify(session, anna.id)
 
     counts = await outbox.run_once(sessions, mail)
 
-    assert counts["sent"] == 2
+    assert counts["sent"] == 3  # Mallory's verification code, and one notification each
     got = {r.rcpt_tos[0]: r for r in smtp.received}
     assert sorted(got) == ["anna@example.org", "mallory@example.org"]  # no Bcc smuggled in
     message = got["mallory@example.org"].message

@@ -19,6 +19,8 @@ def test_every_template_is_package_data_of_the_wheel():
     shipped = sorted(p.relative_to(templates.parent).as_posix() for p in templates.iterdir())
 
     assert shipped == [
+        "templates/account.html",
+        "templates/account.txt",
         "templates/digest.html",
         "templates/digest.txt",
         "templates/notification.html",
