@@ -1,6 +1,5 @@
 """POST /v1/auth/register: self-registration of citizens and workers."""
 
-
 import pytest
 from sqlalchemy import func, select
 
