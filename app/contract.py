@@ -73,6 +73,7 @@ TAGS = [
     {"name": "courses", "description": "Hubs' courses and enrolments"},
     {"name": "initiatives", "description": "Volunteer initiatives, volunteers and rides"},
     {"name": "conversations", "description": "Private threads between households and providers, and reports"},
+    {"name": "spending", "description": "Which of a household's grants pay for what it accepts: proposal, holds"},
     {"name": "ledger", "description": "The money ledger's accounts, transactions and checks (admins)"},
     {"name": "timesheets", "description": "Weekly hours of hourly engagements, their confirmation, and co-payments"},
     {"name": "statements", "description": "Providers' monthly statements and programmes' spend, from the ledger"},
