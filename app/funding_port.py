@@ -55,7 +55,7 @@ class FundingPort:
     release: ReleaseFunding
 
 
-def funding_port(request: Request) -> FundingPort:
+async def funding_port(request: Request) -> FundingPort:
     port: FundingPort = request.app.state.funding
     return port
 
