@@ -122,7 +122,7 @@ class ServiceRead(BaseModel):
     price_model: PriceModel
     price_cents: Cents | None
     weekly_hours: float | None = Field(description="Monthly prices: the hours a week the price buys")
-    session_minutes: int | None = Field(description="Per-session prices: how long a session lasts")
+    session_minutes: int | None = Field(ge=1, le=1440, description="Per-session prices: how long a session lasts")
     hourly_equivalent_cents: Cents | None = Field(
         description="The price per hour: hourly as is, monthly / (weekly_hours x 52/12), per session x 60 / "
         "session_minutes. Null when it cannot be computed (free, fixed, or the hours or minutes not stated): "
