@@ -270,10 +270,14 @@ def fuzz(base: str, config: Path, identity: str, bearer: str | None, args: argpa
     out.mkdir()
     header = ["--header", f"Authorization: Bearer {bearer}"] if bearer else []
     phases = [] if identity in args.coverage_as else ["--phases", "examples,fuzzing,stateful"]
+    # The coverage phase builds Hypothesis strategies whose lambda descriptions parse source with `ast`,
+    # which is not thread-safe on CPython 3.11: with two workers it once died with "AST constructor
+    # recursion depth mismatch" (a Runtime Error of the fuzzer, not of the API). Runs with coverage use one.
+    workers = "1" if identity in args.coverage_as else str(args.workers)
     command = [
         str(BIN / "schemathesis"), "--config-file", str(config), "run", f"{base}/openapi.json", *header,
         "--checks", "all", "--max-examples", str(args.max_examples), "--seed", str(args.seed),
-        "--workers", str(args.workers), "--request-timeout", "15",
+        "--workers", workers, "--request-timeout", "15",
         "--report", "json", "--report-dir", str(out), "--no-color", *phases,
     ]  # fmt: skip
     print(
